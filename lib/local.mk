@@ -1,0 +1,36 @@
+# libxsipc: every object is compiled once, into the convenience library
+# libxsipc-core.la.  The installed libxsipc.la is that library with only
+# the public xsipc_* symbols exported; the tests link the core directly so
+# they can reach the private seams (lib/sysv hook, registry internals).
+noinst_LTLIBRARIES = lib/libxsipc-core.la
+lib_LTLIBRARIES = lib/libxsipc.la
+
+include_HEADERS = lib/xsipc.h
+nodist_include_HEADERS = lib/xsipc_version.h
+
+lib_libxsipc_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+lib_libxsipc_core_la_SOURCES = \
+	lib/xsipc.h \
+	lib/private.h \
+	lib/error.c \
+	lib/semset.h \
+	lib/semset.c \
+	lib/shm.c \
+	lib/sem.c \
+	lib/version.c \
+	lib/sysv/sysv.h \
+	lib/sysv/calls.c \
+	lib/sysv/errmap.c \
+	registry/registry.h \
+	registry/status.c \
+	registry/sha1.c \
+	registry/naming.c \
+	registry/registry.c
+
+lib_libxsipc_la_SOURCES =
+nodist_EXTRA_lib_libxsipc_la_SOURCES = dummy.c
+lib_libxsipc_la_LIBADD = lib/libxsipc-core.la
+# Export only the public names (xsipc_ followed by a letter): the private
+# xsipc__ functions stay inside even if one lost its hidden visibility.
+lib_libxsipc_la_LDFLAGS = -version-info $(XSIPC_LT_VERSION) -no-undefined \
+	-export-symbols-regex '^xsipc_[a-z]'
