@@ -1,0 +1,44 @@
+/*
+ * private.h -- the real structures behind the public handles, and what the
+ * lib/ files share.  Nothing here is exported.
+ */
+#ifndef XSIPC_PRIVATE_H
+#define XSIPC_PRIVATE_H
+
+#include <stddef.h>
+
+#include "registry/registry.h"
+#include "semset.h"
+#include "sysv/sysv.h"
+#include "xsipc.h"
+
+struct xsipc_shm {
+    xsipc_registry *home; /* the registry given at construction, or NULL */
+    xsipc_registry *reg;  /* the key's registry; NULL until a key is set */
+    char *name;          /* the name, or the key file's name when native */
+    char *native;        /* the key file's path; NULL until a key is set */
+    int is_native;       /* set by xsipc_shm_set_native_key */
+    xsipc__key key;      /* the segment's key file, valid while attached */
+    int shmid;           /* -1 while not attached */
+    void *addr;
+    size_t size;
+    xsipc_access access;
+    int locked;          /* this handle holds the lock */
+    xsipc__semset lock;  /* the lock: Qt's qipc_systemsem_ set */
+    xsipc_status err;
+};
+
+struct xsipc_sem {
+    xsipc_registry *reg;
+    char *name;
+    xsipc__semset set;
+    xsipc_status err;
+};
+
+/* Clears st (code 0, empty text). */
+void xsipc__status_clear(xsipc_status *st);
+/* Puts "op: " before st's text (a message from a lower layer); returns
+ * -st->code. */
+int xsipc__status_prefix(xsipc_status *st, const char *op);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * sem.c -- xsipc_sem: a named counting semaphore, as QSystemSemaphore.
+ *
+ * acquire is semop(-1, SEM_UNDO) and release semop(+n, SEM_UNDO), as Qt
+ * does, on the set named by Qt's qipc_systemsem_ key file, so Qt programs
+ * share the count.  SEM_UNDO means a process's net releases and acquires
+ * are reverted when it exits: a semaphore used as a lock comes back when
+ * its holder dies, and a count released by a process that then exits is
+ * taken back.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+
+static int fail(xsipc_sem *sem, xsipc_error code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int fail(xsipc_sem *sem, xsipc_error code, const char *fmt, ...)
+{
+    int saved = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(sem->err.text, sizeof sem->err.text, fmt, ap);
+    va_end(ap);
+    sem->err.code = code;
+    errno = saved;
+    return -(int)code;
+}
+
+/* Opens the set; a handle whose construction failed keeps that error. */
+static int setup(xsipc_sem *sem, const char *key, int initial,
+                 xsipc_sem_mode mode, xsipc_registry *reg)
+{
+    static const char op[] = "xsipc_sem_new";
+    char file[256];
+
+    if (key == NULL || *key == '\0')
+        return fail(sem, XSIPC_KEY_ERROR, "%s: %s key", op,
+                    key == NULL ? "NULL" : "empty");
+    if (initial < 0 || initial > 32767)
+        return fail(sem, XSIPC_INVALID_ARGUMENT,
+                    "%s: initial value %d is outside 0..32767 (SEMVMX)", op,
+                    initial);
+    if (mode != XSIPC_OPEN && mode != XSIPC_CREATE)
+        return fail(sem, XSIPC_INVALID_ARGUMENT,
+                    "%s: mode %d is neither XSIPC_OPEN nor XSIPC_CREATE", op,
+                    (int)mode);
+    if (xsipc__reg_file_name(XSIPC__KIND_SEM, key, file, sizeof file,
+                             &sem->err) < 0)
+        return xsipc__status_prefix(&sem->err, op);
+    if (reg != NULL)
+        sem->reg = xsipc__reg_ref(reg);
+    else if ((sem->reg = xsipc__reg_open(NULL, 0, &sem->err)) == NULL)
+        return xsipc__status_prefix(&sem->err, op);
+    if ((sem->name = strdup(key)) == NULL) {
+        errno = ENOMEM;
+        return fail(sem, XSIPC_OUT_OF_RESOURCES, "%s: out of memory", op);
+    }
+    xsipc__semset_init(&sem->set, sem->reg, sem->name, initial);
+    if (xsipc__semset_open(&sem->set, op, &sem->err) < 0)
+        return -(int)sem->err.code;
+    /* Qt's Create mode sets the value even on a set in use, which wipes
+     * the undo records of whoever holds it.  Here it only takes effect on
+     * a set nobody else has open: one left by processes that all died. */
+    if (mode == XSIPC_CREATE && !sem->set.created)
+        return xsipc__semset_renew(&sem->set, op, &sem->err);
+    return 0;
+}
+
+xsipc_sem *xsipc_sem_new_in(xsipc_registry *reg, const char *key,
+                            int initial_value, xsipc_sem_mode mode)
+{
+    xsipc_sem *sem = calloc(1, sizeof *sem);
+
+    if (sem == NULL)
+        return NULL;
+    xsipc__semset_init(&sem->set, NULL, NULL, 0);
+    (void)setup(sem, key, initial_value, mode, reg);
+    return sem;
+}
+
+xsipc_sem *xsipc_sem_new(const char *key, int initial_value,
+                         xsipc_sem_mode mode)
+{
+    return xsipc_sem_new_in(NULL, key, initial_value, mode);
+}
+
+/* 0 when the handle can be used; else the error its construction kept. */
+static int usable(xsipc_sem *sem)
+{
+    if (sem->name == NULL || sem->reg == NULL)
+        return -(int)sem->err.code;
+    xsipc__status_clear(&sem->err);
+    return 0;
+}
+
+static int acquire_with(xsipc_sem *sem, xsipc__wait wait, long timeout_ms,
+                        const char *op)
+{
+    struct timespec deadline;
+    int rc;
+
+    if (sem == NULL)
+        return -XSIPC_INVALID_ARGUMENT;
+    if ((rc = usable(sem)) < 0)
+        return rc;
+    if (wait == XSIPC__UNTIL) {
+        if (timeout_ms < 0)
+            return fail(sem, XSIPC_INVALID_ARGUMENT,
+                        "%s: negative timeout %ld ms", op, timeout_ms);
+        xsipc__sys_deadline(timeout_ms, &deadline);
+    }
+    return xsipc__semset_acquire(&sem->set, wait, &deadline, op, &sem->err);
+}
+
+int xsipc_sem_acquire(xsipc_sem *sem)
+{
+    return acquire_with(sem, XSIPC__WAIT, 0, "xsipc_sem_acquire");
+}
+
+int xsipc_sem_try_acquire(xsipc_sem *sem)
+{
+    return acquire_with(sem, XSIPC__NOWAIT, 0, "xsipc_sem_try_acquire");
+}
+
+int xsipc_sem_acquire_timeout(xsipc_sem *sem, long timeout_ms)
+{
+    return acquire_with(sem, XSIPC__UNTIL, timeout_ms,
+                        "xsipc_sem_acquire_timeout");
+}
+
+int xsipc_sem_release(xsipc_sem *sem, int n)
+{
+    static const char op[] = "xsipc_sem_release";
+    int rc;
+
+    if (sem == NULL)
+        return -XSIPC_INVALID_ARGUMENT;
+    if ((rc = usable(sem)) < 0)
+        return rc;
+    if (n <= 0)
+        return fail(sem, XSIPC_INVALID_ARGUMENT,
+                    "%s: count %d for \"%.64s\" must be positive", op, n,
+                    sem->name);
+    if (n > 32767)
+        return fail(sem, XSIPC_INVALID_ARGUMENT,
+                    "%s: count %d for \"%.64s\" is above SEMVMX (32767)", op,
+                    n, sem->name);
+    return xsipc__semset_release(&sem->set, n, op, &sem->err);
+}
+
+xsipc_error xsipc_sem_error(const xsipc_sem *sem)
+{
+    return sem != NULL ? sem->err.code : XSIPC_INVALID_ARGUMENT;
+}
+
+const char *xsipc_sem_error_string(const xsipc_sem *sem)
+{
+    return sem != NULL ? sem->err.text : "NULL xsipc_sem handle";
+}
+
+void xsipc_sem_free(xsipc_sem *sem)
+{
+    int saved = errno;
+
+    if (sem == NULL)
+        return;
+    xsipc__semset_close(&sem->set);
+    xsipc_registry_close(sem->reg);
+    free(sem->name);
+    free(sem);
+    errno = saved;
+}

@@ -1,0 +1,397 @@
+/*
+ * semset.c -- finding, creating, joining and leaving a semaphore set, and
+ * the lock and counting protocols on it (see semset.h for the layout).
+ *
+ * Kernel facts this file is built on:
+ *  - semop applies all its operations or none, so "take VALUE and set MARK"
+ *    cannot be half done, not even by a process killed in the middle.
+ *  - SEM_UNDO adjustments are applied when the process exits, however it
+ *    exits; they are per process, not per thread, and fork does not copy
+ *    them.  SETVAL and SETALL clear every process's adjustments for that
+ *    semaphore, so a set in use is never given a value here: a new set is
+ *    initialised by semop, which needs no such reset because it is all
+ *    zeros.
+ *  - When a set is removed (IPC_RMID) every sleeper wakes with EIDRM and
+ *    later calls on its id fail with EINVAL (or EIDRM).  A Qt program that
+ *    created the set removes it when its QSystemSemaphore is destroyed,
+ *    even while others use it; the set is then found or created again and
+ *    the operation retried, a bounded number of times.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "private.h"
+
+/* How often a set removed underneath is re-created before giving up. */
+#define MAX_ROUNDS 8
+
+/* open_once's "the set went away between two calls: start again". */
+#define AGAIN 1
+
+void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg,
+                        const char *name, int initial)
+{
+    memset(s, 0, sizeof *s);
+    s->reg = reg;
+    s->name = name;
+    s->semid = -1;
+    s->initial = initial;
+}
+
+static int removed(int err)
+{
+    return err == EIDRM || err == EINVAL;
+}
+
+/* Fails with the mapped error of call's errno, naming the set. */
+static int sys_fail(const xsipc__semset *s, xsipc__sys_call call, int err,
+                    int creating, const char *op, xsipc_status *st)
+{
+    xsipc_error code = xsipc__sys_error(call, err, creating);
+    xsipc__status_set(st, code,
+                      "%s: %s on the semaphore set of \"%.64s\" (key 0x%08x, "
+                      "key file %s/%s): %s",
+                      op, xsipc__sys_name(call), s->name,
+                      (unsigned)s->key.key, s->reg->dir, s->key.file,
+                      strerror(err));
+    errno = err;
+    return -(int)code;
+}
+
+/* The set at our key is an xsipc set: add ourselves to USERS. */
+static int join(xsipc__semset *s, int id, const char *op, xsipc_status *st)
+{
+    struct sembuf one = {XSIPC__SEM_USERS, 1, SEM_UNDO};
+    if (xsipc__sys_semop(id, &one, 1) == 0)
+        return 0;
+    if (removed(errno))
+        return AGAIN;
+    return sys_fail(s, XSIPC__SYS_SEMOP, errno, 0, op, st);
+}
+
+/* Creates the set, or finds and joins the one at the key. */
+static int open_once(xsipc__semset *s, const char *op, xsipc_status *st)
+{
+    struct semid_ds ds;
+    int id, rc;
+
+    id = xsipc__sys_semget(s->key.key, XSIPC__SEM_NSEMS,
+                           (int)s->reg->obj_mode | IPC_CREAT | IPC_EXCL);
+    if (id >= 0) {
+        /* VALUE += initial and USERS += 1 in one step: a process that
+         * finds the set before this semop sees VALUE 0 (the lock taken)
+         * and waits, rather than racing an initialisation. */
+        struct sembuf init[2] = {
+            {XSIPC__SEM_VALUE, (short)s->initial, 0},
+            {XSIPC__SEM_USERS, 1, SEM_UNDO},
+        };
+        if (xsipc__sys_semop(id, init, 2) < 0) {
+            int err = errno;
+            if (removed(err))
+                return AGAIN;
+            (void)xsipc__sys_semctl(id, 0, IPC_RMID, 0);
+            return sys_fail(s, XSIPC__SYS_SEMOP, err, 1, op, st);
+        }
+        s->semid = id;
+        s->full = 1;
+        s->created = 1;
+        return 0;
+    }
+    if (errno != EEXIST)
+        return sys_fail(s, XSIPC__SYS_SEMGET, errno, 1, op, st);
+
+    /* No permission bits asked for here: the kernel checks them on each
+     * semop, which gives the clearer error. */
+    id = xsipc__sys_semget(s->key.key, 0, 0);
+    if (id < 0)
+        return errno == ENOENT ? AGAIN
+                               : sys_fail(s, XSIPC__SYS_SEMGET, errno, 0, op,
+                                          st);
+    if (xsipc__sys_semctl_stat(id, &ds) < 0)
+        return removed(errno)
+                   ? AGAIN
+                   : sys_fail(s, XSIPC__SYS_SEMCTL, errno, 0, op, st);
+    /* Anyone may create a set at a key they can predict; one owned by a
+     * stranger could feed us values or break our lock at will. */
+    if (ds.sem_perm.uid != geteuid() && ds.sem_perm.uid != 0) {
+        errno = EPERM;
+        return xsipc__status_set(
+            st, XSIPC_UNTRUSTED,
+            "%s: the semaphore set at key 0x%08x for \"%.64s\" belongs to "
+            "uid %u, not to us (uid %u) or root",
+            op, (unsigned)s->key.key, s->name, (unsigned)ds.sem_perm.uid,
+            (unsigned)geteuid());
+    }
+    s->full = ds.sem_nsems >= XSIPC__SEM_NSEMS;
+    s->created = 0;
+    if (s->full) {
+        rc = join(s, id, op, st);
+        if (rc != 0)
+            return rc;
+    }
+    s->semid = id;
+    return 0;
+}
+
+int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st)
+{
+    int round, rc;
+
+    for (round = 0; round < MAX_ROUNDS; round++) {
+        rc = xsipc__reg_resolve(s->reg, XSIPC__KIND_SEM, s->name, 1, &s->key,
+                                st);
+        if (rc < 0)
+            return xsipc__status_prefix(st, op);
+        rc = open_once(s, op, st);
+        if (rc < 0) {
+            /* Qt would leave the key file it made; nothing has its key. */
+            if (s->key.created)
+                xsipc__reg_release(s->reg, &s->key);
+            return rc;
+        }
+        if (rc == AGAIN)
+            continue;
+        /* The key came from the key file's inode; if the last user of a
+         * previous set removed that file meanwhile, the next process
+         * would make a new file, a new key and a second set.  Start over
+         * on the current file instead. */
+        if (xsipc__reg_current(s->reg, &s->key))
+            return 0;
+        xsipc__semset_close(s);
+    }
+    errno = EIDRM;
+    return xsipc__status_set(st, XSIPC_REMOVED,
+                             "%s: the semaphore set of \"%.64s\" was removed "
+                             "%d times while being opened",
+                             op, s->name, MAX_ROUNDS);
+}
+
+void xsipc__semset_close(xsipc__semset *s)
+{
+    struct sembuf leave = {XSIPC__SEM_USERS, -1, SEM_UNDO};
+    struct sembuf none_left = {XSIPC__SEM_USERS, 0, IPC_NOWAIT};
+    int saved = errno;
+
+    if (s->semid < 0)
+        return;
+    /* A Qt-made set belongs to the Qt object that made it. */
+    if (s->full && xsipc__sys_semop(s->semid, &leave, 1) == 0 &&
+        xsipc__sys_semop(s->semid, &none_left, 1) == 0) {
+        /* A process may find the set between this check and IPC_RMID;
+         * its next semop fails with EIDRM and it creates the set again,
+         * which the retry loops here are for. */
+        if (xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0) == 0)
+            xsipc__reg_release(s->reg, &s->key);
+    }
+    s->semid = -1;
+    errno = saved;
+}
+
+/* One semop under the wait policy: NOWAIT is already in the ops' flags. */
+static int wait_op(xsipc__semset *s, struct sembuf *ops, size_t n,
+                   xsipc__wait wait, const struct timespec *deadline)
+{
+    if (wait == XSIPC__UNTIL)
+        return xsipc__sys_semop_until(s->semid, ops, n, deadline);
+    return xsipc__sys_semop(s->semid, ops, n);
+}
+
+/* EAGAIN after a wait: it would block (NOWAIT) or the deadline passed. */
+static int busy(const xsipc__semset *s, xsipc__wait wait, const char *op,
+                xsipc_status *st)
+{
+    errno = EAGAIN;
+    if (wait == XSIPC__NOWAIT)
+        return xsipc__status_set(st, XSIPC_WOULD_BLOCK,
+                                 "%s: \"%.64s\" is held by another process",
+                                 op, s->name);
+    return xsipc__status_set(st, XSIPC_TIMEOUT,
+                             "%s: timed out waiting for \"%.64s\"", op,
+                             s->name);
+}
+
+/* The set was removed: forget it (our undo records went with it) and
+ * count a round; the caller's loop opens it again. */
+static int lost(xsipc__semset *s, int *round, const char *op,
+                xsipc_status *st)
+{
+    s->semid = -1;
+    if (++*round < MAX_ROUNDS)
+        return 0;
+    errno = EIDRM;
+    return xsipc__status_set(st, XSIPC_REMOVED,
+                             "%s: the semaphore set of \"%.64s\" was removed "
+                             "%d times while in use",
+                             op, s->name, MAX_ROUNDS);
+}
+
+/*
+ * Takes VALUE and sets MARK.  MARK must be 0: when VALUE is free but MARK
+ * is set, the kernel has undone a dead holder's VALUE, and the IPC_NOWAIT
+ * on MARK makes the whole semop fail with EAGAIN, so the dead owner is
+ * noticed inside the same single system call.
+ */
+static int take(xsipc__semset *s, short nowait, xsipc__wait wait,
+                const struct timespec *deadline)
+{
+    if (!s->full) {
+        struct sembuf qt = {XSIPC__SEM_VALUE, -1, (short)(SEM_UNDO | nowait)};
+        return wait_op(s, &qt, 1, wait, deadline);
+    }
+    struct sembuf ops[3] = {
+        {XSIPC__SEM_VALUE, -1, (short)(SEM_UNDO | nowait)},
+        {XSIPC__SEM_MARK, 0, IPC_NOWAIT},
+        {XSIPC__SEM_MARK, 1, 0},
+    };
+    return wait_op(s, ops, 3, wait, deadline);
+}
+
+/*
+ * Inherits a dead owner's lock: takes VALUE only while MARK is still set,
+ * leaving MARK at 1 for ourselves.  Of several processes that saw the
+ * dead owner, one inherits; the others then find MARK cleared by its
+ * unlock (EAGAIN) and go back to the ordinary take.
+ */
+static int inherit(xsipc__semset *s, short nowait, xsipc__wait wait,
+                   const struct timespec *deadline)
+{
+    struct sembuf ops[3] = {
+        {XSIPC__SEM_VALUE, -1, (short)(SEM_UNDO | nowait)},
+        {XSIPC__SEM_MARK, -1, IPC_NOWAIT},
+        {XSIPC__SEM_MARK, 1, 0},
+    };
+    return wait_op(s, ops, 3, wait, deadline);
+}
+
+int xsipc__semset_lock(xsipc__semset *s, xsipc__wait wait,
+                       const struct timespec *deadline, const char *op,
+                       xsipc_status *st)
+{
+    short nowait = wait == XSIPC__NOWAIT ? IPC_NOWAIT : 0;
+    int round = 0, rc;
+
+    for (;;) {
+        if (s->semid < 0 && (rc = xsipc__semset_open(s, op, st)) < 0)
+            return rc;
+        if (take(s, nowait, wait, deadline) == 0)
+            return 0;
+        if (errno == EAGAIN && s->full) {
+            if (inherit(s, nowait, wait, deadline) == 0)
+                return XSIPC_OWNER_DIED;
+            if (errno == EAGAIN && wait == XSIPC__WAIT)
+                continue; /* another heir took it and already unlocked */
+        }
+        if (errno == EAGAIN) {
+            if (wait == XSIPC__UNTIL && !xsipc__sys_past(deadline))
+                continue;
+            return busy(s, wait, op, st);
+        }
+        if (!removed(errno))
+            return sys_fail(s, XSIPC__SYS_SEMOP, errno, 0, op, st);
+        if ((rc = lost(s, &round, op, st)) < 0)
+            return rc;
+    }
+}
+
+int xsipc__semset_unlock(xsipc__semset *s, int keep_mark, const char *op,
+                         xsipc_status *st)
+{
+    struct sembuf ops[2] = {
+        {XSIPC__SEM_MARK, -1, IPC_NOWAIT},
+        {XSIPC__SEM_VALUE, 1, SEM_UNDO},
+    };
+    int clear = s->full && !keep_mark;
+    struct sembuf *first = clear ? &ops[0] : &ops[1];
+    size_t n = clear ? 2 : 1;
+
+    if (s->semid < 0)
+        return 0; /* the set, and our hold on it, was removed */
+    if (xsipc__sys_semop(s->semid, first, n) == 0)
+        return 0;
+    if (removed(errno)) {
+        /* Removed underneath (a Qt owner exiting): a set made anew starts
+         * unlocked, so there is nothing left to release. */
+        s->semid = -1;
+        return 0;
+    }
+    if (errno == EAGAIN)
+        return xsipc__status_set(st, XSIPC_LOCK_ERROR,
+                                 "%s: the lock of \"%.64s\" was not held: "
+                                 "another process reset the semaphore",
+                                 op, s->name);
+    return sys_fail(s, XSIPC__SYS_SEMOP, errno, 0, op, st);
+}
+
+int xsipc__semset_acquire(xsipc__semset *s, xsipc__wait wait,
+                          const struct timespec *deadline, const char *op,
+                          xsipc_status *st)
+{
+    short nowait = wait == XSIPC__NOWAIT ? IPC_NOWAIT : 0;
+    int round = 0, rc;
+
+    for (;;) {
+        struct sembuf one = {XSIPC__SEM_VALUE, -1,
+                             (short)(SEM_UNDO | nowait)};
+        if (s->semid < 0 && (rc = xsipc__semset_open(s, op, st)) < 0)
+            return rc;
+        if (wait_op(s, &one, 1, wait, deadline) == 0)
+            return 0;
+        if (errno == EAGAIN)
+            return busy(s, wait, op, st);
+        if (!removed(errno))
+            return sys_fail(s, XSIPC__SYS_SEMOP, errno, 0, op, st);
+        if ((rc = lost(s, &round, op, st)) < 0)
+            return rc;
+    }
+}
+
+int xsipc__semset_release(xsipc__semset *s, int n, const char *op,
+                          xsipc_status *st)
+{
+    int round = 0, rc;
+
+    for (;;) {
+        struct sembuf add = {XSIPC__SEM_VALUE, (short)n, SEM_UNDO};
+        if (s->semid < 0 && (rc = xsipc__semset_open(s, op, st)) < 0)
+            return rc;
+        if (xsipc__sys_semop(s->semid, &add, 1) == 0)
+            return 0;
+        if (errno == ERANGE) {
+            /* The value or this process's undo adjustment would leave
+             * the kernel's range (SEMVMX 32767, undo -32768..32767). */
+            return xsipc__status_set(st, XSIPC_OUT_OF_RESOURCES,
+                                     "%s: releasing %d on \"%.64s\" would "
+                                     "pass the kernel's limit (SEMVMX "
+                                     "32767)",
+                                     op, n, s->name);
+        }
+        if (!removed(errno))
+            return sys_fail(s, XSIPC__SYS_SEMOP, errno, 0, op, st);
+        if ((rc = lost(s, &round, op, st)) < 0)
+            return rc;
+    }
+}
+
+int xsipc__semset_renew(xsipc__semset *s, const char *op, xsipc_status *st)
+{
+    /* USERS - 1 == 0 tested and restored in one semop: true only while
+     * this handle is the set's one user.  No SEM_UNDO: net zero. */
+    struct sembuf alone[3] = {
+        {XSIPC__SEM_USERS, -1, IPC_NOWAIT},
+        {XSIPC__SEM_USERS, 0, IPC_NOWAIT},
+        {XSIPC__SEM_USERS, 1, 0},
+    };
+
+    if (!s->full || s->semid < 0 ||
+        xsipc__sys_semop(s->semid, alone, 3) < 0)
+        return 0; /* in use by others (or a Qt set): joined as it is */
+    /* Someone joining between the test and IPC_RMID gets EIDRM on its
+     * next semop and opens the new set, which the loops here allow. */
+    if (xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0) < 0)
+        return 0;
+    s->semid = -1;
+    return xsipc__semset_open(s, op, st);
+}

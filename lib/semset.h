@@ -1,0 +1,76 @@
+/*
+ * semset.h -- a System V semaphore set as xsipc uses it (private).
+ *
+ * Qt's set has one semaphore: number 0, the lock (1 = free) or the count.
+ * A set xsipc creates has three, so that what Qt lacks fits inside the one
+ * semop that Qt's protocol already makes:
+ *   0 VALUE  Qt's semaphore, untouched in meaning: Qt peers use only it.
+ *   1 MARK   1 while someone holds the lock, set without SEM_UNDO in the
+ *            same semop that takes VALUE with SEM_UNDO.  When a holder dies
+ *            the kernel undoes VALUE but not MARK, so VALUE = 1 with MARK = 1
+ *            means "the previous owner died holding the lock".
+ *   2 USERS  one unit per open handle, added with SEM_UNDO so a process
+ *            that dies drops out; the last handle to leave removes the set.
+ * Qt's semget(key, 1, ...) accepts a set with more semaphores than it asks
+ * for, so a Qt program and xsipc share an xsipc-made set; a Qt-made set
+ * (one semaphore) is used as Qt uses it.
+ */
+#ifndef XSIPC_SEMSET_H
+#define XSIPC_SEMSET_H
+
+#include <time.h>
+
+#include "registry/registry.h"
+#include "xsipc.h"
+
+#define XSIPC__SEM_VALUE 0
+#define XSIPC__SEM_MARK 1
+#define XSIPC__SEM_USERS 2
+#define XSIPC__SEM_NSEMS 3
+
+typedef struct xsipc__semset {
+    xsipc_registry *reg; /* borrowed from the owning handle */
+    const char *name;    /* borrowed: the name, or file name when native */
+    xsipc__key key;
+    int semid;      /* -1 while not open */
+    int full;       /* 1: an xsipc set (3 semaphores); 0: a Qt set */
+    int initial;    /* VALUE given to a set this handle creates */
+    int created;    /* this handle created the set (it may reset it) */
+} xsipc__semset;
+
+/* How a wait ends: block, fail at once, or fail at a deadline. */
+typedef enum { XSIPC__WAIT, XSIPC__NOWAIT, XSIPC__UNTIL } xsipc__wait;
+
+/* Sets s up for name in reg; nothing is opened yet. */
+void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg,
+                        const char *name, int initial);
+/* Finds or creates the set and joins it.  op names the public call for
+ * messages.  0 or -xsipc_error with st set. */
+int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st);
+/* Leaves the set; the last user removes it and (Qt life cycle) its key
+ * file.  Safe on a set that is not open. */
+void xsipc__semset_close(xsipc__semset *s);
+
+/* For XSIPC_CREATE on a set this handle did not create: when no one else
+ * has it open, the set is removed and made anew with the initial value
+ * (never SETVAL on a set in use).  0 or -error. */
+int xsipc__semset_renew(xsipc__semset *s, const char *op, xsipc_status *st);
+
+/* The lock protocol (VALUE 1 = free).  0, XSIPC_OWNER_DIED, or -error:
+ * XSIPC_WOULD_BLOCK (NOWAIT), XSIPC_TIMEOUT (UNTIL), others with st. */
+int xsipc__semset_lock(xsipc__semset *s, xsipc__wait wait,
+                       const struct timespec *deadline, const char *op,
+                       xsipc_status *st);
+/* keep_mark: release VALUE but leave MARK set, so that the next lock
+ * still reports the dead owner this lock inherited. */
+int xsipc__semset_unlock(xsipc__semset *s, int keep_mark, const char *op,
+                         xsipc_status *st);
+
+/* The counting protocol: VALUE - 1 / VALUE + n, with SEM_UNDO as Qt. */
+int xsipc__semset_acquire(xsipc__semset *s, xsipc__wait wait,
+                          const struct timespec *deadline, const char *op,
+                          xsipc_status *st);
+int xsipc__semset_release(xsipc__semset *s, int n, const char *op,
+                          xsipc_status *st);
+
+#endif

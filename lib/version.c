@@ -1,0 +1,9 @@
+/* version.c -- the library's version string. */
+#include <config.h>
+
+#include "xsipc.h"
+
+const char *xsipc_version(void)
+{
+    return XSIPC_VERSION_STRING;
+}
