@@ -109,7 +109,8 @@ XSIPC_API const char *xsipc_registry_dir(const xsipc_registry *reg)
 /* ------------------------------------------------- shared memory segment */
 
 /* A handle for the segment named key (NULL: set it later), in the default
- * registry.  Returns NULL only when out of memory. */
+ * registry.  Returns NULL only when out of memory; a bad key is kept in the
+ * handle (xsipc_shm_error). */
 XSIPC_API xsipc_shm *xsipc_shm_new(const char *key) XSIPC_WARN_UNUSED;
 /* The same in registry reg (NULL: the default one). */
 XSIPC_API xsipc_shm *xsipc_shm_new_in(xsipc_registry *reg, const char *key)
@@ -134,8 +135,9 @@ XSIPC_API int xsipc_shm_attach(xsipc_shm *shm, xsipc_access access);
  * directory, its key file. */
 XSIPC_API int xsipc_shm_detach(xsipc_shm *shm);
 XSIPC_API int xsipc_shm_is_attached(const xsipc_shm *shm);
-/* The mapping, or NULL when not attached (or attached read-only, for
- * xsipc_shm_data). */
+/* The mapping, or NULL when not attached.  After a read-only attach the
+ * pages are mapped read-only: a store through xsipc_shm_data's pointer
+ * raises SIGSEGV, as with Qt. */
 XSIPC_API void *xsipc_shm_data(xsipc_shm *shm);
 XSIPC_API const void *xsipc_shm_const_data(const xsipc_shm *shm);
 /* The segment's size as the kernel reports it; 0 when not attached. */
@@ -161,8 +163,9 @@ XSIPC_API void xsipc_shm_free(xsipc_shm *shm);
  * not exist yet is created with initial_value; with XSIPC_CREATE, this
  * handle takes ownership and sets initial_value -- but only when no other
  * process uses the set, unlike Qt, which would break a current holder.
- * Returns NULL when out of memory or given a NULL key or a negative value;
- * other failures are kept in the handle (xsipc_sem_error).
+ * Returns NULL only when out of memory; a bad key or value, or a failure
+ * to open the set, is kept in the handle (xsipc_sem_error) and returned by
+ * each later call (a failure to open is retried by them).
  */
 XSIPC_API xsipc_sem *xsipc_sem_new(const char *key, int initial_value,
                                    xsipc_sem_mode mode) XSIPC_WARN_UNUSED;

@@ -1,0 +1,60 @@
+/*
+ * testutil.h -- what every Check suite of xsipc shares.
+ *
+ * Isolation: each test runs with a fresh registry directory of its own
+ * (mkdtemp), and TMPDIR points at it, so the default (Qt) registry of the
+ * library, a Qt peer and a python peer all use that directory too.
+ *
+ * Clean-up: the checked teardown checks that the test left no key file and
+ * no System V object behind (a leak is written to the suite's LEAKS file),
+ * then sweeps.  A failed test in fork mode skips the checked teardown, so an
+ * unchecked teardown sweeps the whole test case's base directory as well.
+ * tu_main() adds a last suite, "leaks", which fails when anything leaked.
+ *
+ * Objects: when the suite runs in a private IPC namespace (tests/ipcns runs
+ * every test program under `unshare --ipc` where allowed), every System V
+ * object in the namespace is the suite's own, so the leak check is exact.
+ * Outside one, objects are found through the key files left behind.
+ */
+#ifndef XSIPC_TESTUTIL_H
+#define XSIPC_TESTUTIL_H
+
+#include <check.h>
+#include <sys/types.h>
+
+#include "xsipc.h"
+
+/* Adds the fixtures above to tc; every TCase of every suite must use it. */
+void tu_tcase(TCase *tc);
+/* This test's registry directory (also $TMPDIR). */
+const char *tu_dir(void);
+/* The registry of tu_dir(), opened once per test, closed by the fixture. */
+xsipc_registry *tu_registry(void);
+/* A path inside tu_dir(): tu_path("x") -> "<dir>/x" (static buffer, one
+ * of 4 rotating, so a few can be used in one expression). */
+const char *tu_path(const char *name);
+/* Non-zero when the suite runs in a private IPC namespace. */
+int tu_in_private_ipcns(void);
+/* Number of System V segments / semaphore sets visible now. */
+int tu_count_shm(void);
+int tu_count_sem(void);
+/* Runs s, then the leak check; returns the process exit status. */
+int tu_main(Suite *s);
+
+/* Runs argv (argv[0] a path) with stdin/stdout as pipes; see tu_proc_*. */
+typedef struct tu_proc {
+    pid_t pid;
+    int in;  /* write end of the child's stdin, -1 when closed */
+    int out; /* read end of the child's stdout */
+} tu_proc;
+void tu_proc_start(tu_proc *p, char *const argv[]);
+/* Reads one line (without the newline) from the child's stdout into buf,
+ * waiting at most timeout_ms; returns 0, or -1 on EOF or timeout. */
+int tu_proc_line(tu_proc *p, char *buf, size_t len, long timeout_ms);
+/* Closes the child's stdin (the peers take EOF as "finish now"). */
+void tu_proc_close_in(tu_proc *p);
+/* Waits for the child (at most timeout_ms, then SIGKILL); returns its exit
+ * status, or 128+signal when it was killed by a signal. */
+int tu_proc_wait(tu_proc *p, long timeout_ms);
+
+#endif
