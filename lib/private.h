@@ -17,6 +17,7 @@ struct xsipc_shm {
     xsipc_registry *reg;  /* the key's registry; NULL until a key is set */
     char *name;          /* the name, or the key file's name when native */
     char *native;        /* the key file's path; NULL until a key is set */
+    char qname[XSIPC__QNAME]; /* name as messages show it (quoted once) */
     int is_native;       /* set by xsipc_shm_set_native_key */
     xsipc__key key;      /* the segment's key file, valid while attached */
     int shmid;           /* -1 while not attached */
@@ -31,6 +32,7 @@ struct xsipc_shm {
 struct xsipc_sem {
     xsipc_registry *reg;
     char *name;
+    char qname[XSIPC__QNAME];
     xsipc__semset set;
     xsipc_status err;
 };

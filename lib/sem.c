@@ -66,6 +66,7 @@ static int setup(xsipc_sem *sem, const char *key, int initial,
         errno = ENOMEM;
         return fail(sem, XSIPC_OUT_OF_RESOURCES, "%s: out of memory", op);
     }
+    xsipc__reg_quote(key, 64, sem->qname, sizeof sem->qname);
     xsipc__semset_init(&sem->set, sem->reg, sem->name, initial);
     if (xsipc__semset_open(&sem->set, op, &sem->err) < 0)
         return -(int)sem->err.code;
@@ -150,12 +151,12 @@ int xsipc_sem_release(xsipc_sem *sem, int n)
         return rc;
     if (n <= 0)
         return fail(sem, XSIPC_INVALID_ARGUMENT,
-                    "%s: count %d for \"%.64s\" must be positive", op, n,
-                    sem->name);
+                    "%s: count %d for \"%s\" must be positive", op, n,
+                    sem->qname);
     if (n > 32767)
         return fail(sem, XSIPC_INVALID_ARGUMENT,
-                    "%s: count %d for \"%.64s\" is above SEMVMX (32767)", op,
-                    n, sem->name);
+                    "%s: count %d for \"%s\" is above SEMVMX (32767)", op,
+                    n, sem->qname);
     return xsipc__semset_release(&sem->set, n, op, &sem->err);
 }
 

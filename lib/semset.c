@@ -37,6 +37,7 @@ void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg,
     memset(s, 0, sizeof *s);
     s->reg = reg;
     s->name = name;
+    xsipc__reg_quote(name, 64, s->qname, sizeof s->qname);
     s->semid = -1;
     s->initial = initial;
 }
@@ -52,9 +53,9 @@ static int sys_fail(const xsipc__semset *s, xsipc__sys_call call, int err,
 {
     xsipc_error code = xsipc__sys_error(call, err, creating);
     xsipc__status_set(st, code,
-                      "%s: %s on the semaphore set of \"%.64s\" (key 0x%08x, "
+                      "%s: %s on the semaphore set of \"%s\" (key 0x%08x, "
                       "key file %s/%s): %s",
-                      op, xsipc__sys_name(call), s->name,
+                      op, xsipc__sys_name(call), s->qname,
                       (unsigned)s->key.key, s->reg->dir, s->key.file,
                       strerror(err));
     errno = err;
@@ -120,9 +121,9 @@ static int open_once(xsipc__semset *s, const char *op, xsipc_status *st)
         errno = EPERM;
         return xsipc__status_set(
             st, XSIPC_UNTRUSTED,
-            "%s: the semaphore set at key 0x%08x for \"%.64s\" belongs to "
+            "%s: the semaphore set at key 0x%08x for \"%s\" belongs to "
             "uid %u, not to us (uid %u) or root",
-            op, (unsigned)s->key.key, s->name, (unsigned)ds.sem_perm.uid,
+            op, (unsigned)s->key.key, s->qname, (unsigned)ds.sem_perm.uid,
             (unsigned)geteuid());
     }
     s->full = ds.sem_nsems >= XSIPC__SEM_NSEMS;
@@ -164,9 +165,9 @@ int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st)
     }
     errno = EIDRM;
     return xsipc__status_set(st, XSIPC_REMOVED,
-                             "%s: the semaphore set of \"%.64s\" was removed "
+                             "%s: the semaphore set of \"%s\" was removed "
                              "%d times while being opened",
-                             op, s->name, MAX_ROUNDS);
+                             op, s->qname, MAX_ROUNDS);
 }
 
 void xsipc__semset_close(xsipc__semset *s)
@@ -206,11 +207,11 @@ static int busy(const xsipc__semset *s, xsipc__wait wait, const char *op,
     errno = EAGAIN;
     if (wait == XSIPC__NOWAIT)
         return xsipc__status_set(st, XSIPC_WOULD_BLOCK,
-                                 "%s: \"%.64s\" is held by another process",
-                                 op, s->name);
+                                 "%s: \"%s\" is held by another process",
+                                 op, s->qname);
     return xsipc__status_set(st, XSIPC_TIMEOUT,
-                             "%s: timed out waiting for \"%.64s\"", op,
-                             s->name);
+                             "%s: timed out waiting for \"%s\"", op,
+                             s->qname);
 }
 
 /* The set was removed: forget it (our undo records went with it) and
@@ -223,9 +224,9 @@ static int lost(xsipc__semset *s, int *round, const char *op,
         return 0;
     errno = EIDRM;
     return xsipc__status_set(st, XSIPC_REMOVED,
-                             "%s: the semaphore set of \"%.64s\" was removed "
+                             "%s: the semaphore set of \"%s\" was removed "
                              "%d times while in use",
-                             op, s->name, MAX_ROUNDS);
+                             op, s->qname, MAX_ROUNDS);
 }
 
 /*
@@ -319,9 +320,9 @@ int xsipc__semset_unlock(xsipc__semset *s, int keep_mark, const char *op,
     }
     if (errno == EAGAIN)
         return xsipc__status_set(st, XSIPC_LOCK_ERROR,
-                                 "%s: the lock of \"%.64s\" was not held: "
+                                 "%s: the lock of \"%s\" was not held: "
                                  "another process reset the semaphore",
-                                 op, s->name);
+                                 op, s->qname);
     return sys_fail(s, XSIPC__SYS_SEMOP, errno, 0, op, st);
 }
 
@@ -363,10 +364,10 @@ int xsipc__semset_release(xsipc__semset *s, int n, const char *op,
             /* The value or this process's undo adjustment would leave
              * the kernel's range (SEMVMX 32767, undo -32768..32767). */
             return xsipc__status_set(st, XSIPC_OUT_OF_RESOURCES,
-                                     "%s: releasing %d on \"%.64s\" would "
+                                     "%s: releasing %d on \"%s\" would "
                                      "pass the kernel's limit (SEMVMX "
                                      "32767)",
-                                     op, n, s->name);
+                                     op, n, s->qname);
         }
         if (!removed(errno))
             return sys_fail(s, XSIPC__SYS_SEMOP, errno, 0, op, st);

@@ -28,9 +28,13 @@
 #define XSIPC__SEM_USERS 2
 #define XSIPC__SEM_NSEMS 3
 
+/* Room for a name as messages show it: 64 bytes, escaped, and "...". */
+#define XSIPC__QNAME 272
+
 typedef struct xsipc__semset {
     xsipc_registry *reg; /* borrowed from the owning handle */
     const char *name;    /* borrowed: the name, or file name when native */
+    char qname[XSIPC__QNAME]; /* name as messages show it */
     xsipc__key key;
     int semid;      /* -1 while not open */
     int full;       /* 1: an xsipc set (3 semaphores); 0: a Qt set */

@@ -52,8 +52,8 @@ static int sys_fail(xsipc_shm *shm, const char *op, xsipc__sys_call call,
 {
     errno = err;
     return fail(shm, xsipc__sys_error(call, err, creating),
-                "%s: %s for \"%.64s\" (key 0x%08x, key file %s): %s", op,
-                xsipc__sys_name(call), shm->name, (unsigned)shm->key.key,
+                "%s: %s for \"%s\" (key 0x%08x, key file %s): %s", op,
+                xsipc__sys_name(call), shm->qname, (unsigned)shm->key.key,
                 shm->native, strerror(err));
 }
 
@@ -115,6 +115,7 @@ static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
     snprintf(native, len, "%s/%s", reg->dir, file);
     shm->reg = reg;
     shm->name = name;
+    xsipc__reg_quote(name, 64, shm->qname, sizeof shm->qname);
     shm->native = native;
     shm->is_native = is_native;
     xsipc__semset_init(&shm->lock, reg, name, 1);
@@ -176,7 +177,7 @@ int xsipc_shm_set_native_key(xsipc_shm *shm, const char *path)
         return fail(shm, XSIPC_KEY_ERROR, "%s: path too long", op);
     if (*base == '\0')
         return fail(shm, XSIPC_KEY_ERROR,
-                    "%s: \"%.64s\" names a directory, not a key file", op,
+                    "%s: \"%s\" names a directory, not a key file", op,
                     path);
     reg = xsipc__reg_open(dir, XSIPC__REG_NATIVE, &shm->err);
     if (reg == NULL)
@@ -243,9 +244,9 @@ static int map(xsipc_shm *shm, int shmid, xsipc_access access,
     if (ds.shm_perm.uid != geteuid() && ds.shm_perm.uid != 0) {
         errno = EPERM;
         return fail(shm, XSIPC_UNTRUSTED,
-                    "%s: the segment for \"%.64s\" (key 0x%08x) belongs to "
+                    "%s: the segment for \"%s\" (key 0x%08x) belongs to "
                     "uid %u, not to us (uid %u) or root",
-                    op, shm->name, (unsigned)shm->key.key,
+                    op, shm->qname, (unsigned)shm->key.key,
                     (unsigned)ds.shm_perm.uid, (unsigned)geteuid());
     }
     addr = xsipc__sys_shmat(shmid,
@@ -268,8 +269,8 @@ static int may_map(xsipc_shm *shm, xsipc_access access, const char *op)
         return rc;
     if (shm->shmid >= 0)
         return fail(shm, XSIPC_ALREADY_ATTACHED,
-                    "%s: this handle is already attached to \"%.64s\"", op,
-                    shm->name);
+                    "%s: this handle is already attached to \"%s\"", op,
+                    shm->qname);
     if (access != XSIPC_READ_ONLY && access != XSIPC_READ_WRITE)
         return fail(shm, XSIPC_INVALID_ARGUMENT,
                     "%s: access mode %d is neither XSIPC_READ_ONLY nor "
@@ -289,9 +290,9 @@ int xsipc_shm_create(xsipc_shm *shm, size_t size, xsipc_access access)
         return rc;
     if (size == 0)
         return fail(shm, XSIPC_INVALID_SIZE,
-                    "%s: size 0 for \"%.64s\": a segment needs at least one "
+                    "%s: size 0 for \"%s\": a segment needs at least one "
                     "byte",
-                    op, shm->name);
+                    op, shm->qname);
     rc = xsipc__reg_resolve(shm->reg, XSIPC__KIND_SHM, shm->name, 1,
                             &shm->key, &shm->err);
     if (rc < 0)
@@ -304,15 +305,15 @@ int xsipc_shm_create(xsipc_shm *shm, size_t size, xsipc_access access)
         int err = errno;
         if (err == EEXIST)
             rc = fail(shm, XSIPC_ALREADY_EXISTS,
-                      "%s: a segment already exists for \"%.64s\" (key "
+                      "%s: a segment already exists for \"%s\" (key "
                       "0x%08x, key file %s)",
-                      op, shm->name, (unsigned)shm->key.key, shm->native);
+                      op, shm->qname, (unsigned)shm->key.key, shm->native);
         else if (err == EINVAL)
             rc = fail(shm, XSIPC_INVALID_SIZE,
-                      "%s: size %zu for \"%.64s\" is outside the kernel's "
+                      "%s: size %zu for \"%s\" is outside the kernel's "
                       "limits (SHMMIN..SHMMAX, see "
                       "/proc/sys/kernel/shmmax)",
-                      op, size, shm->name);
+                      op, size, shm->qname);
         else
             rc = sys_fail(shm, op, XSIPC__SYS_SHMGET, err, 1);
         return abandon(shm, held, rc, op);
@@ -338,8 +339,8 @@ int xsipc_shm_attach(xsipc_shm *shm, xsipc_access access)
                             &shm->key, &shm->err);
     if (rc == -XSIPC_NOT_FOUND)
         return fail(shm, XSIPC_NOT_FOUND,
-                    "%s: no segment for \"%.64s\" (no key file %s)", op,
-                    shm->name, shm->native);
+                    "%s: no segment for \"%s\" (no key file %s)", op,
+                    shm->qname, shm->native);
     if (rc < 0)
         return xsipc__status_prefix(&shm->err, op);
     if ((held = lock_for(shm, op)) < 0)
@@ -350,9 +351,9 @@ int xsipc_shm_attach(xsipc_shm *shm, xsipc_access access)
         int err = errno;
         if (err == ENOENT)
             rc = fail(shm, XSIPC_NOT_FOUND,
-                      "%s: no segment for \"%.64s\" (key 0x%08x, key file "
+                      "%s: no segment for \"%s\" (key 0x%08x, key file "
                       "%s)",
-                      op, shm->name, (unsigned)shm->key.key, shm->native);
+                      op, shm->qname, (unsigned)shm->key.key, shm->native);
         else
             rc = sys_fail(shm, op, XSIPC__SYS_SHMGET, err, 0);
         return abandon(shm, held, rc, op);
@@ -374,8 +375,8 @@ int xsipc_shm_detach(xsipc_shm *shm)
     xsipc__status_clear(&shm->err);
     if (shm->shmid < 0)
         return fail(shm, XSIPC_NOT_ATTACHED,
-                    "%s: this handle is not attached%s%.64s%s", op,
-                    shm->name ? " to \"" : "", shm->name ? shm->name : "",
+                    "%s: this handle is not attached%s%s%s", op,
+                    shm->name ? " to \"" : "", shm->name ? shm->qname : "",
                     shm->name ? "\"" : "");
     /* A handle that holds the lock detaches under it and releases it, as
      * Qt's detach does.  Without the lock the detach still happens (the
@@ -430,8 +431,8 @@ static int may_lock(xsipc_shm *shm, const char *op)
                     "%s: this handle is not attached to a segment", op);
     if (shm->locked)
         return fail(shm, XSIPC_LOCK_ERROR,
-                    "%s: \"%.64s\" is already locked by this handle", op,
-                    shm->name);
+                    "%s: \"%s\" is already locked by this handle", op,
+                    shm->qname);
     return 0;
 }
 

@@ -463,6 +463,20 @@ START_TEST(test_shm_attach_missing)
 }
 END_TEST
 
+START_TEST(test_shm_message_escapes_name)
+{
+    xsipc_shm *shm = new_shm("line\nbreak \"quoted\"");
+    const char *msg;
+
+    ck_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_WRITE),
+                 XSIPC_NOT_FOUND);
+    msg = xsipc_shm_error_string(shm);
+    ck_assert_msg(strchr(msg, '\n') == NULL, "raw newline in: %s", msg);
+    ck_assert_ptr_nonnull(strstr(msg, "line\\x0abreak \\\"quoted\\\""));
+    xsipc_shm_free(shm);
+}
+END_TEST
+
 START_TEST(test_shm_create_existing)
 {
     xsipc_shm *a = created("dup", 16), *b = new_shm("dup");
@@ -688,6 +702,7 @@ Suite *shm_suite(void)
     tcase_add_test(errors, test_shm_size_zero);
     tcase_add_test(errors, test_shm_size_huge);
     tcase_add_test(errors, test_shm_attach_missing);
+    tcase_add_test(errors, test_shm_message_escapes_name);
     tcase_add_test(errors, test_shm_create_existing);
     tcase_add_test(errors, test_shm_second_attach);
     tcase_add_test(errors, test_shm_detach_not_attached);
