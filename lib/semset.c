@@ -214,12 +214,17 @@ static int busy(const xsipc__semset *s, xsipc__wait wait, const char *op,
                              s->qname);
 }
 
-/* The set was removed: forget it (our undo records went with it) and
- * count a round; the caller's loop opens it again. */
+/* semop said EIDRM or EINVAL: when the set is really gone, forget it (our
+ * undo records and our USERS unit went with it) and let the caller's loop
+ * open it again; when it is still there, retry on it, since joining again
+ * would count this handle twice.  Either way a round is counted. */
 static int lost(xsipc__semset *s, int *round, const char *op,
                 xsipc_status *st)
 {
-    s->semid = -1;
+    struct semid_ds ds;
+
+    if (xsipc__sys_semctl_stat(s->semid, &ds) < 0 && removed(errno))
+        s->semid = -1;
     if (++*round < MAX_ROUNDS)
         return 0;
     errno = EIDRM;
