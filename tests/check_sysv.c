@@ -1,0 +1,507 @@
+/*
+ * check_sysv.c -- the thin System V layer (lib/sysv): the errno mapping,
+ * and, through the fault-injection seam xsipc__sys_set_hook, the error
+ * paths the kernel rarely gives (ENOSPC, ENOMEM, EACCES, ERANGE, EIDRM,
+ * a stream of EINTR) as the public objects report them, and the number of
+ * system calls on the lock path.
+ *
+ * Every test that installs a hook removes it before it ends; a checked
+ * fixture also clears it before and after each test, for CK_FORK=no runs
+ * where a failed test skips its own clean-up.
+ */
+#include <config.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "private.h"
+
+/* ------------------------------------------------------------- helpers */
+
+/* Fails call with err for the next times calls of it (-1: forever); other
+ * calls run.  seen counts the calls of that kind the hook was asked
+ * about, injected those it failed. */
+typedef struct inject {
+    xsipc__sys_call call;
+    int err;
+    int times;
+    int seen;
+    int injected;
+} inject;
+
+static int inject_hook(xsipc__sys_call call, void *arg)
+{
+    inject *in = arg;
+
+    if (call != in->call)
+        return 0;
+    in->seen++;
+    if (in->times == 0)
+        return 0;
+    if (in->times > 0)
+        in->times--;
+    in->injected++;
+    return in->err;
+}
+
+static void set_inject(inject *in, xsipc__sys_call call, int err, int times)
+{
+    memset(in, 0, sizeof *in);
+    in->call = call;
+    in->err = err;
+    in->times = times;
+    xsipc__sys_set_hook(inject_hook, in);
+}
+
+static void no_hook(void)
+{
+    xsipc__sys_set_hook(NULL, NULL);
+}
+
+static void assert_sem_failed(const xsipc_sem *sem, int rc, xsipc_error code)
+{
+    ck_assert_msg(rc == -(int)code, "returned %d, expected %d (%s)", rc,
+                  -(int)code, xsipc_sem_error_string(sem));
+    ck_assert_msg(xsipc_sem_error(sem) == code, "error %d, expected %d (%s)",
+                  (int)xsipc_sem_error(sem), (int)code,
+                  xsipc_sem_error_string(sem));
+    ck_assert_msg(xsipc_sem_error_string(sem)[0] != '\0',
+                  "empty message for error %d", (int)code);
+}
+
+static void assert_shm_failed(const xsipc_shm *shm, int rc, xsipc_error code)
+{
+    ck_assert_msg(rc == -(int)code, "returned %d, expected %d (%s)", rc,
+                  -(int)code, xsipc_shm_error_string(shm));
+    ck_assert_msg(xsipc_shm_error(shm) == code, "error %d, expected %d (%s)",
+                  (int)xsipc_shm_error(shm), (int)code,
+                  xsipc_shm_error_string(shm));
+    ck_assert_msg(xsipc_shm_error_string(shm)[0] != '\0',
+                  "empty message for error %d", (int)code);
+}
+
+static xsipc_sem *sem_ok(const char *name, int initial)
+{
+    xsipc_sem *sem = xsipc_sem_new(name, initial, XSIPC_OPEN);
+
+    ck_assert_ptr_nonnull(sem);
+    ck_assert_msg(xsipc_sem_error(sem) == XSIPC_NO_ERROR, "%s",
+                  xsipc_sem_error_string(sem));
+    return sem;
+}
+
+static xsipc_shm *shm_ok(const char *name)
+{
+    xsipc_shm *shm = xsipc_shm_new(name);
+
+    ck_assert_ptr_nonnull(shm);
+    return shm;
+}
+
+/* A segment named name of 64 bytes, created and attached by a new handle. */
+static xsipc_shm *shm_created(const char *name)
+{
+    xsipc_shm *shm = shm_ok(name);
+    int rc = xsipc_shm_create(shm, 64, XSIPC_READ_WRITE);
+
+    ck_assert_msg(rc == 0, "create \"%s\": %d (%s)", name, rc,
+                  xsipc_shm_error_string(shm));
+    return shm;
+}
+
+/* Files in the test's directory whose names start with prefix. */
+static int count_files(const char *prefix)
+{
+    DIR *d = opendir(tu_dir());
+    struct dirent *e;
+    size_t len = strlen(prefix);
+    int n = 0;
+
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, prefix, len) == 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* The checked fixture: no hook survives into or out of a test. */
+static void hook_reset(void)
+{
+    no_hook();
+}
+
+/* ------------------------------------------------------------------ core */
+
+typedef struct mapping {
+    xsipc__sys_call call;
+    int err;
+    int creating;
+    xsipc_error want;
+} mapping;
+
+START_TEST(test_sysv_errno_mapping)
+{
+    static const mapping table[] = {
+        {XSIPC__SYS_SHMGET, EEXIST, 1, XSIPC_ALREADY_EXISTS},
+        {XSIPC__SYS_SHMGET, ENOENT, 0, XSIPC_NOT_FOUND},
+        {XSIPC__SYS_SHMGET, EINVAL, 1, XSIPC_INVALID_SIZE},
+        {XSIPC__SYS_SHMGET, EINVAL, 0, XSIPC_NOT_FOUND},
+        {XSIPC__SYS_SHMGET, ENOSPC, 1, XSIPC_OUT_OF_RESOURCES},
+        {XSIPC__SYS_SHMGET, ENOMEM, 1, XSIPC_OUT_OF_RESOURCES},
+        {XSIPC__SYS_SHMGET, EACCES, 0, XSIPC_PERMISSION_DENIED},
+        {XSIPC__SYS_SHMGET, EPERM, 0, XSIPC_PERMISSION_DENIED},
+        {XSIPC__SYS_SEMGET, EEXIST, 1, XSIPC_ALREADY_EXISTS},
+        {XSIPC__SYS_SEMGET, ENOENT, 0, XSIPC_NOT_FOUND},
+        {XSIPC__SYS_SEMGET, ENOSPC, 1, XSIPC_OUT_OF_RESOURCES},
+        {XSIPC__SYS_SEMGET, EACCES, 0, XSIPC_PERMISSION_DENIED},
+        {XSIPC__SYS_SEMOP, EAGAIN, 0, XSIPC_WOULD_BLOCK},
+        {XSIPC__SYS_SEMOP, EIDRM, 0, XSIPC_REMOVED},
+        {XSIPC__SYS_SEMOP, EINVAL, 0, XSIPC_REMOVED},
+        {XSIPC__SYS_SEMOP, ERANGE, 0, XSIPC_OUT_OF_RESOURCES},
+        {XSIPC__SYS_SEMOP, EACCES, 0, XSIPC_PERMISSION_DENIED},
+        {XSIPC__SYS_SEMTIMEDOP, EAGAIN, 0, XSIPC_WOULD_BLOCK},
+        {XSIPC__SYS_SEMTIMEDOP, EIDRM, 0, XSIPC_REMOVED},
+        {XSIPC__SYS_SHMAT, EACCES, 0, XSIPC_PERMISSION_DENIED},
+        {XSIPC__SYS_SHMAT, EIDRM, 0, XSIPC_NOT_FOUND},
+        {XSIPC__SYS_SHMAT, ENOMEM, 0, XSIPC_OUT_OF_RESOURCES},
+        {XSIPC__SYS_SHMCTL, EACCES, 0, XSIPC_PERMISSION_DENIED},
+        {XSIPC__SYS_SEMCTL, EIDRM, 0, XSIPC_REMOVED},
+        {XSIPC__SYS_SHMDT, EINVAL, 0, XSIPC_NOT_FOUND},
+        /* errno values no call gives for these reasons */
+        {XSIPC__SYS_SHMGET, EDOM, 1, XSIPC_UNKNOWN_ERROR},
+        {XSIPC__SYS_SEMOP, EDOM, 0, XSIPC_UNKNOWN_ERROR},
+        {XSIPC__SYS_SHMAT, EDOM, 0, XSIPC_UNKNOWN_ERROR},
+        {XSIPC__SYS_SEMGET, 0, 0, XSIPC_UNKNOWN_ERROR},
+        {XSIPC__SYS_NCALLS, EACCES, 0, XSIPC_UNKNOWN_ERROR},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof table / sizeof table[0]; i++) {
+        xsipc_error got =
+            xsipc__sys_error(table[i].call, table[i].err, table[i].creating);
+        ck_assert_msg(got == table[i].want,
+                      "row %zu: %s errno %d (%s)%s -> %d, expected %d", i,
+                      xsipc__sys_name(table[i].call), table[i].err,
+                      strerror(table[i].err),
+                      table[i].creating ? " creating" : "", (int)got,
+                      (int)table[i].want);
+    }
+}
+END_TEST
+
+START_TEST(test_sysv_call_names)
+{
+    static const char *const want[XSIPC__SYS_NCALLS] = {
+        "shmget", "shmat", "shmdt",      "shmctl",
+        "semget", "semop", "semtimedop", "semctl",
+    };
+    int i;
+
+    for (i = 0; i < XSIPC__SYS_NCALLS; i++)
+        ck_assert_str_eq(xsipc__sys_name((xsipc__sys_call)i), want[i]);
+    ck_assert_str_eq(xsipc__sys_name(XSIPC__SYS_NCALLS), "?");
+    ck_assert_str_eq(xsipc__sys_name((xsipc__sys_call)-1), "?");
+}
+END_TEST
+
+/* Counts every call by kind; injects nothing. */
+static int count_hook(xsipc__sys_call call, void *arg)
+{
+    long *counts = arg;
+
+    if ((unsigned)call < XSIPC__SYS_NCALLS)
+        counts[call]++;
+    else
+        counts[XSIPC__SYS_NCALLS]++;
+    return 0;
+}
+
+START_TEST(test_sysv_lock_is_one_call)
+{
+    xsipc_shm *owner = shm_created("counted");
+    xsipc_shm *user = shm_ok("counted");
+    long counts[XSIPC__SYS_NCALLS + 1];
+    int i, rc;
+
+    rc = xsipc_shm_attach(user, XSIPC_READ_WRITE);
+    ck_assert_msg(rc == 0, "attach: %d (%s)", rc, xsipc_shm_error_string(user));
+    memset(counts, 0, sizeof counts);
+    xsipc__sys_set_hook(count_hook, counts);
+    for (i = 0; i < 1000; i++) {
+        rc = xsipc_shm_lock(user);
+        if (rc != 0)
+            break;
+        rc = xsipc_shm_unlock(user);
+        if (rc != 0)
+            break;
+    }
+    no_hook();
+    ck_assert_msg(rc == 0, "round %d: %d (%s)", i, rc,
+                  xsipc_shm_error_string(user));
+    for (i = 0; i <= XSIPC__SYS_NCALLS; i++)
+        ck_assert_msg(counts[i] == (i == XSIPC__SYS_SEMOP ? 2000 : 0),
+                      "%ld calls of %s", counts[i],
+                      xsipc__sys_name((xsipc__sys_call)i));
+    xsipc_shm_free(user);
+    xsipc_shm_free(owner);
+}
+END_TEST
+
+START_TEST(test_sysv_semop_eintr_retried)
+{
+    xsipc_shm *shm = shm_created("eintr");
+    inject in;
+    int rc;
+
+    set_inject(&in, XSIPC__SYS_SEMOP, EINTR, 5);
+    rc = xsipc_shm_lock(shm);
+    no_hook();
+    ck_assert_msg(rc == 0, "lock: %d (%s)", rc, xsipc_shm_error_string(shm));
+    ck_assert_int_eq(in.injected, 5);
+    ck_assert_int_eq(in.seen, 6); /* five interrupted, one real */
+    ck_assert_int_eq(xsipc_shm_unlock(shm), 0);
+    /* The lock is really free again. */
+    ck_assert_int_eq(xsipc_shm_try_lock(shm), 0);
+    ck_assert_int_eq(xsipc_shm_unlock(shm), 0);
+    xsipc_shm_free(shm);
+}
+END_TEST
+
+/* The set a semop fails with EIDRM for is really gone: removed here the
+ * moment the hook sees the first semop, as a Qt owner exiting would. */
+typedef struct rmid {
+    int semid;
+    int fired;
+    int semgets; /* semget calls after the removal */
+} rmid;
+
+static int rmid_hook(xsipc__sys_call call, void *arg)
+{
+    rmid *r = arg;
+
+    if (r->fired && call == XSIPC__SYS_SEMGET)
+        r->semgets++;
+    if (call != XSIPC__SYS_SEMOP || r->fired)
+        return 0;
+    r->fired = 1;
+    if (semctl(r->semid, 0, IPC_RMID) < 0)
+        return 0; /* the test sees fired without semgets and fails */
+    return EIDRM;
+}
+
+START_TEST(test_sysv_semop_eidrm_reopens)
+{
+    xsipc_sem *sem = sem_ok("eidrm", 1);
+    rmid r = {sem->set.semid, 0, 0};
+    int rc;
+
+    ck_assert_int_ge(r.semid, 0);
+    xsipc__sys_set_hook(rmid_hook, &r);
+    rc = xsipc_sem_acquire(sem);
+    no_hook();
+    ck_assert_msg(rc == 0, "acquire: %d (%s)", rc, xsipc_sem_error_string(sem));
+    ck_assert_int_eq(r.fired, 1);
+    ck_assert_msg(r.semgets > 0, "the set was not opened again");
+    ck_assert_int_ne(sem->set.semid, r.semid);
+    /* The new set had the initial value 1, now taken. */
+    assert_sem_failed(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
+    xsipc_sem_free(sem);
+    ck_assert_int_eq(count_files("qipc_systemsem_"), 0);
+}
+END_TEST
+
+/* An EINVAL/EIDRM that is not a removal (the set is still there) must
+ * not make the handle join the set a second time: then its free would
+ * leave USERS at 1 and the set behind. */
+START_TEST(test_sysv_spurious_eidrm_keeps_set)
+{
+    xsipc_sem *sem = sem_ok("spurious", 1);
+    int id = sem->set.semid, rc;
+    inject in;
+
+    set_inject(&in, XSIPC__SYS_SEMOP, EIDRM, 1);
+    rc = xsipc_sem_acquire(sem);
+    no_hook();
+    ck_assert_msg(rc == 0, "acquire: %d (%s)", rc, xsipc_sem_error_string(sem));
+    ck_assert_int_eq(in.injected, 1);
+    ck_assert_int_eq(sem->set.semid, id);
+    ck_assert_int_eq(semctl(id, XSIPC__SEM_USERS, GETVAL), 1);
+    xsipc_sem_free(sem);
+    ck_assert_int_eq(count_files("qipc_systemsem_"), 0);
+    ck_assert_int_lt(semctl(id, 0, GETVAL), 0); /* removed */
+}
+END_TEST
+
+/* --------------------------------------------------------------- errors */
+
+START_TEST(test_sysv_semget_enospc)
+{
+    inject in;
+    xsipc_sem *sem;
+
+    set_inject(&in, XSIPC__SYS_SEMGET, ENOSPC, -1);
+    sem = xsipc_sem_new("enospc", 1, XSIPC_OPEN);
+    no_hook();
+    ck_assert_ptr_nonnull(sem);
+    ck_assert_int_eq(in.injected, 1);
+    ck_assert_int_eq(xsipc_sem_error(sem), XSIPC_OUT_OF_RESOURCES);
+    ck_assert_msg(strstr(xsipc_sem_error_string(sem), "semget") != NULL,
+                  "message does not name semget: %s",
+                  xsipc_sem_error_string(sem));
+    /* The key file made for the set was removed again. */
+    ck_assert_int_eq(count_files("qipc_systemsem_"), 0);
+    xsipc_sem_free(sem);
+    /* Without the hook a new handle works. */
+    sem = sem_ok("enospc", 1);
+    ck_assert_int_eq(xsipc_sem_try_acquire(sem), 0);
+    xsipc_sem_free(sem);
+}
+END_TEST
+
+START_TEST(test_sysv_shmget_enomem)
+{
+    xsipc_shm *shm = shm_ok("enomem");
+    inject in;
+    int rc;
+
+    set_inject(&in, XSIPC__SYS_SHMGET, ENOMEM, -1);
+    rc = xsipc_shm_create(shm, 64, XSIPC_READ_WRITE);
+    no_hook();
+    ck_assert_int_eq(in.injected, 1);
+    assert_shm_failed(shm, rc, XSIPC_OUT_OF_RESOURCES);
+    ck_assert(!xsipc_shm_is_attached(shm));
+    ck_assert_ptr_null(xsipc_shm_data(shm));
+    ck_assert_int_eq(count_files("qipc_sharedmemory_"), 0);
+    /* The same handle, without the hook. */
+    rc = xsipc_shm_create(shm, 64, XSIPC_READ_WRITE);
+    ck_assert_msg(rc == 0, "create: %d (%s)", rc, xsipc_shm_error_string(shm));
+    ck_assert(xsipc_shm_is_attached(shm));
+    ck_assert_uint_ge(xsipc_shm_size(shm), 64);
+    ck_assert_int_eq(xsipc_shm_detach(shm), 0);
+    xsipc_shm_free(shm);
+}
+END_TEST
+
+START_TEST(test_sysv_shmat_eacces)
+{
+    xsipc_shm *owner = shm_created("eacces");
+    xsipc_shm *user = shm_ok("eacces");
+    inject in;
+    int rc;
+
+    memcpy(xsipc_shm_data(owner), "hello", 6);
+    set_inject(&in, XSIPC__SYS_SHMAT, EACCES, -1);
+    rc = xsipc_shm_attach(user, XSIPC_READ_WRITE);
+    no_hook();
+    ck_assert_int_eq(in.injected, 1);
+    assert_shm_failed(user, rc, XSIPC_PERMISSION_DENIED);
+    ck_assert(!xsipc_shm_is_attached(user));
+    ck_assert_ptr_null(xsipc_shm_data(user));
+    /* The owner's segment and key file are untouched. */
+    ck_assert(xsipc_shm_is_attached(owner));
+    ck_assert_int_eq(count_files("qipc_sharedmemory_"), 1);
+    rc = xsipc_shm_attach(user, XSIPC_READ_WRITE);
+    ck_assert_msg(rc == 0, "attach: %d (%s)", rc, xsipc_shm_error_string(user));
+    ck_assert_str_eq((const char *)xsipc_shm_const_data(user), "hello");
+    xsipc_shm_free(user);
+    xsipc_shm_free(owner);
+}
+END_TEST
+
+START_TEST(test_sysv_semtimedop_eintr_forever)
+{
+    xsipc_sem *sem = sem_ok("forever", 1);
+    inject in;
+    int rc;
+
+    /* Every semtimedop interrupted: the wait ends at the deadline. */
+    set_inject(&in, XSIPC__SYS_SEMTIMEDOP, EINTR, -1);
+    rc = xsipc_sem_acquire_timeout(sem, 100);
+    no_hook();
+    assert_sem_failed(sem, rc, XSIPC_TIMEOUT);
+    ck_assert_int_ge(in.injected, 1);
+    /* The unit was never taken. */
+    ck_assert_int_eq(xsipc_sem_acquire_timeout(sem, 100), 0);
+    xsipc_sem_free(sem);
+}
+END_TEST
+
+START_TEST(test_sysv_semop_erange_release)
+{
+    xsipc_sem *sem = sem_ok("erange", 0);
+    inject in;
+    int rc;
+
+    set_inject(&in, XSIPC__SYS_SEMOP, ERANGE, 1);
+    rc = xsipc_sem_release(sem, 1);
+    no_hook();
+    ck_assert_int_eq(in.injected, 1);
+    assert_sem_failed(sem, rc, XSIPC_OUT_OF_RESOURCES);
+    /* Nothing was added; a real release works. */
+    assert_sem_failed(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
+    ck_assert_int_eq(xsipc_sem_release(sem, 1), 0);
+    ck_assert_int_eq(xsipc_sem_try_acquire(sem), 0);
+    xsipc_sem_free(sem);
+}
+END_TEST
+
+START_TEST(test_sysv_semop_eacces_lock)
+{
+    xsipc_shm *shm = shm_created("locked out");
+    inject in;
+    int rc;
+
+    set_inject(&in, XSIPC__SYS_SEMOP, EACCES, -1);
+    rc = xsipc_shm_lock(shm);
+    no_hook();
+    ck_assert_int_ge(in.injected, 1);
+    assert_shm_failed(shm, rc, XSIPC_PERMISSION_DENIED);
+    ck_assert_msg(strstr(xsipc_shm_error_string(shm), "locked out") != NULL,
+                  "message does not name the segment: %s",
+                  xsipc_shm_error_string(shm));
+    /* Not held: unlock refuses, and a real lock works. */
+    assert_shm_failed(shm, xsipc_shm_unlock(shm), XSIPC_LOCK_ERROR);
+    ck_assert_int_eq(xsipc_shm_lock(shm), 0);
+    ck_assert_int_eq(xsipc_shm_unlock(shm), 0);
+    xsipc_shm_free(shm);
+}
+END_TEST
+
+Suite *sysv_suite(void);
+
+Suite *sysv_suite(void)
+{
+    Suite *s = suite_create("sysv");
+    TCase *core = tcase_create("core");
+    TCase *errors = tcase_create("errors");
+
+    tu_tcase(core);
+    tcase_add_checked_fixture(core, hook_reset, hook_reset);
+    tcase_set_timeout(core, 20);
+    tcase_add_test(core, test_sysv_errno_mapping);
+    tcase_add_test(core, test_sysv_call_names);
+    tcase_add_test(core, test_sysv_lock_is_one_call);
+    tcase_add_test(core, test_sysv_semop_eintr_retried);
+    tcase_add_test(core, test_sysv_semop_eidrm_reopens);
+    tcase_add_test(core, test_sysv_spurious_eidrm_keeps_set);
+    suite_add_tcase(s, core);
+
+    tu_tcase(errors);
+    tcase_add_checked_fixture(errors, hook_reset, hook_reset);
+    tcase_set_timeout(errors, 20);
+    tcase_add_test(errors, test_sysv_semget_enospc);
+    tcase_add_test(errors, test_sysv_shmget_enomem);
+    tcase_add_test(errors, test_sysv_shmat_eacces);
+    tcase_add_test(errors, test_sysv_semtimedop_eintr_forever);
+    tcase_add_test(errors, test_sysv_semop_erange_release);
+    tcase_add_test(errors, test_sysv_semop_eacces_lock);
+    suite_add_tcase(s, errors);
+    return s;
+}
