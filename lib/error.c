@@ -14,8 +14,7 @@ static const char *const texts[] = {XSIPC_ERROR_TABLE(XSIPC_ERROR_TEXT_)};
 
 const char *xsipc_strerror(xsipc_error code)
 {
-    if ((unsigned)code >= sizeof texts / sizeof texts[0] ||
-        texts[code] == NULL)
+    if ((unsigned)code >= sizeof texts / sizeof texts[0] || texts[code] == NULL)
         return "unrecognised xsipc error code";
     return texts[code];
 }

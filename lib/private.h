@@ -13,19 +13,19 @@
 #include "xsipc.h"
 
 struct xsipc_shm {
-    xsipc_registry *home; /* the registry given at construction, or NULL */
-    xsipc_registry *reg;  /* the key's registry; NULL until a key is set */
-    char *name;          /* the name, or the key file's name when native */
-    char *native;        /* the key file's path; NULL until a key is set */
+    xsipc_registry *home;     /* the registry given at construction, or NULL */
+    xsipc_registry *reg;      /* the key's registry; NULL until a key is set */
+    char *name;               /* the name, or the key file's name when native */
+    char *native;             /* the key file's path; NULL until a key is set */
     char qname[XSIPC__QNAME]; /* name as messages show it (quoted once) */
-    int is_native;       /* set by xsipc_shm_set_native_key */
-    xsipc__key key;      /* the segment's key file, valid while attached */
-    int shmid;           /* -1 while not attached */
+    int is_native;            /* set by xsipc_shm_set_native_key */
+    xsipc__key key;           /* the segment's key file, valid while attached */
+    int shmid;                /* -1 while not attached */
     void *addr;
     size_t size;
     xsipc_access access;
-    int locked;          /* this handle holds the lock */
-    xsipc__semset lock;  /* the lock: Qt's qipc_systemsem_ set */
+    int locked;         /* this handle holds the lock */
+    xsipc__semset lock; /* the lock: Qt's qipc_systemsem_ set */
     xsipc_status err;
 };
 

@@ -11,31 +11,11 @@
 #include <config.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "private.h"
-
-static int fail(xsipc_sem *sem, xsipc_error code, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int fail(xsipc_sem *sem, xsipc_error code, const char *fmt, ...)
-{
-    int saved = errno;
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(sem->err.text, sizeof sem->err.text, fmt, ap);
-    va_end(ap);
-    sem->err.code = code;
-    errno = saved;
-    return -(int)code;
-}
 
 /* Opens the set; a handle whose construction failed keeps that error. */
 static int setup(xsipc_sem *sem, const char *key, int initial,
@@ -45,16 +25,17 @@ static int setup(xsipc_sem *sem, const char *key, int initial,
     char file[256];
 
     if (key == NULL || *key == '\0')
-        return fail(sem, XSIPC_KEY_ERROR, "%s: %s key", op,
-                    key == NULL ? "NULL" : "empty");
+        return xsipc__status_set(&sem->err, XSIPC_KEY_ERROR, "%s: %s key", op,
+                                 key == NULL ? "NULL" : "empty");
     if (initial < 0 || initial > 32767)
-        return fail(sem, XSIPC_INVALID_ARGUMENT,
-                    "%s: initial value %d is outside 0..32767 (SEMVMX)", op,
-                    initial);
+        return xsipc__status_set(
+            &sem->err, XSIPC_INVALID_ARGUMENT,
+            "%s: initial value %d is outside 0..32767 (SEMVMX)", op, initial);
     if (mode != XSIPC_OPEN && mode != XSIPC_CREATE)
-        return fail(sem, XSIPC_INVALID_ARGUMENT,
-                    "%s: mode %d is neither XSIPC_OPEN nor XSIPC_CREATE", op,
-                    (int)mode);
+        return xsipc__status_set(
+            &sem->err, XSIPC_INVALID_ARGUMENT,
+            "%s: mode %d is neither XSIPC_OPEN nor XSIPC_CREATE", op,
+            (int)mode);
     if (xsipc__reg_file_name(XSIPC__KIND_SEM, key, file, sizeof file,
                              &sem->err) < 0)
         return xsipc__status_prefix(&sem->err, op);
@@ -64,7 +45,8 @@ static int setup(xsipc_sem *sem, const char *key, int initial,
         return xsipc__status_prefix(&sem->err, op);
     if ((sem->name = strdup(key)) == NULL) {
         errno = ENOMEM;
-        return fail(sem, XSIPC_OUT_OF_RESOURCES, "%s: out of memory", op);
+        return xsipc__status_set(&sem->err, XSIPC_OUT_OF_RESOURCES,
+                                 "%s: out of memory", op);
     }
     xsipc__reg_quote(key, 64, sem->qname, sizeof sem->qname);
     xsipc__semset_init(&sem->set, sem->reg, sem->name, initial);
@@ -117,8 +99,9 @@ static int acquire_with(xsipc_sem *sem, xsipc__wait wait, long timeout_ms,
         return rc;
     if (wait == XSIPC__UNTIL) {
         if (timeout_ms < 0)
-            return fail(sem, XSIPC_INVALID_ARGUMENT,
-                        "%s: negative timeout %ld ms", op, timeout_ms);
+            return xsipc__status_set(&sem->err, XSIPC_INVALID_ARGUMENT,
+                                     "%s: negative timeout %ld ms", op,
+                                     timeout_ms);
         xsipc__sys_deadline(timeout_ms, &deadline);
     }
     return xsipc__semset_acquire(&sem->set, wait, &deadline, op, &sem->err);
@@ -150,13 +133,14 @@ int xsipc_sem_release(xsipc_sem *sem, int n)
     if ((rc = usable(sem)) < 0)
         return rc;
     if (n <= 0)
-        return fail(sem, XSIPC_INVALID_ARGUMENT,
-                    "%s: count %d for \"%s\" must be positive", op, n,
-                    sem->qname);
+        return xsipc__status_set(&sem->err, XSIPC_INVALID_ARGUMENT,
+                                 "%s: count %d for \"%s\" must be positive", op,
+                                 n, sem->qname);
     if (n > 32767)
-        return fail(sem, XSIPC_INVALID_ARGUMENT,
-                    "%s: count %d for \"%s\" is above SEMVMX (32767)", op,
-                    n, sem->qname);
+        return xsipc__status_set(
+            &sem->err, XSIPC_INVALID_ARGUMENT,
+            "%s: count %d for \"%s\" is above SEMVMX (32767)", op, n,
+            sem->qname);
     return xsipc__semset_release(&sem->set, n, op, &sem->err);
 }
 

@@ -31,8 +31,8 @@
 /* open_once's "the set went away between two calls: start again". */
 #define AGAIN 1
 
-void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg,
-                        const char *name, int initial)
+void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg, const char *name,
+                        int initial)
 {
     memset(s, 0, sizeof *s);
     s->reg = reg;
@@ -55,9 +55,8 @@ static int sys_fail(const xsipc__semset *s, xsipc__sys_call call, int err,
     xsipc__status_set(st, code,
                       "%s: %s on the semaphore set of \"%s\" (key 0x%08x, "
                       "key file %s/%s): %s",
-                      op, xsipc__sys_name(call), s->qname,
-                      (unsigned)s->key.key, s->reg->dir, s->key.file,
-                      strerror(err));
+                      op, xsipc__sys_name(call), s->qname, (unsigned)s->key.key,
+                      s->reg->dir, s->key.file, strerror(err));
     errno = err;
     return -(int)code;
 }
@@ -108,9 +107,9 @@ static int open_once(xsipc__semset *s, const char *op, xsipc_status *st)
      * semop, which gives the clearer error. */
     id = xsipc__sys_semget(s->key.key, 0, 0);
     if (id < 0)
-        return errno == ENOENT ? AGAIN
-                               : sys_fail(s, XSIPC__SYS_SEMGET, errno, 0, op,
-                                          st);
+        return errno == ENOENT
+                   ? AGAIN
+                   : sys_fail(s, XSIPC__SYS_SEMGET, errno, 0, op, st);
     if (xsipc__sys_semctl_stat(id, &ds) < 0)
         return removed(errno)
                    ? AGAIN
@@ -207,19 +206,17 @@ static int busy(const xsipc__semset *s, xsipc__wait wait, const char *op,
     errno = EAGAIN;
     if (wait == XSIPC__NOWAIT)
         return xsipc__status_set(st, XSIPC_WOULD_BLOCK,
-                                 "%s: \"%s\" is held by another process",
-                                 op, s->qname);
+                                 "%s: \"%s\" is held by another process", op,
+                                 s->qname);
     return xsipc__status_set(st, XSIPC_TIMEOUT,
-                             "%s: timed out waiting for \"%s\"", op,
-                             s->qname);
+                             "%s: timed out waiting for \"%s\"", op, s->qname);
 }
 
 /* semop said EIDRM or EINVAL: when the set is really gone, forget it (our
  * undo records and our USERS unit went with it) and let the caller's loop
  * open it again; when it is still there, retry on it, since joining again
  * would count this handle twice.  Either way a round is counted. */
-static int lost(xsipc__semset *s, int *round, const char *op,
-                xsipc_status *st)
+static int lost(xsipc__semset *s, int *round, const char *op, xsipc_status *st)
 {
     struct semid_ds ds;
 
@@ -339,8 +336,7 @@ int xsipc__semset_acquire(xsipc__semset *s, xsipc__wait wait,
     int round = 0, rc;
 
     for (;;) {
-        struct sembuf one = {XSIPC__SEM_VALUE, -1,
-                             (short)(SEM_UNDO | nowait)};
+        struct sembuf one = {XSIPC__SEM_VALUE, -1, (short)(SEM_UNDO | nowait)};
         if (s->semid < 0 && (rc = xsipc__semset_open(s, op, st)) < 0)
             return rc;
         if (wait_op(s, &one, 1, wait, deadline) == 0)
@@ -391,8 +387,7 @@ int xsipc__semset_renew(xsipc__semset *s, const char *op, xsipc_status *st)
         {XSIPC__SEM_USERS, 1, 0},
     };
 
-    if (!s->full || s->semid < 0 ||
-        xsipc__sys_semop(s->semid, alone, 3) < 0)
+    if (!s->full || s->semid < 0 || xsipc__sys_semop(s->semid, alone, 3) < 0)
         return 0; /* in use by others (or a Qt set): joined as it is */
     /* Someone joining between the test and IPC_RMID gets EIDRM on its
      * next semop and opens the new set, which the loops here allow. */

@@ -32,22 +32,22 @@
 #define XSIPC__QNAME 272
 
 typedef struct xsipc__semset {
-    xsipc_registry *reg; /* borrowed from the owning handle */
-    const char *name;    /* borrowed: the name, or file name when native */
+    xsipc_registry *reg;      /* borrowed from the owning handle */
+    const char *name;         /* borrowed: the name, or file name when native */
     char qname[XSIPC__QNAME]; /* name as messages show it */
     xsipc__key key;
-    int semid;      /* -1 while not open */
-    int full;       /* 1: an xsipc set (3 semaphores); 0: a Qt set */
-    int initial;    /* VALUE given to a set this handle creates */
-    int created;    /* this handle created the set (it may reset it) */
+    int semid;   /* -1 while not open */
+    int full;    /* 1: an xsipc set (3 semaphores); 0: a Qt set */
+    int initial; /* VALUE given to a set this handle creates */
+    int created; /* this handle created the set (it may reset it) */
 } xsipc__semset;
 
 /* How a wait ends: block, fail at once, or fail at a deadline. */
 typedef enum { XSIPC__WAIT, XSIPC__NOWAIT, XSIPC__UNTIL } xsipc__wait;
 
 /* Sets s up for name in reg; nothing is opened yet. */
-void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg,
-                        const char *name, int initial);
+void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg, const char *name,
+                        int initial);
 /* Finds or creates the set and joins it.  op names the public call for
  * messages.  0 or -xsipc_error with st set. */
 int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st);

@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,35 +25,16 @@
 
 #include "private.h"
 
-/* Keeps code and a message in the handle; returns -code.  errno is kept. */
-static int fail(xsipc_shm *shm, xsipc_error code, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int fail(xsipc_shm *shm, xsipc_error code, const char *fmt, ...)
-{
-    int saved = errno;
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(shm->err.text, sizeof shm->err.text, fmt, ap);
-    va_end(ap);
-    shm->err.code = code;
-    errno = saved;
-    return -(int)code;
-}
-
 /* A System V call failed: map its errno and name the segment. */
 static int sys_fail(xsipc_shm *shm, const char *op, xsipc__sys_call call,
                     int err, int creating)
 {
     errno = err;
-    return fail(shm, xsipc__sys_error(call, err, creating),
-                "%s: %s for \"%s\" (key 0x%08x, key file %s): %s", op,
-                xsipc__sys_name(call), shm->qname, (unsigned)shm->key.key,
-                shm->native, strerror(err));
+    return xsipc__status_set(&shm->err, xsipc__sys_error(call, err, creating),
+                             "%s: %s for \"%s\" (key 0x%08x, key file %s): %s",
+                             op, xsipc__sys_name(call), shm->qname,
+                             (unsigned)shm->key.key, shm->native,
+                             strerror(err));
 }
 
 /* Checks common to every operation; 0 when the handle may proceed. */
@@ -62,7 +42,8 @@ static int usable(xsipc_shm *shm, const char *op)
 {
     xsipc__status_clear(&shm->err);
     if (shm->reg == NULL)
-        return fail(shm, XSIPC_KEY_ERROR, "%s: no key is set", op);
+        return xsipc__status_set(&shm->err, XSIPC_KEY_ERROR,
+                                 "%s: no key is set", op);
     return 0;
 }
 
@@ -98,6 +79,15 @@ static void clear_key(xsipc_shm *shm)
     shm->is_native = 0;
 }
 
+/* Before a new key: detach (as Qt's setKey does) and forget the old one. */
+static void drop_key(xsipc_shm *shm)
+{
+    if (shm->shmid >= 0)
+        (void)xsipc_shm_detach(shm);
+    xsipc__status_clear(&shm->err);
+    clear_key(shm);
+}
+
 /* Installs reg, name and native path, taking ownership of all three. */
 static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
                        int is_native, const char *file)
@@ -110,7 +100,8 @@ static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
         free(name);
         xsipc_registry_close(reg);
         errno = ENOMEM;
-        return fail(shm, XSIPC_OUT_OF_RESOURCES, "out of memory");
+        return xsipc__status_set(&shm->err, XSIPC_OUT_OF_RESOURCES,
+                                 "out of memory");
     }
     snprintf(native, len, "%s/%s", reg->dir, file);
     shm->reg = reg;
@@ -131,10 +122,7 @@ int xsipc_shm_set_key(xsipc_shm *shm, const char *key)
 
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
-    xsipc__status_clear(&shm->err);
-    if (shm->shmid >= 0)
-        (void)xsipc_shm_detach(shm);
-    clear_key(shm);
+    drop_key(shm);
     if (key == NULL)
         return 0;
     rc = xsipc__reg_file_name(XSIPC__KIND_SHM, key, file, sizeof file,
@@ -159,10 +147,7 @@ int xsipc_shm_set_native_key(xsipc_shm *shm, const char *path)
 
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
-    xsipc__status_clear(&shm->err);
-    if (shm->shmid >= 0)
-        (void)xsipc_shm_detach(shm);
-    clear_key(shm);
+    drop_key(shm);
     if (path == NULL)
         return 0;
     slash = strrchr(path, '/');
@@ -174,11 +159,12 @@ int xsipc_shm_set_native_key(xsipc_shm *shm, const char *path)
     else if ((size_t)(slash - path) < sizeof dir)
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
     else
-        return fail(shm, XSIPC_KEY_ERROR, "%s: path too long", op);
+        return xsipc__status_set(&shm->err, XSIPC_KEY_ERROR,
+                                 "%s: path too long", op);
     if (*base == '\0')
-        return fail(shm, XSIPC_KEY_ERROR,
-                    "%s: \"%s\" names a directory, not a key file", op,
-                    path);
+        return xsipc__status_set(&shm->err, XSIPC_KEY_ERROR,
+                                 "%s: \"%s\" names a directory, not a key file",
+                                 op, path);
     reg = xsipc__reg_open(dir, XSIPC__REG_NATIVE, &shm->err);
     if (reg == NULL)
         return xsipc__status_prefix(&shm->err, op);
@@ -231,8 +217,7 @@ static int abandon(xsipc_shm *shm, int held, int rc, const char *op)
 }
 
 /* shmat and IPC_STAT on shmid; fills addr and size. */
-static int map(xsipc_shm *shm, int shmid, xsipc_access access,
-               const char *op)
+static int map(xsipc_shm *shm, int shmid, xsipc_access access, const char *op)
 {
     struct shmid_ds ds;
     void *addr;
@@ -243,14 +228,14 @@ static int map(xsipc_shm *shm, int shmid, xsipc_access access,
      * by a stranger could be read or rewritten by them at any time. */
     if (ds.shm_perm.uid != geteuid() && ds.shm_perm.uid != 0) {
         errno = EPERM;
-        return fail(shm, XSIPC_UNTRUSTED,
-                    "%s: the segment for \"%s\" (key 0x%08x) belongs to "
-                    "uid %u, not to us (uid %u) or root",
-                    op, shm->qname, (unsigned)shm->key.key,
-                    (unsigned)ds.shm_perm.uid, (unsigned)geteuid());
+        return xsipc__status_set(
+            &shm->err, XSIPC_UNTRUSTED,
+            "%s: the segment for \"%s\" (key 0x%08x) belongs to "
+            "uid %u, not to us (uid %u) or root",
+            op, shm->qname, (unsigned)shm->key.key, (unsigned)ds.shm_perm.uid,
+            (unsigned)geteuid());
     }
-    addr = xsipc__sys_shmat(shmid,
-                            access == XSIPC_READ_ONLY ? SHM_RDONLY : 0);
+    addr = xsipc__sys_shmat(shmid, access == XSIPC_READ_ONLY ? SHM_RDONLY : 0);
     if (addr == (void *)-1)
         return sys_fail(shm, op, XSIPC__SYS_SHMAT, errno, 0);
     shm->shmid = shmid;
@@ -268,14 +253,15 @@ static int may_map(xsipc_shm *shm, xsipc_access access, const char *op)
     if (rc < 0)
         return rc;
     if (shm->shmid >= 0)
-        return fail(shm, XSIPC_ALREADY_ATTACHED,
-                    "%s: this handle is already attached to \"%s\"", op,
-                    shm->qname);
+        return xsipc__status_set(
+            &shm->err, XSIPC_ALREADY_ATTACHED,
+            "%s: this handle is already attached to \"%s\"", op, shm->qname);
     if (access != XSIPC_READ_ONLY && access != XSIPC_READ_WRITE)
-        return fail(shm, XSIPC_INVALID_ARGUMENT,
-                    "%s: access mode %d is neither XSIPC_READ_ONLY nor "
-                    "XSIPC_READ_WRITE",
-                    op, (int)access);
+        return xsipc__status_set(
+            &shm->err, XSIPC_INVALID_ARGUMENT,
+            "%s: access mode %d is neither XSIPC_READ_ONLY nor "
+            "XSIPC_READ_WRITE",
+            op, (int)access);
     return 0;
 }
 
@@ -289,12 +275,13 @@ int xsipc_shm_create(xsipc_shm *shm, size_t size, xsipc_access access)
     if ((rc = may_map(shm, access, op)) < 0)
         return rc;
     if (size == 0)
-        return fail(shm, XSIPC_INVALID_SIZE,
-                    "%s: size 0 for \"%s\": a segment needs at least one "
-                    "byte",
-                    op, shm->qname);
-    rc = xsipc__reg_resolve(shm->reg, XSIPC__KIND_SHM, shm->name, 1,
-                            &shm->key, &shm->err);
+        return xsipc__status_set(
+            &shm->err, XSIPC_INVALID_SIZE,
+            "%s: size 0 for \"%s\": a segment needs at least one "
+            "byte",
+            op, shm->qname);
+    rc = xsipc__reg_resolve(shm->reg, XSIPC__KIND_SHM, shm->name, 1, &shm->key,
+                            &shm->err);
     if (rc < 0)
         return xsipc__status_prefix(&shm->err, op);
     if ((held = lock_for(shm, op)) < 0)
@@ -304,16 +291,18 @@ int xsipc_shm_create(xsipc_shm *shm, size_t size, xsipc_access access)
     if (id < 0) {
         int err = errno;
         if (err == EEXIST)
-            rc = fail(shm, XSIPC_ALREADY_EXISTS,
-                      "%s: a segment already exists for \"%s\" (key "
-                      "0x%08x, key file %s)",
-                      op, shm->qname, (unsigned)shm->key.key, shm->native);
+            rc = xsipc__status_set(
+                &shm->err, XSIPC_ALREADY_EXISTS,
+                "%s: a segment already exists for \"%s\" (key "
+                "0x%08x, key file %s)",
+                op, shm->qname, (unsigned)shm->key.key, shm->native);
         else if (err == EINVAL)
-            rc = fail(shm, XSIPC_INVALID_SIZE,
-                      "%s: size %zu for \"%s\" is outside the kernel's "
-                      "limits (SHMMIN..SHMMAX, see "
-                      "/proc/sys/kernel/shmmax)",
-                      op, size, shm->qname);
+            rc = xsipc__status_set(
+                &shm->err, XSIPC_INVALID_SIZE,
+                "%s: size %zu for \"%s\" is outside the kernel's "
+                "limits (SHMMIN..SHMMAX, see "
+                "/proc/sys/kernel/shmmax)",
+                op, size, shm->qname);
         else
             rc = sys_fail(shm, op, XSIPC__SYS_SHMGET, err, 1);
         return abandon(shm, held, rc, op);
@@ -335,12 +324,12 @@ int xsipc_shm_attach(xsipc_shm *shm, xsipc_access access)
         return -XSIPC_INVALID_ARGUMENT;
     if ((rc = may_map(shm, access, op)) < 0)
         return rc;
-    rc = xsipc__reg_resolve(shm->reg, XSIPC__KIND_SHM, shm->name, 0,
-                            &shm->key, &shm->err);
+    rc = xsipc__reg_resolve(shm->reg, XSIPC__KIND_SHM, shm->name, 0, &shm->key,
+                            &shm->err);
     if (rc == -XSIPC_NOT_FOUND)
-        return fail(shm, XSIPC_NOT_FOUND,
-                    "%s: no segment for \"%s\" (no key file %s)", op,
-                    shm->qname, shm->native);
+        return xsipc__status_set(&shm->err, XSIPC_NOT_FOUND,
+                                 "%s: no segment for \"%s\" (no key file %s)",
+                                 op, shm->qname, shm->native);
     if (rc < 0)
         return xsipc__status_prefix(&shm->err, op);
     if ((held = lock_for(shm, op)) < 0)
@@ -350,10 +339,11 @@ int xsipc_shm_attach(xsipc_shm *shm, xsipc_access access)
     if (id < 0) {
         int err = errno;
         if (err == ENOENT)
-            rc = fail(shm, XSIPC_NOT_FOUND,
-                      "%s: no segment for \"%s\" (key 0x%08x, key file "
-                      "%s)",
-                      op, shm->qname, (unsigned)shm->key.key, shm->native);
+            rc = xsipc__status_set(
+                &shm->err, XSIPC_NOT_FOUND,
+                "%s: no segment for \"%s\" (key 0x%08x, key file "
+                "%s)",
+                op, shm->qname, (unsigned)shm->key.key, shm->native);
         else
             rc = sys_fail(shm, op, XSIPC__SYS_SHMGET, err, 0);
         return abandon(shm, held, rc, op);
@@ -374,10 +364,11 @@ int xsipc_shm_detach(xsipc_shm *shm)
         return -XSIPC_INVALID_ARGUMENT;
     xsipc__status_clear(&shm->err);
     if (shm->shmid < 0)
-        return fail(shm, XSIPC_NOT_ATTACHED,
-                    "%s: this handle is not attached%s%s%s", op,
-                    shm->name ? " to \"" : "", shm->name ? shm->qname : "",
-                    shm->name ? "\"" : "");
+        return xsipc__status_set(&shm->err, XSIPC_NOT_ATTACHED,
+                                 "%s: this handle is not attached%s%s%s", op,
+                                 shm->name ? " to \"" : "",
+                                 shm->name ? shm->qname : "",
+                                 shm->name ? "\"" : "");
     /* A handle that holds the lock detaches under it and releases it, as
      * Qt's detach does.  Without the lock the detach still happens (the
      * caller is leaving); the nattch test below is then only racy. */
@@ -427,12 +418,13 @@ static int may_lock(xsipc_shm *shm, const char *op)
 {
     xsipc__status_clear(&shm->err);
     if (shm->shmid < 0)
-        return fail(shm, XSIPC_NOT_ATTACHED,
-                    "%s: this handle is not attached to a segment", op);
+        return xsipc__status_set(&shm->err, XSIPC_NOT_ATTACHED,
+                                 "%s: this handle is not attached to a segment",
+                                 op);
     if (shm->locked)
-        return fail(shm, XSIPC_LOCK_ERROR,
-                    "%s: \"%s\" is already locked by this handle", op,
-                    shm->qname);
+        return xsipc__status_set(&shm->err, XSIPC_LOCK_ERROR,
+                                 "%s: \"%s\" is already locked by this handle",
+                                 op, shm->qname);
     return 0;
 }
 
@@ -448,8 +440,9 @@ static int lock_with(xsipc_shm *shm, xsipc__wait wait, long timeout_ms,
         return rc;
     if (wait == XSIPC__UNTIL) {
         if (timeout_ms < 0)
-            return fail(shm, XSIPC_INVALID_ARGUMENT,
-                        "%s: negative timeout %ld ms", op, timeout_ms);
+            return xsipc__status_set(&shm->err, XSIPC_INVALID_ARGUMENT,
+                                     "%s: negative timeout %ld ms", op,
+                                     timeout_ms);
         xsipc__sys_deadline(timeout_ms, &deadline);
     }
     rc = xsipc__semset_lock(&shm->lock, wait, &deadline, op, &shm->err);
@@ -481,8 +474,8 @@ int xsipc_shm_unlock(xsipc_shm *shm)
         return -XSIPC_INVALID_ARGUMENT;
     xsipc__status_clear(&shm->err);
     if (!shm->locked)
-        return fail(shm, XSIPC_LOCK_ERROR,
-                    "%s: this handle does not hold the lock", op);
+        return xsipc__status_set(&shm->err, XSIPC_LOCK_ERROR,
+                                 "%s: this handle does not hold the lock", op);
     shm->locked = 0;
     return xsipc__semset_unlock(&shm->lock, 0, op, &shm->err);
 }

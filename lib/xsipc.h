@@ -35,23 +35,23 @@ extern "C" {
  * 0..8 have the values of QSharedMemory::SharedMemoryError; the rest go
  * beyond Qt.  XSIPC_ERROR_TABLE generates both the enum and the strings.
  */
-#define XSIPC_ERROR_TABLE(X)                                                  \
-    X(XSIPC_NO_ERROR, 0, "no error")                                         \
-    X(XSIPC_PERMISSION_DENIED, 1, "permission denied")                       \
-    X(XSIPC_INVALID_SIZE, 2, "invalid size")                                 \
-    X(XSIPC_KEY_ERROR, 3, "key error")                                       \
-    X(XSIPC_ALREADY_EXISTS, 4, "already exists")                             \
-    X(XSIPC_NOT_FOUND, 5, "not found")                                       \
-    X(XSIPC_LOCK_ERROR, 6, "lock error")                                     \
-    X(XSIPC_OUT_OF_RESOURCES, 7, "out of resources")                         \
-    X(XSIPC_UNKNOWN_ERROR, 8, "unknown error")                               \
-    X(XSIPC_INVALID_ARGUMENT, 9, "invalid argument")                         \
-    X(XSIPC_TIMEOUT, 10, "timed out")                                        \
-    X(XSIPC_WOULD_BLOCK, 11, "operation would block")                        \
-    X(XSIPC_REMOVED, 12, "object removed")                                   \
-    X(XSIPC_KEY_COLLISION, 13, "key collision")                              \
-    X(XSIPC_UNTRUSTED, 14, "object owned by an untrusted user")              \
-    X(XSIPC_NOT_ATTACHED, 15, "not attached")                                \
+#define XSIPC_ERROR_TABLE(X)                                                   \
+    X(XSIPC_NO_ERROR, 0, "no error")                                           \
+    X(XSIPC_PERMISSION_DENIED, 1, "permission denied")                         \
+    X(XSIPC_INVALID_SIZE, 2, "invalid size")                                   \
+    X(XSIPC_KEY_ERROR, 3, "key error")                                         \
+    X(XSIPC_ALREADY_EXISTS, 4, "already exists")                               \
+    X(XSIPC_NOT_FOUND, 5, "not found")                                         \
+    X(XSIPC_LOCK_ERROR, 6, "lock error")                                       \
+    X(XSIPC_OUT_OF_RESOURCES, 7, "out of resources")                           \
+    X(XSIPC_UNKNOWN_ERROR, 8, "unknown error")                                 \
+    X(XSIPC_INVALID_ARGUMENT, 9, "invalid argument")                           \
+    X(XSIPC_TIMEOUT, 10, "timed out")                                          \
+    X(XSIPC_WOULD_BLOCK, 11, "operation would block")                          \
+    X(XSIPC_REMOVED, 12, "object removed")                                     \
+    X(XSIPC_KEY_COLLISION, 13, "key collision")                                \
+    X(XSIPC_UNTRUSTED, 14, "object owned by an untrusted user")                \
+    X(XSIPC_NOT_ATTACHED, 15, "not attached")                                  \
     X(XSIPC_ALREADY_ATTACHED, 16, "already attached")
 
 #define XSIPC_ERROR_ENUM_(name, value, text) name = value,
@@ -97,9 +97,9 @@ XSIPC_API const char *xsipc_strerror(xsipc_error code);
  * Returns NULL on failure, with status (when not NULL) telling why.
  * Handles made from a registry keep a reference: it may be closed first.
  */
-XSIPC_API xsipc_registry *xsipc_registry_open(const char *dir, unsigned flags,
-                                              xsipc_status *status)
-    XSIPC_WARN_UNUSED;
+XSIPC_API xsipc_registry *
+xsipc_registry_open(const char *dir, unsigned flags,
+                    xsipc_status *status) XSIPC_WARN_UNUSED;
 /* Drops the caller's reference; NULL is allowed. */
 XSIPC_API void xsipc_registry_close(xsipc_registry *reg);
 /* The registry's absolute directory, without a trailing slash. */
@@ -113,8 +113,8 @@ XSIPC_API const char *xsipc_registry_dir(const xsipc_registry *reg)
  * handle (xsipc_shm_error). */
 XSIPC_API xsipc_shm *xsipc_shm_new(const char *key) XSIPC_WARN_UNUSED;
 /* The same in registry reg (NULL: the default one). */
-XSIPC_API xsipc_shm *xsipc_shm_new_in(xsipc_registry *reg, const char *key)
-    XSIPC_WARN_UNUSED;
+XSIPC_API xsipc_shm *xsipc_shm_new_in(xsipc_registry *reg,
+                                      const char *key) XSIPC_WARN_UNUSED;
 /* Sets the name; detaches first when attached. */
 XSIPC_API int xsipc_shm_set_key(xsipc_shm *shm, const char *key);
 /* Uses key_file_path itself as the key file (Qt's setNativeKey). */
@@ -170,8 +170,8 @@ XSIPC_API void xsipc_shm_free(xsipc_shm *shm);
 XSIPC_API xsipc_sem *xsipc_sem_new(const char *key, int initial_value,
                                    xsipc_sem_mode mode) XSIPC_WARN_UNUSED;
 XSIPC_API xsipc_sem *xsipc_sem_new_in(xsipc_registry *reg, const char *key,
-                                      int initial_value, xsipc_sem_mode mode)
-    XSIPC_WARN_UNUSED;
+                                      int initial_value,
+                                      xsipc_sem_mode mode) XSIPC_WARN_UNUSED;
 /* Waits until the value is positive, then decrements it. */
 XSIPC_API int xsipc_sem_acquire(xsipc_sem *sem);
 /* XSIPC_WOULD_BLOCK at once when the value is 0. */

@@ -27,20 +27,20 @@ typedef enum xsipc__kind {
 #define XSIPC__REG_NATIVE 0x100u /* names are file names (native keys) */
 
 struct xsipc_registry {
-    unsigned refs;  /* handles made from it hold one each */
-    unsigned flags; /* XSIPC_REGISTRY_* and XSIPC__REG_* */
-    int dirfd;      /* O_DIRECTORY|O_CLOEXEC: key files are opened at it */
+    unsigned refs;    /* handles made from it hold one each */
+    unsigned flags;   /* XSIPC_REGISTRY_* and XSIPC__REG_* */
+    int dirfd;        /* O_DIRECTORY|O_CLOEXEC: key files are opened at it */
     mode_t obj_mode;  /* System V object mode: 0600, or 0660 with GROUP */
     mode_t file_mode; /* key file mode: 0640, or 0660 with GROUP */
-    char *dir;      /* absolute, without a trailing slash */
+    char *dir;        /* absolute, without a trailing slash */
 };
 
 /* A name resolved to its key file and key_t. */
 typedef struct xsipc__key {
     key_t key;
-    dev_t dev;   /* identity of the key file, to tell whether the file */
-    ino_t ino;   /* at the path is still the one the key came from */
-    int created; /* this resolution created the key file */
+    dev_t dev;      /* identity of the key file, to tell whether the file */
+    ino_t ino;      /* at the path is still the one the key came from */
+    int created;    /* this resolution created the key file */
     char file[256]; /* file name inside the registry directory */
 } xsipc__key;
 
@@ -80,9 +80,8 @@ xsipc_registry *xsipc__reg_ref(xsipc_registry *reg);
  * fine); without, a missing file is -XSIPC_NOT_FOUND.  In a NATIVE registry
  * name is the key file's own name.  Returns 0 or -xsipc_error with st set.
  */
-int xsipc__reg_resolve(xsipc_registry *reg, xsipc__kind kind,
-                       const char *name, int create, xsipc__key *out,
-                       xsipc_status *st);
+int xsipc__reg_resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
+                       int create, xsipc__key *out, xsipc_status *st);
 
 /* Non-zero when the key file at k->file is still the inode k came from. */
 int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k);
@@ -94,8 +93,7 @@ int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k);
 void xsipc__reg_release(xsipc_registry *reg, const xsipc__key *k);
 
 /* Fills st (when not NULL) with code and a printf-style message. */
-int xsipc__status_set(xsipc_status *st, xsipc_error code, const char *fmt,
-                      ...)
+int xsipc__status_set(xsipc_status *st, xsipc_error code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif

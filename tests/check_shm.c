@@ -18,12 +18,12 @@
 #include "testutil.h"
 
 /* Asserts that rc is -code and the handle's message says something. */
-#define ck_shm_fails(shm, rc, code)                                          \
-    do {                                                                      \
-        ck_assert_int_eq((rc), -(code));                                      \
-        ck_assert_int_eq(xsipc_shm_error(shm), (code));                       \
-        ck_assert_msg(xsipc_shm_error_string(shm)[0] != '\0',                 \
-                      "empty message for error %d", (code));                  \
+#define ck_shm_fails(shm, rc, code)                                            \
+    do {                                                                       \
+        ck_assert_int_eq((rc), -(code));                                       \
+        ck_assert_int_eq(xsipc_shm_error(shm), (code));                        \
+        ck_assert_msg(xsipc_shm_error_string(shm)[0] != '\0',                  \
+                      "empty message for error %d", (code));                   \
     } while (0)
 
 static xsipc_shm *new_shm(const char *name)
@@ -100,9 +100,10 @@ START_TEST(test_shm_key_names_qt_files)
     xsipc_shm *shm = created("share", 16);
     char want[4200];
 
-    snprintf(want, sizeof want,
-             "%s/qipc_sharedmemory_shareaab90dfe8c6f152a4fb071f5f4f9df804626e6ab",
-             tu_dir());
+    snprintf(
+        want, sizeof want,
+        "%s/qipc_sharedmemory_shareaab90dfe8c6f152a4fb071f5f4f9df804626e6ab",
+        tu_dir());
     ck_assert_str_eq(xsipc_shm_key(shm), "share");
     ck_assert_str_eq(xsipc_shm_native_key(shm), want);
     ck_assert(file_exists(
@@ -387,8 +388,7 @@ START_TEST(test_shm_no_key)
     ck_assert_ptr_null(xsipc_shm_key(shm));
     ck_shm_fails(shm, xsipc_shm_create(shm, 10, XSIPC_READ_WRITE),
                  XSIPC_KEY_ERROR);
-    ck_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_WRITE),
-                 XSIPC_KEY_ERROR);
+    ck_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_WRITE), XSIPC_KEY_ERROR);
     xsipc_shm_free(shm);
 }
 END_TEST
@@ -405,8 +405,7 @@ START_TEST(test_shm_empty_key)
     shm = xsipc_shm_new_in(tu_registry(), "");
     ck_assert_ptr_nonnull(shm);
     ck_assert_int_eq(xsipc_shm_error(shm), XSIPC_KEY_ERROR);
-    ck_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_ONLY),
-                 XSIPC_KEY_ERROR);
+    ck_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_ONLY), XSIPC_KEY_ERROR);
     xsipc_shm_free(shm);
     ck_assert_int_eq(dir_entries(), 0);
 }
@@ -454,8 +453,7 @@ START_TEST(test_shm_attach_missing)
 {
     xsipc_shm *shm = new_shm("missing");
 
-    ck_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_WRITE),
-                 XSIPC_NOT_FOUND);
+    ck_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_WRITE), XSIPC_NOT_FOUND);
     ck_assert_ptr_nonnull(strstr(xsipc_shm_error_string(shm), "\"missing\""));
     ck_assert_int_eq(xsipc_shm_is_attached(shm), 0);
     ck_assert_int_eq(dir_entries(), 0);
@@ -468,8 +466,7 @@ START_TEST(test_shm_message_escapes_name)
     xsipc_shm *shm = new_shm("line\nbreak \"quoted\"");
     const char *msg;
 
-    ck_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_WRITE),
-                 XSIPC_NOT_FOUND);
+    ck_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_WRITE), XSIPC_NOT_FOUND);
     msg = xsipc_shm_error_string(shm);
     ck_assert_msg(strchr(msg, '\n') == NULL, "raw newline in: %s", msg);
     ck_assert_ptr_nonnull(strstr(msg, "line\\x0abreak \\\"quoted\\\""));
@@ -530,8 +527,7 @@ START_TEST(test_shm_lock_misuse)
     ck_shm_fails(shm, xsipc_shm_lock(shm), XSIPC_LOCK_ERROR);
     ck_shm_fails(shm, xsipc_shm_lock_timeout(shm, -1), XSIPC_LOCK_ERROR);
     ck_assert_int_eq(xsipc_shm_unlock(shm), 0);
-    ck_shm_fails(shm, xsipc_shm_lock_timeout(shm, -1),
-                 XSIPC_INVALID_ARGUMENT);
+    ck_shm_fails(shm, xsipc_shm_lock_timeout(shm, -1), XSIPC_INVALID_ARGUMENT);
     /* Detaching while locked releases the lock, as Qt's detach does. */
     ck_assert_int_eq(xsipc_shm_lock(shm), 0);
     ck_assert_int_eq(xsipc_shm_detach(shm), 0);
@@ -559,8 +555,7 @@ START_TEST(test_shm_bad_native_key)
 
     ck_shm_fails(shm, xsipc_shm_set_native_key(shm, tu_path("")),
                  XSIPC_KEY_ERROR);
-    ck_assert_int_ne(xsipc_shm_set_native_key(shm, "/nonexistent-xsipc/k"),
-                     0);
+    ck_assert_int_ne(xsipc_shm_set_native_key(shm, "/nonexistent-xsipc/k"), 0);
     ck_assert(xsipc_shm_error_string(shm)[0] != '\0');
     ck_shm_fails(shm, xsipc_shm_create(shm, 8, XSIPC_READ_WRITE),
                  XSIPC_KEY_ERROR);

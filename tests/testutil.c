@@ -35,13 +35,13 @@ int tu_in_private_ipcns(void)
 }
 
 /* snprintf that treats truncation as the fatal test error it is. */
-#define fit(buf, len, ...)                                                    \
-    do {                                                                      \
-        int n_ = snprintf((buf), (len), __VA_ARGS__);                         \
-        if (n_ < 0 || (size_t)n_ >= (size_t)(len)) {                          \
-            fprintf(stderr, "testutil: path too long\n");                     \
-            abort();                                                          \
-        }                                                                     \
+#define fit(buf, len, ...)                                                     \
+    do {                                                                       \
+        int n_ = snprintf((buf), (len), __VA_ARGS__);                          \
+        if (n_ < 0 || (size_t)n_ >= (size_t)(len)) {                           \
+            fprintf(stderr, "testutil: path too long\n");                      \
+            abort();                                                           \
+        }                                                                      \
     } while (0)
 
 static int count_proc(const char *path)
@@ -236,8 +236,8 @@ xsipc_registry *tu_registry(void)
     if (test_reg == NULL) {
         xsipc_status st;
         test_reg = xsipc_registry_open(test_dir, 0, &st);
-        ck_assert_msg(test_reg != NULL, "xsipc_registry_open(%s): %s",
-                      test_dir, st.text);
+        ck_assert_msg(test_reg != NULL, "xsipc_registry_open(%s): %s", test_dir,
+                      st.text);
     }
     return test_reg;
 }
@@ -265,8 +265,7 @@ START_TEST(test_leaks_none)
             strcat(all, line);
         fclose(f);
     }
-    ck_assert_msg(all[0] == '\0', "the tests left objects or files:\n%s",
-                  all);
+    ck_assert_msg(all[0] == '\0', "the tests left objects or files:\n%s", all);
     if (tu_in_private_ipcns()) {
         ck_assert_int_eq(tu_count_shm(), 0);
         ck_assert_int_eq(tu_count_sem(), 0);

@@ -23,7 +23,7 @@ void xsipc__sys_set_hook(xsipc__sys_hook_fn hook, void *arg)
 const char *xsipc__sys_name(xsipc__sys_call call)
 {
     static const char *const names[XSIPC__SYS_NCALLS] = {
-        "shmget", "shmat", "shmdt", "shmctl",
+        "shmget", "shmat", "shmdt",      "shmctl",
         "semget", "semop", "semtimedop", "semctl",
     };
     if ((unsigned)call >= XSIPC__SYS_NCALLS)
