@@ -2,7 +2,8 @@
 # shared main and fixtures, linked against the core library (private
 # symbols reachable).  Every test program runs through tests/ipcns.
 LOG_COMPILER = $(top_srcdir)/tests/ipcns
-EXTRA_DIST += tests/ipcns tests/check-exports.sh tests/exports.expected
+EXTRA_DIST += tests/ipcns tests/check-exports.sh tests/exports.expected \
+	tests/check-format.sh
 
 TEST_COMMON = tests/check_main.c tests/testutil.c tests/testutil.h
 TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -11,7 +12,7 @@ TEST_LDADD = lib/libxsipc-core.la $(CHECK_LIBS)
 check_PROGRAMS += tests/check_registry tests/check_shm tests/check_sem \
 	tests/check_sysv
 TESTS += tests/check_registry tests/check_shm tests/check_sem \
-	tests/check_sysv tests/check-exports.sh
+	tests/check_sysv tests/check-exports.sh tests/check-format.sh
 
 tests_check_registry_SOURCES = tests/check_registry.c $(TEST_COMMON)
 tests_check_registry_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=registry_suite

@@ -298,7 +298,7 @@ int tu_main(Suite *s)
     }
     sr = srunner_create(s);
     srunner_add_suite(sr, leaks_suite());
-    srunner_run_all(sr, CK_NORMAL);
+    srunner_run_all(sr, CK_ENV); /* CK_VERBOSITY, default normal */
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     sweep_dir(suite_dir, 0);
@@ -311,7 +311,10 @@ void tu_proc_start(tu_proc *p, char *const argv[])
 {
     int in[2], out[2];
 
-    ck_assert(pipe(in) == 0 && pipe(out) == 0);
+    /* Close-on-exec: a peer started later must not inherit this one's
+     * stdin, or closing it would never reach this peer as EOF.  dup2 in
+     * the child clears the flag on 0 and 1. */
+    ck_assert(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0);
     p->pid = fork();
     ck_assert_msg(p->pid >= 0, "fork: %s", strerror(errno));
     if (p->pid == 0) {
