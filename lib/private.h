@@ -21,6 +21,7 @@ struct xsipc_shm {
     int is_native;            /* set by xsipc_shm_set_native_key */
     xsipc__key key;           /* the segment's key file, valid while attached */
     int shmid;                /* -1 while not attached */
+    int removed; /* our IPC_RMID is done (a detach failed after it) */
     void *addr;
     size_t size;
     xsipc_access access;

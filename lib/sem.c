@@ -160,7 +160,8 @@ void xsipc_sem_free(xsipc_sem *sem)
 
     if (sem == NULL)
         return;
-    xsipc__semset_close(&sem->set);
+    if (xsipc__semset_close(&sem->set) < 0) /* a transient failure */
+        (void)xsipc__semset_close(&sem->set);
     xsipc_registry_close(sem->reg);
     free(sem->name);
     free(sem);

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "private.h"
@@ -45,6 +46,16 @@ void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg, const char *name,
 static int removed(int err)
 {
     return err == EIDRM || err == EINVAL;
+}
+
+/* After a semop said EIDRM or EINVAL: is the set really gone?  Acting on
+ * a removal that did not happen would join the set twice or forget a lock
+ * still held, so the kernel is asked once more. */
+static int gone(const xsipc__semset *s)
+{
+    struct semid_ds ds;
+
+    return xsipc__sys_semctl_stat(s->semid, &ds) < 0 && removed(errno);
 }
 
 /* Fails with the mapped error of call's errno, naming the set. */
@@ -72,6 +83,30 @@ static int join(xsipc__semset *s, int id, const char *op, xsipc_status *st)
     return sys_fail(s, XSIPC__SYS_SEMOP, errno, 0, op, st);
 }
 
+/*
+ * A set xsipc creates gets its first semop (the initialisation) right
+ * after semget; until then sem_otime is 0 and VALUE is 0.  Wait a little
+ * for it; a set still untouched then belongs to a creator that died
+ * between the two calls, and would keep every lock waiting forever: it is
+ * removed (a creator that was only slow sees EIDRM and starts again).
+ * Returns non-zero when the set is initialised.
+ */
+static int initialised(int id, struct semid_ds *ds)
+{
+    struct timespec nap = {0, 2 * 1000000L};
+    int i;
+
+    for (i = 0; i < 250; i++) { /* about half a second */
+        nanosleep(&nap, NULL);
+        if (xsipc__sys_semctl_stat(id, ds) < 0)
+            return 0; /* gone: AGAIN finds out */
+        if (ds->sem_otime != 0)
+            return 1;
+    }
+    (void)xsipc__sys_semctl(id, 0, IPC_RMID, 0);
+    return 0;
+}
+
 /* Creates the set, or finds and joins the one at the key. */
 static int open_once(xsipc__semset *s, const char *op, xsipc_status *st)
 {
@@ -90,9 +125,11 @@ static int open_once(xsipc__semset *s, const char *op, xsipc_status *st)
         };
         if (xsipc__sys_semop(id, init, 2) < 0) {
             int err = errno;
+            /* Never leave a set that nobody will initialise: its VALUE 0
+             * would keep every later lock waiting. */
+            (void)xsipc__sys_semctl(id, 0, IPC_RMID, 0);
             if (removed(err))
                 return AGAIN;
-            (void)xsipc__sys_semctl(id, 0, IPC_RMID, 0);
             return sys_fail(s, XSIPC__SYS_SEMOP, err, 1, op, st);
         }
         s->semid = id;
@@ -126,6 +163,8 @@ static int open_once(xsipc__semset *s, const char *op, xsipc_status *st)
             (unsigned)geteuid());
     }
     s->full = ds.sem_nsems >= XSIPC__SEM_NSEMS;
+    if (s->full && ds.sem_otime == 0 && !initialised(id, &ds))
+        return AGAIN;
     s->created = 0;
     if (s->full) {
         rc = join(s, id, op, st);
@@ -160,7 +199,7 @@ int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st)
          * on the current file instead. */
         if (xsipc__reg_current(s->reg, &s->key))
             return 0;
-        xsipc__semset_close(s);
+        (void)xsipc__semset_close(s);
     }
     errno = EIDRM;
     return xsipc__status_set(st, XSIPC_REMOVED,
@@ -169,25 +208,44 @@ int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st)
                              op, s->qname, MAX_ROUNDS);
 }
 
-void xsipc__semset_close(xsipc__semset *s)
+/* Whether USERS is 0 now.  The wait-for-zero semop can only fail with
+ * EAGAIN (users left) or a removal; for anything else ask GETVAL. */
+static int none_left(const xsipc__semset *s)
+{
+    struct sembuf zero = {XSIPC__SEM_USERS, 0, IPC_NOWAIT};
+
+    if (xsipc__sys_semop(s->semid, &zero, 1) == 0)
+        return 1;
+    if (errno == EAGAIN || removed(errno))
+        return 0;
+    return xsipc__sys_semctl(s->semid, XSIPC__SEM_USERS, GETVAL, 0) == 0;
+}
+
+int xsipc__semset_close(xsipc__semset *s)
 {
     struct sembuf leave = {XSIPC__SEM_USERS, -1, SEM_UNDO};
-    struct sembuf none_left = {XSIPC__SEM_USERS, 0, IPC_NOWAIT};
     int saved = errno;
 
     if (s->semid < 0)
-        return;
+        return 0;
     /* A Qt-made set belongs to the Qt object that made it. */
-    if (s->full && xsipc__sys_semop(s->semid, &leave, 1) == 0 &&
-        xsipc__sys_semop(s->semid, &none_left, 1) == 0) {
-        /* A process may find the set between this check and IPC_RMID;
-         * its next semop fails with EIDRM and it creates the set again,
-         * which the retry loops here are for. */
-        if (xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0) == 0)
-            xsipc__reg_release(s->reg, &s->key);
+    if (s->full) {
+        if (xsipc__sys_semop(s->semid, &leave, 1) < 0) {
+            int left = removed(errno) && gone(s);
+            errno = saved;
+            if (!left)
+                return -1; /* still joined: the caller may try again */
+        } else if (none_left(s)) {
+            /* A process may find the set between this test and IPC_RMID;
+             * its next semop fails with EIDRM and it creates the set
+             * again, which the retry loops here are for. */
+            if (xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0) == 0)
+                xsipc__reg_release(s->reg, &s->key);
+        }
     }
     s->semid = -1;
     errno = saved;
+    return 0;
 }
 
 /* One semop under the wait policy: NOWAIT is already in the ops' flags. */
@@ -218,9 +276,7 @@ static int busy(const xsipc__semset *s, xsipc__wait wait, const char *op,
  * would count this handle twice.  Either way a round is counted. */
 static int lost(xsipc__semset *s, int *round, const char *op, xsipc_status *st)
 {
-    struct semid_ds ds;
-
-    if (xsipc__sys_semctl_stat(s->semid, &ds) < 0 && removed(errno))
+    if (gone(s))
         s->semid = -1;
     if (++*round < MAX_ROUNDS)
         return 0;
@@ -315,10 +371,14 @@ int xsipc__semset_unlock(xsipc__semset *s, int keep_mark, const char *op,
     if (xsipc__sys_semop(s->semid, first, n) == 0)
         return 0;
     if (removed(errno)) {
+        int err = errno;
         /* Removed underneath (a Qt owner exiting): a set made anew starts
          * unlocked, so there is nothing left to release. */
-        s->semid = -1;
-        return 0;
+        if (gone(s)) {
+            s->semid = -1;
+            return 0;
+        }
+        errno = err;
     }
     if (errno == EAGAIN)
         return xsipc__status_set(st, XSIPC_LOCK_ERROR,

@@ -52,8 +52,9 @@ void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg, const char *name,
  * messages.  0 or -xsipc_error with st set. */
 int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st);
 /* Leaves the set; the last user removes it and (Qt life cycle) its key
- * file.  Safe on a set that is not open. */
-void xsipc__semset_close(xsipc__semset *s);
+ * file.  Safe on a set that is not open.  -1 when leaving failed (the set
+ * stays joined and open, so the call can be repeated), else 0. */
+int xsipc__semset_close(xsipc__semset *s);
 
 /* For XSIPC_CREATE on a set this handle did not create: when no one else
  * has it open, the set is removed and made anew with the initial value

@@ -193,8 +193,19 @@ static int lock_for(xsipc_shm *shm, const char *op)
  * by releasing VALUE with MARK left set. */
 static void unlock_for(xsipc_shm *shm, int held, const char *op)
 {
-    (void)xsipc__semset_unlock(&shm->lock, held == XSIPC_OWNER_DIED, op,
-                               &shm->err);
+    xsipc_status scratch; /* the operation's own result is what counts */
+    int tries;
+
+    /* The +1 cannot fail for want of room (the lock's -1 made the undo
+     * entry), so a failure is transient: try again, and if the kernel
+     * still refuses, the handle keeps the lock for a later unlock or
+     * detach to release, rather than leaving it held by nobody. */
+    for (tries = 0; tries < 3; tries++)
+        if (xsipc__semset_unlock(&shm->lock, held == XSIPC_OWNER_DIED, op,
+                                 &scratch) == 0 ||
+            scratch.code == XSIPC_LOCK_ERROR)
+            return;
+    shm->locked = 1;
 }
 
 /* Undoes a failed create/attach: the lock is released when held, the lock
@@ -354,11 +365,41 @@ int xsipc_shm_attach(xsipc_shm *shm, xsipc_access access)
     return 0;
 }
 
+/*
+ * Marks the segment removed when we are its last user, then unmaps it.
+ * IPC_RMID comes first so that a failure leaves the handle attached and the
+ * whole detach can be tried again (xsipc_shm_free does); the kernel
+ * destroys a removed segment at its last detach, and no attach slips in
+ * between because every attach takes the lock held here.
+ */
+static int unmap(xsipc_shm *shm, const char *op)
+{
+    struct shmid_ds ds;
+    int last, ours;
+
+    if (xsipc__sys_shmctl(shm->shmid, IPC_STAT, &ds) < 0)
+        return sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
+    last = ds.shm_nattch <= 1;
+    /* After someone else's IPC_RMID the kernel sets the key to
+     * IPC_PRIVATE, and the key file may already name a new segment; after
+     * our own (a detach that failed later) the key file is still ours. */
+    ours = shm->removed || ds.shm_perm.__key == shm->key.key;
+    if (last && !shm->removed) {
+        if (xsipc__sys_shmctl(shm->shmid, IPC_RMID, NULL) < 0)
+            return sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
+        shm->removed = 1;
+    }
+    if (xsipc__sys_shmdt(shm->addr) < 0)
+        return sys_fail(shm, op, XSIPC__SYS_SHMDT, errno, 0);
+    if (last && ours)
+        xsipc__reg_release(shm->reg, &shm->key);
+    return 0;
+}
+
 int xsipc_shm_detach(xsipc_shm *shm)
 {
     static const char op[] = "xsipc_shm_detach";
-    struct shmid_ds ds;
-    int rc = 0, held = 0;
+    int rc, held = 0;
 
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
@@ -370,27 +411,25 @@ int xsipc_shm_detach(xsipc_shm *shm)
                                  shm->name ? shm->qname : "",
                                  shm->name ? "\"" : "");
     /* A handle that holds the lock detaches under it and releases it, as
-     * Qt's detach does.  Without the lock the detach still happens (the
-     * caller is leaving); the nattch test below is then only racy. */
+     * Qt's detach does.  Without the lock (taking it failed) the detach
+     * still happens; the nattch test is then only racy. */
     if (!shm->locked)
         held = lock_for(shm, op);
-    if (xsipc__sys_shmdt(shm->addr) < 0)
-        rc = sys_fail(shm, op, XSIPC__SYS_SHMDT, errno, 0);
-    else if (xsipc__sys_shmctl(shm->shmid, IPC_STAT, &ds) == 0 &&
-             ds.shm_nattch == 0) {
-        /* The last user removes it, as Qt does; a segment made to outlive
-         * its users must stay attached by someone. */
-        if (xsipc__sys_shmctl(shm->shmid, IPC_RMID, NULL) == 0)
-            xsipc__reg_release(shm->reg, &shm->key);
-    }
-    if (shm->locked || held >= 0)
-        unlock_for(shm, shm->locked ? 0 : held, op);
+    rc = unmap(shm, op);
+    if (!shm->locked && held >= 0)
+        unlock_for(shm, held, op);
+    if (rc < 0)
+        return rc; /* still attached, lock as it was: try again later */
+    if (shm->locked)
+        (void)xsipc__semset_unlock(&shm->lock, 0, op, &shm->err);
     shm->locked = 0;
-    xsipc__semset_close(&shm->lock);
     shm->shmid = -1;
+    shm->removed = 0;
     shm->addr = NULL;
     shm->size = 0;
-    return rc;
+    /* A failure to leave the set keeps it open; free tries again. */
+    (void)xsipc__semset_close(&shm->lock);
+    return 0;
 }
 
 int xsipc_shm_is_attached(const xsipc_shm *shm)
@@ -469,6 +508,7 @@ int xsipc_shm_lock_timeout(xsipc_shm *shm, long timeout_ms)
 int xsipc_shm_unlock(xsipc_shm *shm)
 {
     static const char op[] = "xsipc_shm_unlock";
+    int rc;
 
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
@@ -476,8 +516,13 @@ int xsipc_shm_unlock(xsipc_shm *shm)
     if (!shm->locked)
         return xsipc__status_set(&shm->err, XSIPC_LOCK_ERROR,
                                  "%s: this handle does not hold the lock", op);
-    shm->locked = 0;
-    return xsipc__semset_unlock(&shm->lock, 0, op, &shm->err);
+    rc = xsipc__semset_unlock(&shm->lock, 0, op, &shm->err);
+    /* On a failed semop the lock is still ours in the kernel: keep it, so
+     * that another unlock, or detach, releases it.  LOCK_ERROR means the
+     * kernel says it is not held (someone reset the semaphore). */
+    if (rc == 0 || rc == -XSIPC_LOCK_ERROR)
+        shm->locked = 0;
+    return rc;
 }
 
 xsipc_error xsipc_shm_error(const xsipc_shm *shm)
@@ -496,8 +541,12 @@ void xsipc_shm_free(xsipc_shm *shm)
 
     if (shm == NULL)
         return;
-    if (shm->shmid >= 0)
+    /* A detach that failed (a transient kernel error) is tried once more:
+     * a handle that cannot be detached would leave the segment behind. */
+    if (shm->shmid >= 0 && xsipc_shm_detach(shm) < 0)
         (void)xsipc_shm_detach(shm);
+    if (xsipc__semset_close(&shm->lock) < 0)
+        (void)xsipc__semset_close(&shm->lock);
     clear_key(shm);
     xsipc_registry_close(shm->home);
     free(shm);

@@ -10,9 +10,9 @@ TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 TEST_LDADD = lib/libxsipc-core.la $(CHECK_LIBS)
 
 check_PROGRAMS += tests/check_registry tests/check_shm tests/check_sem \
-	tests/check_sysv
+	tests/check_sysv tests/check_faults
 TESTS += tests/check_registry tests/check_shm tests/check_sem \
-	tests/check_sysv tests/check-exports.sh tests/check-format.sh
+	tests/check_sysv tests/check_faults tests/check-exports.sh tests/check-format.sh
 
 tests_check_registry_SOURCES = tests/check_registry.c $(TEST_COMMON)
 tests_check_registry_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=registry_suite
@@ -33,6 +33,11 @@ tests_check_sysv_SOURCES = tests/check_sysv.c $(TEST_COMMON)
 tests_check_sysv_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=sysv_suite
 tests_check_sysv_CFLAGS = $(TEST_CFLAGS)
 tests_check_sysv_LDADD = $(TEST_LDADD)
+
+tests_check_faults_SOURCES = tests/check_faults.c $(TEST_COMMON)
+tests_check_faults_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=faults_suite
+tests_check_faults_CFLAGS = $(TEST_CFLAGS)
+tests_check_faults_LDADD = $(TEST_LDADD)
 
 # check-exports.sh compares `nm -D` of the shared library with the list.
 AM_TESTS_ENVIRONMENT = NM='$(NM)'; top_builddir='$(top_builddir)'; \
