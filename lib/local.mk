@@ -18,6 +18,7 @@ lib_libxsipc_core_la_SOURCES = \
 	lib/shm.c \
 	lib/sem.c \
 	lib/version.c \
+	lib/proc.c \
 	lib/sysv/sysv.h \
 	lib/sysv/calls.c \
 	lib/sysv/errmap.c \

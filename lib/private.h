@@ -6,6 +6,8 @@
 #define XSIPC_PRIVATE_H
 
 #include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "registry/registry.h"
 #include "semset.h"
@@ -37,6 +39,11 @@ struct xsipc_sem {
     xsipc__semset set;
     xsipc_status err;
 };
+
+/* Non-zero when the process pid, which created an object at time
+ * created, is gone: no such process, or one started after that time (a
+ * reused pid).  0 when it is alive or that cannot be told. */
+int xsipc__proc_gone(pid_t pid, time_t created);
 
 /* Clears st (code 0, empty text). */
 void xsipc__status_clear(xsipc_status *st);

@@ -144,6 +144,20 @@ int xsipc_sem_release(xsipc_sem *sem, int n)
     return xsipc__semset_release(&sem->set, n, op, &sem->err);
 }
 
+int xsipc_sem_set_undo(xsipc_sem *sem, int undo)
+{
+    if (sem == NULL)
+        return -XSIPC_INVALID_ARGUMENT;
+    xsipc__status_clear(&sem->err);
+    if (undo != 0 && undo != 1)
+        return xsipc__status_set(&sem->err, XSIPC_INVALID_ARGUMENT,
+                                 "xsipc_sem_set_undo: undo %d is neither 0 "
+                                 "nor 1",
+                                 undo);
+    sem->set.undo = undo ? SEM_UNDO : 0;
+    return 0;
+}
+
 xsipc_error xsipc_sem_error(const xsipc_sem *sem)
 {
     return sem != NULL ? sem->err.code : XSIPC_INVALID_ARGUMENT;

@@ -41,6 +41,7 @@ void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg, const char *name,
     xsipc__reg_quote(name, 64, s->qname, sizeof s->qname);
     s->semid = -1;
     s->initial = initial;
+    s->undo = SEM_UNDO;
 }
 
 static int removed(int err)
@@ -65,9 +66,10 @@ static int sys_fail(const xsipc__semset *s, xsipc__sys_call call, int err,
     xsipc_error code = xsipc__sys_error(call, err, creating);
     xsipc__status_set(st, code,
                       "%s: %s on the semaphore set of \"%s\" (key 0x%08x, "
-                      "key file %s/%s): %s",
+                      "key file %s/%s): %s%s",
                       op, xsipc__sys_name(call), s->qname, (unsigned)s->key.key,
-                      s->reg->dir, s->key.file, strerror(err));
+                      s->reg->dir, s->key.file, strerror(err),
+                      xsipc__sys_limit(call, err));
     errno = err;
     return -(int)code;
 }
@@ -396,7 +398,7 @@ int xsipc__semset_acquire(xsipc__semset *s, xsipc__wait wait,
     int round = 0, rc;
 
     for (;;) {
-        struct sembuf one = {XSIPC__SEM_VALUE, -1, (short)(SEM_UNDO | nowait)};
+        struct sembuf one = {XSIPC__SEM_VALUE, -1, (short)(s->undo | nowait)};
         if (s->semid < 0 && (rc = xsipc__semset_open(s, op, st)) < 0)
             return rc;
         if (wait_op(s, &one, 1, wait, deadline) == 0)
@@ -416,7 +418,7 @@ int xsipc__semset_release(xsipc__semset *s, int n, const char *op,
     int round = 0, rc;
 
     for (;;) {
-        struct sembuf add = {XSIPC__SEM_VALUE, (short)n, SEM_UNDO};
+        struct sembuf add = {XSIPC__SEM_VALUE, (short)n, s->undo};
         if (s->semid < 0 && (rc = xsipc__semset_open(s, op, st)) < 0)
             return rc;
         if (xsipc__sys_semop(s->semid, &add, 1) == 0)

@@ -40,6 +40,7 @@ typedef struct xsipc__semset {
     int full;    /* 1: an xsipc set (3 semaphores); 0: a Qt set */
     int initial; /* VALUE given to a set this handle creates */
     int created; /* this handle created the set (it may reset it) */
+    short undo;  /* SEM_UNDO (Qt's way) or 0, for acquire and release */
 } xsipc__semset;
 
 /* How a wait ends: block, fail at once, or fail at a deadline. */
@@ -71,7 +72,8 @@ int xsipc__semset_lock(xsipc__semset *s, xsipc__wait wait,
 int xsipc__semset_unlock(xsipc__semset *s, int keep_mark, const char *op,
                          xsipc_status *st);
 
-/* The counting protocol: VALUE - 1 / VALUE + n, with SEM_UNDO as Qt. */
+/* The counting protocol: VALUE - 1 / VALUE + n, with SEM_UNDO as Qt
+ * unless s->undo was set to 0. */
 int xsipc__semset_acquire(xsipc__semset *s, xsipc__wait wait,
                           const struct timespec *deadline, const char *op,
                           xsipc_status *st);

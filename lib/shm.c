@@ -31,10 +31,11 @@ static int sys_fail(xsipc_shm *shm, const char *op, xsipc__sys_call call,
 {
     errno = err;
     return xsipc__status_set(&shm->err, xsipc__sys_error(call, err, creating),
-                             "%s: %s for \"%s\" (key 0x%08x, key file %s): %s",
+                             "%s: %s for \"%s\" (key 0x%08x, key file %s): "
+                             "%s%s",
                              op, xsipc__sys_name(call), shm->qname,
-                             (unsigned)shm->key.key, shm->native,
-                             strerror(err));
+                             (unsigned)shm->key.key, shm->native, strerror(err),
+                             xsipc__sys_limit(call, err));
 }
 
 /* Checks common to every operation; 0 when the handle may proceed. */
@@ -208,18 +209,31 @@ static void unlock_for(xsipc_shm *shm, int held, const char *op)
     shm->locked = 1;
 }
 
-/* Undoes a failed create/attach: the lock is released when held, the lock
- * set is left, and a key file this call made is removed (no segment has
- * its key). */
+/* Removes the key file this call made, when no segment has its key.  Only
+ * under the lock: a creator checks, under the lock, that its key file is
+ * still current before it makes a segment, so none can appear between this
+ * test and the unlink. */
+static void drop_new_key_file(xsipc_shm *shm)
+{
+    if (shm->key.created && xsipc__sys_shmget(shm->key.key, 0, 0) < 0 &&
+        errno == ENOENT)
+        xsipc__reg_release(shm->reg, &shm->key);
+}
+
+/* Undoes a failed create/attach: a key file this call made goes, the lock
+ * is released when held, the lock set is left. */
 static int abandon(xsipc_shm *shm, int held, int rc, const char *op)
 {
     xsipc_status keep = shm->err;
 
-    if (held >= 0)
+    /* Taking the lock failed: try once more, only to clean up. */
+    if (held < 0 && shm->key.created)
+        held = lock_for(shm, op);
+    if (held >= 0) {
+        drop_new_key_file(shm);
         unlock_for(shm, held, op);
-    xsipc__semset_close(&shm->lock);
-    if (shm->key.created)
-        xsipc__reg_release(shm->reg, &shm->key);
+    }
+    (void)xsipc__semset_close(&shm->lock);
     shm->shmid = -1;
     shm->addr = NULL;
     shm->size = 0;
@@ -276,6 +290,105 @@ static int may_map(xsipc_shm *shm, xsipc_access access, const char *op)
     return 0;
 }
 
+/*
+ * The segment at our key, if any: its id (-1 when there is none) and
+ * whether it is stale -- left by a crash: no process attached, owned by
+ * us, and its creator gone (a reused pid does not count as the creator).
+ * Anything else at the key (live, foreign, unreadable) is not ours to
+ * take, and create reports XSIPC_ALREADY_EXISTS.
+ */
+static int stale_segment(const xsipc_shm *shm, int *id)
+{
+    struct shmid_ds ds;
+
+    /* Flags 0: no permission is asked for, so a stranger's segment is
+     * found too (and its IPC_STAT then fails: not stale). */
+    *id = xsipc__sys_shmget(shm->key.key, 0, 0);
+    if (*id < 0 || xsipc__sys_shmctl(*id, IPC_STAT, &ds) < 0)
+        return 0;
+    return ds.shm_nattch == 0 && ds.shm_perm.uid == geteuid() &&
+           xsipc__proc_gone(ds.shm_cpid, ds.shm_ctime);
+}
+
+static int already_exists(xsipc_shm *shm, const char *op)
+{
+    errno = EEXIST;
+    return xsipc__status_set(&shm->err, XSIPC_ALREADY_EXISTS,
+                             "%s: a segment already exists for \"%s\" (key "
+                             "0x%08x, key file %s)",
+                             op, shm->qname, (unsigned)shm->key.key,
+                             shm->native);
+}
+
+/* shmget(IPC_CREAT|IPC_EXCL), reclaiming a stale segment once. */
+static int make_segment(xsipc_shm *shm, size_t size, const char *op)
+{
+    int id, old, reclaimed = 0;
+
+    for (;;) {
+        id = xsipc__sys_shmget(shm->key.key, size,
+                               (int)shm->reg->obj_mode | IPC_CREAT | IPC_EXCL);
+        if (id >= 0)
+            return id;
+        if (errno == EINVAL) /* only the size can be wrong here */
+            return xsipc__status_set(
+                &shm->err, XSIPC_INVALID_SIZE,
+                "%s: size %zu for \"%s\" is outside the kernel's limits "
+                "(SHMMIN..SHMMAX, see /proc/sys/kernel/shmmax)",
+                op, size, shm->qname);
+        if (errno != EEXIST)
+            return sys_fail(shm, op, XSIPC__SYS_SHMGET, errno, 1);
+        /* Qt fails here for good after a crash; a stale segment is
+         * removed (under the lock, so no xsipc or Qt peer is attaching
+         * it) and the create made again. */
+        if (reclaimed || !stale_segment(shm, &old))
+            return already_exists(shm, op);
+        if (xsipc__sys_shmctl(old, IPC_RMID, NULL) < 0)
+            return sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
+        reclaimed = 1;
+    }
+}
+
+/*
+ * Resolves the key file and takes the lock.  The key must come from the
+ * file current under the lock: a last user may have removed the file (under
+ * the lock) after we resolved it, and a segment made from the old inode's
+ * key would be one nobody finds, or a second one under the same name.
+ * Returns 0 or XSIPC_OWNER_DIED with the lock held, or -error with the
+ * handle clean.  For create, a live segment answers at once without the
+ * lock: a create racing a holder must not wait for it (Qt's waits, then
+ * fails).
+ */
+static int lock_key(xsipc_shm *shm, int creating, const char *op)
+{
+    int round, rc, held, old;
+
+    for (round = 0; round < 8; round++) {
+        rc = xsipc__reg_resolve(shm->reg, XSIPC__KIND_SHM, shm->name, creating,
+                                &shm->key, &shm->err);
+        if (rc == -XSIPC_NOT_FOUND && !creating)
+            return xsipc__status_set(&shm->err, XSIPC_NOT_FOUND,
+                                     "%s: no segment for \"%s\" (no key file "
+                                     "%s)",
+                                     op, shm->qname, shm->native);
+        if (rc < 0)
+            return xsipc__status_prefix(&shm->err, op);
+        if (creating && !stale_segment(shm, &old) && old >= 0)
+            return abandon(shm, -1, already_exists(shm, op), op);
+        if ((held = lock_for(shm, op)) < 0)
+            return abandon(shm, held, held, op);
+        if (xsipc__reg_current(shm->reg, &shm->key))
+            return held;
+        unlock_for(shm, held, op);
+        (void)xsipc__semset_close(&shm->lock);
+    }
+    errno = ESTALE;
+    return xsipc__status_set(&shm->err, XSIPC_REMOVED,
+                             "%s: the key file of \"%s\" was replaced %d "
+                             "times while being opened",
+                             op, shm->qname, round);
+}
+
 int xsipc_shm_create(xsipc_shm *shm, size_t size, xsipc_access access)
 {
     static const char op[] = "xsipc_shm_create";
@@ -291,33 +404,10 @@ int xsipc_shm_create(xsipc_shm *shm, size_t size, xsipc_access access)
             "%s: size 0 for \"%s\": a segment needs at least one "
             "byte",
             op, shm->qname);
-    rc = xsipc__reg_resolve(shm->reg, XSIPC__KIND_SHM, shm->name, 1, &shm->key,
-                            &shm->err);
-    if (rc < 0)
-        return xsipc__status_prefix(&shm->err, op);
-    if ((held = lock_for(shm, op)) < 0)
-        return abandon(shm, held, held, op);
-    id = xsipc__sys_shmget(shm->key.key, size,
-                           (int)shm->reg->obj_mode | IPC_CREAT | IPC_EXCL);
-    if (id < 0) {
-        int err = errno;
-        if (err == EEXIST)
-            rc = xsipc__status_set(
-                &shm->err, XSIPC_ALREADY_EXISTS,
-                "%s: a segment already exists for \"%s\" (key "
-                "0x%08x, key file %s)",
-                op, shm->qname, (unsigned)shm->key.key, shm->native);
-        else if (err == EINVAL)
-            rc = xsipc__status_set(
-                &shm->err, XSIPC_INVALID_SIZE,
-                "%s: size %zu for \"%s\" is outside the kernel's "
-                "limits (SHMMIN..SHMMAX, see "
-                "/proc/sys/kernel/shmmax)",
-                op, size, shm->qname);
-        else
-            rc = sys_fail(shm, op, XSIPC__SYS_SHMGET, err, 1);
-        return abandon(shm, held, rc, op);
-    }
+    if ((held = lock_key(shm, 1, op)) < 0)
+        return held;
+    if ((id = make_segment(shm, size, op)) < 0)
+        return abandon(shm, held, id, op);
     if ((rc = map(shm, id, access, op)) < 0) {
         (void)xsipc__sys_shmctl(id, IPC_RMID, NULL);
         return abandon(shm, held, rc, op);
@@ -335,16 +425,8 @@ int xsipc_shm_attach(xsipc_shm *shm, xsipc_access access)
         return -XSIPC_INVALID_ARGUMENT;
     if ((rc = may_map(shm, access, op)) < 0)
         return rc;
-    rc = xsipc__reg_resolve(shm->reg, XSIPC__KIND_SHM, shm->name, 0, &shm->key,
-                            &shm->err);
-    if (rc == -XSIPC_NOT_FOUND)
-        return xsipc__status_set(&shm->err, XSIPC_NOT_FOUND,
-                                 "%s: no segment for \"%s\" (no key file %s)",
-                                 op, shm->qname, shm->native);
-    if (rc < 0)
-        return xsipc__status_prefix(&shm->err, op);
-    if ((held = lock_for(shm, op)) < 0)
-        return abandon(shm, held, held, op);
+    if ((held = lock_key(shm, 0, op)) < 0)
+        return held;
     id = xsipc__sys_shmget(shm->key.key, 0,
                            access == XSIPC_READ_ONLY ? 0400 : 0600);
     if (id < 0) {

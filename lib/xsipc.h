@@ -180,6 +180,16 @@ XSIPC_API int xsipc_sem_try_acquire(xsipc_sem *sem);
 XSIPC_API int xsipc_sem_acquire_timeout(xsipc_sem *sem, long timeout_ms);
 /* Adds n (n > 0) to the value. */
 XSIPC_API int xsipc_sem_release(xsipc_sem *sem, int n);
+/*
+ * undo 1 (the default, as Qt): each acquire and release is undone when the
+ * process exits (SEM_UNDO), so a semaphore used as a lock comes back when
+ * its holder dies -- and a count released by a process that then exits is
+ * taken back.  undo 0: neither is undone, as producer/consumer signalling
+ * needs (a producer's releases must survive it); a consumer that dies
+ * after acquiring then does not give the unit back.  Applies to this
+ * handle's later calls.  0, or -XSIPC_INVALID_ARGUMENT.
+ */
+XSIPC_API int xsipc_sem_set_undo(xsipc_sem *sem, int undo);
 XSIPC_API xsipc_error xsipc_sem_error(const xsipc_sem *sem);
 XSIPC_API const char *xsipc_sem_error_string(const xsipc_sem *sem);
 XSIPC_API void xsipc_sem_free(xsipc_sem *sem);

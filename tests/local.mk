@@ -10,9 +10,10 @@ TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 TEST_LDADD = lib/libxsipc-core.la $(CHECK_LIBS)
 
 check_PROGRAMS += tests/check_registry tests/check_shm tests/check_sem \
-	tests/check_sysv tests/check_faults
+	tests/check_sysv tests/check_faults tests/check_crash
 TESTS += tests/check_registry tests/check_shm tests/check_sem \
-	tests/check_sysv tests/check_faults tests/check-exports.sh tests/check-format.sh
+	tests/check_sysv tests/check_faults tests/check_crash \
+	tests/check-exports.sh tests/check-format.sh
 
 tests_check_registry_SOURCES = tests/check_registry.c $(TEST_COMMON)
 tests_check_registry_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=registry_suite
@@ -38,6 +39,11 @@ tests_check_faults_SOURCES = tests/check_faults.c $(TEST_COMMON)
 tests_check_faults_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=faults_suite
 tests_check_faults_CFLAGS = $(TEST_CFLAGS)
 tests_check_faults_LDADD = $(TEST_LDADD)
+
+tests_check_crash_SOURCES = tests/check_crash.c $(TEST_COMMON)
+tests_check_crash_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=crash_suite
+tests_check_crash_CFLAGS = $(TEST_CFLAGS)
+tests_check_crash_LDADD = $(TEST_LDADD)
 
 # check-exports.sh compares `nm -D` of the shared library with the list.
 AM_TESTS_ENVIRONMENT = NM='$(NM)'; top_builddir='$(top_builddir)'; \

@@ -124,3 +124,22 @@ xsipc_error xsipc__sys_error(xsipc__sys_call call, int err, int creating)
         return XSIPC_UNKNOWN_ERROR;
     }
 }
+
+const char *xsipc__sys_limit(xsipc__sys_call call, int err)
+{
+    if (err != ENOSPC)
+        return "";
+    switch (call) {
+    case XSIPC__SYS_SHMGET:
+        return " (the kernel's SHMMNI segments or SHMALL pages are in use: "
+               "/proc/sys/kernel/shmmni, shmall)";
+    case XSIPC__SYS_SEMGET:
+        return " (the kernel's SEMMNI sets or SEMMNS semaphores are in use: "
+               "/proc/sys/kernel/sem)";
+    case XSIPC__SYS_SEMOP:
+    case XSIPC__SYS_SEMTIMEDOP:
+        return " (no room for another undo structure: SEMMNU)";
+    default:
+        return "";
+    }
+}
