@@ -8,7 +8,7 @@ lib_LTLIBRARIES = lib/libxsipc.la
 include_HEADERS = lib/xsipc.h
 nodist_include_HEADERS = lib/xsipc_version.h
 
-lib_libxsipc_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+lib_libxsipc_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden $(XSIPC_LIB_CFLAGS)
 lib_libxsipc_core_la_SOURCES = \
 	lib/xsipc.h \
 	lib/private.h \
@@ -35,3 +35,13 @@ lib_libxsipc_la_LIBADD = lib/libxsipc-core.la
 # xsipc__ functions stay inside even if one lost its hidden visibility.
 lib_libxsipc_la_LDFLAGS = -version-info $(XSIPC_LT_VERSION) -no-undefined \
 	-export-symbols-regex '^xsipc_[a-z]'
+
+# The registry (issue 3): records, claims and collisions, directory scans;
+# lib/reglist.c holds the public registry calls that pair key files with the
+# System V objects at their keys (listing, removal, gc).
+lib_libxsipc_core_la_SOURCES += \
+	lib/reglist.c \
+	registry/record.h \
+	registry/record.c \
+	registry/claim.c \
+	registry/scan.c

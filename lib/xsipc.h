@@ -11,6 +11,7 @@
 #define XSIPC_H
 
 #include <stddef.h>
+#include <sys/ipc.h> /* key_t, whatever the feature macros */
 #include <sys/types.h>
 
 #include <xsipc_version.h>
@@ -86,14 +87,42 @@ XSIPC_API const char *xsipc_strerror(xsipc_error code);
 
 /* ------------------------------------------------------------- registry */
 
-/* Key files and records stay after their objects are gone (stable keys). */
+/*
+ * A registry is a directory of key files.  A name of a kind maps to a key
+ * file named as Qt names it (qipc_sharedmemory_ or qipc_systemsem_, the
+ * ASCII letters of the name, the SHA-1 of its bytes) and the key file's
+ * inode gives the key_t, as ftok(path, 'Q') does for Qt.  xsipc makes sure
+ * that two names never share a key: each key is claimed by one key file
+ * (an O(1) claim file beside it), and a new key file whose inode would
+ * give a claimed key, or one at which an object exists already, is made
+ * again with another inode (in a persistent registry, another proj id may
+ * be used instead).  A key file may hold a small record of its name; an
+ * empty one (made by Qt) is valid.
+ */
+
+/* What a name stands for.  A segment's lock is the semaphore set of the
+ * same name (as with Qt). */
+typedef enum {
+    XSIPC_KIND_SHM = 0, /* a segment (QSharedMemory) */
+    XSIPC_KIND_SEM = 1  /* a semaphore set (QSystemSemaphore, a lock) */
+} xsipc_kind;
+
+/* Key files, claims and records stay after their objects are gone (stable
+ * keys); create and attach of a known name then write nothing to the file
+ * system.  Without it, key files follow Qt's life cycle: the last user of
+ * an object removes its key file.  Only in a persistent registry may a
+ * colliding key be avoided with another proj id (such a name is out of
+ * reach of Qt programs). */
 #define XSIPC_REGISTRY_PERSISTENT 0x1u
 /* Objects are made with mode 0660 and key files 0660 (a shared group). */
 #define XSIPC_REGISTRY_GROUP 0x2u
 
 /*
  * Opens the registry in directory dir, or with dir NULL the Qt default
- * directory (realpath of $TMPDIR, else /tmp).  The directory must exist.
+ * directory (realpath of $TMPDIR, else /tmp).  The directory must exist,
+ * and is refused (XSIPC_UNTRUSTED) when writable by group or others
+ * without the sticky bit, or owned by a user other than us, root and the
+ * uids trusted for the process (xsipc_registry_trust_uid(NULL, uid)).
  * Returns NULL on failure, with status (when not NULL) telling why.
  * Handles made from a registry keep a reference: it may be closed first.
  */
@@ -105,6 +134,146 @@ XSIPC_API void xsipc_registry_close(xsipc_registry *reg);
 /* The registry's absolute directory, without a trailing slash. */
 XSIPC_API const char *xsipc_registry_dir(const xsipc_registry *reg)
     XSIPC_NONNULL(1);
+
+/*
+ * Trusts uid besides ourselves and root: key files, claims and System V
+ * objects owned by uid are used instead of refused.  With reg NULL the
+ * trust is for the whole process: every registry opened afterwards (the
+ * default ones of xsipc_shm_new and xsipc_sem_new too), and the owner of
+ * a registry directory, which xsipc_registry_open checks.  Up to 16 uids
+ * each.  Not thread-safe: call it before other threads use the registry.
+ * Returns 0, -XSIPC_INVALID_ARGUMENT for (uid_t)-1, or
+ * -XSIPC_OUT_OF_RESOURCES when 16 uids are trusted already.
+ */
+XSIPC_API int xsipc_registry_trust_uid(xsipc_registry *reg, uid_t uid);
+
+/*
+ * Resolves name of kind to its key: the key file is made (record written,
+ * key claimed) when create is non-zero and it does not exist yet; without
+ * create a missing one is XSIPC_NOT_FOUND.  key (when not NULL) gets the
+ * key_t, path (when not NULL) the key file's path, NUL-terminated, in
+ * pathlen bytes.  reg NULL means the default registry.  Looking up a name
+ * that has a key file costs a fixed number of system calls, whatever the
+ * registry's size.  Returns 0 or -xsipc_error with status telling why:
+ * XSIPC_KEY_ERROR for a bad name (empty, or a file name over NAME_MAX) or
+ * a bad record, XSIPC_KEY_COLLISION when the key file's key is claimed by
+ * another key file (one made by Qt outside xsipc's claims),
+ * XSIPC_UNTRUSTED for a key file that is a symbolic link, has another hard
+ * link or belongs to an untrusted user, XSIPC_INVALID_ARGUMENT when path
+ * is too small (nothing is made then).
+ */
+XSIPC_API int xsipc_registry_key(xsipc_registry *reg, const char *name,
+                                 xsipc_kind kind, int create, key_t *key,
+                                 char *path, size_t pathlen,
+                                 xsipc_status *status);
+
+/* The state of a registry entry's object (xsipc_registry_list). */
+typedef enum {
+    XSIPC_ENTRY_LIVE = 0,   /* an object exists at the key and is in use,
+                               or is persistent */
+    XSIPC_ENTRY_STALE = 1,  /* a segment no one attaches whose creator is
+                               dead, or an xsipc semaphore set no process
+                               has open: xsipc_registry_gc removes it */
+    XSIPC_ENTRY_ORPHAN = 2, /* a key file with no object at its key */
+    XSIPC_ENTRY_FOREIGN = 3 /* a key file or object of an untrusted user, or
+                               a key file that cannot be used (problem
+                               says why): never touched */
+} xsipc_entry_status;
+
+/* xsipc_registry_entry flags */
+#define XSIPC_ENTRY_PERSISTENT 0x1u /* its record marks it persistent */
+#define XSIPC_ENTRY_UNCLAIMED 0x2u  /* no claim holds its key (Qt made it) */
+#define XSIPC_ENTRY_COLLISION 0x4u  /* its key is claimed by another file */
+
+/* One key file and the object at its key.  Pointers are valid during the
+ * callback only. */
+typedef struct xsipc_registry_entry {
+    const char *name; /* the recorded name; NULL when there is no record */
+    xsipc_kind kind;
+    key_t key;
+    int proj;               /* the key's ftok proj id ('Q' = 81 as Qt) */
+    const char *path;       /* the key file */
+    int id;                 /* the object's shmid or semid; -1 when none */
+    size_t size;            /* segment bytes, or semaphores in the set */
+    unsigned long attached; /* segment: shm_nattch; xsipc semaphore set:
+                               handles that have it open; else 0 */
+    uid_t owner;            /* the object's owner, else the key file's */
+    pid_t creator;          /* the segment's creator (shm_cpid), else the pid
+                               in the record; 0 when unknown */
+    long long created;      /* the record's time (seconds since the epoch) */
+    xsipc_entry_status status;
+    unsigned flags;      /* XSIPC_ENTRY_* */
+    const char *problem; /* why the entry is FOREIGN; NULL otherwise */
+} xsipc_registry_entry;
+
+/* Called per entry; a non-zero return stops the listing. */
+typedef int (*xsipc_registry_fn)(const xsipc_registry_entry *entry, void *arg);
+
+/*
+ * Calls fn for every key file of the registry (reg NULL: the default one)
+ * with the object at its key.  Returns the number of entries given to fn,
+ * or -xsipc_error with status telling why.  Reads the whole directory.
+ */
+XSIPC_API int xsipc_registry_list(xsipc_registry *reg, xsipc_registry_fn fn,
+                                  void *arg, xsipc_status *status);
+
+/* xsipc_registry_remove flags: also remove the object at the key, when it
+ * is ours and no one uses it. */
+#define XSIPC_REMOVE_OBJECT 0x1u
+
+/*
+ * Removes the key file of name, with its claim and record (also in a
+ * persistent registry).  An object at its key makes it fail with
+ * XSIPC_ALREADY_EXISTS, unless XSIPC_REMOVE_OBJECT is given and the object
+ * is ours and unused (a segment with no attach, a semaphore set no one has
+ * open or waits on), which is then removed first.  XSIPC_NOT_FOUND when
+ * there is no key file.  Returns 0 or -xsipc_error with status.
+ */
+XSIPC_API int xsipc_registry_remove(xsipc_registry *reg, const char *name,
+                                    xsipc_kind kind, unsigned flags,
+                                    xsipc_status *status);
+
+/* xsipc_registry_gc flags */
+#define XSIPC_GC_DRY_RUN 0x1u /* report, remove nothing */
+#define XSIPC_GC_NOW 0x2u     /* no grace period for orphan key files */
+/* Orphan key files younger than this are kept: a Qt program makes its key
+ * file a moment before its object. */
+#define XSIPC_GC_GRACE_SECONDS 60
+
+typedef enum {
+    XSIPC_GC_SEGMENT = 0,   /* a stale segment */
+    XSIPC_GC_SEMAPHORE = 1, /* an xsipc semaphore set no process has open */
+    XSIPC_GC_KEY_FILE = 2,  /* a key file with no object (Qt life cycle) */
+    XSIPC_GC_CLAIM = 3,     /* a claim whose key file is gone */
+    XSIPC_GC_PARKED = 4,    /* a parked inode whose key is not claimed */
+    XSIPC_GC_TEMP = 5       /* a key file a crashed process did not finish */
+} xsipc_gc_what;
+
+typedef struct xsipc_gc_item {
+    xsipc_gc_what what;
+    const char *path;   /* the file, or the key file of the object */
+    key_t key;          /* the key concerned; 0 for a temp file */
+    int id;             /* the object's id; -1 for files */
+    const char *reason; /* why it is dead */
+} xsipc_gc_item;
+
+typedef void (*xsipc_gc_fn)(const xsipc_gc_item *item, void *arg);
+
+/*
+ * Removes what is provably dead in the registry (reg NULL: the default
+ * one), calling fn (when not NULL) for each thing removed -- or, with
+ * XSIPC_GC_DRY_RUN, each thing that would be: stale segments and xsipc
+ * semaphore sets owned by us (not persistent ones), and then, in a
+ * registry that is not persistent, their key files; key files with no
+ * object older than XSIPC_GC_GRACE_SECONDS (any age with XSIPC_GC_NOW) in
+ * a registry that is not persistent; claims of gone key files; parked
+ * inodes whose key is not claimed; unfinished key files.  Live, persistent
+ * and foreign objects and their key files are never touched.  Returns the
+ * number of things removed (or that would be), or -xsipc_error.
+ */
+XSIPC_API int xsipc_registry_gc(xsipc_registry *reg, unsigned flags,
+                                xsipc_gc_fn fn, void *arg,
+                                xsipc_status *status);
 
 /* ------------------------------------------------- shared memory segment */
 

@@ -1,18 +1,20 @@
 /*
- * registry.c -- a registry directory: opening it, and resolving names to
- * key files and key_t values.
+ * registry.c -- a registry directory: opening it, trusting uids, and
+ * resolving names to key files and key_t values.
  *
- * The key_t of a name is ftok(key file, 'Q'), as Qt computes it, so the
- * key file's inode *is* the key.  Everything here guards that inode: the
- * directory is held open (dirfd) and every key file is reached through
- * openat/fstatat on it, so a directory renamed or replaced under our feet
- * cannot redirect us; key files are opened with O_NOFOLLOW and checked with
- * fstat on the open descriptor, never by a stat of the path followed by an
- * open (the classic /tmp race).
+ * The key_t of a name is ftok(key file, proj), as Qt computes it with
+ * proj 'Q', so the key file's inode *is* the key.  Everything here guards
+ * that inode: the directory is held open (dirfd) and every key file is
+ * reached through openat/fstatat on it, so a directory renamed or replaced
+ * under our feet cannot redirect us; key files are opened with O_NOFOLLOW
+ * and checked with fstat on the open descriptor, never by a stat of the
+ * path followed by an open (the classic /tmp race).
  *
- * Files only: no System V IPC call is made here.  A lookup costs a fixed
- * number of system calls (two opens at most per attempt, one fstat, one
- * close), whatever the size of the directory: there is no scan.
+ * Files only: no System V IPC call is made here.  Looking up a name whose
+ * key file exists costs a fixed number of system calls (openat, fstat,
+ * pread of the record, close, readlinkat of the key's claim), whatever the
+ * size of the directory: there is no scan.  Making a key file (claim.c)
+ * takes the registry lock and a few more calls.
  */
 #include <config.h>
 
@@ -23,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "xsipc.h"
@@ -39,24 +43,26 @@
 #define PUBLIC_FLAGS (XSIPC_REGISTRY_PERSISTENT | XSIPC_REGISTRY_GROUP)
 #define ALL_FLAGS (PUBLIC_FLAGS | XSIPC__REG_NATIVE)
 
-/* Bytes of a directory or file name shown in a message: enough for a
- * whole Qt key file name (at most 255) is not affordable in a 256-byte
- * status, so both halves of a path are bounded. */
+/* Bytes of a directory or file name shown in a message: a whole Qt key
+ * file name (at most 255) is not affordable in a 256-byte status, so both
+ * halves of a path are bounded. */
 #define PART_SHOWN 100
 #define PART_BUF (PART_SHOWN + 4)
-#define PATH_BUF (2 * PART_BUF + 2)
 
 /*
- * An EEXIST from the O_EXCL create followed by ENOENT from the plain open
- * means another process removed the key file in between (Qt removes it
- * with the last user).  Trying again is right; a bound keeps the cost of a
- * lookup constant even against a process that loops create/remove.
+ * A lookup that finds no file and then, under the lock, finds one (or the
+ * other way round) is racing a peer that makes and removes the key file
+ * (Qt removes it with the last user).  Trying again is right; a bound
+ * keeps the cost of a lookup constant even against a peer that loops.
  */
 #define RESOLVE_ATTEMPTS 4
 
-/* "<dir>/<file>" for a message, escaped and bounded. */
-static const char *shown_path(const xsipc_registry *reg, const char *file,
-                              char *buf, size_t len)
+/* Uids trusted for the whole process (xsipc_registry_trust_uid(NULL)). */
+static uid_t process_trust[XSIPC__TRUST_MAX];
+static unsigned process_ntrust;
+
+const char *xsipc__reg_shown(const xsipc_registry *reg, const char *file,
+                             char *buf, size_t len)
 {
     char d[PART_BUF], f[PART_BUF];
     /* The root directory is the one whose name already ends in '/'. */
@@ -66,6 +72,71 @@ static const char *shown_path(const xsipc_registry *reg, const char *file,
                    xsipc__reg_quote(reg->dir, PART_SHOWN, d, sizeof d), sep,
                    xsipc__reg_quote(file, PART_SHOWN, f, sizeof f));
     return buf;
+}
+
+key_t xsipc__reg_ftok(const struct stat *sb, int proj)
+{
+    /* ftok() as glibc and every Linux libc compute it (and as Qt gets it):
+     * proj in the top byte, then the low byte of the device number, then
+     * the low 16 bits of the inode number.  Computed from an fstat of the
+     * open descriptor rather than by ftok(path), which would stat the path
+     * again and could see another file. */
+    uint32_t key = ((uint32_t)(proj & 0xff) << 24) |
+                   ((uint32_t)(sb->st_dev & 0xff) << 16) |
+                   (uint32_t)(sb->st_ino & 0xffff);
+    return (key_t)key;
+}
+
+/* ----------------------------------------------------------------- trust */
+
+static int in_list(const uid_t *list, unsigned n, uid_t uid)
+{
+    unsigned i;
+
+    for (i = 0; i < n; i++)
+        if (list[i] == uid)
+            return 1;
+    return 0;
+}
+
+static int process_trusts(uid_t uid)
+{
+    unsigned n;
+
+#if defined(__GNUC__)
+    n = __atomic_load_n(&process_ntrust, __ATOMIC_ACQUIRE);
+#else
+    n = process_ntrust;
+#endif
+    return uid == geteuid() || uid == 0 || in_list(process_trust, n, uid);
+}
+
+int xsipc__reg_trusted(const xsipc_registry *reg, uid_t uid)
+{
+    return process_trusts(uid) ||
+           (reg != NULL && in_list(reg->trust, reg->ntrust, uid));
+}
+
+int xsipc_registry_trust_uid(xsipc_registry *reg, uid_t uid)
+{
+    uid_t *list = reg != NULL ? reg->trust : process_trust;
+    unsigned *n = reg != NULL ? &reg->ntrust : &process_ntrust;
+
+    /* (uid_t)-1 is chown's "no change", never a real owner. */
+    if (uid == (uid_t)-1)
+        return -XSIPC_INVALID_ARGUMENT;
+    if (in_list(list, *n, uid))
+        return 0;
+    if (*n >= XSIPC__TRUST_MAX)
+        return -XSIPC_OUT_OF_RESOURCES;
+    list[*n] = uid;
+    /* The uid is in place before the count says so. */
+#if defined(__GNUC__)
+    __atomic_store_n(n, *n + 1, __ATOMIC_RELEASE);
+#else
+    (*n)++;
+#endif
+    return 0;
 }
 
 /* ------------------------------------------------------------------ open */
@@ -98,7 +169,7 @@ static int dir_error(const char *path, int err, xsipc_status *st)
 }
 
 /*
- * Whether a key file in a directory of mode and owner given by sb can be
+ * Whether key files in a directory of mode and owner given by sb can be
  * trusted.  Anyone who can write a directory can delete and recreate the
  * entries in it, and so choose our key_t; the sticky bit (as on /tmp)
  * limits that to each entry's owner.  A directory owned by a stranger can
@@ -107,7 +178,6 @@ static int dir_error(const char *path, int err, xsipc_status *st)
 static int dir_trusted(const char *dir, const struct stat *sb, xsipc_status *st)
 {
     char d[PART_BUF];
-    uid_t me = geteuid();
 
     xsipc__reg_quote(dir, PART_SHOWN, d, sizeof d);
     if ((sb->st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
@@ -118,22 +188,24 @@ static int dir_trusted(const char *dir, const struct stat *sb, xsipc_status *st)
             "bit (mode %04o)",
             d, (sb->st_mode & S_IWOTH) != 0 ? "others" : "its group",
             (unsigned)(sb->st_mode & 07777));
-    if (sb->st_uid != me && sb->st_uid != 0)
+    if (!process_trusts(sb->st_uid))
         return xsipc__status_set(
             st, XSIPC_UNTRUSTED,
             "registry directory \"%s\" is owned by uid %lu, not by us "
-            "(uid %lu) or root",
-            d, (unsigned long)sb->st_uid, (unsigned long)me);
+            "(uid %lu), root or a trusted uid",
+            d, (unsigned long)sb->st_uid, (unsigned long)geteuid());
     return 0;
 }
 
 /* Opens the directory real (already resolved) and checks it; the new
- * descriptor is stored in *fd. */
-static int open_dir(const char *real, int *fd, xsipc_status *st)
+ * descriptor is stored in *fd, and whether others may write it in
+ * *shared. */
+static int open_dir(const char *real, int *fd, int *shared, xsipc_status *st)
 {
     struct stat sb;
     int err, rc;
 
+    *shared = 0;
     /* O_NOFOLLOW: real has no links in it; if the last component became
      * one since realpath, someone is swapping it and we refuse. */
     *fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -159,6 +231,7 @@ static int open_dir(const char *real, int *fd, xsipc_status *st)
         (void)close(*fd);
         *fd = -1;
     }
+    *shared = (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0;
     return rc;
 }
 
@@ -169,7 +242,7 @@ xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
     xsipc_registry *reg;
     const char *path = dir;
     char *real;
-    int fd, err;
+    int fd, err, shared = 0;
 
     if ((flags & ~ALL_FLAGS) != 0) {
         (void)xsipc__status_set(st, XSIPC_INVALID_ARGUMENT,
@@ -197,7 +270,7 @@ xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
         (void)dir_error(path, errno, st);
         return NULL;
     }
-    if (open_dir(real, &fd, st) < 0) {
+    if (open_dir(real, &fd, &shared, st) < 0) {
         err = errno;
         free(real);
         errno = err;
@@ -215,6 +288,7 @@ xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
     reg->refs = 1;
     reg->flags = flags;
     reg->dirfd = fd;
+    reg->shared = shared;
     reg->dir = real;
     /* Qt's modes by default; a group of cooperating users opts in. */
     if ((flags & XSIPC_REGISTRY_GROUP) != 0) {
@@ -286,7 +360,67 @@ const char *xsipc_registry_dir(const xsipc_registry *reg)
     return reg->dir;
 }
 
-/* --------------------------------------------------------------- resolve */
+/* ------------------------------------------------------------------ lock */
+
+/* How long a lock held by someone else is waited for in a directory that
+ * others may write (where anyone can flock it and never let go). */
+#define LOCK_WAIT_MS 10000
+
+int xsipc__reg_lock(xsipc_registry *reg, xsipc_status *st)
+{
+    char d[PART_BUF];
+    struct timespec nap = {0, 20000};
+    long waited_us = 0;
+    int fd, err;
+
+    /* A descriptor of our own: flock belongs to the open file description,
+     * so two threads sharing reg->dirfd would not exclude each other. */
+    fd = openat(reg->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return dir_error(reg->dir, errno, st);
+    for (;;) {
+        /* In a private directory only our peers can hold the lock, and
+         * they hold it for a few system calls: wait as long as it takes. */
+        if (flock(fd, reg->shared ? LOCK_EX | LOCK_NB : LOCK_EX) == 0)
+            return fd;
+        err = errno;
+        if (err == EINTR)
+            continue;
+        if (err != EWOULDBLOCK || waited_us >= LOCK_WAIT_MS * 1000L)
+            break;
+        (void)nanosleep(&nap, NULL);
+        waited_us += nap.tv_nsec / 1000;
+        if (nap.tv_nsec < 2000000)
+            nap.tv_nsec *= 2;
+    }
+    (void)close(fd);
+    errno = err;
+    xsipc__reg_quote(reg->dir, PART_SHOWN, d, sizeof d);
+    if (err == EWOULDBLOCK)
+        return xsipc__status_set(st, XSIPC_TIMEOUT,
+                                 "registry directory \"%s\" stayed locked "
+                                 "(flock) by another process for %d ms",
+                                 d, LOCK_WAIT_MS);
+    return xsipc__status_set(st, XSIPC_KEY_ERROR,
+                             "cannot lock registry directory \"%s\": %s", d,
+                             strerror(err));
+}
+
+void xsipc__reg_unlock(int lockfd)
+{
+    int saved = errno;
+
+    /* An explicit LOCK_UN: a child forked (by another thread) while the
+     * lock was held shares the open file description, and a mere close
+     * here would leave the lock held for as long as that child lives. */
+    if (lockfd >= 0) {
+        (void)flock(lockfd, LOCK_UN);
+        (void)close(lockfd);
+    }
+    errno = saved;
+}
+
+/* -------------------------------------------------------------- key files */
 
 /* In a native registry the caller's name is the file name itself (Qt's
  * setNativeKey); it must stay inside the directory. */
@@ -321,10 +455,10 @@ static int native_name(const char *name, char *buf, size_t len,
 static int open_error(const xsipc_registry *reg, const char *file, int create,
                       int err, xsipc_status *st)
 {
-    char p[PATH_BUF];
+    char p[XSIPC__SHOWN_BUF];
     int rc;
 
-    shown_path(reg, file, p, sizeof p);
+    xsipc__reg_shown(reg, file, p, sizeof p);
     switch (err) {
     case ELOOP:
         /* O_NOFOLLOW's answer for a symbolic link as last component: a
@@ -358,112 +492,293 @@ static int open_error(const xsipc_registry *reg, const char *file, int create,
     return rc;
 }
 
-/* Opens (and with create, first tries to create) the key file. */
-static int open_key_file(const xsipc_registry *reg, const char *file,
-                         int create, int *created, xsipc_status *st)
-{
-    int attempt, fd, err = ENOENT;
-
-    *created = 0;
-    for (attempt = 0; attempt < RESOLVE_ATTEMPTS; attempt++) {
-        if (create) {
-            /* As Qt creates it (plus O_NOFOLLOW): O_EXCL makes exactly one
-             * of several racing processes the creator.  With O_EXCL a
-             * symbolic link at the path is never followed: EEXIST. */
-            fd = openat(reg->dirfd, file,
-                        O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW,
-                        reg->file_mode);
-            if (fd >= 0) {
-                *created = 1;
-                return fd;
-            }
-            err = errno;
-            if (err != EEXIST)
-                return open_error(reg, file, create, err, st);
-        }
-        /* O_NONBLOCK: a FIFO planted at the path would otherwise block
-         * this open until a writer came; fstat below rejects it. */
-        fd = openat(reg->dirfd, file,
-                    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-        if (fd >= 0)
-            return fd;
-        err = errno;
-        if (!create || err != ENOENT)
-            break;
-    }
-    return open_error(reg, file, create, err, st);
-}
-
-/* The checks of DESIGN.md section 6 on the open key file. */
-static int check_key_file(const xsipc_registry *reg, const char *file,
+int xsipc__reg_check_file(const xsipc_registry *reg, const char *file,
                           const struct stat *sb, xsipc_status *st)
 {
-    char p[PATH_BUF];
-    uid_t me = geteuid();
+    char p[XSIPC__SHOWN_BUF];
 
     if (!S_ISREG(sb->st_mode))
         return xsipc__status_set(st, XSIPC_KEY_ERROR,
                                  "key file %s is not a regular file",
-                                 shown_path(reg, file, p, sizeof p));
+                                 xsipc__reg_shown(reg, file, p, sizeof p));
     /* A second link elsewhere (made by whoever can read the file) would
      * survive our unlink and keep our key_t reachable from another name. */
     if (sb->st_nlink != 1)
-        return xsipc__status_set(
-            st, XSIPC_UNTRUSTED, "key file %s has %lu hard links",
-            shown_path(reg, file, p, sizeof p), (unsigned long)sb->st_nlink);
-    if (sb->st_uid != me && sb->st_uid != 0)
+        return xsipc__status_set(st, XSIPC_UNTRUSTED,
+                                 "key file %s has %lu hard links",
+                                 xsipc__reg_shown(reg, file, p, sizeof p),
+                                 (unsigned long)sb->st_nlink);
+    if (!xsipc__reg_trusted(reg, sb->st_uid))
         return xsipc__status_set(
             st, XSIPC_UNTRUSTED,
-            "key file %s is owned by uid %lu, not by us (uid %lu) or root",
-            shown_path(reg, file, p, sizeof p), (unsigned long)sb->st_uid,
-            (unsigned long)me);
+            "key file %s is owned by uid %lu, not by us (uid %lu), root or "
+            "a trusted uid",
+            xsipc__reg_shown(reg, file, p, sizeof p), (unsigned long)sb->st_uid,
+            (unsigned long)geteuid());
+    return 0;
+}
+
+/* How long a reader waits for a writer to finish a record (it writes a
+ * few hundred bytes under flock): a truncated record after this is a
+ * record that a crash cut. */
+#define RECORD_WAIT_TRIES 100
+
+int xsipc__reg_read_record(const xsipc_registry *reg, const char *file, int fd,
+                           const struct stat *sb, xsipc__record *rec,
+                           xsipc_status *st)
+{
+    char buf[XSIPC__REC_MAX + 1], p[XSIPC__SHOWN_BUF];
+    const struct timespec nap = {0, 1000000};
+    const char *why = "";
+    ssize_t n;
+    int tries, rc = XSIPC__REC_TRUNCATED;
+
+    if (sb->st_size == 0)
+        return 0; /* Qt's empty key file */
+    if (sb->st_size > XSIPC__REC_MAX)
+        return xsipc__status_set(
+            st, XSIPC_KEY_ERROR,
+            "key file %s: record of %lld bytes, over the limit of %d",
+            xsipc__reg_shown(reg, file, p, sizeof p), (long long)sb->st_size,
+            XSIPC__REC_MAX);
+    for (tries = 0; tries < 2; tries++) {
+        n = pread(fd, buf, sizeof buf, 0);
+        if (n < 0)
+            return xsipc__status_set(
+                st, XSIPC_KEY_ERROR, "key file %s: reading the record: %s",
+                xsipc__reg_shown(reg, file, p, sizeof p), strerror(errno));
+        if (n == 0)
+            return 0;
+        if (n > XSIPC__REC_MAX)
+            return xsipc__status_set(
+                st, XSIPC_KEY_ERROR,
+                "key file %s: record over the limit of %d bytes",
+                xsipc__reg_shown(reg, file, p, sizeof p), XSIPC__REC_MAX);
+        rc = xsipc__rec_parse(buf, (size_t)n, rec, &why);
+        if (rc != XSIPC__REC_TRUNCATED)
+            break;
+        /* A record is written under an exclusive flock of the file: when
+         * a shared one can be had, the writer is done (or died). */
+        if (tries == 0) {
+            int i;
+            for (i = 0; i < RECORD_WAIT_TRIES; i++) {
+                if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+                    (void)flock(fd, LOCK_UN);
+                    break;
+                }
+                if (errno != EWOULDBLOCK && errno != EINTR)
+                    break;
+                (void)nanosleep(&nap, NULL);
+            }
+        }
+    }
+    if (rc == 0)
+        return 1;
+    errno = EINVAL;
+    return xsipc__status_set(st, XSIPC_KEY_ERROR, "key file %s: %s record: %s",
+                             xsipc__reg_shown(reg, file, p, sizeof p),
+                             rc == XSIPC__REC_TRUNCATED ? "truncated" : "bad",
+                             why);
+}
+
+/* --------------------------------------------------------------- resolve */
+
+/* lookup()'s answers besides errors. */
+#define LOOK_FOUND 0     /* the key file, with its claim (or no claim use) */
+#define LOOK_NOENT 1     /* no key file */
+#define LOOK_UNCLAIMED 2 /* a key file no claim holds (Qt made it) */
+
+/* The record of a key file must be about this name and kind: another
+ * name would mean a SHA-1 clash or a file written by hand. */
+static int record_matches(const xsipc_registry *reg, const char *file,
+                          xsipc__kind kind, const char *name,
+                          const xsipc__record *rec, xsipc_status *st)
+{
+    char p[XSIPC__SHOWN_BUF], n[PART_BUF];
+
+    if (rec->kind != (int)kind)
+        return xsipc__status_set(
+            st, XSIPC_KEY_ERROR, "key file %s: its record is for a %s",
+            xsipc__reg_shown(reg, file, p, sizeof p),
+            rec->kind == XSIPC__KIND_SHM ? "segment" : "semaphore set");
+    if (rec->name_len != 0 && (strlen(name) != rec->name_len ||
+                               memcmp(name, rec->name, rec->name_len) != 0))
+        return xsipc__status_set(st, XSIPC_KEY_COLLISION,
+                                 "key file %s records the name \"%s\"",
+                                 xsipc__reg_shown(reg, file, p, sizeof p),
+                                 xsipc__reg_quote(rec->name, 40, n, sizeof n));
+    return 0;
+}
+
+/* The key file of an existing name: its key, and the state of its claim.
+ * The file may change (Qt removes it); the caller decides. */
+static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
+                  xsipc__key *out, xsipc_status *st)
+{
+    xsipc__record rec;
+    char p[XSIPC__SHOWN_BUF], target[256];
+    struct stat sb;
+    int fd, rc, has_rec;
+
+    /* O_NONBLOCK: a FIFO planted at the path would otherwise block this
+     * open until a writer came; the checks below reject it. */
+    fd = openat(reg->dirfd, out->file,
+                O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return errno == ENOENT ? LOOK_NOENT
+                               : open_error(reg, out->file, 0, errno, st);
+    if (fstat(fd, &sb) != 0) {
+        rc = open_error(reg, out->file, 0, errno, st);
+        (void)close(fd);
+        return rc;
+    }
+    rc = xsipc__reg_check_file(reg, out->file, &sb, st);
+    has_rec =
+        rc < 0 ? 0 : xsipc__reg_read_record(reg, out->file, fd, &sb, &rec, st);
+    (void)close(fd);
+    if (rc < 0)
+        return rc;
+    if (has_rec < 0)
+        return has_rec;
+    if (has_rec &&
+        (rc = record_matches(reg, out->file, kind, name, &rec, st)) < 0)
+        return rc;
+
+    out->proj = has_rec ? rec.proj : XSIPC__PROJ;
+    out->persistent = has_rec && (rec.flags & XSIPC__REC_PERSISTENT) != 0;
+    out->key = xsipc__reg_ftok(&sb, out->proj);
+    out->dev = sb.st_dev;
+    out->ino = sb.st_ino;
+
+    switch (xsipc__reg_claim_state(reg, out->key, out->file, target)) {
+    case XSIPC__CLAIM_MINE:
+        return LOOK_FOUND;
+    case XSIPC__CLAIM_NONE:
+    case XSIPC__CLAIM_STALE:
+        return LOOK_UNCLAIMED;
+    case XSIPC__CLAIM_OTHER: {
+        char t[PART_BUF];
+        /* Two live key files, one key: a Qt program made this one beside
+         * ours.  Using it would share the other name's objects. */
+        errno = EEXIST;
+        return xsipc__status_set(
+            st, XSIPC_KEY_COLLISION,
+            "key file %s has key 0x%08x, which key file %s holds",
+            xsipc__reg_shown(reg, out->file, p, sizeof p), (unsigned)out->key,
+            xsipc__reg_quote(target, 60, t, sizeof t));
+    }
+    default:
+        errno = EPERM;
+        return xsipc__status_set(
+            st, XSIPC_UNTRUSTED,
+            "the claim of key 0x%08x for key file %s is not a symbolic link "
+            "made by xsipc",
+            (unsigned)out->key, xsipc__reg_shown(reg, out->file, p, sizeof p));
+    }
+}
+
+/* The native-key path (Qt's setNativeKey): the file is the caller's, so
+ * it is opened as Qt opens it, without records or claims. */
+static int resolve_native(xsipc_registry *reg, int create, xsipc__key *out,
+                          xsipc_status *st)
+{
+    struct stat sb;
+    int attempt, fd = -1, err = ENOENT, rc;
+
+    for (attempt = 0; attempt < RESOLVE_ATTEMPTS && fd < 0; attempt++) {
+        if (create) {
+            /* As Qt creates it (plus O_NOFOLLOW): O_EXCL makes exactly one
+             * of several racing processes the creator. */
+            fd = openat(reg->dirfd, out->file,
+                        O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW,
+                        reg->file_mode);
+            if (fd >= 0) {
+                out->created = 1;
+                break;
+            }
+            err = errno;
+            if (err != EEXIST)
+                return open_error(reg, out->file, create, err, st);
+        }
+        fd = openat(reg->dirfd, out->file,
+                    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0) {
+            err = errno;
+            if (!create || err != ENOENT)
+                break;
+        }
+    }
+    if (fd < 0)
+        return open_error(reg, out->file, create, err, st);
+    if (fstat(fd, &sb) != 0) {
+        err = errno;
+        (void)close(fd);
+        return open_error(reg, out->file, create, err, st);
+    }
+    (void)close(fd);
+    if ((rc = xsipc__reg_check_file(reg, out->file, &sb, st)) < 0)
+        return rc;
+    out->key = xsipc__reg_ftok(&sb, XSIPC__PROJ);
+    out->dev = sb.st_dev;
+    out->ino = sb.st_ino;
     return 0;
 }
 
 int xsipc__reg_resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
                        int create, xsipc__key *out, xsipc_status *st)
 {
-    struct stat sb;
-    uint32_t key;
-    int fd, rc, created, err;
+    char p[XSIPC__SHOWN_BUF], file[256];
+    int attempt, rc, lockfd;
 
     if (reg == NULL || out == NULL)
         return xsipc__status_set(st, XSIPC_INVALID_ARGUMENT,
                                  "key lookup: no registry or no key");
-    out->created = 0;
     if ((reg->flags & XSIPC__REG_NATIVE) != 0)
-        rc = native_name(name, out->file, sizeof out->file, st);
+        rc = native_name(name, file, sizeof file, st);
     else
-        rc = xsipc__reg_file_name(kind, name, out->file, sizeof out->file, st);
+        rc = xsipc__reg_file_name(kind, name, file, sizeof file, st);
     if (rc < 0)
         return rc;
+    memcpy(out->file, file, strlen(file) + 1);
+    out->created = 0;
+    out->proj = XSIPC__PROJ;
+    out->persistent = 0;
+    if ((reg->flags & XSIPC__REG_NATIVE) != 0)
+        return resolve_native(reg, create, out, st);
 
-    fd = open_key_file(reg, out->file, create, &created, st);
-    if (fd < 0)
-        return fd;
-    if (fstat(fd, &sb) != 0) {
-        err = errno;
-        (void)close(fd);
-        return open_error(reg, out->file, create, err, st);
+    for (attempt = 0; attempt < RESOLVE_ATTEMPTS; attempt++) {
+        rc = lookup(reg, kind, name, out, st);
+        if (rc < 0 || rc == LOOK_FOUND)
+            return rc;
+        /* A key file Qt made, in a registry that follows Qt's life cycle:
+         * used as it is.  Claiming it would leave the claim behind when
+         * the Qt program removes the file; its key is checked not to be
+         * another file's, which is what the claim is for. */
+        if (rc == LOOK_UNCLAIMED &&
+            (reg->flags & XSIPC_REGISTRY_PERSISTENT) == 0)
+            return 0;
+        if (rc == LOOK_NOENT && !create) {
+            errno = ENOENT;
+            return xsipc__status_set(
+                st, XSIPC_NOT_FOUND, "no key file %s",
+                xsipc__reg_shown(reg, out->file, p, sizeof p));
+        }
+        if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
+            return lockfd;
+        if (rc == LOOK_NOENT)
+            rc = xsipc__reg_create_locked(reg, kind, name, out, st);
+        else
+            rc = xsipc__reg_adopt_locked(reg, kind, name, out, st);
+        xsipc__reg_unlock(lockfd);
+        if (rc <= 0)
+            return rc;
     }
-    /* The descriptor was only needed for fstat: the key is the inode. */
-    (void)close(fd);
-    rc = check_key_file(reg, out->file, &sb, st);
-    if (rc < 0)
-        return rc;
-
-    /* ftok() as glibc and every Linux libc compute it (and as Qt gets it):
-     * proj in the top byte, then the low byte of the device number, then
-     * the low 16 bits of the inode number.  Computed here from the fstat
-     * of the descriptor rather than by ftok(path), which would stat the
-     * path again and could see another file. */
-    key = ((uint32_t)(XSIPC__PROJ & 0xff) << 24) |
-          ((uint32_t)(sb.st_dev & 0xff) << 16) | (uint32_t)(sb.st_ino & 0xffff);
-    out->key = (key_t)key;
-    out->dev = sb.st_dev;
-    out->ino = sb.st_ino;
-    out->created = created;
-    return 0;
+    errno = ESTALE;
+    return xsipc__status_set(st, XSIPC_KEY_ERROR,
+                             "key file %s was made and removed %d times "
+                             "while being resolved",
+                             xsipc__reg_shown(reg, out->file, p, sizeof p),
+                             RESOLVE_ATTEMPTS);
 }
 
 int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k)
@@ -479,6 +794,32 @@ int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k)
     return same;
 }
 
+int xsipc__reg_unregister(xsipc_registry *reg, const xsipc__key *k,
+                          xsipc_status *st)
+{
+    char p[XSIPC__SHOWN_BUF];
+    int lockfd, rc = 0;
+
+    if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
+        return lockfd;
+    /* Only the inode the key came from: a new key file made meanwhile by
+     * another process (after a Qt peer removed ours) belongs to its new
+     * users.  Under the lock no xsipc process makes one; a Qt program
+     * could, in the window between the test and the unlink, as it could
+     * in its own detach. */
+    if (xsipc__reg_current(reg, k)) {
+        /* ENOENT: a Qt program removed it first, which is just as good. */
+        if (unlinkat(reg->dirfd, k->file, 0) != 0 && errno != ENOENT)
+            rc = xsipc__status_set(
+                st, XSIPC_PERMISSION_DENIED, "cannot remove key file %s: %s",
+                xsipc__reg_shown(reg, k->file, p, sizeof p), strerror(errno));
+        else
+            xsipc__reg_drop_claim(reg, k->key, k->file);
+    }
+    xsipc__reg_unlock(lockfd);
+    return rc;
+}
+
 void xsipc__reg_release(xsipc_registry *reg, const xsipc__key *k)
 {
     int saved = errno;
@@ -486,14 +827,12 @@ void xsipc__reg_release(xsipc_registry *reg, const xsipc__key *k)
     /* A native key file is the caller's own path, never ours to remove. */
     if ((reg->flags & (XSIPC_REGISTRY_PERSISTENT | XSIPC__REG_NATIVE)) != 0)
         return;
-    /* Only the inode the key came from: a new key file made meanwhile by
-     * another process (after a Qt peer removed ours) belongs to its new
-     * users.  Between this check and the unlink the file can still be
-     * replaced; the window is as small as Qt's, which checks nothing. */
     if (!xsipc__reg_current(reg, k))
         return;
-    /* ENOENT: another last user removed it first, which is just as good.
-     * Other failures leave a stale but harmless file for gc. */
-    (void)unlinkat(reg->dirfd, k->file, 0);
+    /* Without the lock (it timed out), the file still goes, as Qt would
+     * remove it; its claim is then stale, and gc or the next maker of the
+     * key removes it. */
+    if (xsipc__reg_unregister(reg, k, NULL) < 0 && xsipc__reg_current(reg, k))
+        (void)unlinkat(reg->dirfd, k->file, 0);
     errno = saved;
 }

@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "registry/registry.h"
@@ -111,6 +114,110 @@ static const char *real_dir(void)
 
     ck_assert(realpath(tu_dir(), buf) != NULL);
     return buf;
+}
+
+/* Entries of tu_dir() (all of them, dot files too). */
+static int dir_entries(char *names, size_t len)
+{
+    DIR *d = opendir(tu_dir());
+    struct dirent *e;
+    int n = 0;
+
+    names[0] = '\0';
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        n++;
+        if (strlen(names) + strlen(e->d_name) + 2 < len) {
+            strcat(names, " ");
+            strcat(names, e->d_name);
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+static void assert_dir_empty(void)
+{
+    char names[2048];
+
+    ck_assert_msg(dir_entries(names, sizeof names) == 0, "left:%s", names);
+}
+
+/* Reads the record of the key file at path and checks its fields. */
+static void assert_record(const char *path, xsipc__kind kind, const char *name,
+                          key_t key, unsigned flags)
+{
+    static xsipc__record rec;
+    char buf[XSIPC__REC_MAX + 1];
+    const char *why;
+    ssize_t n;
+    int fd = open(path, O_RDONLY);
+
+    ck_assert_int_ge(fd, 0);
+    n = read(fd, buf, sizeof buf);
+    close(fd);
+    ck_assert_int_gt(n, 0);
+    ck_assert_msg(xsipc__rec_parse(buf, (size_t)n, &rec, &why) == 0,
+                  "record of %s: %s", path, why);
+    ck_assert_int_eq(rec.kind, (int)kind);
+    ck_assert_int_eq(rec.proj, (int)(((unsigned)key >> 24) & 0xff));
+    ck_assert_uint_eq(rec.key, (uint32_t)key);
+    ck_assert_int_eq(rec.pid, getpid());
+    ck_assert_uint_eq(rec.flags, flags);
+    ck_assert_uint_eq(rec.name_len, strlen(name));
+    ck_assert_str_eq(rec.name, name);
+    ck_assert(rec.time > 0 && rec.time <= (int64_t)time(NULL));
+}
+
+/* The claim of key names file. */
+static void assert_claim(key_t key, const char *file)
+{
+    char claim[64], target[256];
+    ssize_t n;
+
+    snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)key);
+    n = readlink(tu_path(claim), target, sizeof target - 1);
+    ck_assert_msg(n > 0, "no claim %s", claim);
+    target[n] = '\0';
+    ck_assert_str_eq(target, file);
+}
+
+/* Writes len bytes into a new key file for name, as someone else would. */
+static void plant_key_file(xsipc__kind kind, const char *name, const void *buf,
+                           size_t len, char *file)
+{
+    xsipc_status st;
+    int fd;
+
+    ck_assert_int_eq(xsipc__reg_file_name(kind, name, file, 256, &st), 0);
+    fd = open(tu_path(file), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0640);
+    ck_assert_int_ge(fd, 0);
+    if (len > 0)
+        ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
+    close(fd);
+}
+
+/* A valid record as the library writes it. */
+static size_t sample_record(char *buf, size_t len, const char *name)
+{
+    static xsipc__record rec;
+    size_t n;
+
+    memset(&rec, 0, sizeof rec);
+    rec.kind = 0;
+    rec.proj = 'Q';
+    rec.key = 0x5100abcd;
+    rec.pid = 4242;
+    rec.start = 777;
+    rec.time = 1700000000;
+    rec.flags = 0;
+    rec.name_len = strlen(name);
+    memcpy(rec.name, name, rec.name_len + 1);
+    n = xsipc__rec_format(&rec, buf, len);
+    ck_assert_uint_gt(n, 0);
+    return n;
 }
 
 /* ---------------------------------------------------------------- core */
@@ -298,12 +405,17 @@ START_TEST(test_registry_resolve_creates_key_file)
     ck_assert(lstat(path, &sb) == 0);
     ck_assert(S_ISREG(sb.st_mode));
     ck_assert_int_eq(sb.st_mode & 07777, 0640);
-    ck_assert_int_eq(sb.st_size, 0);
     ck_assert(sb.st_dev == k.dev && sb.st_ino == k.ino);
     ck_assert(xsipc__reg_current(tu_registry(), &k));
+    /* Its record, its claim and its .name- link. */
+    assert_record(path, XSIPC__KIND_SHM, "share", k.key, 0);
+    assert_claim(k.key, k.file);
+    ck_assert(
+        exists(tu_path(".name-maab90dfe8c6f152a4fb071f5f4f9df804626e6ab")));
 
     xsipc__reg_release(tu_registry(), &k);
     ck_assert(!exists(path));
+    assert_dir_empty();
 }
 END_TEST
 
@@ -402,6 +514,10 @@ START_TEST(test_registry_release_same_inode_only)
     ck_assert(!xsipc__reg_current(tu_registry(), &k));
     xsipc__reg_release(tu_registry(), &k); /* gone already: nothing to do */
     ck_assert(!exists(path));
+    /* The claim of the replaced file is stale now: gc takes it, and the
+     * file's .name- link with it. */
+    ck_assert_int_eq(
+        xsipc_registry_gc(tu_registry(), XSIPC_GC_NOW, NULL, NULL, NULL), 2);
 }
 END_TEST
 
@@ -421,7 +537,9 @@ START_TEST(test_registry_persistent_keeps_key_file)
     ck_assert_int_eq(
         xsipc__reg_resolve(reg, XSIPC__KIND_SHM, "stable", 0, &again, &st), 0);
     ck_assert_int_eq(again.key, k.key);
-    ck_assert(unlink(tu_path(k.file)) == 0);
+    ck_assert_int_eq(again.persistent, 1);
+    ck_assert_int_eq(xsipc__reg_unregister(reg, &k, &st), 0);
+    ck_assert(!exists(tu_path(k.file)));
     xsipc_registry_close(reg);
 }
 END_TEST
@@ -824,6 +942,373 @@ START_TEST(test_registry_native_name_max)
 }
 END_TEST
 
+/* ------------------------------------------------------------- records */
+
+START_TEST(test_registry_record_round_trip)
+{
+    static xsipc__record r;
+    char buf[XSIPC__REC_MAX + 1], name[4001];
+    const char *why;
+    size_t n;
+
+    n = sample_record(buf, sizeof buf, "my key 42");
+    ck_assert_int_eq(xsipc__rec_parse(buf, n, &r, &why), 0);
+    ck_assert_str_eq(why, "");
+    ck_assert_int_eq(r.kind, 0);
+    ck_assert_int_eq(r.proj, 'Q');
+    ck_assert_uint_eq(r.key, 0x5100abcd);
+    ck_assert_int_eq(r.pid, 4242);
+    ck_assert_uint_eq(r.start, 777);
+    ck_assert_int_eq(r.time, 1700000000);
+    ck_assert_str_eq(r.name, "my key 42");
+    ck_assert(memcmp(buf,
+                     "xsipc-record 1\nkind shm\nproj 81\n"
+                     "key 0x5100abcd\npid 4242\nstart 777\n"
+                     "time 1700000000\nflags 0\nname 9 my key 42\n",
+                     n) == 0);
+    /* A 4,000-byte name fits; control bytes and newlines are kept. */
+    memset(name, 'x', 4000);
+    name[0] = '\n';
+    name[1] = '\x01';
+    name[4000] = '\0';
+    n = sample_record(buf, sizeof buf, name);
+    ck_assert_int_eq(xsipc__rec_parse(buf, n, &r, &why), 0);
+    ck_assert_uint_eq(r.name_len, 4000);
+    ck_assert(memcmp(r.name, name, 4001) == 0);
+    /* Too small a buffer: 0, nothing claimed. */
+    ck_assert_uint_eq(xsipc__rec_format(&r, buf, 100), 0);
+}
+END_TEST
+
+/* Every proper prefix of a record is "truncated": a reader may see a
+ * record being written. */
+START_TEST(test_registry_record_truncated)
+{
+    static xsipc__record r;
+    char buf[512];
+    const char *why;
+    size_t n = sample_record(buf, sizeof buf, "share"), i;
+
+    for (i = 0; i < n; i++)
+        ck_assert_msg(xsipc__rec_parse(buf, i, &r, &why) ==
+                          XSIPC__REC_TRUNCATED,
+                      "prefix of %zu bytes: %s", i, why);
+    ck_assert(why != NULL && why[0] != '\0');
+}
+END_TEST
+
+START_TEST(test_registry_record_garbage)
+{
+    static const char *const bad[] = {
+        "xsipc-record 2\n", /* a later version */
+        "xsipc-record 01\n",
+        "XSIPC-record 1\n",
+        "xsipc-record 1\nkind shx\n",
+        "xsipc-record 1\nkind shm\nproj 0\n",
+        "xsipc-record 1\nkind shm\nproj 256\n",
+        "xsipc-record 1\nkind shm\nproj 081\n",
+        "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100ABCD\n",
+        "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abc\n",
+        "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 0\n",
+        "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 2147483648\n",
+        "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid -1\n",
+        "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 1\n"
+        "start 18446744073709551616\n",
+        "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 1\nstart 0\n"
+        "time 9223372036854775808\n",
+        "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 1\nstart 0\n"
+        "time 1\nflags 2\n",
+        "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 1\nstart 0\n"
+        "time 1\nflags 0\nname 4097 ",
+        "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 1\nstart 0\n"
+        "time 1\nflags 0\nname 1 ab\n",
+        "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 1\nstart 0\n"
+        "time 1\nflags 0\nname 1 a\nmore",
+        /* the key's proj byte is not proj */
+        "xsipc-record 1\nkind shm\nproj 82\nkey 0x5100abcd\npid 1\nstart 0\n"
+        "time 1\nflags 0\nname 1 a\n",
+    };
+    static xsipc__record r;
+    const char *why;
+    char nul[128];
+    size_t i, n;
+
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_msg(xsipc__rec_parse(bad[i], strlen(bad[i]), &r, &why) ==
+                          XSIPC__REC_BAD,
+                      "accepted or truncated: %s", bad[i]);
+        ck_assert(why[0] != '\0');
+    }
+    ck_assert_int_eq(xsipc__rec_parse(bad[0], strlen(bad[0]), &r, &why),
+                     XSIPC__REC_BAD);
+    ck_assert_str_eq(why, "record of a later version than this library reads");
+    /* A NUL inside the name. */
+    n = sample_record(nul, sizeof nul, "abc");
+    nul[n - 3] = '\0';
+    ck_assert_int_eq(xsipc__rec_parse(nul, n, &r, &why), XSIPC__REC_BAD);
+    /* Oversized input, and a NULL buffer, never read. */
+    ck_assert_int_eq(xsipc__rec_parse(nul, XSIPC__REC_MAX + 1, &r, &why),
+                     XSIPC__REC_BAD);
+    ck_assert_int_eq(xsipc__rec_parse(NULL, 5, &r, &why), XSIPC__REC_BAD);
+}
+END_TEST
+
+/* A key file Qt made (empty) is valid as it is, and in a registry that
+ * follows Qt's life cycle nothing is written to it. */
+START_TEST(test_registry_qt_key_file_used_as_is)
+{
+    xsipc_status st;
+    char file[256];
+    struct stat sb;
+    xsipc__key k;
+
+    plant_key_file(XSIPC__KIND_SHM, "qt made", NULL, 0, file);
+    ck_assert_int_eq(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
+                                        "qt made", 1, &k, &st),
+                     0);
+    ck_assert_int_eq(k.created, 0);
+    ck_assert(k.key == ftok(tu_path(file), 'Q'));
+    ck_assert(lstat(tu_path(file), &sb) == 0);
+    ck_assert_int_eq(sb.st_size, 0);
+    ck_assert_int_eq(dir_entries(file, sizeof file), 1); /* no claim */
+    xsipc__reg_release(tu_registry(), &k);
+    assert_dir_empty();
+}
+END_TEST
+
+/* In a persistent registry the Qt-made file is claimed and recorded once,
+ * and later lookups write nothing. */
+START_TEST(test_registry_persistent_adopts_qt_key_file)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    char file[256], names[512];
+    xsipc__key k, again;
+    struct stat before, after;
+
+    plant_key_file(XSIPC__KIND_SEM, "adopted", NULL, 0, file);
+    reg = xsipc_registry_open(tu_dir(), XSIPC_REGISTRY_PERSISTENT, &st);
+    ck_assert_ptr_nonnull(reg);
+    ck_assert_int_eq(
+        xsipc__reg_resolve(reg, XSIPC__KIND_SEM, "adopted", 0, &k, &st), 0);
+    assert_record(tu_path(file), XSIPC__KIND_SEM, "adopted", k.key,
+                  XSIPC__REC_PERSISTENT);
+    assert_claim(k.key, file);
+    ck_assert_int_eq(dir_entries(names, sizeof names), 2);
+    ck_assert(lstat(tu_path(file), &before) == 0);
+    ck_assert_int_eq(
+        xsipc__reg_resolve(reg, XSIPC__KIND_SEM, "adopted", 1, &again, &st), 0);
+    ck_assert(lstat(tu_path(file), &after) == 0);
+    ck_assert(again.key == k.key && again.persistent);
+    ck_assert(before.st_mtime == after.st_mtime &&
+              before.st_size == after.st_size);
+    ck_assert_int_eq(xsipc__reg_unregister(reg, &k, &st), 0);
+    xsipc_registry_close(reg);
+    assert_dir_empty();
+}
+END_TEST
+
+/* A bad record: a clear error naming the file and the fault, no crash. */
+START_TEST(test_registry_bad_records_refused)
+{
+    static const struct {
+        const char *name;
+        const char *content;
+        size_t len;
+        const char *says;
+    } cases[] = {
+        {"garbage",
+         "\x7f"
+         "ELF\x02\x01\x01",
+         7, "bad record: not an xsipc"},
+        {"cut", "xsipc-record 1\nkind shm\npr", 26, "truncated record"},
+        {"later", "xsipc-record 7\n", 15, "later version"},
+    };
+    static char big[XSIPC__REC_MAX + 100];
+    xsipc_status st;
+    xsipc__key k;
+    char file[256];
+    size_t i;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        plant_key_file(XSIPC__KIND_SHM, cases[i].name, cases[i].content,
+                       cases[i].len, file);
+        assert_failed(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
+                                         cases[i].name, 1, &k, &st),
+                      &st, XSIPC_KEY_ERROR);
+        ck_assert_msg(strstr(st.text, cases[i].says) != NULL &&
+                          strstr(st.text, file) != NULL,
+                      "message: %s", st.text);
+        ck_assert(unlink(tu_path(file)) == 0);
+    }
+    memset(big, 'z', sizeof big);
+    plant_key_file(XSIPC__KIND_SHM, "big", big, sizeof big, file);
+    assert_failed(
+        xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM, "big", 0, &k, &st),
+        &st, XSIPC_KEY_ERROR);
+    ck_assert_msg(strstr(st.text, "over the limit") != NULL, "message: %s",
+                  st.text);
+    ck_assert(unlink(tu_path(file)) == 0);
+}
+END_TEST
+
+/* A record of another name in our name's file (a SHA-1 clash, or a file
+ * written by hand): never taken for ours. */
+START_TEST(test_registry_record_of_other_name_refused)
+{
+    xsipc_status st;
+    xsipc__key k;
+    char buf[512], file[256];
+    size_t n = sample_record(buf, sizeof buf, "somebody else");
+
+    plant_key_file(XSIPC__KIND_SHM, "me", buf, n, file);
+    assert_failed(
+        xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM, "me", 1, &k, &st),
+        &st, XSIPC_KEY_COLLISION);
+    ck_assert_msg(strstr(st.text, "somebody else") != NULL, "message: %s",
+                  st.text);
+    ck_assert(unlink(tu_path(file)) == 0);
+}
+END_TEST
+
+/* Claims planted by someone else are not believed. */
+START_TEST(test_registry_planted_claims_refused)
+{
+    xsipc_status st;
+    xsipc__key k;
+    char file[256], claim[64];
+    struct stat sb;
+    key_t key;
+
+    plant_key_file(XSIPC__KIND_SHM, "planted", NULL, 0, file);
+    ck_assert(lstat(tu_path(file), &sb) == 0);
+    key = xsipc__reg_ftok(&sb, 'Q');
+    snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)key);
+
+    /* A regular file in the claim's place. */
+    make_file(tu_path(claim), 0600);
+    assert_failed(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM, "planted",
+                                     0, &k, &st),
+                  &st, XSIPC_UNTRUSTED);
+    ck_assert_msg(strstr(st.text, "not a symbolic link") != NULL &&
+                      strstr(st.text, file) != NULL,
+                  "message: %s", st.text);
+    ck_assert(unlink(tu_path(claim)) == 0);
+
+    /* A link out of the directory. */
+    ck_assert(symlink("../../etc/passwd", tu_path(claim)) == 0);
+    assert_failed(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM, "planted",
+                                     0, &k, &st),
+                  &st, XSIPC_UNTRUSTED);
+    ck_assert(unlink(tu_path(claim)) == 0);
+
+    /* A link to a gone file: stale, the Qt file is used as it is. */
+    ck_assert(symlink("qipc_sharedmemory_gone", tu_path(claim)) == 0);
+    ck_assert_int_eq(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
+                                        "planted", 0, &k, &st),
+                     0);
+    ck_assert(unlink(tu_path(claim)) == 0);
+    ck_assert(unlink(tu_path(file)) == 0);
+}
+END_TEST
+
+/* Names are only ever hashed into a file name: none reaches outside the
+ * registry directory, whatever it holds. */
+START_TEST(test_registry_names_stay_inside)
+{
+    static char long_name[4001], longer[5001];
+    const char *names[] = {
+        "../../../etc/passwd", "a/b/c", "/abs/olute", "..",  ".",
+        "\n\x01\x1b[2J\x7f",   "dir/",  long_name,    longer};
+    const char *sub = tu_path("reg");
+    xsipc_registry *reg;
+    xsipc_status st;
+    xsipc__key k;
+    char names_left[4096];
+    DIR *d;
+    struct dirent *e;
+    size_t i;
+    int files = 0;
+
+    memset(long_name, '7', 4000); /* digits: a short file name */
+    long_name[17] = '/';
+    memset(longer, '.', 5000);
+    ck_assert(mkdir(sub, 0700) == 0);
+    reg = xsipc_registry_open(sub, 0, &st);
+    ck_assert_ptr_nonnull(reg);
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        ck_assert_msg(
+            xsipc__reg_resolve(reg, XSIPC__KIND_SHM, names[i], 1, &k, &st) == 0,
+            "name %zu: %s", i, st.text);
+        ck_assert(strchr(k.file, '/') == NULL);
+        ck_assert_int_eq(strncmp(k.file, "qipc_sharedmemory_", 18), 0);
+    }
+    /* 4,000 letters would pass NAME_MAX: refused, nothing made. */
+    memset(long_name, 'x', 4000);
+    assert_failed(
+        xsipc__reg_resolve(reg, XSIPC__KIND_SHM, long_name, 1, &k, &st), &st,
+        XSIPC_KEY_ERROR);
+    /* The test directory holds only the registry; the registry only key
+     * files and the registry's own dot files. */
+    ck_assert_int_eq(dir_entries(names_left, sizeof names_left), 1);
+    d = opendir(sub);
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        ck_assert_msg(strncmp(e->d_name, "qipc_sharedmemory_", 18) == 0 ||
+                          strncmp(e->d_name, ".claim-", 7) == 0 ||
+                          strncmp(e->d_name, ".name-m", 7) == 0,
+                      "unexpected %s", e->d_name);
+        files++;
+    }
+    closedir(d);
+    ck_assert_int_eq(files, 3 * 9);
+    ck_assert_int_eq(xsipc_registry_gc(reg, XSIPC_GC_NOW, NULL, NULL, &st), 9);
+    xsipc_registry_close(reg);
+    ck_assert(rmdir(sub) == 0);
+}
+END_TEST
+
+/* The registry lock excludes other processes: a creation waits for it. */
+START_TEST(test_registry_lock_excludes)
+{
+    xsipc_status st;
+    int fd, p[2], status;
+    pid_t pid;
+    char c;
+    xsipc__key k;
+
+    fd = xsipc__reg_lock(tu_registry(), &st);
+    ck_assert_msg(fd >= 0, "lock: %s", st.text);
+    ck_assert(pipe(p) == 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(p[0]);
+        if (xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM, "waits", 1, &k,
+                               &st) != 0)
+            _exit(1);
+        (void)!write(p[1], "x", 1);
+        _exit(0);
+    }
+    close(p[1]);
+    usleep(200000);
+    /* Still waiting: the key file is not there. */
+    ck_assert(!exists(tu_path("qipc_sharedmemory_waits603923767641d3521199ba"
+                              "8867efdc3b787f53bc")));
+    xsipc__reg_unlock(fd);
+    ck_assert_int_eq(read(p[0], &c, 1), 1);
+    close(p[0]);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(
+        xsipc_registry_remove(tu_registry(), "waits", XSIPC_KIND_SHM, 0, &st),
+        0);
+    assert_dir_empty();
+}
+END_TEST
+
 /* --------------------------------------------------------------- suite */
 
 Suite *registry_suite(void)
@@ -851,6 +1336,11 @@ Suite *registry_suite(void)
     tcase_add_test(core, test_registry_release_same_inode_only);
     tcase_add_test(core, test_registry_persistent_keeps_key_file);
     tcase_add_test(core, test_registry_native_plain_file_name);
+    tcase_add_test(core, test_registry_record_round_trip);
+    tcase_add_test(core, test_registry_record_truncated);
+    tcase_add_test(core, test_registry_qt_key_file_used_as_is);
+    tcase_add_test(core, test_registry_persistent_adopts_qt_key_file);
+    tcase_add_test(core, test_registry_lock_excludes);
     suite_add_tcase(s, core);
 
     tu_tcase(errors);
@@ -865,6 +1355,10 @@ Suite *registry_suite(void)
     tcase_add_test(errors, test_registry_bad_dir_refused);
     tcase_add_test(errors, test_registry_native_rejects_bad_names);
     tcase_add_test(errors, test_registry_bad_flags_invalid_argument);
+    tcase_add_test(errors, test_registry_record_garbage);
+    tcase_add_test(errors, test_registry_bad_records_refused);
+    tcase_add_test(errors, test_registry_record_of_other_name_refused);
+    tcase_add_test(errors, test_registry_planted_claims_refused);
     suite_add_tcase(s, errors);
 
     tu_tcase(limits);
@@ -873,6 +1367,7 @@ Suite *registry_suite(void)
     tcase_add_test(limits, test_registry_small_buffers);
     tcase_add_test(limits, test_registry_messages_escape_names);
     tcase_add_test(limits, test_registry_native_name_max);
+    tcase_add_test(limits, test_registry_names_stay_inside);
     suite_add_tcase(s, limits);
 
     return s;

@@ -1,0 +1,243 @@
+/*
+ * scan.c -- reading a registry directory, for listing and gc.
+ *
+ * This is the only code that reads the directory (resolving a name never
+ * does: it opens the key file by name).  Each entry is classified by its
+ * name -- key files by Qt's prefixes, xsipc's own files by theirs (see
+ * registry.h) -- and everything else is skipped: the Qt default directory
+ * is /tmp, which holds anything.  Key files are opened as a lookup opens
+ * them (O_NOFOLLOW, O_NONBLOCK, checks on the descriptor) and their record
+ * read; nothing is changed here.
+ */
+#include <config.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xsipc.h"
+#include "registry/registry.h"
+
+#define SHM_PREFIX "qipc_sharedmemory_"
+#define SEM_PREFIX "qipc_systemsem_"
+
+static int starts(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* n lowercase hex digits at s, as a number (n <= 8); -1 when not. */
+static long long hex_at(const char *s, size_t n)
+{
+    long long v = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9')
+            v = v * 16 + (c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v = v * 16 + (c - 'a' + 10);
+        else
+            return -1;
+    }
+    return v;
+}
+
+/* Fills a key file's item: its checks, record, key and claim. */
+static void key_file(xsipc_registry *reg, xsipc__item *it, xsipc__record *rec)
+{
+    xsipc_status st;
+    struct stat sb;
+    int fd, has;
+
+    it->kind = starts(it->file, SHM_PREFIX) ? XSIPC__KIND_SHM : XSIPC__KIND_SEM;
+    if (S_ISLNK(it->sb.st_mode)) {
+        (void)snprintf(it->problem, sizeof it->problem,
+                       "a symbolic link, not a key file");
+        return;
+    }
+    fd = openat(reg->dirfd, it->file,
+                O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) {
+        (void)snprintf(it->problem, sizeof it->problem, "cannot open: %s",
+                       strerror(errno));
+        return;
+    }
+    if (fstat(fd, &sb) != 0) {
+        (void)snprintf(it->problem, sizeof it->problem, "cannot stat: %s",
+                       strerror(errno));
+        (void)close(fd);
+        return;
+    }
+    it->sb = sb;
+    if (xsipc__reg_check_file(reg, it->file, &sb, &st) < 0 ||
+        (has = xsipc__reg_read_record(reg, it->file, fd, &sb, rec, &st)) < 0) {
+        (void)snprintf(it->problem, sizeof it->problem, "%s", st.text);
+        (void)close(fd);
+        return;
+    }
+    (void)close(fd);
+    if (has && rec->kind != (int)it->kind) {
+        (void)snprintf(it->problem, sizeof it->problem,
+                       "its record is for another kind");
+        return;
+    }
+    it->rec = has ? rec : NULL;
+    it->usable = 1;
+    memset(&it->key, 0, sizeof it->key);
+    memcpy(it->key.file, it->file, strlen(it->file) + 1);
+    it->key.proj = has ? rec->proj : XSIPC__PROJ;
+    it->key.persistent = has && (rec->flags & XSIPC__REC_PERSISTENT) != 0;
+    it->key.key = xsipc__reg_ftok(&sb, it->key.proj);
+    it->key.dev = sb.st_dev;
+    it->key.ino = sb.st_ino;
+    it->claim = xsipc__reg_claim_state(reg, it->key.key, it->file, it->target);
+}
+
+/* A claim is stale when the file it names does not hold its key. */
+static void claim(xsipc_registry *reg, xsipc__item *it)
+{
+    xsipc__claim c = xsipc__reg_claim_state(reg, it->named, NULL, it->target);
+
+    it->stale = c == XSIPC__CLAIM_STALE;
+}
+
+/* A parked inode is needed while its key has a claim in force. */
+static void parked(xsipc_registry *reg, xsipc__item *it)
+{
+    xsipc__claim c = xsipc__reg_claim_state(reg, it->named, NULL, it->target);
+
+    it->stale = c != XSIPC__CLAIM_OTHER;
+}
+
+/* A .name- link is needed while the claim of its key names a key file of
+ * its kind and hash that holds the key. */
+static void name_link(xsipc_registry *reg, xsipc__item *it)
+{
+    char t[16], expect[64];
+    ssize_t n;
+    long long v;
+
+    it->stale = 1;
+    n = readlinkat(reg->dirfd, it->file, t, sizeof t - 1);
+    if (n != 8)
+        return;
+    t[n] = '\0';
+    if ((v = hex_at(t, 8)) < 0)
+        return;
+    it->named = (key_t)(unsigned)v;
+    if (xsipc__reg_claim_state(reg, it->named, NULL, it->target) !=
+        XSIPC__CLAIM_OTHER)
+        return;
+    it->stale = xsipc__reg_link_name(it->target, expect, sizeof expect) != 0 ||
+                strcmp(expect, it->file) != 0;
+}
+
+/* Classifies the entry name; 0 when it is none of the registry's. */
+static int classify(xsipc_registry *reg, const char *name, xsipc__item *it,
+                    xsipc__record *rec)
+{
+    size_t n = strlen(name), cl = strlen(XSIPC__CLAIM_PREFIX),
+           pl = strlen(XSIPC__PARK_PREFIX), ll = strlen(XSIPC__LINK_PREFIX);
+    long long v;
+
+    if (starts(name, SHM_PREFIX) || starts(name, SEM_PREFIX))
+        it->type = XSIPC__ITEM_KEY_FILE;
+    else if (starts(name, XSIPC__CLAIM_PREFIX) && n == cl + 8 &&
+             (v = hex_at(name + cl, 8)) >= 0) {
+        it->type = XSIPC__ITEM_CLAIM;
+        it->named = (key_t)(unsigned)v;
+    } else if (starts(name, XSIPC__PARK_PREFIX) && n > pl + 9 &&
+               name[pl + 8] == '-' && (v = hex_at(name + pl, 8)) >= 0) {
+        it->type = XSIPC__ITEM_PARKED;
+        it->named = (key_t)(unsigned)v;
+    } else if (starts(name, XSIPC__TEMP_PREFIX))
+        it->type = XSIPC__ITEM_TEMP;
+    else if (starts(name, XSIPC__LINK_PREFIX) && n == ll + 41)
+        it->type = XSIPC__ITEM_LINK;
+    else
+        return 0;
+    it->file = name;
+    /* lstat: the entry itself, links not followed. */
+    if (fstatat(reg->dirfd, name, &it->sb, AT_SYMLINK_NOFOLLOW) != 0)
+        return 0; /* gone meanwhile */
+    switch (it->type) {
+    case XSIPC__ITEM_KEY_FILE:
+        key_file(reg, it, rec);
+        break;
+    case XSIPC__ITEM_CLAIM:
+        claim(reg, it);
+        break;
+    case XSIPC__ITEM_PARKED:
+        parked(reg, it);
+        break;
+    case XSIPC__ITEM_LINK:
+        name_link(reg, it);
+        break;
+    default:
+        it->stale = 1; /* judged by the caller, under the lock */
+        break;
+    }
+    return 1;
+}
+
+int xsipc__reg_scan(xsipc_registry *reg, xsipc__scan_fn fn, void *arg,
+                    xsipc_status *st)
+{
+    xsipc__record *rec;
+    xsipc__item *it;
+    struct dirent *e;
+    DIR *d;
+    int fd, rc = 0, err;
+    char dir[120];
+
+    /* A descriptor of our own: fdopendir takes it over, and its offset
+     * must not be shared with reg->dirfd. */
+    fd = openat(reg->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+        err = errno;
+        if (fd >= 0)
+            (void)close(fd);
+        errno = err;
+        return xsipc__status_set(
+            st, XSIPC_KEY_ERROR, "cannot read registry directory \"%s\": %s",
+            xsipc__reg_quote(reg->dir, 100, dir, sizeof dir), strerror(err));
+    }
+    rec = malloc(sizeof *rec);
+    it = malloc(sizeof *it);
+    if (rec == NULL || it == NULL) {
+        free(rec);
+        free(it);
+        (void)closedir(d);
+        errno = ENOMEM;
+        return xsipc__status_set(st, XSIPC_OUT_OF_RESOURCES,
+                                 "registry scan: out of memory");
+    }
+    for (;;) {
+        errno = 0;
+        if ((e = readdir(d)) == NULL)
+            break;
+        memset(it, 0, sizeof *it);
+        if (!classify(reg, e->d_name, it, rec))
+            continue;
+        if ((rc = fn(reg, it, arg)) != 0)
+            break;
+    }
+    err = errno;
+    free(rec);
+    free(it);
+    (void)closedir(d);
+    if (e == NULL && err != 0) {
+        errno = err;
+        return xsipc__status_set(
+            st, XSIPC_KEY_ERROR, "reading registry directory \"%s\": %s",
+            xsipc__reg_quote(reg->dir, 100, dir, sizeof dir), strerror(err));
+    }
+    return rc;
+}

@@ -1,0 +1,1007 @@
+/*
+ * check_collide.c -- the registry's key claims: staged ftok collisions,
+ * stale claims, many processes resolving the same names, scale, and the
+ * system calls a lookup costs.
+ *
+ * Staged collisions need a file system that hands out inode numbers in
+ * sequence: tmpfs does (one counter per mount).  As root, a child process
+ * unshares its mount namespace and mounts a tmpfs of its own, so nothing
+ * else can take an inode number between the staging and the test; else
+ * /dev/shm is used when it is a tmpfs; else those tests are skipped.  The
+ * staging creates and removes files until the next inode number shares its
+ * low 16 bits with an existing key file's inode -- the next key file would
+ * then have the same key_t -- and makes the colliding key file.
+ *
+ * The program is linked with --wrap for the file system calls the library
+ * makes (tests/local.mk): the wrappers below count them, so a test can
+ * assert that a lookup reads no directory and writes nothing.
+ */
+#include <config.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ipc.h>
+#include <sys/mount.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "registry/registry.h"
+#include "testutil.h"
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+
+/* ------------------------------------------------- system call counts */
+
+enum {
+    C_READDIR,
+    C_OPENDIR,
+    C_OPENAT,
+    C_CREATE,
+    C_READLINK,
+    C_FLOCK,
+    C_WRITE,
+    C_N
+};
+static unsigned long calls[C_N];
+static int counting;
+
+static void count(int which)
+{
+    if (counting)
+        calls[which]++;
+}
+
+static void count_reset(void)
+{
+    memset(calls, 0, sizeof calls);
+    counting = 1;
+}
+
+struct dirent *__real_readdir(DIR *d);
+DIR *__real_opendir(const char *path);
+DIR *__real_fdopendir(int fd);
+int __real_openat(int fd, const char *path, int flags, ...);
+ssize_t __real_readlinkat(int fd, const char *path, char *buf, size_t len);
+int __real_flock(int fd, int op);
+int __real_symlinkat(const char *target, int fd, const char *path);
+int __real_renameat2(int ofd, const char *old, int nfd, const char *new_,
+                     unsigned flags);
+int __real_unlinkat(int fd, const char *path, int flags);
+int __real_linkat(int ofd, const char *old, int nfd, const char *new_,
+                  int flags);
+ssize_t __real_pwrite(int fd, const void *buf, size_t len, off_t off);
+
+struct dirent *__wrap_readdir(DIR *d);
+DIR *__wrap_opendir(const char *path);
+DIR *__wrap_fdopendir(int fd);
+int __wrap_openat(int fd, const char *path, int flags, ...);
+ssize_t __wrap_readlinkat(int fd, const char *path, char *buf, size_t len);
+int __wrap_flock(int fd, int op);
+int __wrap_symlinkat(const char *target, int fd, const char *path);
+int __wrap_renameat2(int ofd, const char *old, int nfd, const char *new_,
+                     unsigned flags);
+int __wrap_unlinkat(int fd, const char *path, int flags);
+int __wrap_linkat(int ofd, const char *old, int nfd, const char *new_,
+                  int flags);
+ssize_t __wrap_pwrite(int fd, const void *buf, size_t len, off_t off);
+
+struct dirent *__wrap_readdir(DIR *d)
+{
+    count(C_READDIR);
+    return __real_readdir(d);
+}
+
+DIR *__wrap_opendir(const char *path)
+{
+    count(C_OPENDIR);
+    return __real_opendir(path);
+}
+
+DIR *__wrap_fdopendir(int fd)
+{
+    count(C_OPENDIR);
+    return __real_fdopendir(fd);
+}
+
+int __wrap_openat(int fd, const char *path, int flags, ...)
+{
+    mode_t mode = 0;
+
+    if ((flags & O_CREAT) != 0) {
+        va_list ap;
+        va_start(ap, flags);
+        mode = (mode_t)va_arg(ap, int);
+        va_end(ap);
+        count(C_CREATE);
+    }
+    count(C_OPENAT);
+    return __real_openat(fd, path, flags, mode);
+}
+
+ssize_t __wrap_readlinkat(int fd, const char *path, char *buf, size_t len)
+{
+    count(C_READLINK);
+    return __real_readlinkat(fd, path, buf, len);
+}
+
+int __wrap_flock(int fd, int op)
+{
+    count(C_FLOCK);
+    return __real_flock(fd, op);
+}
+
+int __wrap_symlinkat(const char *target, int fd, const char *path)
+{
+    count(C_WRITE);
+    return __real_symlinkat(target, fd, path);
+}
+
+int __wrap_renameat2(int ofd, const char *old, int nfd, const char *new_,
+                     unsigned flags)
+{
+    count(C_WRITE);
+    return __real_renameat2(ofd, old, nfd, new_, flags);
+}
+
+int __wrap_unlinkat(int fd, const char *path, int flags)
+{
+    count(C_WRITE);
+    return __real_unlinkat(fd, path, flags);
+}
+
+int __wrap_linkat(int ofd, const char *old, int nfd, const char *new_,
+                  int flags)
+{
+    count(C_WRITE);
+    return __real_linkat(ofd, old, nfd, new_, flags);
+}
+
+ssize_t __wrap_pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+    count(C_WRITE);
+    return __real_pwrite(fd, buf, len, off);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/* In a child process, a failed check writes its message to the parent
+ * (Check's own assertions belong to the test's process). */
+static int child_msg_fd = -1;
+
+static void child_fail(const char *file, int line, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    int n = snprintf(buf, sizeof buf, "%s:%d: ", file, line);
+
+    va_start(ap, fmt);
+    n += vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (child_msg_fd >= 0 && n > 0)
+        (void)!write(child_msg_fd, buf, strlen(buf));
+    _exit(1);
+}
+
+#define CK(cond, ...)                                                          \
+    do {                                                                       \
+        if (!(cond))                                                           \
+            child_fail(__FILE__, __LINE__, __VA_ARGS__);                       \
+    } while (0)
+
+static double seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Removes every entry of dir (flat), and dir itself when rmdir_too. */
+static void remove_tree(const char *dir, int rmdir_too)
+{
+    DIR *d = __real_opendir(dir);
+    struct dirent *e;
+    int fd;
+
+    if (d == NULL)
+        return;
+    fd = dirfd(d);
+    while ((e = __real_readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            (void)__real_unlinkat(fd, e->d_name, 0);
+    closedir(d);
+    if (rmdir_too)
+        (void)rmdir(dir);
+}
+
+/* Entries in dir, and their names (space-separated, cut) in names. */
+static int entries(const char *dir, char *names, size_t len)
+{
+    DIR *d = __real_opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    if (names != NULL && len > 0)
+        names[0] = '\0';
+    if (d == NULL)
+        return -1;
+    while ((e = __real_readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        n++;
+        if (names != NULL && strlen(names) + strlen(e->d_name) + 2 < len) {
+            strcat(names, " ");
+            strcat(names, e->d_name);
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+static int exists_in(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    struct stat sb;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return lstat(path, &sb) == 0;
+}
+
+/* Makes a tmpfs of this process's own at mnt; 0 or -1. */
+static int private_tmpfs(const char *mnt)
+{
+    if (unshare(CLONE_NEWNS) != 0)
+        return -1;
+    /* Where / is a shared mount (systemd), the new mount would propagate
+     * to the parent's namespace: make everything private first.  (Source
+     * and type are ignored for a propagation change; given as strings for
+     * memcheck, which takes NULL for a bad pointer.) */
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
+        return -1;
+    /* nr_inodes: a mount with an inode limit numbers inodes from one
+     * counter under a lock (no per-CPU batches), so in sequence. */
+    return mount("xsipc-test", mnt, "tmpfs", MS_NOSUID | MS_NODEV,
+                 "mode=0700,nr_inodes=1000000,size=1g");
+}
+
+typedef int (*tmpfs_fn)(const char *dir, void *arg);
+
+/*
+ * Runs fn(dir, arg) in a child whose dir is on a tmpfs (see the top of the
+ * file), and fails the test with the child's message when it fails.
+ * Returns 0, or 77 when no tmpfs could be had (the test is then skipped).
+ */
+static int in_tmpfs(const char *what, tmpfs_fn fn, void *arg)
+{
+    char mnt[PATH_MAX], msg[1024];
+    ssize_t n, got = 0;
+    int p[2], status;
+    pid_t pid;
+
+    snprintf(mnt, sizeof mnt, "%s/tmpfs", tu_dir());
+    ck_assert(mkdir(mnt, 0700) == 0);
+    ck_assert(pipe2(p, O_CLOEXEC) == 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        char dir[PATH_MAX];
+        struct statfs fs;
+        int rc, own = 0;
+
+        close(p[0]);
+        child_msg_fd = p[1];
+        if (private_tmpfs(mnt) == 0) {
+            snprintf(dir, sizeof dir, "%s", mnt);
+        } else if (statfs("/dev/shm", &fs) == 0 &&
+                   (unsigned long)fs.f_type == TMPFS_MAGIC) {
+            snprintf(dir, sizeof dir, "/dev/shm/xsipc-collide-XXXXXX");
+            if (mkdtemp(dir) == NULL)
+                _exit(77);
+            own = 1;
+        } else {
+            _exit(77);
+        }
+        rc = fn(dir, arg);
+        if (own)
+            remove_tree(dir, 1);
+        _exit(rc);
+    }
+    close(p[1]);
+    while (got < (ssize_t)sizeof msg - 1 &&
+           (n = read(p[0], msg + got, sizeof msg - 1 - (size_t)got)) > 0)
+        got += n;
+    msg[got] = '\0';
+    close(p[0]);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    rmdir(mnt);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+        fprintf(stderr, "%s: skipped: no tmpfs to stage inodes on\n", what);
+        return 77;
+    }
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "%s: %s (status 0x%x)", what,
+                  got > 0 ? msg : "the child failed", status);
+    return 0;
+}
+
+/*
+ * Creates and removes a file in dir until the next inode made in dir will
+ * have the low 16 bits of want.  Returns the last inode handed out, or 0
+ * when the file system does not count inodes in sequence.
+ */
+static ino_t burn_to(const char *dir, ino_t want)
+{
+    char path[PATH_MAX];
+    struct stat sb;
+    ino_t last = 0;
+    long i;
+
+    snprintf(path, sizeof path, "%s/burn", dir);
+    for (i = 0; i < 300000; i++) {
+        int fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+        if (fd < 0 || fstat(fd, &sb) != 0)
+            return 0;
+        close(fd);
+        unlink(path);
+        if (last != 0 && sb.st_ino != last + 1)
+            return 0; /* not a counter */
+        last = sb.st_ino;
+        if (((last + 1) & 0xffff) == (want & 0xffff))
+            return last;
+    }
+    return 0;
+}
+
+static key_t key_of_path(const char *path, int proj)
+{
+    struct stat sb;
+
+    if (stat(path, &sb) != 0)
+        return (key_t)-1;
+    return xsipc__reg_ftok(&sb, proj);
+}
+
+/* xsipc_registry_key with create, in a child. */
+static key_t child_key(xsipc_registry *reg, const char *name, int create,
+                       char *path, size_t len)
+{
+    xsipc_status st;
+    key_t key = 0;
+    int rc = xsipc_registry_key(reg, name, XSIPC_KIND_SHM, create, &key, path,
+                                len, &st);
+
+    CK(rc == 0, "xsipc_registry_key(%s): %d %s", name, rc, st.text);
+    return key;
+}
+
+/* ----------------------------------------------------- staged collisions */
+
+#ifdef QT5_PEER
+/* The Qt5 peer reads name in dir ($TMPDIR) and must print text. */
+static void qt5_reads(const char *name, const char *text)
+{
+    char line[256];
+    const char *argv[] = {QT5_PEER, "read", name, NULL};
+    tu_proc p;
+    int rc;
+
+    CK(access(QT5_PEER, X_OK) == 0, "no Qt5 peer at %s", QT5_PEER);
+    tu_proc_start(&p, (char *const *)argv);
+    rc = tu_proc_line(&p, line, sizeof line, 10000);
+    CK(rc == 0, "the Qt5 peer said nothing for \"%s\"", name);
+    CK(strcmp(line, text) == 0, "Qt5 read \"%s\" of \"%s\", expected \"%s\"",
+       line, name, text);
+    CK(tu_proc_wait(&p, 10000) == 0, "the Qt5 peer failed on \"%s\"", name);
+}
+#endif
+
+static xsipc_shm *child_created(xsipc_registry *reg, const char *name,
+                                const char *text)
+{
+    xsipc_shm *shm = xsipc_shm_new_in(reg, name);
+    int rc;
+
+    CK(shm != NULL, "xsipc_shm_new_in");
+    rc = xsipc_shm_create(shm, 64, XSIPC_READ_WRITE);
+    CK(rc == 0, "create %s: %d %s", name, rc, xsipc_shm_error_string(shm));
+    CK(xsipc_shm_lock(shm) >= 0, "lock %s", name);
+    strcpy(xsipc_shm_data(shm), text);
+    CK(xsipc_shm_unlock(shm) == 0, "unlock %s", name);
+    return shm;
+}
+
+/*
+ * The key file of "second" is made when the next inode has the low 16 bits
+ * of "first"'s key file: that inode is parked, the file made again, and
+ * both names end up with their own keys -- as ftok() of their paths says,
+ * so a Qt program reading either name reads its own data.
+ */
+static int staged_qt(const char *dir, void *arg)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    xsipc_shm *a, *b;
+    struct stat sa, sb;
+    char park[64], names[2048];
+    key_t ka, kb;
+
+    (void)arg;
+    CK(setenv("TMPDIR", dir, 1) == 0, "setenv");
+    reg = xsipc_registry_open(dir, 0, &st);
+    CK(reg != NULL, "open %s: %s", dir, st.text);
+    a = child_created(reg, "first", "data of first");
+    CK(stat(xsipc_shm_native_key(a), &sa) == 0, "stat first");
+    CK(burn_to(dir, sa.st_ino) != 0, "inodes of %s are not counted", dir);
+    b = child_created(reg, "second", "data of second");
+    CK(stat(xsipc_shm_native_key(b), &sb) == 0, "stat second");
+
+    ka = key_of_path(xsipc_shm_native_key(a), 'Q');
+    kb = key_of_path(xsipc_shm_native_key(b), 'Q');
+    /* The staging hit: the inode that would have shared first's key was
+     * parked for as long as first's claim holds. */
+    snprintf(park, sizeof park, ".park-%08x-0", (unsigned)ka);
+    CK(exists_in(dir, park), "no %s: the collision was not staged", park);
+    CK(ka != kb, "first and second share key 0x%08x", (unsigned)ka);
+    CK((sa.st_ino & 0xffff) != (sb.st_ino & 0xffff), "inodes collide");
+    CK(child_key(reg, "first", 0, NULL, 0) == ka, "first's key");
+    CK(child_key(reg, "second", 0, NULL, 0) == kb, "second's key");
+#ifdef QT5_PEER
+    qt5_reads("first", "data of first");
+    qt5_reads("second", "data of second");
+#endif
+    xsipc_shm_free(a);
+    xsipc_shm_free(b);
+    /* The last users removed key files, claims, links and the park. */
+    CK(entries(dir, names, sizeof names) == 0, "left:%s", names);
+    xsipc_registry_close(reg);
+    return 0;
+}
+
+START_TEST(test_collide_staged_names_get_own_keys)
+{
+    in_tmpfs("staged collision", staged_qt, NULL);
+}
+END_TEST
+
+/* In a persistent registry the colliding inode takes another proj id at
+ * once, recorded in its file. */
+static int staged_persistent(const char *dir, void *arg)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    char pa[PATH_MAX], pb[PATH_MAX], buf[XSIPC__REC_MAX + 1], names[2048];
+    xsipc__record rec;
+    struct stat sa;
+    key_t ka, kb;
+    ssize_t n;
+    int fd;
+
+    (void)arg;
+    reg = xsipc_registry_open(dir, XSIPC_REGISTRY_PERSISTENT, &st);
+    CK(reg != NULL, "open: %s", st.text);
+    ka = child_key(reg, "first", 1, pa, sizeof pa);
+    CK(stat(pa, &sa) == 0, "stat");
+    CK(burn_to(dir, sa.st_ino) != 0, "inodes are not counted");
+    kb = child_key(reg, "second", 1, pb, sizeof pb);
+    CK(((unsigned)kb >> 24) == 'R', "second's key 0x%08x: proj not 'R'",
+       (unsigned)kb);
+    CK(((unsigned)kb & 0xffffff) == ((unsigned)ka & 0xffffff),
+       "not the staged inode");
+    CK(kb == key_of_path(pb, 'R'), "key is not ftok(path, 'R')");
+    CK(entries(dir, names, sizeof names) == 4, "files:%s", names);
+    fd = open(pb, O_RDONLY);
+    CK(fd >= 0, "open %s", pb);
+    n = read(fd, buf, sizeof buf);
+    close(fd);
+    CK(n > 0 && xsipc__rec_parse(buf, (size_t)n, &rec, NULL) == 0, "record");
+    CK(rec.proj == 'R' && rec.key == (uint32_t)kb, "recorded proj %d",
+       rec.proj);
+    CK(strcmp(rec.name, "second") == 0, "recorded name %s", rec.name);
+    CK((rec.flags & XSIPC__REC_PERSISTENT) != 0, "persistent flag");
+    CK(child_key(reg, "second", 0, NULL, 0) == kb, "lookup gives the key");
+    CK(xsipc_registry_remove(reg, "first", XSIPC_KIND_SHM, 0, &st) == 0,
+       "remove: %s", st.text);
+    CK(xsipc_registry_remove(reg, "second", XSIPC_KIND_SHM, 0, &st) == 0,
+       "remove: %s", st.text);
+    CK(entries(dir, names, sizeof names) == 0, "left:%s", names);
+    xsipc_registry_close(reg);
+    return 0;
+}
+
+START_TEST(test_collide_persistent_takes_other_proj)
+{
+    in_tmpfs("persistent collision", staged_persistent, NULL);
+}
+END_TEST
+
+/* A key file made by someone else (Qt) on a claimed key: refused, never
+ * shared. */
+static int staged_foreign_file(const char *dir, void *arg)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    char pa[PATH_MAX], fb[256], pb[PATH_MAX];
+    struct stat sa;
+    xsipc_shm *shm;
+    int fd, rc;
+
+    (void)arg;
+    reg = xsipc_registry_open(dir, 0, &st);
+    CK(reg != NULL, "open: %s", st.text);
+    (void)child_key(reg, "first", 1, pa, sizeof pa);
+    CK(stat(pa, &sa) == 0, "stat");
+    CK(xsipc__reg_file_name(XSIPC_KIND_SHM, "second", fb, sizeof fb, &st) == 0,
+       "file name");
+    snprintf(pb, sizeof pb, "%s/%s", dir, fb);
+    CK(burn_to(dir, sa.st_ino) != 0, "inodes are not counted");
+    /* As Qt makes it: O_CREAT|O_EXCL, empty. */
+    fd = open(pb, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
+    CK(fd >= 0, "create %s", pb);
+    close(fd);
+    CK(key_of_path(pa, 'Q') == key_of_path(pb, 'Q'), "staging missed");
+
+    rc = xsipc_registry_key(reg, "second", XSIPC_KIND_SHM, 1, NULL, NULL, 0,
+                            &st);
+    CK(rc == -XSIPC_KEY_COLLISION, "second: %d %s", rc, st.text);
+    CK(strstr(st.text, "qipc_sharedmemory_first") != NULL, "message: %s",
+       st.text);
+    CK(strstr(st.text, fb) != NULL, "message: %s", st.text);
+    shm = xsipc_shm_new_in(reg, "second");
+    rc = xsipc_shm_attach(shm, XSIPC_READ_ONLY);
+    CK(rc == -XSIPC_KEY_COLLISION, "attach: %d %s", rc,
+       xsipc_shm_error_string(shm));
+    rc = xsipc_shm_create(shm, 16, XSIPC_READ_WRITE);
+    CK(rc == -XSIPC_KEY_COLLISION, "create: %d %s", rc,
+       xsipc_shm_error_string(shm));
+    xsipc_shm_free(shm);
+    CK(unlink(pb) == 0, "unlink");
+    CK(xsipc_registry_remove(reg, "first", XSIPC_KIND_SHM, 0, &st) == 0,
+       "remove: %s", st.text);
+    CK(entries(dir, NULL, 0) == 0, "files left");
+    xsipc_registry_close(reg);
+    return 0;
+}
+
+START_TEST(test_collide_foreign_key_file_refused)
+{
+    in_tmpfs("foreign colliding key file", staged_foreign_file, NULL);
+}
+END_TEST
+
+/* A key file made by Qt has no claim (in Qt's life cycle); the object at
+ * its key keeps a new key file off that key all the same. */
+static int staged_busy_key(const char *dir, void *arg)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    char fq[256], pq[PATH_MAX], ph[PATH_MAX], names[1024];
+    struct stat sq;
+    key_t kq, kh;
+    int fd, id;
+
+    (void)arg;
+    reg = xsipc_registry_open(dir, 0, &st);
+    CK(reg != NULL, "open: %s", st.text);
+    CK(xsipc__reg_file_name(XSIPC_KIND_SHM, "qt name", fq, sizeof fq, &st) == 0,
+       "file name");
+    snprintf(pq, sizeof pq, "%s/%s", dir, fq);
+    fd = open(pq, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
+    CK(fd >= 0 && fstat(fd, &sq) == 0, "create %s", pq);
+    close(fd);
+    kq = xsipc__reg_ftok(&sq, 'Q');
+    id = shmget(kq, 64, IPC_CREAT | IPC_EXCL | 0600); /* Qt's segment */
+    CK(id >= 0, "shmget: %s", strerror(errno));
+    CK(burn_to(dir, sq.st_ino) != 0, "inodes are not counted");
+    kh = child_key(reg, "newcomer", 1, ph, sizeof ph);
+    CK(kh != kq, "the new key file took the Qt name's key 0x%08x",
+       (unsigned)kq);
+    /* The inode parked on the way went when the file was made. */
+    CK(entries(dir, names, sizeof names) == 4, "files:%s", names);
+    CK(shmctl(id, IPC_RMID, NULL) == 0, "IPC_RMID");
+    CK(unlink(pq) == 0, "unlink");
+    CK(xsipc_registry_remove(reg, "newcomer", XSIPC_KIND_SHM, 0, &st) == 0,
+       "remove: %s", st.text);
+    CK(entries(dir, names, sizeof names) == 0, "left:%s", names);
+    xsipc_registry_close(reg);
+    return 0;
+}
+
+START_TEST(test_collide_object_keeps_new_key_off)
+{
+    in_tmpfs("busy key", staged_busy_key, NULL);
+}
+END_TEST
+
+/* A claim whose key file is gone is taken over by the next file that gets
+ * its key. */
+static int staged_stale_claim(const char *dir, void *arg)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    char claim[PATH_MAX], target[256], pt[PATH_MAX];
+    ino_t last;
+    key_t key;
+    struct stat sb;
+    ssize_t n;
+
+    (void)arg;
+    reg = xsipc_registry_open(dir, 0, &st);
+    CK(reg != NULL, "open: %s", st.text);
+    CK(stat(dir, &sb) == 0, "stat");
+    CK((last = burn_to(dir, 0)) != 0, "inodes are not counted");
+    /* Inode last+1 is the planted claim, last+2 the next key file. */
+    sb.st_ino = last + 2;
+    key = xsipc__reg_ftok(&sb, 'Q');
+    snprintf(claim, sizeof claim, "%s/.claim-%08x", dir, (unsigned)key);
+    CK(symlink("qipc_sharedmemory_gone", claim) == 0, "plant");
+    CK(child_key(reg, "taker", 1, pt, sizeof pt) == key, "not the staged key");
+    n = readlink(claim, target, sizeof target - 1);
+    CK(n > 0, "claim gone");
+    target[n] = '\0';
+    CK(strstr(pt, target) != NULL, "claim names %s", target);
+    CK(xsipc_registry_remove(reg, "taker", XSIPC_KIND_SHM, 0, &st) == 0,
+       "remove: %s", st.text);
+    CK(entries(dir, NULL, 0) == 0, "files left");
+    xsipc_registry_close(reg);
+    return 0;
+}
+
+START_TEST(test_collide_stale_claim_taken_over)
+{
+    in_tmpfs("stale claim", staged_stale_claim, NULL);
+}
+END_TEST
+
+/* A Qt program removed our key file (its last detach): making the file
+ * again drops the old claim, found through the .name- link. */
+START_TEST(test_collide_removed_key_file_drops_old_claim)
+{
+    xsipc_status st;
+    char path[PATH_MAX], claim[64], names[1024];
+    key_t k1 = 0, k2 = 0;
+
+    ck_assert_int_eq(xsipc_registry_key(tu_registry(), "again", XSIPC_KIND_SHM,
+                                        1, &k1, path, sizeof path, &st),
+                     0);
+    ck_assert(unlink(path) == 0);
+    ck_assert_int_eq(xsipc_registry_key(tu_registry(), "again", XSIPC_KIND_SHM,
+                                        1, &k2, path, sizeof path, &st),
+                     0);
+    snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)k1);
+    if (k1 != k2)
+        ck_assert_msg(!exists_in(tu_dir(), claim), "stale %s left", claim);
+    snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)k2);
+    ck_assert(exists_in(tu_dir(), claim));
+    ck_assert_int_eq(
+        xsipc_registry_remove(tu_registry(), "again", XSIPC_KIND_SHM, 0, &st),
+        0);
+    ck_assert_msg(entries(tu_dir(), names, sizeof names) == 0, "left:%s",
+                  names);
+}
+END_TEST
+
+/* ------------------------------------------------------- concurrency */
+
+#define RACERS 8
+#define RACE_NAMES 500
+
+static void race_name(char *buf, size_t len, int i)
+{
+    snprintf(buf, len, "race-%d-%s", i, i % 3 == 0 ? "lock" : "data");
+}
+
+static int racer(int c, int go, int out)
+{
+    key_t keys[RACE_NAMES];
+    xsipc_status st;
+    xsipc_registry *reg;
+    char name[64], b;
+    int i, j;
+
+    child_msg_fd = out;
+    reg = xsipc_registry_open(tu_dir(), 0, &st);
+    CK(reg != NULL, "open: %s", st.text);
+    CK(read(go, &b, 1) == 0, "start signal");
+    for (j = 0; j < RACE_NAMES; j++) {
+        /* Each racer walks the names in its own order. */
+        i = (j * 7 + c * 61) % RACE_NAMES;
+        race_name(name, sizeof name, i);
+        keys[i] = child_key(reg, name, 1, NULL, 0);
+    }
+    xsipc_registry_close(reg);
+    CK(write(out, keys, sizeof keys) == (ssize_t)sizeof keys, "write");
+    return 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return x < y ? -1 : x > y;
+}
+
+START_TEST(test_collide_eight_processes_same_keys)
+{
+    static key_t keys[RACERS][RACE_NAMES];
+    key_t sorted[RACE_NAMES];
+    int go[2], out[RACERS][2], c, i, status;
+    pid_t pid[RACERS];
+    char name[64], path[PATH_MAX], names[1024];
+    xsipc_status st;
+
+    ck_assert(pipe(go) == 0);
+    for (c = 0; c < RACERS; c++) {
+        ck_assert(pipe(out[c]) == 0);
+        pid[c] = fork();
+        ck_assert_int_ge(pid[c], 0);
+        if (pid[c] == 0) {
+            close(go[1]);
+            close(out[c][0]);
+            _exit(racer(c, go[0], out[c][1]));
+        }
+        close(out[c][1]);
+    }
+    close(go[0]);
+    close(go[1]); /* all start now */
+    for (c = 0; c < RACERS; c++) {
+        size_t got = 0;
+        ssize_t n;
+        while (got < sizeof keys[c] &&
+               (n = read(out[c][0], (char *)keys[c] + got,
+                         sizeof keys[c] - got)) > 0)
+            got += (size_t)n;
+        close(out[c][0]);
+        ck_assert_int_eq(waitpid(pid[c], &status, 0), pid[c]);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+                          got == sizeof keys[c],
+                      "racer %d failed: %.*s", c, (int)got,
+                      (const char *)keys[c]);
+    }
+    for (i = 0; i < RACE_NAMES; i++) {
+        for (c = 1; c < RACERS; c++)
+            ck_assert_msg(keys[c][i] == keys[0][i],
+                          "name %d: racer %d got 0x%08x, racer 0 0x%08x", i, c,
+                          (unsigned)keys[c][i], (unsigned)keys[0][i]);
+        race_name(name, sizeof name, i);
+        ck_assert_int_eq(xsipc_registry_key(tu_registry(), name, XSIPC_KIND_SHM,
+                                            0, NULL, path, sizeof path, &st),
+                         0);
+        /* What Qt computes for the name. */
+        ck_assert(keys[0][i] == ftok(path, 'Q'));
+        sorted[i] = keys[0][i];
+    }
+    qsort(sorted, RACE_NAMES, sizeof sorted[0], key_cmp);
+    for (i = 1; i < RACE_NAMES; i++)
+        ck_assert_msg(sorted[i] != sorted[i - 1], "two names share 0x%08x",
+                      (unsigned)sorted[i]);
+    for (i = 0; i < RACE_NAMES; i++) {
+        race_name(name, sizeof name, i);
+        ck_assert_int_eq(
+            xsipc_registry_remove(tu_registry(), name, XSIPC_KIND_SHM, 0, &st),
+            0);
+    }
+    ck_assert_msg(entries(tu_dir(), names, sizeof names) == 0, "left:%s",
+                  names);
+}
+END_TEST
+
+/* ------------------------------------------------------- system calls */
+
+/* Makes n names in a persistent registry in sub; returns it. */
+static xsipc_registry *filled(const char *sub, int n)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    char name[32];
+    int i;
+
+    ck_assert(mkdir(tu_path(sub), 0700) == 0);
+    reg = xsipc_registry_open(tu_path(sub), XSIPC_REGISTRY_PERSISTENT, &st);
+    ck_assert_msg(reg != NULL, "open: %s", st.text);
+    for (i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "n%d", i);
+        ck_assert_int_eq(xsipc_registry_key(reg, name, XSIPC_KIND_SHM, 1, NULL,
+                                            NULL, 0, &st),
+                         0);
+    }
+    return reg;
+}
+
+/* The calls one lookup of a known name makes, counted. */
+static void lookup_calls(xsipc_registry *reg, unsigned long out[C_N])
+{
+    xsipc__key k;
+    xsipc_status st;
+
+    count_reset();
+    ck_assert_int_eq(xsipc__reg_resolve(reg, XSIPC__KIND_SHM, "n5", 1, &k, &st),
+                     0);
+    counting = 0;
+    memcpy(out, calls, sizeof calls);
+}
+
+START_TEST(test_collide_lookup_costs_constant_calls)
+{
+    unsigned long small[C_N], large[C_N];
+    xsipc_registry *a = filled("small", 10), *b = filled("large", 3000);
+    int i;
+
+    lookup_calls(a, small);
+    lookup_calls(b, large);
+    /* No directory is read, nothing is locked or written; one open of the
+     * key file (if the C library routes open through openat, which these
+     * wrappers see) and one readlinkat of its claim. */
+    for (i = 0; i < C_N; i++)
+        ck_assert_msg(small[i] == large[i],
+                      "call %d: %lu with 10 names, %lu with 3000", i, small[i],
+                      large[i]);
+    ck_assert_int_eq(large[C_READDIR] + large[C_OPENDIR], 0);
+    ck_assert_int_eq(large[C_FLOCK], 0);
+    ck_assert_int_eq(large[C_WRITE] + large[C_CREATE], 0);
+    ck_assert_uint_le(large[C_OPENAT], 1);
+    ck_assert_int_eq(large[C_READLINK], 1);
+    xsipc_registry_close(a);
+    xsipc_registry_close(b);
+    remove_tree(tu_path("small"), 1);
+    remove_tree(tu_path("large"), 1);
+}
+END_TEST
+
+/* In a persistent registry create and attach of a known name write
+ * nothing to the file system: no key file, claim, lock or record. */
+START_TEST(test_collide_persistent_known_name_writes_nothing)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    xsipc_shm *a, *b;
+    xsipc_sem *sem;
+    int round;
+
+    ck_assert(mkdir(tu_path("p"), 0700) == 0);
+    reg = xsipc_registry_open(tu_path("p"), XSIPC_REGISTRY_PERSISTENT, &st);
+    ck_assert_msg(reg != NULL, "open: %s", st.text);
+    for (round = 0; round < 2; round++) {
+        /* Round 0 registers the names; round 1 only uses them. */
+        if (round == 1)
+            count_reset();
+        a = xsipc_shm_new_in(reg, "kept");
+        b = xsipc_shm_new_in(reg, "kept");
+        ck_assert_int_eq(xsipc_shm_create(a, 64, XSIPC_READ_WRITE), 0);
+        ck_assert_int_eq(xsipc_shm_attach(b, XSIPC_READ_ONLY), 0);
+        xsipc_shm_free(b);
+        xsipc_shm_free(a);
+        sem = xsipc_sem_new_in(reg, "kept-sem", 1, XSIPC_OPEN);
+        ck_assert_int_eq(xsipc_sem_error(sem), XSIPC_NO_ERROR);
+        xsipc_sem_free(sem);
+        counting = 0;
+    }
+    ck_assert_msg(calls[C_WRITE] == 0 && calls[C_CREATE] == 0,
+                  "%lu writes and %lu creates", calls[C_WRITE],
+                  calls[C_CREATE]);
+    ck_assert_int_eq(calls[C_FLOCK], 0);
+    ck_assert_int_eq(calls[C_READDIR] + calls[C_OPENDIR], 0);
+    ck_assert_int_eq(xsipc_registry_remove(reg, "kept", XSIPC_KIND_SHM, 0, &st),
+                     0);
+    ck_assert_int_eq(xsipc_registry_remove(reg, "kept", XSIPC_KIND_SEM, 0, &st),
+                     0);
+    ck_assert_int_eq(
+        xsipc_registry_remove(reg, "kept-sem", XSIPC_KIND_SEM, 0, &st), 0);
+    xsipc_registry_close(reg);
+    ck_assert_int_eq(entries(tu_path("p"), NULL, 0), 0);
+    ck_assert(rmdir(tu_path("p")) == 0);
+}
+END_TEST
+
+/* -------------------------------------------------------------- scale */
+
+typedef struct scale_arg {
+    int names;
+    unsigned flags;
+} scale_arg;
+
+static int scale(const char *dir, void *arg)
+{
+    const scale_arg *a = arg;
+    xsipc_status st;
+    xsipc_registry *reg;
+    key_t *keys = malloc(sizeof *keys * (size_t)a->names);
+    unsigned projs[256] = {0};
+    char name[32], path[PATH_MAX], line[512];
+    double t0, t1, t2;
+    int i, n;
+
+    CK(keys != NULL, "malloc");
+    reg = xsipc_registry_open(dir, a->flags, &st);
+    CK(reg != NULL, "open: %s", st.text);
+    t0 = seconds();
+    for (i = 0; i < a->names; i++) {
+        snprintf(name, sizeof name, "n%d", i);
+        keys[i] = child_key(reg, name, 1, path, sizeof path);
+    }
+    t1 = seconds();
+    for (i = 0; i < a->names; i++) {
+        int proj = (int)(((unsigned)keys[i] >> 24) & 0xff);
+        snprintf(name, sizeof name, "n%d", i);
+        CK(child_key(reg, name, 0, path, sizeof path) == keys[i],
+           "%s: another key on lookup", name);
+        /* ftok of the path, as Qt (proj 'Q') or the recorded proj. */
+        CK(key_of_path(path, proj) == keys[i], "%s: not ftok(path)", name);
+        if ((a->flags & XSIPC_REGISTRY_PERSISTENT) == 0)
+            CK(proj == 'Q', "%s: proj %d in a Qt registry", name, proj);
+        projs[proj]++;
+    }
+    t2 = seconds();
+    qsort(keys, (size_t)a->names, sizeof *keys, key_cmp);
+    for (i = 1; i < a->names; i++)
+        CK(keys[i] != keys[i - 1], "two names share 0x%08x", (unsigned)keys[i]);
+    n = snprintf(line, sizeof line,
+                 "check_collide: %d names (%s registry on tmpfs): made in "
+                 "%.2f s, looked up in %.2f s, no key shared; keys by proj:",
+                 a->names, a->flags != 0 ? "persistent" : "Qt", t1 - t0,
+                 t2 - t1);
+    for (i = 1; i < 256 && n < (int)sizeof line - 16; i++)
+        if (projs[i] != 0)
+            n += snprintf(line + n, sizeof line - (size_t)n, " %c=%u", i,
+                          projs[i]);
+    fprintf(stderr, "%s\n", line);
+    xsipc_registry_close(reg);
+    free(keys);
+    remove_tree(dir, 0);
+    return 0;
+}
+
+START_TEST(test_collide_qt_registry_20000_names)
+{
+    scale_arg a = {20000, 0};
+    in_tmpfs("20,000 names", scale, &a);
+}
+END_TEST
+
+START_TEST(test_collide_persistent_100000_names)
+{
+    scale_arg a = {100000, XSIPC_REGISTRY_PERSISTENT};
+    in_tmpfs("100,000 names", scale, &a);
+}
+END_TEST
+
+/* --------------------------------------------------------------- suite */
+
+Suite *collide_suite(void)
+{
+    Suite *s = suite_create("collide");
+    TCase *core = tcase_create("core");
+    TCase *limits = tcase_create("limits");
+
+    tu_tcase(core);
+    tcase_set_timeout(core, 60);
+    tcase_add_test(core, test_collide_staged_names_get_own_keys);
+    tcase_add_test(core, test_collide_persistent_takes_other_proj);
+    tcase_add_test(core, test_collide_foreign_key_file_refused);
+    tcase_add_test(core, test_collide_stale_claim_taken_over);
+    tcase_add_test(core, test_collide_object_keeps_new_key_off);
+    tcase_add_test(core, test_collide_removed_key_file_drops_old_claim);
+    tcase_add_test(core, test_collide_eight_processes_same_keys);
+    tcase_add_test(core, test_collide_lookup_costs_constant_calls);
+    tcase_add_test(core, test_collide_persistent_known_name_writes_nothing);
+    suite_add_tcase(s, core);
+
+    tu_tcase(limits);
+    tcase_set_timeout(limits, 300);
+    tcase_add_test(limits, test_collide_qt_registry_20000_names);
+    tcase_add_test(limits, test_collide_persistent_100000_names);
+    suite_add_tcase(s, limits);
+    return s;
+}
