@@ -14,6 +14,14 @@
 #include "sysv/sysv.h"
 #include "xsipc.h"
 
+/* The general paths behind the lock path's one system call: kept out of
+ * line so the fast path needs no more registers than it uses. */
+#if defined(__GNUC__)
+#define XSIPC__SLOW __attribute__((noinline, cold))
+#else
+#define XSIPC__SLOW
+#endif
+
 struct xsipc_shm {
     xsipc_registry *home;     /* the registry given at construction, or NULL */
     xsipc_registry *reg;      /* the key's registry; NULL until a key is set */
@@ -27,7 +35,9 @@ struct xsipc_shm {
     void *addr;
     size_t size;
     xsipc_access access;
-    int locked;         /* this handle holds the lock */
+    int locked;    /* this handle holds the lock */
+    int fast_lock; /* the lock path's state: see fresh() in shm.c */
+    int fast_unlock;
     xsipc__semset lock; /* the lock: Qt's qipc_systemsem_ set */
     xsipc_status err;
 };

@@ -74,6 +74,32 @@ static int sys_fail(const xsipc__semset *s, xsipc__sys_call call, int err,
     return -(int)code;
 }
 
+/* Makes the lock's and unlock's operations for the set just opened: see
+ * take() for why MARK is tested with IPC_NOWAIT. */
+static void arm(xsipc__semset *s, int id)
+{
+    static const struct sembuf full_take[3] = {
+        {XSIPC__SEM_VALUE, -1, SEM_UNDO},
+        {XSIPC__SEM_MARK, 0, IPC_NOWAIT},
+        {XSIPC__SEM_MARK, 1, 0},
+    };
+    static const struct sembuf full_give[2] = {
+        {XSIPC__SEM_MARK, -1, IPC_NOWAIT},
+        {XSIPC__SEM_VALUE, 1, SEM_UNDO},
+    };
+
+    s->semid = id;
+    memcpy(s->take, full_take, sizeof full_take);
+    memcpy(s->give, full_give, sizeof full_give);
+    s->ntake = 3;
+    s->ngive = 2;
+    if (!s->full) { /* Qt's set: VALUE alone */
+        s->give[0] = full_give[1];
+        s->ntake = 1;
+        s->ngive = 1;
+    }
+}
+
 /* The set at our key is an xsipc set: add ourselves to USERS. */
 static int join(xsipc__semset *s, int id, const char *op, xsipc_status *st)
 {
@@ -134,9 +160,9 @@ static int open_once(xsipc__semset *s, const char *op, xsipc_status *st)
                 return AGAIN;
             return sys_fail(s, XSIPC__SYS_SEMOP, err, 1, op, st);
         }
-        s->semid = id;
         s->full = 1;
         s->created = 1;
+        arm(s, id);
         return 0;
     }
     if (errno != EEXIST)
@@ -155,12 +181,12 @@ static int open_once(xsipc__semset *s, const char *op, xsipc_status *st)
                    : sys_fail(s, XSIPC__SYS_SEMCTL, errno, 0, op, st);
     /* Anyone may create a set at a key they can predict; one owned by a
      * stranger could feed us values or break our lock at will. */
-    if (ds.sem_perm.uid != geteuid() && ds.sem_perm.uid != 0) {
+    if (!xsipc__reg_trusted(s->reg, ds.sem_perm.uid)) {
         errno = EPERM;
         return xsipc__status_set(
             st, XSIPC_UNTRUSTED,
             "%s: the semaphore set at key 0x%08x for \"%s\" belongs to "
-            "uid %u, not to us (uid %u) or root",
+            "uid %u, not to us (uid %u), root or a trusted user",
             op, (unsigned)s->key.key, s->qname, (unsigned)ds.sem_perm.uid,
             (unsigned)geteuid());
     }
@@ -173,7 +199,7 @@ static int open_once(xsipc__semset *s, const char *op, xsipc_status *st)
         if (rc != 0)
             return rc;
     }
-    s->semid = id;
+    arm(s, id);
     return 0;
 }
 

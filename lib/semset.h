@@ -18,6 +18,7 @@
 #ifndef XSIPC_SEMSET_H
 #define XSIPC_SEMSET_H
 
+#include <sys/sem.h>
 #include <time.h>
 
 #include "registry/registry.h"
@@ -41,6 +42,11 @@ typedef struct xsipc__semset {
     int initial; /* VALUE given to a set this handle creates */
     int created; /* this handle created the set (it may reset it) */
     short undo;  /* SEM_UNDO (Qt's way) or 0, for acquire and release */
+    /* The lock's and the unlock's semop for this set, made when it is
+     * opened, so that the lock path only makes the system call. */
+    struct sembuf take[3];
+    struct sembuf give[2];
+    unsigned short ntake, ngive;
 } xsipc__semset;
 
 /* How a wait ends: block, fail at once, or fail at a deadline. */

@@ -48,6 +48,24 @@ static int usable(xsipc_shm *shm, const char *op)
     return 0;
 }
 
+/*
+ * The lock path's precomputed state: the set's id in fast_lock while the
+ * handle is attached and does not hold the lock, in fast_unlock while it
+ * does; -1 otherwise.  Every call that can change the handle's state or
+ * its set's id ends here, so xsipc_shm_lock and xsipc_shm_unlock test one
+ * field before their one system call.  Returns rc.
+ */
+static int fresh(xsipc_shm *shm, int rc)
+{
+    int id = shm != NULL && shm->shmid >= 0 ? shm->lock.semid : -1;
+
+    if (shm != NULL) {
+        shm->fast_lock = shm->locked ? -1 : id;
+        shm->fast_unlock = shm->locked ? id : -1;
+    }
+    return rc;
+}
+
 xsipc_shm *xsipc_shm_new_in(xsipc_registry *reg, const char *key)
 {
     xsipc_shm *shm = calloc(1, sizeof *shm);
@@ -55,6 +73,7 @@ xsipc_shm *xsipc_shm_new_in(xsipc_registry *reg, const char *key)
     if (shm == NULL)
         return NULL;
     shm->shmid = -1;
+    shm->fast_lock = shm->fast_unlock = -1;
     xsipc__semset_init(&shm->lock, NULL, NULL, 1);
     if (reg != NULL)
         shm->home = xsipc__reg_ref(reg);
@@ -114,7 +133,7 @@ static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
     return 0;
 }
 
-int xsipc_shm_set_key(xsipc_shm *shm, const char *key)
+static int set_key(xsipc_shm *shm, const char *key)
 {
     static const char op[] = "xsipc_shm_set_key";
     char file[256];
@@ -139,7 +158,7 @@ int xsipc_shm_set_key(xsipc_shm *shm, const char *key)
     return install_key(shm, reg, strdup(key), 0, file);
 }
 
-int xsipc_shm_set_native_key(xsipc_shm *shm, const char *path)
+static int set_native_key(xsipc_shm *shm, const char *path)
 {
     static const char op[] = "xsipc_shm_set_native_key";
     char dir[PATH_MAX];
@@ -251,12 +270,12 @@ static int map(xsipc_shm *shm, int shmid, xsipc_access access, const char *op)
         return sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
     /* Whoever can guess the key can create the segment first; one owned
      * by a stranger could be read or rewritten by them at any time. */
-    if (ds.shm_perm.uid != geteuid() && ds.shm_perm.uid != 0) {
+    if (!xsipc__reg_trusted(shm->reg, ds.shm_perm.uid)) {
         errno = EPERM;
         return xsipc__status_set(
             &shm->err, XSIPC_UNTRUSTED,
             "%s: the segment for \"%s\" (key 0x%08x) belongs to "
-            "uid %u, not to us (uid %u) or root",
+            "uid %u, not to us (uid %u), root or a trusted user",
             op, shm->qname, (unsigned)shm->key.key, (unsigned)ds.shm_perm.uid,
             (unsigned)geteuid());
     }
@@ -389,7 +408,7 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op)
                              op, shm->qname, round);
 }
 
-int xsipc_shm_create(xsipc_shm *shm, size_t size, xsipc_access access)
+static int create(xsipc_shm *shm, size_t size, xsipc_access access)
 {
     static const char op[] = "xsipc_shm_create";
     int rc, id, held;
@@ -416,7 +435,7 @@ int xsipc_shm_create(xsipc_shm *shm, size_t size, xsipc_access access)
     return 0;
 }
 
-int xsipc_shm_attach(xsipc_shm *shm, xsipc_access access)
+static int attach(xsipc_shm *shm, xsipc_access access)
 {
     static const char op[] = "xsipc_shm_attach";
     int rc, id, held;
@@ -478,7 +497,7 @@ static int unmap(xsipc_shm *shm, const char *op)
     return 0;
 }
 
-int xsipc_shm_detach(xsipc_shm *shm)
+static int detach(xsipc_shm *shm)
 {
     static const char op[] = "xsipc_shm_detach";
     int rc, held = 0;
@@ -512,6 +531,31 @@ int xsipc_shm_detach(xsipc_shm *shm)
     /* A failure to leave the set keeps it open; free tries again. */
     (void)xsipc__semset_close(&shm->lock);
     return 0;
+}
+
+int xsipc_shm_set_key(xsipc_shm *shm, const char *key)
+{
+    return fresh(shm, set_key(shm, key));
+}
+
+int xsipc_shm_set_native_key(xsipc_shm *shm, const char *path)
+{
+    return fresh(shm, set_native_key(shm, path));
+}
+
+int xsipc_shm_create(xsipc_shm *shm, size_t size, xsipc_access access)
+{
+    return fresh(shm, create(shm, size, access));
+}
+
+int xsipc_shm_attach(xsipc_shm *shm, xsipc_access access)
+{
+    return fresh(shm, attach(shm, access));
+}
+
+int xsipc_shm_detach(xsipc_shm *shm)
+{
+    return fresh(shm, detach(shm));
 }
 
 int xsipc_shm_is_attached(const xsipc_shm *shm)
@@ -549,8 +593,8 @@ static int may_lock(xsipc_shm *shm, const char *op)
     return 0;
 }
 
-static int lock_with(xsipc_shm *shm, xsipc__wait wait, long timeout_ms,
-                     const char *op)
+XSIPC__SLOW static int lock_with(xsipc_shm *shm, xsipc__wait wait,
+                                 long timeout_ms, const char *op)
 {
     struct timespec deadline;
     int rc;
@@ -572,22 +616,39 @@ static int lock_with(xsipc_shm *shm, xsipc__wait wait, long timeout_ms,
     return rc;
 }
 
+/*
+ * The lock path makes one system call and nothing else: the operations
+ * were made when the set was opened.  Anything unusual -- not attached,
+ * already locked, a dead owner's mark (EAGAIN), a signal, a set removed --
+ * fails the fast semop without changing anything, and the general path
+ * sorts it out.
+ */
 int xsipc_shm_lock(xsipc_shm *shm)
 {
-    return lock_with(shm, XSIPC__WAIT, 0, "xsipc_shm_lock");
+    if (shm != NULL && shm->fast_lock >= 0 &&
+        xsipc__sys_semop_fast(shm->fast_lock, shm->lock.take,
+                              shm->lock.ntake) == 0) {
+        shm->fast_unlock = shm->fast_lock;
+        shm->fast_lock = -1;
+        shm->locked = 1;
+        shm->err.code = XSIPC_NO_ERROR;
+        return 0;
+    }
+    return fresh(shm, lock_with(shm, XSIPC__WAIT, 0, "xsipc_shm_lock"));
 }
 
 int xsipc_shm_try_lock(xsipc_shm *shm)
 {
-    return lock_with(shm, XSIPC__NOWAIT, 0, "xsipc_shm_try_lock");
+    return fresh(shm, lock_with(shm, XSIPC__NOWAIT, 0, "xsipc_shm_try_lock"));
 }
 
 int xsipc_shm_lock_timeout(xsipc_shm *shm, long timeout_ms)
 {
-    return lock_with(shm, XSIPC__UNTIL, timeout_ms, "xsipc_shm_lock_timeout");
+    return fresh(shm, lock_with(shm, XSIPC__UNTIL, timeout_ms,
+                                "xsipc_shm_lock_timeout"));
 }
 
-int xsipc_shm_unlock(xsipc_shm *shm)
+XSIPC__SLOW static int unlock(xsipc_shm *shm)
 {
     static const char op[] = "xsipc_shm_unlock";
     int rc;
@@ -607,6 +668,20 @@ int xsipc_shm_unlock(xsipc_shm *shm)
     return rc;
 }
 
+int xsipc_shm_unlock(xsipc_shm *shm)
+{
+    if (shm != NULL && shm->fast_unlock >= 0 &&
+        xsipc__sys_semop_fast(shm->fast_unlock, shm->lock.give,
+                              shm->lock.ngive) == 0) {
+        shm->fast_lock = shm->fast_unlock;
+        shm->fast_unlock = -1;
+        shm->locked = 0;
+        shm->err.code = XSIPC_NO_ERROR;
+        return 0;
+    }
+    return fresh(shm, unlock(shm));
+}
+
 xsipc_error xsipc_shm_error(const xsipc_shm *shm)
 {
     return shm != NULL ? shm->err.code : XSIPC_INVALID_ARGUMENT;
@@ -614,7 +689,10 @@ xsipc_error xsipc_shm_error(const xsipc_shm *shm)
 
 const char *xsipc_shm_error_string(const xsipc_shm *shm)
 {
-    return shm != NULL ? shm->err.text : "NULL xsipc_shm handle";
+    if (shm == NULL)
+        return "NULL xsipc_shm handle";
+    /* The lock path clears only the code. */
+    return shm->err.code != XSIPC_NO_ERROR ? shm->err.text : "";
 }
 
 void xsipc_shm_free(xsipc_shm *shm)

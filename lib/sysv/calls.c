@@ -11,12 +11,12 @@
 
 #include "sysv/sysv.h"
 
-static xsipc__sys_hook_fn hook_fn;
+xsipc__sys_hook_fn xsipc__sys_hook;
 static void *hook_arg;
 
 void xsipc__sys_set_hook(xsipc__sys_hook_fn hook, void *arg)
 {
-    hook_fn = hook;
+    xsipc__sys_hook = hook;
     hook_arg = arg;
 }
 
@@ -34,9 +34,9 @@ const char *xsipc__sys_name(xsipc__sys_call call)
 /* Returns the injected errno for call, or 0 to run the real call. */
 static int injected(xsipc__sys_call call)
 {
-    if (hook_fn == NULL)
+    if (xsipc__sys_hook == NULL)
         return 0;
-    return hook_fn(call, hook_arg);
+    return xsipc__sys_hook(call, hook_arg);
 }
 
 int xsipc__sys_shmget(key_t key, size_t size, int flags)

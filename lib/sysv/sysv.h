@@ -21,6 +21,7 @@
 #include <sys/ipc.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -46,6 +47,13 @@ typedef enum xsipc__sys_call {
  */
 typedef int (*xsipc__sys_hook_fn)(xsipc__sys_call call, void *arg);
 void xsipc__sys_set_hook(xsipc__sys_hook_fn hook, void *arg);
+/* The hook in force (NULL: none); read by the inline fast path below.
+ * Hidden in the declaration too, so the test is one RIP-relative compare
+ * rather than a load of its address first. */
+#if defined(__GNUC__)
+__attribute__((visibility("hidden")))
+#endif
+extern xsipc__sys_hook_fn xsipc__sys_hook;
 /* The name of a call, "shmget" ... */
 const char *xsipc__sys_name(xsipc__sys_call call);
 
@@ -59,6 +67,40 @@ int xsipc__sys_shmctl(int shmid, int cmd, struct shmid_ds *ds);
 int xsipc__sys_semget(key_t key, int nsems, int flags);
 /* Retries EINTR: the operations are restarted as a whole. */
 int xsipc__sys_semop(int semid, struct sembuf *ops, size_t nops);
+/*
+ * The lock path's semop: one direct system call, nothing around it (glibc's
+ * semop is itself a wrapper of semtimedop with no timeout).  It does not
+ * retry EINTR: a caller that sees any failure takes its general path, which
+ * repeats the operations (all or nothing, so repeating is exact) through
+ * xsipc__sys_semop.  With a test hook set, the call goes through the hook.
+ */
+static inline int xsipc__sys_semop_fast(int semid, struct sembuf *ops,
+                                        size_t nops)
+{
+    if (xsipc__sys_hook != NULL)
+        return xsipc__sys_semop(semid, ops, nops);
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) &&          \
+    defined(SYS_semtimedop)
+    {
+        /* The system call itself: glibc's wrapper adds errno and thread
+         * cancellation bookkeeping.  Neither is lost: a failure (an
+         * interrupted wait included, as for a cancelled thread) makes the
+         * caller repeat the operation through xsipc__sys_semop, which uses
+         * the wrapper, a cancellation point. */
+        long ret;
+        register long timeout __asm__("r10") = 0;
+        __asm__ volatile("syscall"
+                         : "=a"(ret)
+                         : "0"((long)SYS_semtimedop), "D"((long)semid),
+                           "S"(ops), "d"(nops), "r"(timeout)
+                         : "rcx", "r11", "memory");
+        return ret == 0 ? 0 : -1;
+    }
+#else
+    return semtimedop(semid, ops, nops, NULL);
+#endif
+}
+
 /* Like semop, but fails with EAGAIN once CLOCK_MONOTONIC passes deadline;
  * after EINTR the relative timeout is recomputed from the deadline, so a
  * steady stream of signals cannot stretch the wait. */
