@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -612,8 +613,10 @@ START_TEST(test_crash_squatted_key_refused)
     id = semget(keys[1], 0, 0);
     ck_assert_int_ge(id, 0);
     ck_assert_int_eq(semctl(id, 0, IPC_RMID), 0);
-    unlink(tu_path(shm_key.file));
-    unlink(tu_path(sem_key.file));
+    ck_assert_int_eq(
+        xsipc_registry_remove(tu_registry(), "sq", XSIPC_KIND_SHM, 0, &st), 0);
+    ck_assert_int_eq(
+        xsipc_registry_remove(tu_registry(), "sq", XSIPC_KIND_SEM, 0, &st), 0);
 }
 END_TEST
 
@@ -688,6 +691,157 @@ START_TEST(test_crash_other_user_denied)
 }
 END_TEST
 
+/* -------------------------------------------------- group sharing */
+
+#define TEAM_GID 40000
+
+struct member {
+    const char *dir;
+    uid_t uid;
+    gid_t gid;
+    uid_t peer; /* the other member, trusted */
+    int in;     /* read end: go on */
+    int out;    /* write end: done */
+};
+
+/* Becomes uid in gid (and only that group). */
+static int become(uid_t uid, gid_t gid)
+{
+    gid_t groups[1];
+
+    groups[0] = gid;
+    return setgroups(1, groups) == 0 && setgid(gid) == 0 && setuid(uid) == 0
+               ? 0
+               : -1;
+}
+
+static xsipc_registry *team_registry(const struct member *m)
+{
+    xsipc_status st;
+    xsipc_registry *reg =
+        xsipc_registry_open(m->dir, XSIPC_REGISTRY_GROUP, &st);
+
+    if (reg == NULL) {
+        fprintf(stderr, "uid %u: %s\n", (unsigned)m->uid, st.text);
+        return NULL;
+    }
+    /* Key files and objects of the other member are theirs, not ours or
+     * root's: trusting them is the caller's decision. */
+    if (xsipc_registry_trust_uid(reg, m->peer) != 0) {
+        xsipc_registry_close(reg);
+        return NULL;
+    }
+    return reg;
+}
+
+/* The first member: creates the segment (0660) and waits for the second. */
+static int team_creator(void *arg)
+{
+    struct member *m = arg;
+    xsipc_registry *reg;
+    xsipc_shm *shm;
+    char c;
+    int ok;
+
+    if (become(m->uid, m->gid) != 0 || (reg = team_registry(m)) == NULL)
+        return 10;
+    shm = xsipc_shm_new_in(reg, "team");
+    if (xsipc_shm_create(shm, 64, XSIPC_READ_WRITE) != 0) {
+        fprintf(stderr, "creator: %s\n", xsipc_shm_error_string(shm));
+        return 11;
+    }
+    strcpy(xsipc_shm_data(shm), "from A");
+    if (write(m->out, "c", 1) != 1 || read(m->in, &c, 1) != 1)
+        return 12;
+    ok = xsipc_shm_lock(shm) == 0 &&
+         strcmp(xsipc_shm_const_data(shm), "from B") == 0 &&
+         xsipc_shm_unlock(shm) == 0;
+    xsipc_shm_free(shm); /* the last user: everything goes */
+    xsipc_registry_close(reg);
+    return ok ? 0 : 13;
+}
+
+/* The second member (same group) reads and writes it under the lock. */
+static int team_member(void *arg)
+{
+    struct member *m = arg;
+    xsipc_registry *reg;
+    xsipc_shm *shm;
+    int ok;
+
+    if (become(m->uid, m->gid) != 0 || (reg = team_registry(m)) == NULL)
+        return 10;
+    shm = xsipc_shm_new_in(reg, "team");
+    if (xsipc_shm_attach(shm, XSIPC_READ_WRITE) != 0) {
+        fprintf(stderr, "member: %s\n", xsipc_shm_error_string(shm));
+        return 11;
+    }
+    ok = xsipc_shm_lock(shm) == 0 &&
+         strcmp(xsipc_shm_const_data(shm), "from A") == 0;
+    strcpy(xsipc_shm_data(shm), "from B");
+    ok = ok && xsipc_shm_unlock(shm) == 0 && xsipc_shm_detach(shm) == 0;
+    xsipc_shm_free(shm);
+    xsipc_registry_close(reg);
+    return ok ? 0 : 12;
+}
+
+/* A user outside the group is refused, trusting or not. */
+static int team_outsider(void *arg)
+{
+    struct member *m = arg;
+    xsipc_registry *reg;
+    xsipc_shm *shm;
+    int rc;
+
+    if (become(m->uid, m->gid) != 0 || (reg = team_registry(m)) == NULL)
+        return 10;
+    shm = xsipc_shm_new_in(reg, "team");
+    rc = xsipc_shm_attach(shm, XSIPC_READ_ONLY);
+    if (rc != -XSIPC_PERMISSION_DENIED) {
+        fprintf(stderr, "outsider: %d %s\n", rc, xsipc_shm_error_string(shm));
+        return 11;
+    }
+    xsipc_shm_free(shm);
+    xsipc_registry_close(reg);
+    return 0;
+}
+
+START_TEST(test_crash_group_sharing)
+{
+    const char *dir = tu_path("team");
+    int to_a[2], from_a[2];
+    struct member a, b, c;
+    pid_t pa, pb, pc;
+    char x;
+
+    if (geteuid() != 0) {
+        fprintf(stderr, "test_crash_group_sharing: needs root\n");
+        return;
+    }
+    ck_assert_int_eq(traversable(tu_dir()), 0);
+    ck_assert_int_eq(mkdir(dir, 01777), 0);
+    ck_assert_int_eq(chmod(dir, 01777), 0);
+    ck_assert_int_eq(pipe(to_a), 0);
+    ck_assert_int_eq(pipe(from_a), 0);
+    a = (struct member){dir, 40001, TEAM_GID, 40002, to_a[0], from_a[1]};
+    b = (struct member){dir, 40002, TEAM_GID, 40001, -1, -1};
+    c = (struct member){dir, 40003, 40003, 40001, -1, -1};
+    pa = spawn(team_creator, &a);
+    ck_assert_int_eq(read(from_a[0], &x, 1), 1);
+    pb = spawn(team_member, &b);
+    ck_assert_int_eq(status_of(pb), 0);
+    pc = spawn(team_outsider, &c);
+    ck_assert_int_eq(status_of(pc), 0);
+    ck_assert_int_eq(write(to_a[1], "g", 1), 1);
+    ck_assert_int_eq(status_of(pa), 0);
+    ck_assert_int_eq(rmdir(dir), 0); /* nothing left in it */
+    close(to_a[0]);
+    close(to_a[1]);
+    close(from_a[0]);
+    close(from_a[1]);
+}
+END_TEST
+
 Suite *crash_suite(void)
 {
     Suite *s = suite_create("crash");
@@ -713,6 +867,7 @@ Suite *crash_suite(void)
     tcase_set_timeout(errors, 30);
     tcase_add_test(errors, test_crash_squatted_key_refused);
     tcase_add_test(errors, test_crash_other_user_denied);
+    tcase_add_test(errors, test_crash_group_sharing);
     suite_add_tcase(s, errors);
     return s;
 }

@@ -45,6 +45,93 @@ tests_check_crash_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=crash_suite
 tests_check_crash_CFLAGS = $(TEST_CFLAGS)
 tests_check_crash_LDADD = $(TEST_LDADD)
 
+# The stress program: a short run in make check, the long one in make
+# stress (at least 1,000 kills).
+check_PROGRAMS += tests/stress
+tests_stress_LDADD = lib/libxsipc.la
+TESTS += tests/stress.sh
+EXTRA_DIST += tests/stress.sh
+STRESS_KILLS = 1000
+
+stress: tests/stress
+	$(top_srcdir)/tests/ipcns $(top_builddir)/tests/stress -k $(STRESS_KILLS)
+
+.PHONY: stress
+
+# make check-valgrind: the Check programs under memcheck (check_collide's
+# "core" case only: its scale tests are too slow there).  The tests run in
+# the main process (CK_FORK=no) and testutil asks memcheck for that
+# process's leaks at the end; memory errors anywhere, forked children
+# included, fail the run (exec'd peers run natively).
+VALGRIND_TESTS = tests/check_registry tests/check_shm tests/check_sem \
+	tests/check_sysv tests/check_faults tests/check_crash tests/check_interop \
+	tests/check_reglist tests/check_collide
+VALGRIND_FLAGS = --quiet --leak-check=no --error-exitcode=3 \
+	--errors-for-leak-kinds=definite --show-leak-kinds=definite
+
+check-valgrind: $(check_PROGRAMS)
+	@if test -z "$(VALGRIND)"; then \
+	    echo "check-valgrind: valgrind not found by configure" >&2; exit 1; fi
+	@fail=0; for t in $(VALGRIND_TESTS); do \
+	    echo "== valgrind $$t"; \
+	    only=; case $$t in *collide) only=CK_RUN_CASE=core;; esac; \
+	    env CK_FORK=no $$only top_builddir=$(top_builddir) \
+	    $(top_srcdir)/tests/ipcns $(VALGRIND) $(VALGRIND_FLAGS) ./$$t \
+	        || fail=1; \
+	done; exit $$fail
+
+.PHONY: check-valgrind
+
 # check-exports.sh compares `nm -D` of the shared library with the list.
 AM_TESTS_ENVIRONMENT = NM='$(NM)'; top_builddir='$(top_builddir)'; \
 	top_srcdir='$(top_srcdir)'; export NM top_builddir top_srcdir;
+
+# The registry (issue 3): collisions, concurrency, scale and system call
+# counts (check_collide; its --wrap options count the file system calls the
+# library makes), and listing, removal and gc (check_reglist).
+check_PROGRAMS += tests/check_collide tests/check_reglist
+TESTS += tests/check_collide tests/check_reglist
+
+tests_check_collide_SOURCES = tests/check_collide.c $(TEST_COMMON)
+tests_check_collide_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=collide_suite \
+	$(INTEROP_PEER_DEFS)
+tests_check_collide_CFLAGS = $(TEST_CFLAGS)
+tests_check_collide_LDADD = $(TEST_LDADD)
+tests_check_collide_LDFLAGS = -Wl,--wrap=readdir -Wl,--wrap=opendir \
+	-Wl,--wrap=fdopendir -Wl,--wrap=openat -Wl,--wrap=readlinkat \
+	-Wl,--wrap=flock -Wl,--wrap=symlinkat -Wl,--wrap=renameat2 \
+	-Wl,--wrap=unlinkat -Wl,--wrap=linkat -Wl,--wrap=pwrite
+
+tests_check_reglist_SOURCES = tests/check_reglist.c $(TEST_COMMON)
+tests_check_reglist_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=reglist_suite
+tests_check_reglist_CFLAGS = $(TEST_CFLAGS)
+tests_check_reglist_LDADD = $(TEST_LDADD)
+
+# make fuzz: the key file record parser under libFuzzer with ASan and UBSan
+# (clang only).  New inputs go to a scratch directory, findings to
+# tests/fuzz/ (crash-*, leak-*); the seed corpus is tests/fuzz/corpus/.
+FUZZ_SECONDS = 60
+FUZZ_ARGS =
+FUZZ_CORPUS = tests/fuzz/corpus/empty-name tests/fuzz/corpus/shm-share \
+	tests/fuzz/corpus/sem-persistent tests/fuzz/corpus/long-name \
+	tests/fuzz/corpus/newline-name tests/fuzz/corpus/truncated \
+	tests/fuzz/corpus/version-2 tests/fuzz/corpus/other-proj
+EXTRA_DIST += tests/fuzz/fuzz_record.c $(FUZZ_CORPUS)
+CLEANFILES += tests/fuzz/fuzz_record
+
+tests/fuzz/fuzz_record: $(srcdir)/tests/fuzz/fuzz_record.c \
+		$(srcdir)/registry/record.c $(srcdir)/registry/record.h
+	@test -n "$(CLANG)" || { \
+	    echo "make fuzz: clang was not found by configure" >&2; exit 1; }
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -I$(top_builddir) -I$(top_srcdir) \
+	    -o $@ $(srcdir)/tests/fuzz/fuzz_record.c $(srcdir)/registry/record.c
+
+fuzz: tests/fuzz/fuzz_record
+	@work=`mktemp -d` || exit 1; \
+	tests/fuzz/fuzz_record -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=tests/fuzz/ -max_len=4400 -print_final_stats=1 $(FUZZ_ARGS) \
+	    $$work $(srcdir)/tests/fuzz/corpus; rc=$$?; rm -rf $$work; exit $$rc
+
+.PHONY: fuzz
