@@ -32,6 +32,8 @@ struct xsipc_shm {
     xsipc__key key;           /* the segment's key file, valid while attached */
     int shmid;                /* -1 while not attached */
     int removed; /* our IPC_RMID is done (a detach failed after it) */
+    int keep;    /* xsipc_shm_set_persistent: the next create's segment
+                    outlives its users */
     void *addr;
     size_t size;
     xsipc_access access;

@@ -268,7 +268,9 @@ static void probe_item(xsipc_registry *reg, const xsipc__item *it, probe *p)
         p->e.name = it->rec->name_len > 0 ? it->rec->name : NULL;
         p->e.creator = (pid_t)it->rec->pid;
         p->e.created = (long long)it->rec->time;
-        if ((it->rec->flags & XSIPC__REC_PERSISTENT) != 0)
+        /* Persistent: made in a persistent registry, or a segment made to
+         * outlive its users; neither is ever stale. */
+        if ((it->rec->flags & (XSIPC__REC_PERSISTENT | XSIPC__REC_KEEP)) != 0)
             p->e.flags |= XSIPC_ENTRY_PERSISTENT;
     }
     if (it->claim == XSIPC__CLAIM_NONE || it->claim == XSIPC__CLAIM_STALE)

@@ -325,7 +325,8 @@ static int stale_segment(const xsipc_shm *shm, int *id)
     *id = xsipc__sys_shmget(shm->key.key, 0, 0);
     if (*id < 0 || xsipc__sys_shmctl(*id, IPC_STAT, &ds) < 0)
         return 0;
-    return ds.shm_nattch == 0 && ds.shm_perm.uid == geteuid() &&
+    return ds.shm_nattch == 0 && !shm->key.keep &&
+           ds.shm_perm.uid == geteuid() &&
            xsipc__proc_gone(ds.shm_cpid, ds.shm_ctime);
 }
 
@@ -383,8 +384,9 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op)
     int round, rc, held, old;
 
     for (round = 0; round < 8; round++) {
-        rc = xsipc__reg_resolve(shm->reg, XSIPC__KIND_SHM, shm->name, creating,
-                                &shm->key, &shm->err);
+        rc = xsipc__reg_resolve_keep(shm->reg, XSIPC__KIND_SHM, shm->name,
+                                     creating, creating && shm->keep, &shm->key,
+                                     &shm->err);
         if (rc == -XSIPC_NOT_FOUND && !creating)
             return xsipc__status_set(&shm->err, XSIPC_NOT_FOUND,
                                      "%s: no segment for \"%s\" (no key file "
@@ -408,6 +410,29 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op)
                              op, shm->qname, round);
 }
 
+/*
+ * A persistent segment needs a key file whose record says so, and a record
+ * is written once.  An unmarked key file that no segment uses (we hold the
+ * lock: none can appear) is removed and made again with the mark; one in
+ * use means the name is taken.  Returns the lock state, or -error with the
+ * handle clean.
+ */
+static int renew_key(xsipc_shm *shm, int held, const char *op)
+{
+    int id = xsipc__sys_shmget(shm->key.key, 0, 0);
+
+    if (id >= 0 || errno != ENOENT)
+        return abandon(shm, held, already_exists(shm, op), op);
+    if (xsipc__reg_unregister(shm->reg, &shm->key, &shm->err) < 0)
+        return abandon(shm, held, xsipc__status_prefix(&shm->err, op), op);
+    unlock_for(shm, held, op);
+    (void)xsipc__semset_close(&shm->lock);
+    held = lock_key(shm, 1, op);
+    if (held >= 0 && !shm->key.keep) /* someone made it unmarked again */
+        return abandon(shm, held, already_exists(shm, op), op);
+    return held;
+}
+
 static int create(xsipc_shm *shm, size_t size, xsipc_access access)
 {
     static const char op[] = "xsipc_shm_create";
@@ -424,6 +449,8 @@ static int create(xsipc_shm *shm, size_t size, xsipc_access access)
             "byte",
             op, shm->qname);
     if ((held = lock_key(shm, 1, op)) < 0)
+        return held;
+    if (shm->keep && !shm->key.keep && (held = renew_key(shm, held, op)) < 0)
         return held;
     if ((id = make_segment(shm, size, op)) < 0)
         return abandon(shm, held, id, op);
@@ -480,7 +507,8 @@ static int unmap(xsipc_shm *shm, const char *op)
 
     if (xsipc__sys_shmctl(shm->shmid, IPC_STAT, &ds) < 0)
         return sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
-    last = ds.shm_nattch <= 1;
+    /* A segment made to outlive its users stays, key file and all. */
+    last = ds.shm_nattch <= 1 && !shm->key.keep;
     /* After someone else's IPC_RMID the kernel sets the key to
      * IPC_PRIVATE, and the key file may already name a new segment; after
      * our own (a detach that failed later) the key file is still ours. */
@@ -546,6 +574,20 @@ int xsipc_shm_set_native_key(xsipc_shm *shm, const char *path)
 int xsipc_shm_create(xsipc_shm *shm, size_t size, xsipc_access access)
 {
     return fresh(shm, create(shm, size, access));
+}
+
+int xsipc_shm_set_persistent(xsipc_shm *shm, int persistent)
+{
+    if (shm == NULL)
+        return -XSIPC_INVALID_ARGUMENT;
+    xsipc__status_clear(&shm->err);
+    if (persistent != 0 && persistent != 1)
+        return xsipc__status_set(&shm->err, XSIPC_INVALID_ARGUMENT,
+                                 "xsipc_shm_set_persistent: %d is neither 0 "
+                                 "nor 1",
+                                 persistent);
+    shm->keep = persistent;
+    return 0;
 }
 
 int xsipc_shm_attach(xsipc_shm *shm, xsipc_access access)

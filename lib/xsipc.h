@@ -300,8 +300,20 @@ XSIPC_API int xsipc_shm_create(xsipc_shm *shm, size_t size,
 /* Attaches the existing segment; XSIPC_NOT_FOUND when there is none.
  * XSIPC_READ_ONLY maps it read-only. */
 XSIPC_API int xsipc_shm_attach(xsipc_shm *shm, xsipc_access access);
+/*
+ * persistent 1: the segment this handle creates next outlives its users,
+ * as `xsipc create` and `xsipc put` make them.  Its key file's record
+ * says so; the last detach leaves it in place, and create() never
+ * reclaims it as stale.  It goes with xsipc_registry_remove(...,
+ * XSIPC_REMOVE_OBJECT) (`xsipc rm`).  Qt programs see an ordinary segment
+ * (a Qt detach by its last user still removes it).  Set before
+ * xsipc_shm_create; a key file that exists without the mark is made again
+ * when no segment uses it, else create fails with XSIPC_ALREADY_EXISTS.
+ * 0, or -XSIPC_INVALID_ARGUMENT.
+ */
+XSIPC_API int xsipc_shm_set_persistent(xsipc_shm *shm, int persistent);
 /* Detaches; the last user to detach removes the segment and, in the Qt
- * directory, its key file. */
+ * directory, its key file (not a persistent segment). */
 XSIPC_API int xsipc_shm_detach(xsipc_shm *shm);
 XSIPC_API int xsipc_shm_is_attached(const xsipc_shm *shm);
 /* The mapping, or NULL when not attached.  After a read-only attach the

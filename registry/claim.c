@@ -348,7 +348,7 @@ static unsigned long long self_start(void)
  * the file's lock (a reader that sees a part of it waits for the lock, see
  * registry.c).  A file no one can see yet needs none. */
 static int write_record(int fd, xsipc__kind kind, const char *name, key_t key,
-                        int proj, int persistent, int lock)
+                        int proj, unsigned flags, int lock)
 {
     static xsipc__record rec_zero;
     xsipc__record *rec;
@@ -373,7 +373,7 @@ static int write_record(int fd, xsipc__kind kind, const char *name, key_t key,
     rec->pid = (long)getpid();
     rec->start = self_start();
     rec->time = (int64_t)time(NULL);
-    rec->flags = persistent ? XSIPC__REC_PERSISTENT : 0;
+    rec->flags = flags;
     /* A longer name goes unrecorded: the file name still finds it. */
     if (name_len <= XSIPC__REC_NAME_MAX) {
         memcpy(rec->name, name, name_len + 1);
@@ -537,7 +537,10 @@ static int create_file(xsipc_registry *reg, xsipc__kind kind, const char *name,
             out->file, persistent ? TRIES_OWN : TRIES_QT, reg->dir);
     }
     out->key = xsipc__reg_ftok(sb, proj);
-    if (write_record(fd, kind, name, out->key, proj, persistent, 0) != 0) {
+    if (write_record(fd, kind, name, out->key, proj,
+                     (persistent ? XSIPC__REC_PERSISTENT : 0) |
+                         (out->keep ? XSIPC__REC_KEEP : 0),
+                     0) != 0) {
         err = errno;
         goto undo;
     }
@@ -661,7 +664,9 @@ int xsipc__reg_adopt_locked(xsipc_registry *reg, xsipc__kind kind,
      * no other xsipc process writes it; write_record takes the file's lock
      * for the readers. */
     if (sb.st_size == 0)
-        (void)write_record(fd, kind, name, out->key, out->proj, 1, 1);
+        (void)write_record(
+            fd, kind, name, out->key, out->proj,
+            XSIPC__REC_PERSISTENT | (out->keep ? XSIPC__REC_KEEP : 0), 1);
     (void)close(fd);
     out->persistent = 1;
     return 0;

@@ -646,6 +646,7 @@ static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
 
     out->proj = has_rec ? rec.proj : XSIPC__PROJ;
     out->persistent = has_rec && (rec.flags & XSIPC__REC_PERSISTENT) != 0;
+    out->keep = has_rec && (rec.flags & XSIPC__REC_KEEP) != 0;
     out->key = xsipc__reg_ftok(&sb, out->proj);
     out->dev = sb.st_dev;
     out->ino = sb.st_ino;
@@ -727,6 +728,13 @@ static int resolve_native(xsipc_registry *reg, int create, xsipc__key *out,
 int xsipc__reg_resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
                        int create, xsipc__key *out, xsipc_status *st)
 {
+    return xsipc__reg_resolve_keep(reg, kind, name, create, 0, out, st);
+}
+
+int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
+                            const char *name, int create, int keep,
+                            xsipc__key *out, xsipc_status *st)
+{
     char p[XSIPC__SHOWN_BUF], file[256];
     int attempt, rc, lockfd;
 
@@ -743,6 +751,7 @@ int xsipc__reg_resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
     out->created = 0;
     out->proj = XSIPC__PROJ;
     out->persistent = 0;
+    out->keep = 0;
     if ((reg->flags & XSIPC__REG_NATIVE) != 0)
         return resolve_native(reg, create, out, st);
 
@@ -765,6 +774,7 @@ int xsipc__reg_resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
         }
         if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
             return lockfd;
+        out->keep = keep; /* what a record made now will say */
         if (rc == LOOK_NOENT)
             rc = xsipc__reg_create_locked(reg, kind, name, out, st);
         else

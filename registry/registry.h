@@ -75,6 +75,9 @@ typedef struct xsipc__key {
     int proj;       /* the key's proj id: 'Q' unless a persistent registry
                        had to take another one (recorded in the file) */
     int persistent; /* the record marks the name persistent */
+    int keep;       /* the record marks the segment as outliving its users
+                       (xsipc_shm_set_persistent); for a new key file, the
+                       caller's wish (xsipc__reg_resolve_keep) */
     char file[256]; /* file name inside the registry directory */
 } xsipc__key;
 
@@ -124,6 +127,12 @@ int xsipc__reg_trusted(const xsipc_registry *reg, uid_t uid);
  */
 int xsipc__reg_resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
                        int create, xsipc__key *out, xsipc_status *st);
+
+/* xsipc__reg_resolve, and a key file made by this call gets a record that
+ * marks its segment as outliving its users when keep is non-zero. */
+int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
+                            const char *name, int create, int keep,
+                            xsipc__key *out, xsipc_status *st);
 
 /* Non-zero when the key file at k->file is still the inode k came from. */
 int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k);

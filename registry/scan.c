@@ -94,6 +94,7 @@ static void key_file(xsipc_registry *reg, xsipc__item *it, xsipc__record *rec)
     memcpy(it->key.file, it->file, strlen(it->file) + 1);
     it->key.proj = has ? rec->proj : XSIPC__PROJ;
     it->key.persistent = has && (rec->flags & XSIPC__REC_PERSISTENT) != 0;
+    it->key.keep = has && (rec->flags & XSIPC__REC_KEEP) != 0;
     it->key.key = xsipc__reg_ftok(&sb, it->key.proj);
     it->key.dev = sb.st_dev;
     it->key.ino = sb.st_ino;

@@ -367,6 +367,78 @@ START_TEST(test_shm_two_names_two_segments)
 }
 END_TEST
 
+static int make_persistent(const char *name)
+{
+    xsipc_shm *shm = xsipc_shm_new_in(tu_registry(), name);
+    int ok = xsipc_shm_set_persistent(shm, 1) == 0 &&
+             xsipc_shm_create(shm, 64, XSIPC_READ_WRITE) == 0;
+
+    if (ok)
+        strcpy(xsipc_shm_data(shm), "kept");
+    xsipc_shm_free(shm);
+    return ok ? 0 : 1;
+}
+
+START_TEST(test_shm_persistent_outlives_users)
+{
+    xsipc_shm *b = new_shm("keep");
+    xsipc_status st;
+    pid_t pid;
+
+    /* Made by a process that then exits: no user is left. */
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(make_persistent("keep"));
+    ck_assert_int_eq(child_status(pid), 0);
+    ck_assert_int_eq(key_files(), 1); /* the segment's; the lock set went */
+    ck_assert_int_eq(xsipc_shm_attach(b, XSIPC_READ_ONLY), 0);
+    ck_assert_str_eq(xsipc_shm_const_data(b), "kept");
+    ck_assert_int_eq(xsipc_shm_detach(b), 0);
+    /* Its creator is gone and no one is attached, yet it is not stale. */
+    ck_shm_fails(b, xsipc_shm_create(b, 64, XSIPC_READ_WRITE),
+                 XSIPC_ALREADY_EXISTS);
+    ck_assert_int_eq(xsipc_shm_attach(b, XSIPC_READ_WRITE), 0);
+    ck_assert_str_eq(xsipc_shm_const_data(b), "kept");
+    xsipc_shm_free(b);
+    ck_assert_int_eq(key_files(), 1);
+    /* It goes when removed. */
+    ck_assert_int_eq(xsipc_registry_remove(tu_registry(), "keep",
+                                           XSIPC_KIND_SHM, XSIPC_REMOVE_OBJECT,
+                                           &st),
+                     0);
+    ck_assert_int_eq(dir_entries(), 0);
+}
+END_TEST
+
+START_TEST(test_shm_persistent_renews_plain_key_file)
+{
+    const char *file =
+        "qipc_sharedmemory_keep1264bdfe5ff3215cf6abac2152fff607f7dc78dc";
+    char name_file[300];
+    xsipc_shm *a = new_shm("keep");
+    xsipc_status st;
+    FILE *f;
+
+    /* An empty key file, as Qt leaves one: no record, no mark. */
+    snprintf(name_file, sizeof name_file, "%s", tu_path(file));
+    f = fopen(name_file, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    ck_assert_int_eq(xsipc_shm_set_persistent(a, 1), 0);
+    ck_assert_int_eq(xsipc_shm_create(a, 64, XSIPC_READ_WRITE), 0);
+    xsipc_shm_free(a);
+    ck_assert_int_eq(key_files(), 1); /* made again, with the mark */
+    ck_assert_int_eq(xsipc_registry_remove(tu_registry(), "keep",
+                                           XSIPC_KIND_SHM, XSIPC_REMOVE_OBJECT,
+                                           &st),
+                     0);
+    ck_assert_int_eq(dir_entries(), 0);
+    ck_assert_int_eq(xsipc_shm_set_persistent(NULL, 1),
+                     -XSIPC_INVALID_ARGUMENT);
+}
+END_TEST
+
 /* --------------------------------------------------------------- errors */
 
 START_TEST(test_shm_null_handle)
@@ -703,6 +775,8 @@ Suite *shm_suite(void)
     tcase_add_test(core, test_shm_lock_unlock_many);
     tcase_add_test(core, test_shm_read_only_write_faults);
     tcase_add_test(core, test_shm_two_names_two_segments);
+    tcase_add_test(core, test_shm_persistent_outlives_users);
+    tcase_add_test(core, test_shm_persistent_renews_plain_key_file);
     suite_add_tcase(s, core);
 
     tu_tcase(errors);

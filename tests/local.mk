@@ -115,7 +115,8 @@ FUZZ_ARGS =
 FUZZ_CORPUS = tests/fuzz/corpus/empty-name tests/fuzz/corpus/shm-share \
 	tests/fuzz/corpus/sem-persistent tests/fuzz/corpus/long-name \
 	tests/fuzz/corpus/newline-name tests/fuzz/corpus/truncated \
-	tests/fuzz/corpus/version-2 tests/fuzz/corpus/other-proj
+	tests/fuzz/corpus/version-2 tests/fuzz/corpus/other-proj \
+	tests/fuzz/corpus/shm-keep
 EXTRA_DIST += tests/fuzz/fuzz_record.c $(FUZZ_CORPUS)
 CLEANFILES += tests/fuzz/fuzz_record
 
