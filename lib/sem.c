@@ -23,6 +23,7 @@ static int setup(xsipc_sem *sem, const char *key, int initial,
 {
     static const char op[] = "xsipc_sem_new";
     char file[256];
+    int keep;
 
     if (key == NULL || *key == '\0')
         return xsipc__status_set(&sem->err, XSIPC_KEY_ERROR, "%s: %s key", op,
@@ -31,6 +32,8 @@ static int setup(xsipc_sem *sem, const char *key, int initial,
         return xsipc__status_set(
             &sem->err, XSIPC_INVALID_ARGUMENT,
             "%s: initial value %d is outside 0..32767 (SEMVMX)", op, initial);
+    keep = ((unsigned)mode & XSIPC_SEM_PERSISTENT) != 0;
+    mode = (xsipc_sem_mode)((unsigned)mode & ~(unsigned)XSIPC_SEM_PERSISTENT);
     if (mode != XSIPC_OPEN && mode != XSIPC_CREATE)
         return xsipc__status_set(
             &sem->err, XSIPC_INVALID_ARGUMENT,
@@ -50,6 +53,7 @@ static int setup(xsipc_sem *sem, const char *key, int initial,
     }
     xsipc__reg_quote(key, 64, sem->qname, sizeof sem->qname);
     xsipc__semset_init(&sem->set, sem->reg, sem->name, initial);
+    sem->set.keep = keep;
     if (xsipc__semset_open(&sem->set, op, &sem->err) < 0)
         return -(int)sem->err.code;
     /* Qt's Create mode sets the value even on a set in use, which wipes

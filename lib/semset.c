@@ -208,8 +208,8 @@ int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st)
     int round, rc;
 
     for (round = 0; round < MAX_ROUNDS; round++) {
-        rc = xsipc__reg_resolve(s->reg, XSIPC__KIND_SEM, s->name, 1, &s->key,
-                                st);
+        rc = xsipc__reg_resolve_keep(s->reg, XSIPC__KIND_SEM, s->name, 1,
+                                     s->keep, &s->key, st);
         if (rc < 0)
             return xsipc__status_prefix(st, op);
         rc = open_once(s, op, st);
@@ -263,7 +263,7 @@ int xsipc__semset_close(xsipc__semset *s)
             errno = saved;
             if (!left)
                 return -1; /* still joined: the caller may try again */
-        } else if (none_left(s)) {
+        } else if (!s->key.keep && none_left(s)) {
             /* A process may find the set between this test and IPC_RMID;
              * its next semop fails with EIDRM and it creates the set
              * again, which the retry loops here are for. */

@@ -42,6 +42,8 @@ typedef struct xsipc__semset {
     int initial; /* VALUE given to a set this handle creates */
     int created; /* this handle created the set (it may reset it) */
     short undo;  /* SEM_UNDO (Qt's way) or 0, for acquire and release */
+    int keep;    /* a set this handle makes outlives its users (the key file's
+                    record says so); s->key.keep tells about the set in use */
     /* The lock's and the unlock's semop for this set, made when it is
      * opened, so that the lock path only makes the system call. */
     struct sembuf take[3];

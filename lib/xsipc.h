@@ -68,6 +68,12 @@ typedef enum xsipc_error { XSIPC_ERROR_TABLE(XSIPC_ERROR_ENUM_) } xsipc_error;
 
 typedef enum { XSIPC_READ_ONLY = 0, XSIPC_READ_WRITE = 1 } xsipc_access;
 typedef enum { XSIPC_OPEN = 0, XSIPC_CREATE = 1 } xsipc_sem_mode;
+/* Or'ed into the mode of xsipc_sem_new/_new_in: a set this call makes
+ * outlives its users, with its value (its key file's record says so), as
+ * `xsipc sem` needs between shell commands; xsipc_registry_remove(...,
+ * XSIPC_KIND_SEM, XSIPC_REMOVE_OBJECT) removes it.  A set that exists
+ * already keeps the life cycle it was made with. */
+#define XSIPC_SEM_PERSISTENT 0x100
 
 /*
  * A status filled in by functions that have no handle to keep an error in

@@ -678,6 +678,52 @@ START_TEST(test_sem_semmni_exhausted)
 }
 END_TEST
 
+/* Releases 2 on a persistent set, without SEM_UNDO, and exits. */
+static int release_and_leave(const char *name)
+{
+    xsipc_sem *sem = xsipc_sem_new_in(tu_registry(), name, 0,
+                                      XSIPC_OPEN | XSIPC_SEM_PERSISTENT);
+    int ok = xsipc_sem_error(sem) == XSIPC_NO_ERROR &&
+             xsipc_sem_set_undo(sem, 0) == 0 && xsipc_sem_release(sem, 2) == 0;
+
+    xsipc_sem_free(sem);
+    return ok ? 0 : 1;
+}
+
+/* As `xsipc sem NAME release` then `xsipc sem NAME acquire` from a shell:
+ * the set and its value outlive every process that used it. */
+START_TEST(test_sem_persistent_outlives_users)
+{
+    xsipc_status st;
+    xsipc_sem *sem;
+    pid_t pid = fork();
+
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(release_and_leave("jobs"));
+    ck_assert_int_eq(wait_child(pid, 10000), 0);
+    sem = xsipc_sem_new_in(tu_registry(), "jobs", 0, XSIPC_OPEN);
+    ck_assert_int_eq(xsipc_sem_error(sem), XSIPC_NO_ERROR);
+    ck_assert_int_eq(xsipc_sem_try_acquire(sem), 0);
+    ck_assert_int_eq(xsipc_sem_try_acquire(sem), 0);
+    ck_assert_int_eq(xsipc_sem_try_acquire(sem), -XSIPC_WOULD_BLOCK);
+    ck_assert_int_eq(xsipc_sem_set_undo(sem, 0), 0);
+    ck_assert_int_eq(xsipc_sem_release(sem, 1), 0);
+    xsipc_sem_free(sem);
+    /* Still there, with its value, after its last user left. */
+    sem = xsipc_sem_new_in(tu_registry(), "jobs", 5, XSIPC_OPEN);
+    ck_assert_int_eq(xsipc_sem_try_acquire(sem), 0);
+    ck_assert_int_eq(xsipc_sem_try_acquire(sem), -XSIPC_WOULD_BLOCK);
+    xsipc_sem_free(sem);
+    ck_assert_int_eq(xsipc_registry_remove(tu_registry(), "jobs",
+                                           XSIPC_KIND_SEM, XSIPC_REMOVE_OBJECT,
+                                           &st),
+                     0);
+    if (tu_in_private_ipcns())
+        ck_assert_int_eq(tu_count_sem(), 0);
+}
+END_TEST
+
 Suite *sem_suite(void);
 
 Suite *sem_suite(void)
@@ -690,6 +736,7 @@ Suite *sem_suite(void)
     tu_tcase(core);
     tcase_set_timeout(core, 20);
     tcase_add_test(core, test_sem_acquire_release_basic);
+    tcase_add_test(core, test_sem_persistent_outlives_users);
     tcase_add_test(core, test_sem_initial_value_counts);
     tcase_add_test(core, test_sem_handles_share_count);
     tcase_add_test(core, test_sem_acquire_blocks_until_release);
