@@ -414,6 +414,11 @@ static int make_temp(xsipc_registry *reg, char *temp, size_t len)
         fd = openat(reg->dirfd, temp,
                     O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW,
                     reg->file_mode);
+        /* The umask takes the group's write bit from 0660; a shared group
+         * registry asked for it.  (Qt's 0640 stays as the umask makes it,
+         * as Qt's does.) */
+        if (fd >= 0 && (reg->flags & XSIPC_REGISTRY_GROUP) != 0)
+            (void)fchmod(fd, reg->file_mode);
         if (fd >= 0 || errno != EEXIST)
             return fd;
     }

@@ -136,3 +136,15 @@ fuzz: tests/fuzz/fuzz_record
 	    $$work $(srcdir)/tests/fuzz/corpus; rc=$$?; rm -rf $$work; exit $$rc
 
 .PHONY: fuzz
+
+# The manual pages render without groff warnings (skipped without groff).
+TESTS += tests/check-man.sh
+EXTRA_DIST += tests/check-man.sh
+
+# The xsipc command (issue 5): shell tests comparing its output with
+# expected files (keys, ids and pids masked), each in a registry directory
+# of its own.
+TESTS += tests/cli/usage.sh tests/cli/data.sh tests/cli/lock.sh
+EXTRA_DIST += tests/cli/lib.sh tests/cli/usage.sh tests/cli/data.sh \
+	tests/cli/lock.sh tests/cli/ls-empty.expected tests/cli/ls.expected \
+	tests/cli/key.expected

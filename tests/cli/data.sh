@@ -1,0 +1,105 @@
+#!/bin/sh
+# data.sh -- create, put, get, ls, info, rm and gc: a 64 MiB random file
+# round-trips bit-exact, data too big for a segment is refused, a Qt5
+# consumer reads what put wrote (when tests/interop/qt5-peer was built),
+# ls (masked) and ls --json list the names, and rm leaves nothing behind.
+. "${top_srcdir:-.}/tests/cli/lib.sh"
+before=$(objects)
+
+# 64 MiB of random bytes: put makes a segment of that size, get gives
+# them back.
+head -c 67108864 /dev/urandom >"$dir/big.in" || exit 99
+xsipc put big "$dir/big.in"
+check "put of 64 MiB" 0 $?
+xsipc get big -o "$dir/big.out"
+check "get -o of 64 MiB" 0 $?
+if cmp -s "$dir/big.in" "$dir/big.out"; then
+    echo "ok: 64 MiB round-trip is bit-exact"
+else
+    echo "FAIL: 64 MiB round-trip differs" >&2
+    fail=1
+fi
+check "get to stdout" 67108864 "$(xsipc get big | wc -c)"
+rm -f "$dir/big.in" "$dir/big.out"
+
+# create, then put into it: smaller data fits, bigger data does not.
+xsipc create fixed 4K
+check "create fixed 4K" 0 $?
+xsipc create fixed 4K 2>/dev/null
+check "create of an existing name exits 2" 2 $?
+printf 'hello QT!' | xsipc put fixed
+check "put from stdin into fixed" 0 $?
+check "get gives the data and zeros" "hello QT!" "$(xsipc get fixed | tr -d '\0')"
+check "get gives the whole segment" 4096 "$(xsipc get fixed | wc -c)"
+head -c 5000 /dev/zero >"$dir/5000"
+err=$(xsipc put fixed "$dir/5000" 2>&1)
+check "put of too much exits 2" 2 $?
+check "and says so" "xsipc: put: 5000 bytes do not fit segment \"fixed\" of 4096 bytes" "$err"
+check "the data is untouched" "hello QT!" "$(xsipc get fixed | tr -d '\0')"
+echo "hi" | xsipc put small
+check "put creates small" 0 $?
+
+
+# ls: stable columns after masking keys, ids and pids.
+xsipc ls -b -o NAME,KIND,KEY,ID,SIZE,NATTCH,PERMS,CPID,STATUS |
+    tr -s ' ' | sed -E 's/0x[0-9a-f]{8}/0xKEY/; s/KEY [0-9]+ /KEY ID /;
+        s/ [0-9]+ (live|stale)$/ PID \1/' >"$dir/ls"
+{
+    head -n 1 "$dir/ls"
+    sed 1d "$dir/ls" | sort
+} >"$dir/ls.sorted"
+check_file "ls -b" "$srcdir/tests/cli/ls.expected" "$dir/ls.sorted"
+check "ls -n -o NAME" "big fixed small" "$(xsipc ls -n -o NAME | sort | tr '\n' ' ' | sed 's/ $//')"
+check "human SIZE" "64M" "$(xsipc ls -n -o NAME,SIZE | awk '$1 == "big" {print $2}')"
+
+# ls --json parses and lists the names, numbers as numbers with -b.
+json=$(xsipc ls --json -b | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)["registry"]
+assert all(isinstance(r["size"], int) for r in rows), rows
+print(" ".join(sorted(r["name"] for r in rows)))')
+check "ls --json -b" "big fixed small" "$json"
+check "ls --json without -b: sizes as text" "4K" "$(xsipc ls --json |
+    python3 -c 'import json,sys; print([r["size"] for r in json.load(sys.stdin)["registry"] if r["name"] == "fixed"][0])')"
+
+# ls --all adds System V objects that no entry explains: one made by
+# ipcmk (only in a private IPC namespace, and removed by its id).
+if [ -n "${XSIPC_TEST_IPCNS:-}" ] && command -v ipcmk >/dev/null 2>&1; then
+    id=$(ipcmk -M 8192 | grep -o '[0-9]*$')
+    check "ls --all shows the ipcmk segment" "- shm 8192" "$(xsipc ls --all -b -n \
+        -o NAME,KIND,SIZE,ID | awk -v id="$id" '$4 == id && $1 == "-" {print $1, $2, $3}')"
+    check "ls does not" 3 "$(xsipc ls -n | wc -l)"
+    ipcrm -m "$id"
+else
+    echo "skip: ls --all (no private IPC namespace or no ipcmk)"
+fi
+
+# info shows the record.
+check "info" "Status:      live, persistent" "$(xsipc info fixed | grep '^Status:')"
+xsipc gc --dry-run >"$dir/gc"
+check "gc --dry-run keeps persistent segments" "" "$(grep segment "$dir/gc")"
+
+# key: paths and keys, nothing made without --create.
+check "key of a missing name" "nosuch shm - -" "$(xsipc key nosuch | head -n 1)"
+check "key makes nothing" 0 "$(ls "$dir" | grep -c nosuch)"
+xsipc key --create made | sed -E 's/0x[0-9a-f]{8}/0xKEY/; s|/.*/|DIR/|' >"$dir/key"
+check_file "key --create" "$srcdir/tests/cli/key.expected" "$dir/key"
+
+# A Qt5 consumer reads what put wrote.  (Qt's detach by the last user
+# removes the segment, persistent or not, as with any Qt segment.)
+qt5=$builddir/tests/interop/qt5-peer
+if [ -x "$qt5" ]; then
+    printf 'hello from xsipc' | xsipc put forqt
+    check "qt5-peer reads what put wrote" "hello from xsipc" "$("$qt5" read forqt)"
+    xsipc rm forqt 2>/dev/null
+else
+    echo "skip: no tests/interop/qt5-peer"
+fi
+
+# rm removes everything: no listing, no key files, no objects.
+xsipc rm big fixed small made
+check "rm" 0 $?
+check "ls after rm" "" "$(xsipc ls -n)"
+check "key files after rm" "" "$(ls "$dir" | grep qipc_)"
+check "objects after rm" "$before" "$(objects)"
+exit $fail

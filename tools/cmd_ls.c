@@ -1,0 +1,388 @@
+/*
+ * cmd_ls.c -- `xsipc ls` (one row per registry entry, lsipc-style, or
+ * JSON) and `xsipc info NAME` (labels and values, with the semaphore
+ * values and waiters).  Modes, values and waiters come from IPC_STAT,
+ * GETVAL, GETNCNT and GETZCNT; the rest from xsipc_registry_list.
+ */
+#include <config.h>
+
+#include <getopt.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <time.h>
+
+#include "xsipc-tool.h"
+
+enum {
+    C_NAME,
+    C_KIND,
+    C_KEY,
+    C_ID,
+    C_SIZE,
+    C_NATTCH,
+    C_OWNER,
+    C_PERMS,
+    C_CPID,
+    C_STATUS,
+    C_COUNT
+};
+
+static const table_col ls_cols[C_COUNT] = {
+    {"NAME", 0, 0}, {"KIND", 0, 0},   {"KEY", 0, 0},   {"ID", 1, 1},
+    {"SIZE", 1, 1}, {"NATTCH", 1, 1}, {"OWNER", 0, 0}, {"PERMS", 0, 0},
+    {"CPID", 1, 1}, {"STATUS", 0, 0},
+};
+
+static const char *const status_names[] = {"live", "stale", "orphan",
+                                           "foreign"};
+
+/* The permission bits of an object, or -1 when it cannot be read. */
+static int object_mode(xsipc_kind kind, int id)
+{
+    if (id < 0)
+        return -1;
+    if (kind == XSIPC_KIND_SHM) {
+        struct shmid_ds ds;
+        if (shmctl(id, IPC_STAT, &ds) < 0)
+            return -1;
+        return (int)(ds.shm_perm.mode & 0777);
+    } else {
+        struct semid_ds ds;
+        if (semctl(id, 0, IPC_STAT, &ds) < 0)
+            return -1;
+        return (int)(ds.sem_perm.mode & 0777);
+    }
+}
+
+static void perms_string(int mode, char *buf)
+{
+    static const char rwx[] = "rwxrwxrwx";
+    int i;
+
+    for (i = 0; i < 9; i++)
+        buf[i] = (mode & (0400 >> i)) ? rwx[i] : '-';
+    buf[9] = '\0';
+}
+
+static void owner_string(uid_t uid, char *buf, size_t len)
+{
+    struct passwd *pw = getpwuid(uid);
+
+    if (pw != NULL)
+        snprintf(buf, len, "%s", pw->pw_name);
+    else
+        snprintf(buf, len, "%lu", (unsigned long)uid);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash != NULL ? slash + 1 : path;
+}
+
+/* What ls collects: the table and the ids that entries explain. */
+typedef struct ls_state {
+    table tab;
+    int bytes;
+    long *ids; /* id * 2 + kind: shm and sem ids overlap */
+    size_t nids, capids;
+    int failed;
+} ls_state;
+
+static int remember_id(ls_state *s, xsipc_kind kind, int id)
+{
+    if (s->nids == s->capids) {
+        size_t cap = s->capids ? s->capids * 2 : 32;
+        long *ids = realloc(s->ids, cap * sizeof *ids);
+        if (ids == NULL)
+            return -1;
+        s->ids = ids;
+        s->capids = cap;
+    }
+    s->ids[s->nids++] = (long)id * 2 + (long)kind;
+    return 0;
+}
+
+static int known_id(const ls_state *s, xsipc_kind kind, int id)
+{
+    size_t i;
+
+    for (i = 0; i < s->nids; i++)
+        if (s->ids[i] == (long)id * 2 + (long)kind)
+            return 1;
+    return 0;
+}
+
+/* Fills the object columns of row (ID to PERMS and CPID). */
+static int set_object(ls_state *s, long row, xsipc_kind kind, int id,
+                      unsigned long long size, unsigned long attached,
+                      uid_t owner, int mode, long cpid)
+{
+    table *t = &s->tab;
+    char buf[64];
+    int rc = 0;
+
+    owner_string(owner, buf, sizeof buf);
+    rc |= table_set(t, row, C_OWNER, "%s", buf);
+    if (id < 0)
+        return rc;
+    rc |= table_set(t, row, C_ID, "%d", id);
+    if (kind == XSIPC_KIND_SEM || s->bytes)
+        rc |= table_set(t, row, C_SIZE, "%llu", size);
+    else {
+        tool_human_size(size, buf, sizeof buf);
+        rc |= table_set(t, row, C_SIZE, "%s", buf);
+    }
+    rc |= table_set(t, row, C_NATTCH, "%lu", attached);
+    if (mode >= 0) {
+        perms_string(mode, buf);
+        rc |= table_set(t, row, C_PERMS, "%s", buf);
+    }
+    if (cpid > 0)
+        rc |= table_set(t, row, C_CPID, "%ld", cpid);
+    return rc;
+}
+
+static int ls_entry(const xsipc_registry_entry *e, void *arg)
+{
+    ls_state *s = arg;
+    long row = table_add_row(&s->tab);
+    int rc;
+
+    if (row < 0 || (e->id >= 0 && remember_id(s, e->kind, e->id) < 0)) {
+        s->failed = 1;
+        return 1;
+    }
+    rc = table_set(&s->tab, row, C_NAME, "%s",
+                   e->name != NULL ? e->name : base_name(e->path));
+    rc |= table_set(&s->tab, row, C_KIND, "%s",
+                    e->kind == XSIPC_KIND_SHM ? "shm" : "sem");
+    rc |= table_set(&s->tab, row, C_KEY, "0x%08x", (unsigned)e->key);
+    rc |= set_object(s, row, e->kind, e->id, e->size, e->attached, e->owner,
+                     object_mode(e->kind, e->id), (long)e->creator);
+    rc |= table_set(&s->tab, row, C_STATUS, "%s",
+                    (unsigned)e->status < 4 ? status_names[e->status] : "?");
+    if (rc != 0) {
+        s->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* --all: the System V objects of /proc/sysvipc that no entry explains. */
+static int ls_others(ls_state *s, xsipc_kind kind)
+{
+    const char *file =
+        kind == XSIPC_KIND_SHM ? "/proc/sysvipc/shm" : "/proc/sysvipc/sem";
+    FILE *f = fopen(file, "r");
+    char line[512];
+    int rc = 0;
+
+    if (f == NULL)
+        return 0; /* no procfs: nothing more to show */
+    if (fgets(line, sizeof line, f) == NULL) {
+        fclose(f);
+        return 0;
+    }
+    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+        long key, cpid = 0, uid;
+        int id, mode;
+        unsigned long long size;
+        unsigned long nattch = 0;
+        long row;
+        int n;
+        if (kind == XSIPC_KIND_SHM)
+            n = sscanf(line, "%ld %d %o %llu %ld %*d %lu %ld", &key, &id,
+                       (unsigned *)&mode, &size, &cpid, &nattch, &uid) == 7;
+        else
+            n = sscanf(line, "%ld %d %o %llu %ld", &key, &id, (unsigned *)&mode,
+                       &size, &uid) == 5;
+        if (!n || known_id(s, kind, id))
+            continue;
+        if ((row = table_add_row(&s->tab)) < 0)
+            rc = -1;
+        else {
+            rc |= table_set(&s->tab, row, C_KIND, "%s",
+                            kind == XSIPC_KIND_SHM ? "shm" : "sem");
+            rc |= table_set(&s->tab, row, C_KEY, "0x%08x", (unsigned)key);
+            rc |= set_object(s, row, kind, id, size, nattch, (uid_t)uid,
+                             mode & 0777, cpid);
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int cmd_ls(const tool *t, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'J'},
+        {"bytes", no_argument, NULL, 'b'},
+        {"output", required_argument, NULL, 'o'},
+        {"noheadings", no_argument, NULL, 'n'},
+        {"all", no_argument, NULL, 'a'},
+        {NULL, 0, NULL, 0}};
+    const char *list = NULL;
+    table_opts o;
+    ls_state s;
+    xsipc_registry *reg;
+    xsipc_status st;
+    int c, all = 0, rc = EXIT_OK;
+
+    memset(&o, 0, sizeof o);
+    memset(&s, 0, sizeof s);
+    table_init(&s.tab, ls_cols, C_COUNT);
+    while ((c = getopt_long(argc, argv, "Jbo:na", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'J':
+            o.json = 1;
+            break;
+        case 'b':
+            s.bytes = 1;
+            break;
+        case 'o':
+            list = optarg;
+            break;
+        case 'n':
+            o.noheadings = 1;
+            break;
+        case 'a':
+            all = 1;
+            break;
+        default:
+            return tool_bad_option(argv);
+        }
+    }
+    if (optind < argc)
+        return tool_usage_error("ls: unexpected argument '%s'", argv[optind]);
+    if (list != NULL && table_select(&s.tab, list, &o) != 0)
+        return EXIT_USAGE;
+    if ((reg = tool_registry(t, 0)) == NULL)
+        return EXIT_FAIL;
+    if (xsipc_registry_list(reg, ls_entry, &s, &st) < 0) {
+        tool_error("ls: %s", st.text);
+        rc = EXIT_FAIL;
+    } else if (s.failed || (all && (ls_others(&s, XSIPC_KIND_SHM) < 0 ||
+                                    ls_others(&s, XSIPC_KIND_SEM) < 0))) {
+        tool_error("ls: out of memory");
+        rc = EXIT_FAIL;
+    } else
+        table_print(&s.tab, &o, "registry", stdout);
+    xsipc_registry_close(reg);
+    table_free(&s.tab);
+    free(s.ids);
+    return rc;
+}
+
+/* info: the entries of one name (its segment and its semaphore set). */
+typedef struct info_state {
+    const char *paths[2];
+    int found;
+} info_state;
+
+static void info_sem_values(int id)
+{
+    struct semid_ds ds;
+    unsigned long i;
+
+    if (semctl(id, 0, IPC_STAT, &ds) < 0)
+        return;
+    for (i = 0; i < (unsigned long)ds.sem_nsems; i++) {
+        int val = semctl(id, (int)i, GETVAL);
+        int ncnt = semctl(id, (int)i, GETNCNT);
+        int zcnt = semctl(id, (int)i, GETZCNT);
+        printf("  semaphore %lu:  value %d, waiting %d (for zero %d)\n", i, val,
+               ncnt, zcnt);
+    }
+}
+
+static int info_entry(const xsipc_registry_entry *e, void *arg)
+{
+    info_state *s = arg;
+    char buf[64];
+    int mode;
+
+    if (e->path == NULL ||
+        (strcmp(e->path, s->paths[0]) != 0 && strcmp(e->path, s->paths[1])))
+        return 0;
+    if (s->found++)
+        putchar('\n');
+    printf("Name:        %s\n", e->name != NULL ? e->name : "(no record)");
+    printf("Kind:        %s\n",
+           e->kind == XSIPC_KIND_SHM ? "shm (segment)" : "sem (semaphore set)");
+    printf("Key file:    %s\n", e->path);
+    printf("Key:         0x%08x (proj %d)\n", (unsigned)e->key, e->proj);
+    printf("Status:      %s%s%s%s\n",
+           (unsigned)e->status < 4 ? status_names[e->status] : "?",
+           (e->flags & XSIPC_ENTRY_PERSISTENT) ? ", persistent" : "",
+           (e->flags & XSIPC_ENTRY_UNCLAIMED) ? ", unclaimed (Qt)" : "",
+           (e->flags & XSIPC_ENTRY_COLLISION) ? ", collision" : "");
+    if (e->problem != NULL)
+        printf("Problem:     %s\n", e->problem);
+    owner_string(e->owner, buf, sizeof buf);
+    printf("Owner:       %s (%lu)\n", buf, (unsigned long)e->owner);
+    if (e->creator > 0)
+        printf("Creator:     %ld\n", (long)e->creator);
+    if (e->created > 0) {
+        time_t when = (time_t)e->created;
+        struct tm tm;
+        if (localtime_r(&when, &tm) != NULL &&
+            strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm) > 0)
+            printf("Created:     %s\n", buf);
+    }
+    if (e->id < 0) {
+        printf("Object:      none\n");
+        return 0;
+    }
+    printf("ID:          %d\n", e->id);
+    if ((mode = object_mode(e->kind, e->id)) >= 0) {
+        perms_string(mode, buf);
+        printf("Perms:       %s (%04o)\n", buf, mode);
+    }
+    if (e->kind == XSIPC_KIND_SHM) {
+        tool_human_size(e->size, buf, sizeof buf);
+        printf("Size:        %zu bytes (%s)\n", e->size, buf);
+        printf("Attached:    %lu\n", e->attached);
+    } else {
+        printf("Semaphores:  %zu\n", e->size);
+        printf("Open by:     %lu\n", e->attached);
+        info_sem_values(e->id);
+    }
+    return 0;
+}
+
+int cmd_info(const tool *t, int argc, char **argv)
+{
+    char shm_path[4096], sem_path[4096];
+    info_state s;
+    xsipc_registry *reg;
+    xsipc_status st;
+    int c, rc = EXIT_OK;
+
+    while ((c = getopt_long(argc, argv, "+", NULL, NULL)) != -1)
+        return tool_bad_option(argv);
+    if (argc - optind != 1)
+        return tool_usage_error("info: expected one NAME");
+    if ((reg = tool_registry(t, 0)) == NULL)
+        return EXIT_FAIL;
+    s.found = 0;
+    s.paths[0] = s.paths[1] = "";
+    if (xsipc_registry_key(reg, argv[optind], XSIPC_KIND_SHM, 0, NULL, shm_path,
+                           sizeof shm_path, &st) == 0)
+        s.paths[0] = shm_path;
+    if (xsipc_registry_key(reg, argv[optind], XSIPC_KIND_SEM, 0, NULL, sem_path,
+                           sizeof sem_path, &st) == 0)
+        s.paths[1] = sem_path;
+    if (!*s.paths[0] && !*s.paths[1]) {
+        tool_error("info: %s", st.text);
+        rc = EXIT_FAIL;
+    } else if (xsipc_registry_list(reg, info_entry, &s, &st) < 0) {
+        tool_error("info: %s", st.text);
+        rc = EXIT_FAIL;
+    }
+    xsipc_registry_close(reg);
+    return rc;
+}

@@ -1,0 +1,87 @@
+/*
+ * xsipc-tool.h -- what the files of the xsipc command share: the exit
+ * codes, the registry the global options chose, messages, and the table
+ * printer behind ls, key and limits.
+ */
+#ifndef XSIPC_TOOL_H
+#define XSIPC_TOOL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <xsipc.h>
+
+/* Exit statuses, as xsipc(1) documents them. */
+#define EXIT_OK 0
+#define EXIT_USAGE 1 /* bad usage, or a lock wait that timed out */
+#define EXIT_FAIL 2
+
+/* The global options. */
+typedef struct tool {
+    const char *regdir; /* -r DIR; NULL: the Qt directory */
+} tool;
+
+/* Prints "xsipc: " and the message to stderr. */
+void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* As tool_error, then the "Try 'xsipc --help'" line; returns EXIT_USAGE. */
+int tool_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+/* The message for getopt's '?' (opterr is 0); returns EXIT_USAGE. */
+int tool_bad_option(char **argv);
+/* Opens the registry of the global options; NULL after printing why. */
+xsipc_registry *tool_registry(const tool *t, unsigned flags);
+/* Parses a size: digits with an optional K, M or G (powers of 1024). */
+int tool_parse_size(const char *s, size_t *out);
+/* Formats n as lsipc does: 512B, 1.5K, 64M. */
+void tool_human_size(unsigned long long n, char *buf, size_t len);
+
+/* A column of a table. */
+typedef struct table_col {
+    const char *name; /* UPPERCASE heading; lowercase for JSON */
+    int right;        /* right-aligned (numbers) */
+    int numeric;      /* JSON: a number when the cell is one */
+} table_col;
+
+typedef struct table {
+    const table_col *cols;
+    size_t ncols;
+    char **cells; /* nrows * ncols strings */
+    size_t nrows, cap;
+} table;
+
+/* Chosen output: -o columns (indexes), --json, -n. */
+typedef struct table_opts {
+    size_t sel[32];
+    size_t nsel; /* 0: all columns */
+    int json;
+    int noheadings;
+} table_opts;
+
+void table_init(table *t, const table_col *cols, size_t ncols);
+/* Adds a row of empty cells; its index, or -1 when out of memory. */
+long table_add_row(table *t);
+/* Sets a cell to a printf-formatted string; -1 when out of memory. */
+int table_set(table *t, long row, size_t col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Parses an -o LIST into o; EXIT_USAGE after a message when a column is
+ * unknown, else 0. */
+int table_select(const table *t, const char *list, table_opts *o);
+/* Prints as a table or, with o->json, as {"key": [ {...}, ... ]}. */
+void table_print(const table *t, const table_opts *o, const char *key,
+                 FILE *out);
+void table_free(table *t);
+
+/* The commands: argc/argv start at the command's name. */
+int cmd_key(const tool *t, int argc, char **argv);
+int cmd_ls(const tool *t, int argc, char **argv);
+int cmd_info(const tool *t, int argc, char **argv);
+int cmd_create(const tool *t, int argc, char **argv);
+int cmd_put(const tool *t, int argc, char **argv);
+int cmd_get(const tool *t, int argc, char **argv);
+int cmd_rm(const tool *t, int argc, char **argv);
+int cmd_gc(const tool *t, int argc, char **argv);
+int cmd_lock(const tool *t, int argc, char **argv);
+int cmd_sem(const tool *t, int argc, char **argv);
+int cmd_limits(const tool *t, int argc, char **argv);
+
+#endif /* XSIPC_TOOL_H */
