@@ -303,6 +303,41 @@ static int list_item(xsipc_registry *reg, const xsipc__item *it, void *arg)
     return c->fn != NULL && c->fn(&c->p.e, c->arg) != 0 ? 1 : 0;
 }
 
+/* What list and gc share around a scan: the registry to use (reg NULL: the
+ * default one) and a zeroed context of size bytes, on the heap since a
+ * probe holds a PATH_MAX path.  NULL with *rc and status set on failure. */
+static void *scan_begin(xsipc_registry *reg, xsipc_registry **use, size_t size,
+                        const char *op, xsipc_status *status, int *rc)
+{
+    void *ctx;
+
+    if ((*use = use_registry(reg, op, status)) == NULL) {
+        *rc = status != NULL ? -(int)status->code : -XSIPC_KEY_ERROR;
+        return NULL;
+    }
+    if ((ctx = calloc(1, size)) == NULL) {
+        done_registry(reg, *use);
+        errno = ENOMEM;
+        *rc = xsipc__status_set(status, XSIPC_OUT_OF_RESOURCES,
+                                "%s: out of memory", op);
+    }
+    return ctx;
+}
+
+/* The scan's result (count, or rc < 0 with status prefixed by op); frees
+ * what scan_begin took. */
+static int scan_end(xsipc_registry *reg, xsipc_registry *use, void *ctx, int rc,
+                    int count, const char *op, xsipc_status *status)
+{
+    if (rc >= 0)
+        rc = count;
+    else if (status != NULL)
+        (void)xsipc__status_prefix(status, op);
+    free(ctx);
+    done_registry(reg, use);
+    return rc;
+}
+
 int xsipc_registry_list(xsipc_registry *reg, xsipc_registry_fn fn, void *arg,
                         xsipc_status *status)
 {
@@ -312,25 +347,12 @@ int xsipc_registry_list(xsipc_registry *reg, xsipc_registry_fn fn, void *arg,
     int rc;
 
     clear(status);
-    if ((use = use_registry(reg, op, status)) == NULL)
-        return status != NULL ? -(int)status->code : -XSIPC_KEY_ERROR;
-    /* Heap: a probe holds a PATH_MAX path. */
-    if ((c = calloc(1, sizeof *c)) == NULL) {
-        done_registry(reg, use);
-        errno = ENOMEM;
-        return xsipc__status_set(status, XSIPC_OUT_OF_RESOURCES,
-                                 "%s: out of memory", op);
-    }
+    if ((c = scan_begin(reg, &use, sizeof *c, op, status, &rc)) == NULL)
+        return rc;
     c->fn = fn;
     c->arg = arg;
     rc = xsipc__reg_scan(use, list_item, c, status);
-    if (rc >= 0)
-        rc = c->count;
-    else if (status != NULL)
-        (void)xsipc__status_prefix(status, op);
-    free(c);
-    done_registry(reg, use);
-    return rc;
+    return scan_end(reg, use, c, rc, c->count, op, status);
 }
 
 /* ---------------------------------------------------------------- remove */
@@ -577,25 +599,13 @@ int xsipc_registry_gc(xsipc_registry *reg, unsigned flags, xsipc_gc_fn fn,
     if ((flags & ~known) != 0)
         return xsipc__status_set(status, XSIPC_INVALID_ARGUMENT,
                                  "%s: unknown flags 0x%x", op, flags & ~known);
-    if ((use = use_registry(reg, op, status)) == NULL)
-        return status != NULL ? -(int)status->code : -XSIPC_KEY_ERROR;
-    if ((c = calloc(1, sizeof *c)) == NULL) {
-        done_registry(reg, use);
-        errno = ENOMEM;
-        return xsipc__status_set(status, XSIPC_OUT_OF_RESOURCES,
-                                 "%s: out of memory", op);
-    }
+    if ((c = scan_begin(reg, &use, sizeof *c, op, status, &rc)) == NULL)
+        return rc;
     c->flags = flags;
     c->fn = fn;
     c->arg = arg;
     c->now = time(NULL);
     c->st = status;
     rc = xsipc__reg_scan(use, gc_item, c, status);
-    if (rc >= 0)
-        rc = c->count;
-    else if (status != NULL)
-        (void)xsipc__status_prefix(status, op);
-    free(c);
-    done_registry(reg, use);
-    return rc;
+    return scan_end(reg, use, c, rc, c->count, op, status);
 }
