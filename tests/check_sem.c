@@ -58,19 +58,6 @@ static void assert_ok(const xsipc_sem *sem, int rc, const char *op)
                   xsipc_sem_error_string(sem));
 }
 
-/* Asserts a failure with code: the return value, the kept code and a
- * message that says something. */
-static void assert_failed(const xsipc_sem *sem, int rc, xsipc_error code)
-{
-    ck_assert_msg(rc == -(int)code, "returned %d, expected %d (%s)", rc,
-                  -(int)code, xsipc_sem_error_string(sem));
-    ck_assert_msg(xsipc_sem_error(sem) == code, "error %d, expected %d (%s)",
-                  (int)xsipc_sem_error(sem), (int)code,
-                  xsipc_sem_error_string(sem));
-    ck_assert_msg(xsipc_sem_error_string(sem)[0] != '\0',
-                  "empty message for error %d", (int)code);
-}
-
 /* A handle whose construction succeeded. */
 static xsipc_sem *sem_ok(const char *name, int initial, xsipc_sem_mode mode)
 {
@@ -92,7 +79,7 @@ static void assert_value(xsipc_sem *sem, int n)
         ck_assert_msg(xsipc_sem_try_acquire(sem) == 0,
                       "try_acquire %d of %d: %s", i + 1, n,
                       xsipc_sem_error_string(sem));
-    assert_failed(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
+    tu_sem_fails(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
 }
 
 /* Key files of semaphores in the test's directory. */
@@ -195,7 +182,7 @@ START_TEST(test_sem_acquire_release_basic)
     xsipc_sem *sem = sem_ok("basic", 1, XSIPC_OPEN);
 
     assert_ok(sem, xsipc_sem_acquire(sem), "acquire");
-    assert_failed(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
+    tu_sem_fails(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
     assert_ok(sem, xsipc_sem_release(sem, 1), "release");
     /* A success clears the previous error. */
     ck_assert_int_eq(xsipc_sem_error(sem), XSIPC_NO_ERROR);
@@ -228,11 +215,11 @@ START_TEST(test_sem_handles_share_count)
 
     assert_ok(a, xsipc_sem_try_acquire(a), "a: try_acquire");
     assert_ok(b, xsipc_sem_try_acquire(b), "b: try_acquire");
-    assert_failed(b, xsipc_sem_try_acquire(b), XSIPC_WOULD_BLOCK);
-    assert_failed(a, xsipc_sem_try_acquire(a), XSIPC_WOULD_BLOCK);
+    tu_sem_fails(b, xsipc_sem_try_acquire(b), XSIPC_WOULD_BLOCK);
+    tu_sem_fails(a, xsipc_sem_try_acquire(a), XSIPC_WOULD_BLOCK);
     assert_ok(a, xsipc_sem_release(a, 1), "a: release");
     assert_ok(b, xsipc_sem_try_acquire(b), "b: try_acquire after a's release");
-    assert_failed(a, xsipc_sem_try_acquire(a), XSIPC_WOULD_BLOCK);
+    tu_sem_fails(a, xsipc_sem_try_acquire(a), XSIPC_WOULD_BLOCK);
     ck_assert_int_eq(count_sem_files(), 1);
     xsipc_sem_free(a);
     xsipc_sem_free(b);
@@ -270,12 +257,12 @@ START_TEST(test_sem_acquire_timeout_expires)
 {
     xsipc_sem *sem = sem_ok("timeout", 0, XSIPC_OPEN);
 
-    assert_failed(sem, xsipc_sem_acquire_timeout(sem, 50), XSIPC_TIMEOUT);
-    assert_failed(sem, xsipc_sem_acquire_timeout(sem, 0), XSIPC_TIMEOUT);
+    tu_sem_fails(sem, xsipc_sem_acquire_timeout(sem, 50), XSIPC_TIMEOUT);
+    tu_sem_fails(sem, xsipc_sem_acquire_timeout(sem, 0), XSIPC_TIMEOUT);
     /* With a unit available the timed wait takes it. */
     assert_ok(sem, xsipc_sem_release(sem, 1), "release");
     assert_ok(sem, xsipc_sem_acquire_timeout(sem, 50), "acquire_timeout");
-    assert_failed(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
+    tu_sem_fails(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
     xsipc_sem_free(sem);
 }
 END_TEST
@@ -385,7 +372,7 @@ static void undo_round(xsipc_sem *sem, int sig)
     wait_ready(ready[0]);
     close(ready[0]);
     /* The child holds the one unit. */
-    assert_failed(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
+    tu_sem_fails(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
     if (sig != 0) {
         ck_assert(kill(pid, sig) == 0);
         close(go[1]);
@@ -437,18 +424,18 @@ START_TEST(test_sem_set_removed_underneath)
     assert_ok(sem, xsipc_sem_release(sem, 1), "release after IPC_RMID");
     assert_ok(sem, xsipc_sem_acquire(sem), "acquire");
     assert_ok(sem, xsipc_sem_acquire(sem), "acquire");
-    assert_failed(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
+    tu_sem_fails(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
     /* acquire: the set is made again with the initial value 1. */
     remove_underneath("gone", 0);
     assert_ok(sem, xsipc_sem_acquire(sem), "acquire after IPC_RMID");
-    assert_failed(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
+    tu_sem_fails(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
     /* The key file gone too (a Qt owner that made it removes it). */
     remove_underneath("gone", 1);
     ck_assert_int_eq(count_sem_files(), 0);
     assert_ok(sem, xsipc_sem_acquire(sem), "acquire after key file removal");
     ck_assert_int_eq(count_sem_files(), 1);
     ck_assert_msg(set_of("gone") >= 0, "no set at the new key file's key");
-    assert_failed(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
+    tu_sem_fails(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
     xsipc_sem_free(sem);
 }
 END_TEST
@@ -485,7 +472,7 @@ START_TEST(test_sem_create_keeps_set_in_use)
     assert_ok(a, xsipc_sem_acquire(a), "a: acquire");
     /* a holds the only unit; Qt's Create would SETVAL 5 here. */
     b = sem_ok("busy", 5, XSIPC_CREATE);
-    assert_failed(b, xsipc_sem_try_acquire(b), XSIPC_WOULD_BLOCK);
+    tu_sem_fails(b, xsipc_sem_try_acquire(b), XSIPC_WOULD_BLOCK);
     assert_ok(a, xsipc_sem_release(a, 1), "a: release");
     assert_value(b, 1);
     xsipc_sem_free(b);
@@ -517,10 +504,10 @@ static void assert_key_error(const char *key)
                   key == NULL ? "NULL" : "empty");
     ck_assert_int_eq(xsipc_sem_error(sem), XSIPC_KEY_ERROR);
     ck_assert(xsipc_sem_error_string(sem)[0] != '\0');
-    assert_failed(sem, xsipc_sem_acquire(sem), XSIPC_KEY_ERROR);
-    assert_failed(sem, xsipc_sem_try_acquire(sem), XSIPC_KEY_ERROR);
-    assert_failed(sem, xsipc_sem_acquire_timeout(sem, 10), XSIPC_KEY_ERROR);
-    assert_failed(sem, xsipc_sem_release(sem, 1), XSIPC_KEY_ERROR);
+    tu_sem_fails(sem, xsipc_sem_acquire(sem), XSIPC_KEY_ERROR);
+    tu_sem_fails(sem, xsipc_sem_try_acquire(sem), XSIPC_KEY_ERROR);
+    tu_sem_fails(sem, xsipc_sem_acquire_timeout(sem, 10), XSIPC_KEY_ERROR);
+    tu_sem_fails(sem, xsipc_sem_release(sem, 1), XSIPC_KEY_ERROR);
     xsipc_sem_free(sem);
     ck_assert_int_eq(count_sem_files(), 0);
 }
@@ -541,7 +528,7 @@ static void assert_bad_initial(int initial)
                   "initial %d: error %d (%s)", initial,
                   (int)xsipc_sem_error(sem), xsipc_sem_error_string(sem));
     ck_assert(xsipc_sem_error_string(sem)[0] != '\0');
-    assert_failed(sem, xsipc_sem_try_acquire(sem), XSIPC_INVALID_ARGUMENT);
+    tu_sem_fails(sem, xsipc_sem_try_acquire(sem), XSIPC_INVALID_ARGUMENT);
     xsipc_sem_free(sem);
     /* Nothing was made. */
     ck_assert_int_eq(count_sem_files(), 0);
@@ -559,11 +546,11 @@ START_TEST(test_sem_release_bad_count)
 {
     xsipc_sem *sem = sem_ok("count", 0, XSIPC_OPEN);
 
-    assert_failed(sem, xsipc_sem_release(sem, -1), XSIPC_INVALID_ARGUMENT);
-    assert_failed(sem, xsipc_sem_release(sem, 0), XSIPC_INVALID_ARGUMENT);
-    assert_failed(sem, xsipc_sem_release(sem, 32768), XSIPC_INVALID_ARGUMENT);
+    tu_sem_fails(sem, xsipc_sem_release(sem, -1), XSIPC_INVALID_ARGUMENT);
+    tu_sem_fails(sem, xsipc_sem_release(sem, 0), XSIPC_INVALID_ARGUMENT);
+    tu_sem_fails(sem, xsipc_sem_release(sem, 32768), XSIPC_INVALID_ARGUMENT);
     /* Nothing was added. */
-    assert_failed(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
+    tu_sem_fails(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
     /* The handle still works. */
     assert_ok(sem, xsipc_sem_release(sem, 1), "release");
     assert_value(sem, 1);
@@ -575,11 +562,11 @@ START_TEST(test_sem_release_past_semvmx)
 {
     xsipc_sem *sem = sem_ok("semvmx", 32767, XSIPC_OPEN);
 
-    assert_failed(sem, xsipc_sem_release(sem, 1), XSIPC_OUT_OF_RESOURCES);
+    tu_sem_fails(sem, xsipc_sem_release(sem, 1), XSIPC_OUT_OF_RESOURCES);
     /* The value is unchanged and usable. */
     assert_ok(sem, xsipc_sem_try_acquire(sem), "try_acquire");
     assert_ok(sem, xsipc_sem_release(sem, 1), "release back to SEMVMX");
-    assert_failed(sem, xsipc_sem_release(sem, 1), XSIPC_OUT_OF_RESOURCES);
+    tu_sem_fails(sem, xsipc_sem_release(sem, 1), XSIPC_OUT_OF_RESOURCES);
     xsipc_sem_free(sem);
 }
 END_TEST
@@ -588,8 +575,8 @@ START_TEST(test_sem_negative_timeout)
 {
     xsipc_sem *sem = sem_ok("negative", 1, XSIPC_OPEN);
 
-    assert_failed(sem, xsipc_sem_acquire_timeout(sem, -1),
-                  XSIPC_INVALID_ARGUMENT);
+    tu_sem_fails(sem, xsipc_sem_acquire_timeout(sem, -1),
+                 XSIPC_INVALID_ARGUMENT);
     /* Nothing was taken. */
     assert_value(sem, 1);
     xsipc_sem_free(sem);
@@ -609,7 +596,7 @@ START_TEST(test_sem_name_too_long)
     ck_assert_msg(strstr(xsipc_sem_error_string(sem), "NAME_MAX") != NULL,
                   "message does not mention NAME_MAX: %s",
                   xsipc_sem_error_string(sem));
-    assert_failed(sem, xsipc_sem_acquire(sem), XSIPC_KEY_ERROR);
+    tu_sem_fails(sem, xsipc_sem_acquire(sem), XSIPC_KEY_ERROR);
     xsipc_sem_free(sem);
     ck_assert_int_eq(count_sem_files(), 0);
 }

@@ -17,15 +17,6 @@
 
 #include "testutil.h"
 
-/* Asserts that rc is -code and the handle's message says something. */
-#define ck_shm_fails(shm, rc, code)                                            \
-    do {                                                                       \
-        ck_assert_int_eq((rc), -(code));                                       \
-        ck_assert_int_eq(xsipc_shm_error(shm), (code));                        \
-        ck_assert_msg(xsipc_shm_error_string(shm)[0] != '\0',                  \
-                      "empty message for error %d", (code));                   \
-    } while (0)
-
 static xsipc_shm *new_shm(const char *name)
 {
     xsipc_shm *shm = xsipc_shm_new_in(tu_registry(), name);
@@ -141,7 +132,7 @@ START_TEST(test_shm_last_detach_removes_everything)
         ck_assert_int_eq(tu_count_shm(), segs - 1);
         ck_assert_int_eq(tu_count_sem(), sets - 1);
     }
-    ck_shm_fails(b, xsipc_shm_attach(b, XSIPC_READ_WRITE), XSIPC_NOT_FOUND);
+    tu_shm_fails(b, xsipc_shm_attach(b, XSIPC_READ_WRITE), XSIPC_NOT_FOUND);
     ck_assert_int_eq(dir_entries(), 0);
     xsipc_shm_free(a);
     xsipc_shm_free(b);
@@ -396,7 +387,7 @@ START_TEST(test_shm_persistent_outlives_users)
     ck_assert_str_eq(xsipc_shm_const_data(b), "kept");
     ck_assert_int_eq(xsipc_shm_detach(b), 0);
     /* Its creator is gone and no one is attached, yet it is not stale. */
-    ck_shm_fails(b, xsipc_shm_create(b, 64, XSIPC_READ_WRITE),
+    tu_shm_fails(b, xsipc_shm_create(b, 64, XSIPC_READ_WRITE),
                  XSIPC_ALREADY_EXISTS);
     ck_assert_int_eq(xsipc_shm_attach(b, XSIPC_READ_WRITE), 0);
     ck_assert_str_eq(xsipc_shm_const_data(b), "kept");
@@ -473,9 +464,9 @@ START_TEST(test_shm_no_key)
 
     ck_assert_ptr_nonnull(shm);
     ck_assert_ptr_null(xsipc_shm_key(shm));
-    ck_shm_fails(shm, xsipc_shm_create(shm, 10, XSIPC_READ_WRITE),
+    tu_shm_fails(shm, xsipc_shm_create(shm, 10, XSIPC_READ_WRITE),
                  XSIPC_KEY_ERROR);
-    ck_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_WRITE), XSIPC_KEY_ERROR);
+    tu_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_WRITE), XSIPC_KEY_ERROR);
     xsipc_shm_free(shm);
 }
 END_TEST
@@ -484,15 +475,15 @@ START_TEST(test_shm_empty_key)
 {
     xsipc_shm *shm = new_shm(NULL);
 
-    ck_shm_fails(shm, xsipc_shm_set_key(shm, ""), XSIPC_KEY_ERROR);
-    ck_shm_fails(shm, xsipc_shm_create(shm, 10, XSIPC_READ_WRITE),
+    tu_shm_fails(shm, xsipc_shm_set_key(shm, ""), XSIPC_KEY_ERROR);
+    tu_shm_fails(shm, xsipc_shm_create(shm, 10, XSIPC_READ_WRITE),
                  XSIPC_KEY_ERROR);
     xsipc_shm_free(shm);
     /* Through the constructor, the error waits in the handle. */
     shm = xsipc_shm_new_in(tu_registry(), "");
     ck_assert_ptr_nonnull(shm);
     ck_assert_int_eq(xsipc_shm_error(shm), XSIPC_KEY_ERROR);
-    ck_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_ONLY), XSIPC_KEY_ERROR);
+    tu_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_ONLY), XSIPC_KEY_ERROR);
     xsipc_shm_free(shm);
     ck_assert_int_eq(dir_entries(), 0);
 }
@@ -505,7 +496,7 @@ START_TEST(test_shm_long_key)
 
     memset(name, 'n', sizeof name - 1);
     name[sizeof name - 1] = '\0';
-    ck_shm_fails(shm, xsipc_shm_set_key(shm, name), XSIPC_KEY_ERROR);
+    tu_shm_fails(shm, xsipc_shm_set_key(shm, name), XSIPC_KEY_ERROR);
     ck_assert_ptr_nonnull(strstr(xsipc_shm_error_string(shm), "NAME_MAX"));
     xsipc_shm_free(shm);
 }
@@ -515,7 +506,7 @@ START_TEST(test_shm_size_zero)
 {
     xsipc_shm *shm = new_shm("zero");
 
-    ck_shm_fails(shm, xsipc_shm_create(shm, 0, XSIPC_READ_WRITE),
+    tu_shm_fails(shm, xsipc_shm_create(shm, 0, XSIPC_READ_WRITE),
                  XSIPC_INVALID_SIZE);
     ck_assert_int_eq(xsipc_shm_is_attached(shm), 0);
     ck_assert_int_eq(dir_entries(), 0);
@@ -528,7 +519,7 @@ START_TEST(test_shm_size_huge)
     xsipc_shm *shm = new_shm("huge");
 
     /* Above any SHMMAX the kernel accepts (it tops out below SIZE_MAX). */
-    ck_shm_fails(shm, xsipc_shm_create(shm, SIZE_MAX, XSIPC_READ_WRITE),
+    tu_shm_fails(shm, xsipc_shm_create(shm, SIZE_MAX, XSIPC_READ_WRITE),
                  XSIPC_INVALID_SIZE);
     ck_assert_ptr_nonnull(strstr(xsipc_shm_error_string(shm), "SHMMAX"));
     ck_assert_int_eq(dir_entries(), 0);
@@ -540,7 +531,7 @@ START_TEST(test_shm_attach_missing)
 {
     xsipc_shm *shm = new_shm("missing");
 
-    ck_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_WRITE), XSIPC_NOT_FOUND);
+    tu_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_WRITE), XSIPC_NOT_FOUND);
     ck_assert_ptr_nonnull(strstr(xsipc_shm_error_string(shm), "\"missing\""));
     ck_assert_int_eq(xsipc_shm_is_attached(shm), 0);
     ck_assert_int_eq(dir_entries(), 0);
@@ -553,7 +544,7 @@ START_TEST(test_shm_message_escapes_name)
     xsipc_shm *shm = new_shm("line\nbreak \"quoted\"");
     const char *msg;
 
-    ck_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_WRITE), XSIPC_NOT_FOUND);
+    tu_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_WRITE), XSIPC_NOT_FOUND);
     msg = xsipc_shm_error_string(shm);
     ck_assert_msg(strchr(msg, '\n') == NULL, "raw newline in: %s", msg);
     ck_assert_ptr_nonnull(strstr(msg, "line\\x0abreak \\\"quoted\\\""));
@@ -566,7 +557,7 @@ START_TEST(test_shm_create_existing)
     xsipc_shm *a = created("dup", 16), *b = new_shm("dup");
 
     strcpy(xsipc_shm_data(a), "first");
-    ck_shm_fails(b, xsipc_shm_create(b, 16, XSIPC_READ_WRITE),
+    tu_shm_fails(b, xsipc_shm_create(b, 16, XSIPC_READ_WRITE),
                  XSIPC_ALREADY_EXISTS);
     ck_assert_int_eq(xsipc_shm_is_attached(b), 0);
     /* The existing segment and its lock are untouched. */
@@ -583,9 +574,9 @@ START_TEST(test_shm_second_attach)
 {
     xsipc_shm *a = created("twice", 16);
 
-    ck_shm_fails(a, xsipc_shm_attach(a, XSIPC_READ_WRITE),
+    tu_shm_fails(a, xsipc_shm_attach(a, XSIPC_READ_WRITE),
                  XSIPC_ALREADY_ATTACHED);
-    ck_shm_fails(a, xsipc_shm_create(a, 16, XSIPC_READ_WRITE),
+    tu_shm_fails(a, xsipc_shm_create(a, 16, XSIPC_READ_WRITE),
                  XSIPC_ALREADY_ATTACHED);
     ck_assert_int_eq(xsipc_shm_is_attached(a), 1);
     xsipc_shm_free(a);
@@ -596,7 +587,7 @@ START_TEST(test_shm_detach_not_attached)
 {
     xsipc_shm *shm = new_shm("loose");
 
-    ck_shm_fails(shm, xsipc_shm_detach(shm), XSIPC_NOT_ATTACHED);
+    tu_shm_fails(shm, xsipc_shm_detach(shm), XSIPC_NOT_ATTACHED);
     xsipc_shm_free(shm);
 }
 END_TEST
@@ -605,16 +596,16 @@ START_TEST(test_shm_lock_misuse)
 {
     xsipc_shm *shm = new_shm("misuse");
 
-    ck_shm_fails(shm, xsipc_shm_lock(shm), XSIPC_NOT_ATTACHED);
-    ck_shm_fails(shm, xsipc_shm_try_lock(shm), XSIPC_NOT_ATTACHED);
-    ck_shm_fails(shm, xsipc_shm_unlock(shm), XSIPC_LOCK_ERROR);
+    tu_shm_fails(shm, xsipc_shm_lock(shm), XSIPC_NOT_ATTACHED);
+    tu_shm_fails(shm, xsipc_shm_try_lock(shm), XSIPC_NOT_ATTACHED);
+    tu_shm_fails(shm, xsipc_shm_unlock(shm), XSIPC_LOCK_ERROR);
     ck_assert_int_eq(xsipc_shm_create(shm, 8, XSIPC_READ_WRITE), 0);
-    ck_shm_fails(shm, xsipc_shm_unlock(shm), XSIPC_LOCK_ERROR);
+    tu_shm_fails(shm, xsipc_shm_unlock(shm), XSIPC_LOCK_ERROR);
     ck_assert_int_eq(xsipc_shm_lock(shm), 0);
-    ck_shm_fails(shm, xsipc_shm_lock(shm), XSIPC_LOCK_ERROR);
-    ck_shm_fails(shm, xsipc_shm_lock_timeout(shm, -1), XSIPC_LOCK_ERROR);
+    tu_shm_fails(shm, xsipc_shm_lock(shm), XSIPC_LOCK_ERROR);
+    tu_shm_fails(shm, xsipc_shm_lock_timeout(shm, -1), XSIPC_LOCK_ERROR);
     ck_assert_int_eq(xsipc_shm_unlock(shm), 0);
-    ck_shm_fails(shm, xsipc_shm_lock_timeout(shm, -1), XSIPC_INVALID_ARGUMENT);
+    tu_shm_fails(shm, xsipc_shm_lock_timeout(shm, -1), XSIPC_INVALID_ARGUMENT);
     /* Detaching while locked releases the lock, as Qt's detach does. */
     ck_assert_int_eq(xsipc_shm_lock(shm), 0);
     ck_assert_int_eq(xsipc_shm_detach(shm), 0);
@@ -627,9 +618,9 @@ START_TEST(test_shm_bad_access_mode)
 {
     xsipc_shm *shm = new_shm("mode");
 
-    ck_shm_fails(shm, xsipc_shm_create(shm, 8, (xsipc_access)7),
+    tu_shm_fails(shm, xsipc_shm_create(shm, 8, (xsipc_access)7),
                  XSIPC_INVALID_ARGUMENT);
-    ck_shm_fails(shm, xsipc_shm_attach(shm, (xsipc_access)-1),
+    tu_shm_fails(shm, xsipc_shm_attach(shm, (xsipc_access)-1),
                  XSIPC_INVALID_ARGUMENT);
     ck_assert_int_eq(dir_entries(), 0);
     xsipc_shm_free(shm);
@@ -640,11 +631,11 @@ START_TEST(test_shm_bad_native_key)
 {
     xsipc_shm *shm = new_shm(NULL);
 
-    ck_shm_fails(shm, xsipc_shm_set_native_key(shm, tu_path("")),
+    tu_shm_fails(shm, xsipc_shm_set_native_key(shm, tu_path("")),
                  XSIPC_KEY_ERROR);
     ck_assert_int_ne(xsipc_shm_set_native_key(shm, "/nonexistent-xsipc/k"), 0);
     ck_assert(xsipc_shm_error_string(shm)[0] != '\0');
-    ck_shm_fails(shm, xsipc_shm_create(shm, 8, XSIPC_READ_WRITE),
+    tu_shm_fails(shm, xsipc_shm_create(shm, 8, XSIPC_READ_WRITE),
                  XSIPC_KEY_ERROR);
     xsipc_shm_free(shm);
 }

@@ -64,28 +64,6 @@ static void no_hook(void)
     xsipc__sys_set_hook(NULL, NULL);
 }
 
-static void assert_sem_failed(const xsipc_sem *sem, int rc, xsipc_error code)
-{
-    ck_assert_msg(rc == -(int)code, "returned %d, expected %d (%s)", rc,
-                  -(int)code, xsipc_sem_error_string(sem));
-    ck_assert_msg(xsipc_sem_error(sem) == code, "error %d, expected %d (%s)",
-                  (int)xsipc_sem_error(sem), (int)code,
-                  xsipc_sem_error_string(sem));
-    ck_assert_msg(xsipc_sem_error_string(sem)[0] != '\0',
-                  "empty message for error %d", (int)code);
-}
-
-static void assert_shm_failed(const xsipc_shm *shm, int rc, xsipc_error code)
-{
-    ck_assert_msg(rc == -(int)code, "returned %d, expected %d (%s)", rc,
-                  -(int)code, xsipc_shm_error_string(shm));
-    ck_assert_msg(xsipc_shm_error(shm) == code, "error %d, expected %d (%s)",
-                  (int)xsipc_shm_error(shm), (int)code,
-                  xsipc_shm_error_string(shm));
-    ck_assert_msg(xsipc_shm_error_string(shm)[0] != '\0',
-                  "empty message for error %d", (int)code);
-}
-
 static xsipc_sem *sem_ok(const char *name, int initial)
 {
     xsipc_sem *sem = xsipc_sem_new(name, initial, XSIPC_OPEN);
@@ -311,7 +289,7 @@ START_TEST(test_sysv_semop_eidrm_reopens)
     ck_assert_msg(r.semgets > 0, "the set was not opened again");
     ck_assert_int_ne(sem->set.semid, r.semid);
     /* The new set had the initial value 1, now taken. */
-    assert_sem_failed(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
+    tu_sem_fails(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
     xsipc_sem_free(sem);
     ck_assert_int_eq(count_files("qipc_systemsem_"), 0);
 }
@@ -379,7 +357,7 @@ START_TEST(test_sysv_shmget_enomem)
      * the kernel cannot say that no segment has the key, the key file
      * stays (removing a file in use would orphan its segment). */
     ck_assert_int_eq(in.injected, 3);
-    assert_shm_failed(shm, rc, XSIPC_OUT_OF_RESOURCES);
+    tu_shm_fails(shm, rc, XSIPC_OUT_OF_RESOURCES);
     ck_assert(!xsipc_shm_is_attached(shm));
     ck_assert_ptr_null(xsipc_shm_data(shm));
     ck_assert_int_eq(count_files("qipc_sharedmemory_"), 1);
@@ -406,7 +384,7 @@ START_TEST(test_sysv_shmat_eacces)
     rc = xsipc_shm_attach(user, XSIPC_READ_WRITE);
     no_hook();
     ck_assert_int_eq(in.injected, 1);
-    assert_shm_failed(user, rc, XSIPC_PERMISSION_DENIED);
+    tu_shm_fails(user, rc, XSIPC_PERMISSION_DENIED);
     ck_assert(!xsipc_shm_is_attached(user));
     ck_assert_ptr_null(xsipc_shm_data(user));
     /* The owner's segment and key file are untouched. */
@@ -430,7 +408,7 @@ START_TEST(test_sysv_semtimedop_eintr_forever)
     set_inject(&in, XSIPC__SYS_SEMTIMEDOP, EINTR, -1);
     rc = xsipc_sem_acquire_timeout(sem, 100);
     no_hook();
-    assert_sem_failed(sem, rc, XSIPC_TIMEOUT);
+    tu_sem_fails(sem, rc, XSIPC_TIMEOUT);
     ck_assert_int_ge(in.injected, 1);
     /* The unit was never taken. */
     ck_assert_int_eq(xsipc_sem_acquire_timeout(sem, 100), 0);
@@ -448,9 +426,9 @@ START_TEST(test_sysv_semop_erange_release)
     rc = xsipc_sem_release(sem, 1);
     no_hook();
     ck_assert_int_eq(in.injected, 1);
-    assert_sem_failed(sem, rc, XSIPC_OUT_OF_RESOURCES);
+    tu_sem_fails(sem, rc, XSIPC_OUT_OF_RESOURCES);
     /* Nothing was added; a real release works. */
-    assert_sem_failed(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
+    tu_sem_fails(sem, xsipc_sem_try_acquire(sem), XSIPC_WOULD_BLOCK);
     ck_assert_int_eq(xsipc_sem_release(sem, 1), 0);
     ck_assert_int_eq(xsipc_sem_try_acquire(sem), 0);
     xsipc_sem_free(sem);
@@ -467,12 +445,12 @@ START_TEST(test_sysv_semop_eacces_lock)
     rc = xsipc_shm_lock(shm);
     no_hook();
     ck_assert_int_ge(in.injected, 1);
-    assert_shm_failed(shm, rc, XSIPC_PERMISSION_DENIED);
+    tu_shm_fails(shm, rc, XSIPC_PERMISSION_DENIED);
     ck_assert_msg(strstr(xsipc_shm_error_string(shm), "locked out") != NULL,
                   "message does not name the segment: %s",
                   xsipc_shm_error_string(shm));
     /* Not held: unlock refuses, and a real lock works. */
-    assert_shm_failed(shm, xsipc_shm_unlock(shm), XSIPC_LOCK_ERROR);
+    tu_shm_fails(shm, xsipc_shm_unlock(shm), XSIPC_LOCK_ERROR);
     ck_assert_int_eq(xsipc_shm_lock(shm), 0);
     ck_assert_int_eq(xsipc_shm_unlock(shm), 0);
     xsipc_shm_free(shm);

@@ -24,6 +24,28 @@
 
 #include "xsipc.h"
 
+/* Asserts that a call on a handle failed with code: the return value is
+ * -code, the handle keeps code, and its message says something.  Macros,
+ * so that a failure names the caller's line. */
+#define tu_shm_fails(shm, rc, code)                                            \
+    do {                                                                       \
+        int tu_rc_ = (rc);                                                     \
+        ck_assert_msg(tu_rc_ == -(int)(code), "returned %d, expected %d (%s)", \
+                      tu_rc_, -(int)(code), xsipc_shm_error_string(shm));      \
+        ck_assert_int_eq(xsipc_shm_error(shm), (code));                        \
+        ck_assert_msg(xsipc_shm_error_string(shm)[0] != '\0',                  \
+                      "empty message for error %d", (int)(code));              \
+    } while (0)
+#define tu_sem_fails(sem, rc, code)                                            \
+    do {                                                                       \
+        int tu_rc_ = (rc);                                                     \
+        ck_assert_msg(tu_rc_ == -(int)(code), "returned %d, expected %d (%s)", \
+                      tu_rc_, -(int)(code), xsipc_sem_error_string(sem));      \
+        ck_assert_int_eq(xsipc_sem_error(sem), (code));                        \
+        ck_assert_msg(xsipc_sem_error_string(sem)[0] != '\0',                  \
+                      "empty message for error %d", (int)(code));              \
+    } while (0)
+
 /* Adds the fixtures above to tc; every TCase of every suite must use it. */
 void tu_tcase(TCase *tc);
 /* This test's registry directory (also $TMPDIR). */
