@@ -139,19 +139,28 @@ static int initialised(int id, struct semid_ds *ds)
 static int open_once(xsipc__semset *s, const char *op, xsipc_status *st)
 {
     struct semid_ds ds;
-    int id, rc;
+    int id, rc, want = s->held_new;
 
+    s->held_new = 0;
     id = xsipc__sys_semget(s->key.key, XSIPC__SEM_NSEMS,
                            (int)s->reg->obj_mode | IPC_CREAT | IPC_EXCL);
     if (id >= 0) {
         /* VALUE += initial and USERS += 1 in one step: a process that
          * finds the set before this semop sees VALUE 0 (the lock taken)
-         * and waits, rather than racing an initialisation. */
-        struct sembuf init[2] = {
+         * and waits, rather than racing an initialisation.  A lock wanted
+         * at once (xsipc__semset_lock) is taken in the same semop: the
+         * kernel applies the operations of one semop in order, so VALUE
+         * goes up and down again with our undo entry, and MARK (0 in a new
+         * set) is set, exactly as take() leaves them. */
+        struct sembuf init[4] = {
             {XSIPC__SEM_VALUE, (short)s->initial, 0},
             {XSIPC__SEM_USERS, 1, SEM_UNDO},
+            {XSIPC__SEM_VALUE, -1, SEM_UNDO},
+            {XSIPC__SEM_MARK, 1, 0},
         };
-        if (xsipc__sys_semop(id, init, 2) < 0) {
+        size_t n = want && s->initial >= 1 ? 4 : 2;
+
+        if (xsipc__sys_semop(id, init, n) < 0) {
             int err = errno;
             /* Never leave a set that nobody will initialise: its VALUE 0
              * would keep every later lock waiting. */
@@ -162,6 +171,7 @@ static int open_once(xsipc__semset *s, const char *op, xsipc_status *st)
         }
         s->full = 1;
         s->created = 1;
+        s->held_new = n == 4;
         arm(s, id);
         return 0;
     }
@@ -205,13 +215,14 @@ static int open_once(xsipc__semset *s, const char *op, xsipc_status *st)
 
 int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st)
 {
-    int round, rc;
+    int round, rc, held;
 
     for (round = 0; round < MAX_ROUNDS; round++) {
         rc = xsipc__reg_resolve_keep(s->reg, XSIPC__KIND_SEM, s->name, 1,
                                      s->keep, &s->key, st);
         if (rc < 0)
             return xsipc__status_prefix(st, op);
+        held = s->held_new;
         rc = open_once(s, op, st);
         if (rc < 0) {
             /* Qt would leave the key file it made; nothing has its key. */
@@ -219,15 +230,24 @@ int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st)
                 xsipc__reg_release(s->reg, &s->key);
             return rc;
         }
-        if (rc == AGAIN)
+        if (rc == AGAIN) {
+            s->held_new = held;
             continue;
+        }
         /* The key came from the key file's inode; if the last user of a
          * previous set removed that file meanwhile, the next process
          * would make a new file, a new key and a second set.  Start over
-         * on the current file instead. */
-        if (xsipc__reg_current(s->reg, &s->key))
+         * on the current file instead.  A key file this call made, whose
+         * key got a new set, cannot have been removed: only a set's last
+         * user or a Qt program that made the set removes a key file. */
+        if ((s->key.created && s->created) ||
+            xsipc__reg_current(s->reg, &s->key))
             return 0;
-        (void)xsipc__semset_close(s);
+        if (s->held_new)
+            (void)xsipc__semset_unlock_close(s, 0, op, st);
+        else
+            (void)xsipc__semset_close(s);
+        s->held_new = held;
     }
     errno = EIDRM;
     return xsipc__status_set(st, XSIPC_REMOVED,
@@ -361,8 +381,14 @@ int xsipc__semset_lock(xsipc__semset *s, xsipc__wait wait,
     int round = 0, rc;
 
     for (;;) {
-        if (s->semid < 0 && (rc = xsipc__semset_open(s, op, st)) < 0)
-            return rc;
+        if (s->semid < 0) {
+            s->held_new = 1; /* take it while making the set, if we do */
+            rc = xsipc__semset_open(s, op, st);
+            if (rc < 0 || s->held_new) {
+                s->held_new = 0;
+                return rc < 0 ? rc : 0;
+            }
+        }
         if (take(s, nowait, wait, deadline) == 0)
             return 0;
         if (errno == EAGAIN && s->full) {
@@ -414,6 +440,37 @@ int xsipc__semset_unlock(xsipc__semset *s, int keep_mark, const char *op,
                                  "another process reset the semaphore",
                                  op, s->qname);
     return sys_fail(s, XSIPC__SYS_SEMOP, errno, 0, op, st);
+}
+
+int xsipc__semset_unlock_close(xsipc__semset *s, int keep_mark, const char *op,
+                               xsipc_status *st)
+{
+    /* Unlock and leave, and succeed only when USERS is then 0: the kernel
+     * applies all four operations or none (EAGAIN while others remain). */
+    struct sembuf ops[4] = {
+        {XSIPC__SEM_MARK, -1, IPC_NOWAIT},
+        {XSIPC__SEM_VALUE, 1, SEM_UNDO},
+        {XSIPC__SEM_USERS, -1, SEM_UNDO},
+        {XSIPC__SEM_USERS, 0, IPC_NOWAIT},
+    };
+    struct sembuf *first = keep_mark ? &ops[1] : &ops[0];
+    int saved = errno;
+
+    if (s->semid >= 0 && s->full && !s->key.keep &&
+        xsipc__sys_semop(s->semid, first, keep_mark ? 3 : 4) == 0) {
+        /* As in xsipc__semset_close: a process that finds the set now
+         * gets EIDRM at its next semop and makes it again. */
+        if (xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0) == 0)
+            xsipc__reg_release(s->reg, &s->key);
+        s->semid = -1;
+        errno = saved;
+        return 0;
+    }
+    errno = saved;
+    if (xsipc__semset_unlock(s, keep_mark, op, st) < 0)
+        return -1;
+    (void)xsipc__semset_close(s);
+    return 0;
 }
 
 int xsipc__semset_acquire(xsipc__semset *s, xsipc__wait wait,

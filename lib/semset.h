@@ -49,6 +49,7 @@ typedef struct xsipc__semset {
     struct sembuf take[3];
     struct sembuf give[2];
     unsigned short ntake, ngive;
+    int held_new; /* the lock was taken in the semop that made the set */
 } xsipc__semset;
 
 /* How a wait ends: block, fail at once, or fail at a deadline. */
@@ -79,6 +80,11 @@ int xsipc__semset_lock(xsipc__semset *s, xsipc__wait wait,
  * still reports the dead owner this lock inherited. */
 int xsipc__semset_unlock(xsipc__semset *s, int keep_mark, const char *op,
                          xsipc_status *st);
+/* xsipc__semset_unlock then xsipc__semset_close; the last user of an
+ * xsipc set does both, and the test that it is the last, in one semop.
+ * -1 when the unlock failed (st set; the set is still left), else 0. */
+int xsipc__semset_unlock_close(xsipc__semset *s, int keep_mark, const char *op,
+                               xsipc_status *st);
 
 /* The counting protocol: VALUE - 1 / VALUE + n, with SEM_UNDO as Qt
  * unless s->undo was set to 0. */

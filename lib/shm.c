@@ -260,13 +260,20 @@ static int abandon(xsipc_shm *shm, int held, int rc, const char *op)
     return rc;
 }
 
-/* shmat and IPC_STAT on shmid; fills addr and size. */
-static int map(xsipc_shm *shm, int shmid, xsipc_access access, const char *op)
+/* shmat and IPC_STAT on shmid; fills addr and size.  made: the size of a
+ * segment this call has just made with IPC_EXCL, which is ours and of
+ * exactly that size (shm_segsz is the size asked for), so it is not asked
+ * again; 0 for one found. */
+static int map(xsipc_shm *shm, int shmid, xsipc_access access, size_t made,
+               const char *op)
 {
     struct shmid_ds ds;
     void *addr;
 
-    if (xsipc__sys_shmctl(shmid, IPC_STAT, &ds) < 0)
+    if (made != 0) {
+        ds.shm_perm.uid = geteuid();
+        ds.shm_segsz = made;
+    } else if (xsipc__sys_shmctl(shmid, IPC_STAT, &ds) < 0)
         return sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
     /* Whoever can guess the key can create the segment first; one owned
      * by a stranger could be read or rewritten by them at any time. */
@@ -394,7 +401,9 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op)
                                      op, shm->qname, shm->native);
         if (rc < 0)
             return xsipc__status_prefix(&shm->err, op);
-        if (creating && !stale_segment(shm, &old) && old >= 0)
+        /* A key file made now has a key no object held (claim.c). */
+        if (creating && !shm->key.created && !stale_segment(shm, &old) &&
+            old >= 0)
             return abandon(shm, -1, already_exists(shm, op), op);
         if ((held = lock_for(shm, op)) < 0)
             return abandon(shm, held, held, op);
@@ -454,7 +463,7 @@ static int create(xsipc_shm *shm, size_t size, xsipc_access access)
         return held;
     if ((id = make_segment(shm, size, op)) < 0)
         return abandon(shm, held, id, op);
-    if ((rc = map(shm, id, access, op)) < 0) {
+    if ((rc = map(shm, id, access, size, op)) < 0) {
         (void)xsipc__sys_shmctl(id, IPC_RMID, NULL);
         return abandon(shm, held, rc, op);
     }
@@ -487,7 +496,7 @@ static int attach(xsipc_shm *shm, xsipc_access access)
             rc = sys_fail(shm, op, XSIPC__SYS_SHMGET, err, 0);
         return abandon(shm, held, rc, op);
     }
-    if ((rc = map(shm, id, access, op)) < 0)
+    if ((rc = map(shm, id, access, 0, op)) < 0)
         return abandon(shm, held, rc, op);
     unlock_for(shm, held, op);
     return 0;
@@ -545,19 +554,34 @@ static int detach(xsipc_shm *shm)
     if (!shm->locked)
         held = lock_for(shm, op);
     rc = unmap(shm, op);
-    if (!shm->locked && held >= 0)
-        unlock_for(shm, held, op);
-    if (rc < 0)
+    if (rc < 0) {
+        if (!shm->locked && held >= 0)
+            unlock_for(shm, held, op);
         return rc; /* still attached, lock as it was: try again later */
-    if (shm->locked)
-        (void)xsipc__semset_unlock(&shm->lock, 0, op, &shm->err);
+    }
+    /* The unlock and the leaving of the set are one semop for its last
+     * user.  A failure to leave keeps the set open; free tries again. */
+    if (shm->locked || held >= 0) {
+        xsipc_status scratch;
+        if (xsipc__semset_unlock_close(
+                &shm->lock, !shm->locked && held == XSIPC_OWNER_DIED, op,
+                shm->locked ? &shm->err : &scratch) < 0) {
+            /* The unlock failed, and a lock left held would stop every
+             * peer: try again as unlock_for does, before leaving. */
+            if (!shm->locked)
+                unlock_for(shm, held, op);
+            if (shm->locked)
+                (void)xsipc__semset_unlock(&shm->lock, 0, op, &shm->err);
+            (void)xsipc__semset_close(&shm->lock);
+        }
+    } else {
+        (void)xsipc__semset_close(&shm->lock);
+    }
     shm->locked = 0;
     shm->shmid = -1;
     shm->removed = 0;
     shm->addr = NULL;
     shm->size = 0;
-    /* A failure to leave the set keeps it open; free tries again. */
-    (void)xsipc__semset_close(&shm->lock);
     return 0;
 }
 
