@@ -144,24 +144,62 @@ static int has_key(const xsipc_registry *reg, const char *file, key_t key)
            xsipc__reg_ftok(&sb, (int)(((unsigned)key >> 24) & 0xff)) == key;
 }
 
+/*
+ * What a claim's link holds for key file file.  ext4 keeps a symbolic
+ * link's target inside the inode only when it is under 60 bytes; a longer
+ * one takes a data block, allocated at every claim and freed (with the
+ * discard mount option, sent to the disk) at every release, which made a
+ * claim cost many times an empty file.  A Qt key file name is 55 bytes or
+ * more (a prefix of 15 or 18, the name's letters, 40 hex digits), so the
+ * link holds it with the prefix cut to one letter: 'm' for a segment's,
+ * 's' for a semaphore set's -- under 60 bytes for names of up to 18
+ * letters.
+ */
+static void claim_target(const char *file, char *buf, size_t len)
+{
+    if (strncmp(file, SHM_PREFIX, strlen(SHM_PREFIX)) == 0)
+        (void)snprintf(buf, len, "m%s", file + strlen(SHM_PREFIX));
+    else if (strncmp(file, SEM_PREFIX, strlen(SEM_PREFIX)) == 0)
+        (void)snprintf(buf, len, "s%s", file + strlen(SEM_PREFIX));
+    else
+        (void)snprintf(buf, len, "%s", file);
+}
+
+/* The key file a claim's link names, from what claim_target made; a whole
+ * file name (no 'm' or 's' first) is taken as it is.  -1 when the result
+ * would not be a file name. */
+static int claim_file(const char *t, char *buf, size_t len)
+{
+    const char *prefix = t[0] == 'm'   ? SHM_PREFIX
+                         : t[0] == 's' ? SEM_PREFIX
+                                       : "";
+    const char *rest = prefix[0] != '\0' ? t + 1 : t;
+    int n = snprintf(buf, len, "%s%s", prefix, rest);
+
+    return n < 0 || (size_t)n >= len || n > 255 ? -1 : 0;
+}
+
 xsipc__claim xsipc__reg_claim_state(const xsipc_registry *reg, key_t key,
                                     const char *file, char *target)
 {
-    char name[32], t[256];
+    char name[32], link[256], t[300];
     ssize_t n;
     int saved = errno;
     xsipc__claim state;
 
     xsipc__reg_claim_name(key, name, sizeof name);
-    n = readlinkat(reg->dirfd, name, t, sizeof t - 1);
+    n = readlinkat(reg->dirfd, name, link, sizeof link - 1);
     if (n < 0) {
         /* EINVAL: something that is not a symbolic link has the claim's
          * name -- not ours, and not to be trusted either way. */
         state = errno == ENOENT ? XSIPC__CLAIM_NONE : XSIPC__CLAIM_FOREIGN;
         t[0] = '\0';
     } else {
-        t[n] = '\0';
-        if (!plain_name(t))
+        link[n] = '\0';
+        if (!plain_name(link) || claim_file(link, t, 256) < 0) {
+            state = XSIPC__CLAIM_FOREIGN;
+            t[0] = '\0';
+        } else if (!plain_name(t))
             state = XSIPC__CLAIM_FOREIGN;
         else if (file != NULL && strcmp(t, file) == 0)
             state = XSIPC__CLAIM_MINE;
@@ -192,12 +230,13 @@ int xsipc__reg_claim_valid(const xsipc_registry *reg, key_t key,
 /* Claims key for file, replacing a stale claim.  Under the lock. */
 static int take_claim(xsipc_registry *reg, key_t key, const char *file)
 {
-    char name[32];
+    char name[32], target[256];
     int i;
 
     xsipc__reg_claim_name(key, name, sizeof name);
+    claim_target(file, target, sizeof target);
     for (i = 0; i < 2; i++) {
-        if (symlinkat(file, reg->dirfd, name) == 0)
+        if (symlinkat(target, reg->dirfd, name) == 0)
             return CLAIM_NEW;
         if (errno != EEXIST)
             return CLAIM_TAKEN; /* cannot claim: behave as if taken */

@@ -652,7 +652,9 @@ static int staged_stale_claim(const char *dir, void *arg)
     n = readlink(claim, target, sizeof target - 1);
     CK(n > 0, "claim gone");
     target[n] = '\0';
-    CK(strstr(pt, target) != NULL, "claim names %s", target);
+    /* The link holds the key file's name with Qt's prefix cut to 'm'. */
+    CK(target[0] == 'm' && strstr(pt, target + 1) != NULL, "claim names %s",
+       target);
     CK(xsipc_registry_remove(reg, "taker", XSIPC_KIND_SHM, 0, &st) == 0,
        "remove: %s", st.text);
     CK(entries(dir, NULL, 0) == 0, "files left");
