@@ -15,9 +15,13 @@
  *      segment, unlock; the counter is checked, and the share of
  *      increments where the lock changed hands is counted;
  *   3. create(4096)+detach cycles: the default (Qt) registry against Qt 5,
- *      a persistent registry against raw shmget+shmat+shmdt+IPC_RMID;
+ *      a persistent registry against raw shmget+shmat+shmdt+IPC_RMID; and
+ *      the floor of Qt's key-file life cycle (two key files made, the raw
+ *      segment cycle, the files removed) with no library at all;
  *   4. resolving a known name in registries of 100, 10,000 and 100,000
- *      names (the private xsipc__reg_resolve, hence the core library);
+ *      names (the private xsipc__reg_resolve, hence the core library),
+ *      and the kernel floor: the system calls of such a lookup alone
+ *      (openat, fstat, pread, close) on the same key files;
  *   5. 1 GiB written and read back in 1 MiB chunks under the lock,
  *      against memcpy between private buffers.
  *
@@ -973,6 +977,90 @@ static void cycle_raw(void)
     raw_shm = -1;
 }
 
+/*
+ * The floor of Qt's key-file life cycle: what any library that keeps to
+ * it must do per create+detach, done directly.  Two empty key files made
+ * as Qt makes them, each fstat'ed (ftok's part) and closed; the raw
+ * segment cycle at the shm file's key; both files removed.
+ */
+static int floor_dirfd = -1;             /* the $TMPDIR of the pair being run */
+static char floor_file[2][NAME_MAX + 1]; /* shm and sem key file names */
+
+static void cycle_floor(void)
+{
+    struct stat sb[2];
+    key_t key;
+    void *p;
+    int fd, id;
+
+    for (int i = 0; i < 2; i++) {
+        fd = openat(floor_dirfd, floor_file[i],
+                    O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
+        if (fd < 0)
+            die("%s: %s", floor_file[i], strerror(errno));
+        if (fstat(fd, &sb[i]) != 0)
+            die("fstat %s: %s", floor_file[i], strerror(errno));
+        close(fd);
+    }
+    /* ftok(shm file, 'Q') as glibc computes it, from the fstat above. */
+    key = (key_t)(((unsigned)'Q' & 0xffu) << 24 |
+                  ((unsigned)sb[0].st_dev & 0xffu) << 16 |
+                  ((unsigned)sb[0].st_ino & 0xffffu));
+    if ((id = shmget(key, 4096, 0600 | IPC_CREAT | IPC_EXCL)) < 0)
+        die("shmget: %s", strerror(errno));
+    raw_shm = id;
+    if ((p = shmat(id, NULL, 0)) == (void *)-1)
+        die("shmat: %s", strerror(errno));
+    if (shmdt(p) != 0)
+        die("shmdt: %s", strerror(errno));
+    if (shmctl(id, IPC_RMID, NULL) != 0)
+        die("IPC_RMID: %s", strerror(errno));
+    raw_shm = -1;
+    for (int i = 0; i < 2; i++)
+        if (unlinkat(floor_dirfd, floor_file[i], 0) != 0)
+            die("unlink %s: %s", floor_file[i], strerror(errno));
+}
+
+/*
+ * The floor of Qt's lock protocol with known keys (no file at all): the
+ * raw segment cycle done under a lock set that lives as long as the
+ * segment, with the fewest semops it takes -- made and locked in one,
+ * unlocked after create, locked again for detach, unlocked, removed.
+ */
+static key_t lock_key_floor; /* ftok of the raw key file, proj 'S' */
+
+static void cycle_protocol(void)
+{
+    struct sembuf make_locked[3] = {{0, 1, 0}, {0, -1, SEM_UNDO}, {2, 1, 0}};
+    struct sembuf lock = {0, -1, SEM_UNDO}, unlock = {0, 1, SEM_UNDO};
+    int sem = semget(lock_key_floor, 3, 0600 | IPC_CREAT | IPC_EXCL);
+
+    if (sem < 0)
+        die("semget: %s", strerror(errno));
+    raw_sem = sem;
+    if (semop(sem, make_locked, 3) != 0)
+        die("semop: %s", strerror(errno));
+    int id = shmget(raw_key, 4096, 0600 | IPC_CREAT | IPC_EXCL);
+    void *p;
+    struct shmid_ds ds;
+
+    if (id < 0)
+        die("shmget: %s", strerror(errno));
+    raw_shm = id;
+    if ((p = shmat(id, NULL, 0)) == (void *)-1)
+        die("shmat: %s", strerror(errno));
+    if (semop(sem, &unlock, 1) != 0 || semop(sem, &lock, 1) != 0)
+        die("semop: %s", strerror(errno));
+    if (shmctl(id, IPC_STAT, &ds) != 0 || shmctl(id, IPC_RMID, NULL) != 0)
+        die("shmctl: %s", strerror(errno));
+    if (shmdt(p) != 0)
+        die("shmdt: %s", strerror(errno));
+    raw_shm = -1;
+    if (semop(sem, &unlock, 1) != 0 || semctl(sem, 0, IPC_RMID) != 0)
+        die("semop/IPC_RMID: %s", strerror(errno));
+    raw_sem = -1;
+}
+
 static double cycle_rate(void (*cycle)(void))
 {
     double t0 = now(), t;
@@ -1016,11 +1104,13 @@ static void fs_type(const char *path, char *buf, size_t len)
 /* The type of work's file system, for the report. */
 static char work_fs[32];
 
-/* The default-registry pair of 3 in one $TMPDIR: Qt 5 and xsipc. */
+/* The default-registry pair of 3 in one $TMPDIR: Qt 5 and xsipc, and
+ * the floor of Qt's life cycle in the same directory. */
 typedef struct tmp_pair {
     char dir[PATH_MAX + 8];
-    char qt_who[96], xs_who[96];
-    int rq, rd;
+    char qt_who[96], xs_who[96], fl_who[96];
+    int rq, rd, rf;
+    int dirfd; /* dir, for the floor's *at() calls */
 } tmp_pair;
 
 static void pair_rows(tmp_pair *p, const char *title, const char *fs)
@@ -1040,15 +1130,30 @@ static void pair_rows(tmp_pair *p, const char *title, const char *fs)
                  "QSharedMemory(name) + create + detach + destroy");
     snprintf(rows[p->rd].note, sizeof rows[p->rd].note,
              "xsipc_shm_new + create + free; key files made and removed");
+    snprintf(p->fl_who, sizeof p->fl_who,
+             "Qt key-file life cycle floor, $TMPDIR on %s", fs);
+    p->rf = add_row(title, p->fl_who, "cycles/s", p->rq, "Qt5");
+    snprintf(rows[p->rf].note, sizeof rows[p->rf].note,
+             "no library: 2 x (openat O_CREAT|O_EXCL|O_RDWR|O_CLOEXEC 0640 + "
+             "fstat + close), shmget(IPC_EXCL)+shmat+shmdt+IPC_RMID, 2 x "
+             "unlinkat");
+    p->dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (p->dirfd < 0)
+        die("%s: %s", p->dir, strerror(errno));
 }
 
-/* One round of the pair: $TMPDIR pointed at its directory for both (xsipc
- * reads it at each key, the Qt program inherits it). */
-static void pair_round(const tmp_pair *p, int qt, const char *ms)
+/* One round of one of the pair (which: 0 xsipc, 1 Qt, 2 the floor):
+ * $TMPDIR pointed at its directory (xsipc reads it at each key, the Qt
+ * program inherits it). */
+static void pair_round(const tmp_pair *p, int which, const char *ms)
 {
     setenv("TMPDIR", p->dir, 1);
-    if (!qt) {
+    if (which == 0) {
         put(p->rd, cycle_rate(cycle_default));
+    } else if (which == 2) {
+        floor_dirfd = p->dirfd;
+        put(p->rf, cycle_rate(cycle_floor));
+        floor_dirfd = -1;
     } else if (qt5_path != NULL) {
         const char *args[] = {"create", "cycle", ms, NULL};
         double v[2];
@@ -1070,7 +1175,7 @@ static void bench_create(void)
     static tmp_pair pair[2];
     char dir[PATH_MAX + 16], file[PATH_MAX + 32], ms[32], shm_fs[32];
     xsipc_status st;
-    int rr, rp, fd, npairs = 1, n;
+    int rr, rp, rl, fd, npairs = 1, n;
 
     snprintf(ms, sizeof ms, "%ld", (long)(budget * 1000));
     snprintf(dir, sizeof dir, "%s/persistent", work);
@@ -1086,8 +1191,16 @@ static void bench_create(void)
     if ((fd = open(file, O_CREAT | O_EXCL | O_WRONLY, 0600)) < 0)
         die("%s: %s", file, strerror(errno));
     close(fd);
-    if ((raw_key = ftok(file, 'R')) == (key_t)-1)
+    if ((raw_key = ftok(file, 'R')) == (key_t)-1 ||
+        (lock_key_floor = ftok(file, 'S')) == (key_t)-1)
         die("ftok: %s", strerror(errno));
+    /* The floor's key files, named as Qt names them (a name of its own,
+     * so that no other contender's file is ever in the way). */
+    if (xsipc__reg_file_name(XSIPC__KIND_SHM, "floor", floor_file[0],
+                             sizeof floor_file[0], &st) != 0 ||
+        xsipc__reg_file_name(XSIPC__KIND_SEM, "floor", floor_file[1],
+                             sizeof floor_file[1], &st) != 0)
+        die("key file name: %s", st.text);
 
     snprintf(pair[0].dir, sizeof pair[0].dir, "%s", tmpdir);
     pair_rows(&pair[0], title, work_fs);
@@ -1104,6 +1217,12 @@ static void bench_create(void)
     }
     rr = add_row(title, "raw shmget+shmat+shmdt+IPC_RMID", "cycles/s", -1, "");
     rows[rr].base = rr;
+    rl = add_row(title, "raw cycle under Qt's lock protocol, keys known",
+                 "cycles/s", rr, "raw");
+    snprintf(rows[rl].note, sizeof rows[rl].note,
+             "no library, no file: semget + 1 semop making it locked, "
+             "unlock, lock, IPC_STAT, unlock, both IPC_RMID (the floor for "
+             "a persistent registry)");
     rp = add_row(title, "xsipc persistent registry", "cycles/s", rr, "raw");
     snprintf(rows[rr].note, sizeof rows[rr].note,
              "key from ftok of a file of its own, on %s", work_fs);
@@ -1112,7 +1231,7 @@ static void bench_create(void)
              work_fs);
 
     fprintf(stderr, "xsipc-bench: 3. create+detach, %d rounds\n", rounds);
-    n = 2 + 2 * npairs;
+    n = 3 + 3 * npairs;
     for (int r = 0; r < rounds; r++) {
         for (int j = 0; j < n; j++) {
             int i = (j + r) % n;
@@ -1120,10 +1239,14 @@ static void bench_create(void)
                 put(rr, cycle_rate(cycle_raw));
             else if (i == 1)
                 put(rp, cycle_rate(cycle_persistent));
+            else if (i == 2)
+                put(rl, cycle_rate(cycle_protocol));
             else
-                pair_round(&pair[(i - 2) / 2], (i - 2) % 2, ms);
+                pair_round(&pair[(i - 3) / 3], (i - 3) % 3, ms);
         }
     }
+    for (int i = 0; i < npairs; i++)
+        close(pair[i].dirfd);
     xsipc_registry_close(persistent);
     persistent = NULL;
     remove_tree(dir);
@@ -1137,6 +1260,7 @@ static void bench_create(void)
 
 #define MAX_NAMES 100000
 typedef char name_buf[24];
+typedef char file_buf[NAME_MAX + 1];
 
 /* Nanoseconds per resolve of a random known name in reg of n names. */
 static double resolve_round(xsipc_registry *reg, long n, name_buf *names,
@@ -1162,24 +1286,66 @@ static double resolve_round(xsipc_registry *reg, long n, name_buf *names,
     return (t - t0) * 1e9 / (double)lookups;
 }
 
+/*
+ * The kernel floor of the same lookup: nanoseconds per lookup of a random
+ * known name's key file in the directory dirfd (of n names), with exactly
+ * the system calls a lookup of an existing key file must make and no
+ * xsipc code.  files[i] is the key file name of name i, made beforehand.
+ */
+static double floor_round(int dirfd, long n, file_buf *files, uint64_t *seed)
+{
+    long *pick = malloc(sizeof *pick * (size_t)lookups);
+    char buf[4096];
+    struct stat sb;
+    double t0, t;
+    int fd;
+
+    if (pick == NULL)
+        die("out of memory");
+    for (long i = 0; i < lookups; i++)
+        pick[i] = (long)(next_random(seed) % (uint64_t)n);
+    t0 = now();
+    for (long i = 0; i < lookups; i++) {
+        const char *f = files[pick[i]];
+        fd = openat(dirfd, f, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+            die("%s: %s", f, strerror(errno));
+        if (fstat(fd, &sb) != 0 || pread(fd, buf, sizeof buf, 0) < 0)
+            die("%s: %s", f, strerror(errno));
+        close(fd);
+    }
+    t = now();
+    free(pick);
+    return (t - t0) * 1e9 / (double)lookups;
+}
+
 static void bench_resolve(void)
 {
     static const char title[] = "4. resolve a known name";
     static const long sizes[] = {100, 10000, MAX_NAMES};
     static const char *who[] = {"100 names", "10,000 names", "100,000 names"};
+    static const char *floor_who[] = {"kernel floor, 100 names",
+                                      "kernel floor, 10,000 names",
+                                      "kernel floor, 100,000 names"};
     xsipc_registry *reg[3];
     name_buf *names = malloc(sizeof *names * MAX_NAMES);
+    file_buf *files = malloc(sizeof *files * MAX_NAMES);
     char dir[3][PATH_MAX + 16];
     uint64_t seed = 0x9e3779b97f4a7c15u;
     xsipc__key key;
     xsipc_status st;
-    int row_of[3];
+    int row_of[6], dirfd[3];
     double t0;
 
-    if (names == NULL)
+    if (names == NULL || files == NULL)
         die("out of memory");
-    for (long i = 0; i < MAX_NAMES; i++)
+    for (long i = 0; i < MAX_NAMES; i++) {
         snprintf(names[i], sizeof names[i], "name-%06ld", i);
+        /* The floor's file names, as the registry names the key files. */
+        if (xsipc__reg_file_name(XSIPC__KIND_SHM, names[i], files[i],
+                                 sizeof files[i], &st) != 0)
+            die("key file name of %s: %s", names[i], st.text);
+    }
     fprintf(stderr, "xsipc-bench: 4. registering 110,100 names\n");
     t0 = now();
     for (int d = 0; d < 3; d++) {
@@ -1193,6 +1359,9 @@ static void bench_resolve(void)
             if (xsipc__reg_resolve(reg[d], XSIPC__KIND_SHM, names[i], 1, &key,
                                    &st) != 0)
                 die("register %s: %s", names[i], st.text);
+        dirfd[d] = open(dir[d], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd[d] < 0)
+            die("%s: %s", dir[d], strerror(errno));
     }
     for (int d = 0; d < 3; d++) {
         row_of[d] = add_row(title, who[d], "ns/lookup", -1, "100 names");
@@ -1202,17 +1371,32 @@ static void bench_resolve(void)
                  "random names per round",
                  lookups);
     }
+    for (int d = 0; d < 3; d++) {
+        row_of[3 + d] =
+            add_row(title, floor_who[d], "ns/lookup", -1, "floor, 100 names");
+        rows[row_of[3 + d]].base = row_of[3];
+        snprintf(rows[row_of[3 + d]].note, sizeof rows[row_of[3 + d]].note,
+                 "no xsipc code: openat(O_RDONLY|O_CLOEXEC|O_NOFOLLOW|"
+                 "O_NONBLOCK) + fstat + pread(4096 at 0) + close of the same "
+                 "key files, %ld random names per round",
+                 lookups);
+    }
     fprintf(stderr, "xsipc-bench: 4. registered in %.1f s; resolving\n",
             now() - t0);
     for (int r = 0; r < rounds; r++)
-        for (int j = 0; j < 3; j++) {
-            int d = (j + r) % 3;
-            put(row_of[d], resolve_round(reg[d], sizes[d], names, &seed));
+        for (int j = 0; j < 6; j++) {
+            int i = (j + r) % 6, d = i % 3;
+            if (i < 3)
+                put(row_of[i], resolve_round(reg[d], sizes[d], names, &seed));
+            else
+                put(row_of[i], floor_round(dirfd[d], sizes[d], files, &seed));
         }
     for (int d = 0; d < 3; d++) {
+        close(dirfd[d]);
         xsipc_registry_close(reg[d]);
         remove_tree(dir[d]); /* the 110,100 key files */
     }
+    free(files);
     free(names);
 }
 
@@ -1382,7 +1566,7 @@ static void print_aims(FILE *f)
         find("1. instr", "raw semop(SEM_UNDO) pair, 1-semaphore set");
     const row *qi = find("1. instr", "Qt5 QSharedMemory lock/unlock");
     char target[96];
-    double v;
+    double v, fv;
 
     fprintf(f, "| aim | target | measured | |\n|---|---|--:|---|\n");
     v = xi != NULL && xi->n ? median(xi) : 0;
@@ -1395,20 +1579,42 @@ static void print_aims(FILE *f)
     aim(f, "xsipc lock+unlock, instructions per pair", target, v, v <= 60, "");
     for (int i = 0; i < nrows; i++) {
         const row *x = &rows[i];
-        char what[160];
+        const row *q = x->base >= 0 ? &rows[x->base] : NULL;
+        char what[160], floor_who[96];
         if (strncmp(x->bench, "3.", 2) != 0 ||
             strncmp(x->who, "xsipc default registry", 22) != 0)
             continue;
         snprintf(what, sizeof what, "create+detach, %s, vs Qt5", x->who);
-        v = over(x, x->base >= 0 ? &rows[x->base] : NULL);
-        aim(f, what, ">= 2x", v, v >= 2, "x");
+        v = over(x, q);
+        /* What the floor of Qt's life cycle in the same $TMPDIR allows. */
+        snprintf(floor_who, sizeof floor_who, "Qt key-file life cycle floor%s",
+                 x->who + 22);
+        fv = over(find("3.", floor_who), q);
+        if (fv > 0)
+            snprintf(target, sizeof target, ">= 2x (floor allows %.2fx)", fv);
+        else
+            snprintf(target, sizeof target, ">= 2x");
+        aim(f, what, target, v, v >= 2, "x");
     }
     v = over(find("3.", "xsipc persistent registry"),
              find("3.", "raw shmget+shmat+shmdt+IPC_RMID"));
-    aim(f, "create+detach, xsipc persistent registry vs raw", ">= 0.7x", v,
+    fv = over(find("3.", "raw cycle under Qt's lock protocol, keys known"),
+              find("3.", "raw shmget+shmat+shmdt+IPC_RMID"));
+    if (fv > 0)
+        snprintf(target, sizeof target, ">= 0.7x (lock protocol floor: %.2fx)",
+                 fv);
+    else
+        snprintf(target, sizeof target, ">= 0.7x");
+    aim(f, "create+detach, xsipc persistent registry vs raw", target, v,
         v >= 0.7, "x");
+    v = over(find("4.", "kernel floor, 100,000 names"),
+             find("4.", "kernel floor, 100 names"));
+    if (v > 0)
+        snprintf(target, sizeof target, "<= 1.3x (kernel floor: %.2fx)", v);
+    else
+        snprintf(target, sizeof target, "<= 1.3x");
     v = over(find("4.", "100,000 names"), find("4.", "100 names"));
-    aim(f, "resolve time, 100,000 names vs 100", "<= 1.3x", v, v <= 1.3, "x");
+    aim(f, "resolve time, 100,000 names vs 100", target, v, v <= 1.3, "x");
     v = over(find("5.", "xsipc segment, lock+memcpy+unlock"),
              find("5.", "memcpy between private buffers"));
     aim(f, "1 GiB through the segment under the lock vs private memcpy",
