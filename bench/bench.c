@@ -960,9 +960,10 @@ static void cycle_persistent(void)
     xsipc_shm_free(s);
 }
 
-static void cycle_raw(void)
+/* shmget(IPC_CREAT|IPC_EXCL) + shmat + shmdt + IPC_RMID of 4096 bytes. */
+static void segment_cycle(key_t key)
 {
-    int id = shmget(raw_key, 4096, 0600 | IPC_CREAT | IPC_EXCL);
+    int id = shmget(key, 4096, 0600 | IPC_CREAT | IPC_EXCL);
     void *p;
 
     if (id < 0)
@@ -975,6 +976,11 @@ static void cycle_raw(void)
     if (shmctl(id, IPC_RMID, NULL) != 0)
         die("IPC_RMID: %s", strerror(errno));
     raw_shm = -1;
+}
+
+static void cycle_raw(void)
+{
+    segment_cycle(raw_key);
 }
 
 /*
@@ -990,8 +996,7 @@ static void cycle_floor(void)
 {
     struct stat sb[2];
     key_t key;
-    void *p;
-    int fd, id;
+    int fd;
 
     for (int i = 0; i < 2; i++) {
         fd = openat(floor_dirfd, floor_file[i],
@@ -1006,16 +1011,7 @@ static void cycle_floor(void)
     key = (key_t)(((unsigned)'Q' & 0xffu) << 24 |
                   ((unsigned)sb[0].st_dev & 0xffu) << 16 |
                   ((unsigned)sb[0].st_ino & 0xffffu));
-    if ((id = shmget(key, 4096, 0600 | IPC_CREAT | IPC_EXCL)) < 0)
-        die("shmget: %s", strerror(errno));
-    raw_shm = id;
-    if ((p = shmat(id, NULL, 0)) == (void *)-1)
-        die("shmat: %s", strerror(errno));
-    if (shmdt(p) != 0)
-        die("shmdt: %s", strerror(errno));
-    if (shmctl(id, IPC_RMID, NULL) != 0)
-        die("IPC_RMID: %s", strerror(errno));
-    raw_shm = -1;
+    segment_cycle(key);
     for (int i = 0; i < 2; i++)
         if (unlinkat(floor_dirfd, floor_file[i], 0) != 0)
             die("unlink %s: %s", floor_file[i], strerror(errno));
