@@ -243,10 +243,12 @@ int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st)
         if ((s->key.created && s->created) ||
             xsipc__reg_current(s->reg, &s->key))
             return 0;
-        if (s->held_new)
-            (void)xsipc__semset_unlock_close(s, 0, op, st);
-        else
+        if (s->held_new) {
+            xsipc_status scratch; /* this call's result is what counts */
+            (void)xsipc__semset_unlock_close(s, 0, op, &scratch);
+        } else {
             (void)xsipc__semset_close(s);
+        }
         s->held_new = held;
     }
     errno = EIDRM;
