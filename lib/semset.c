@@ -135,11 +135,13 @@ static int initialised(int id, struct semid_ds *ds)
     return 0;
 }
 
-/* Creates the set, or finds and joins the one at the key. */
-static int open_once(xsipc__semset *s, const char *op, xsipc_status *st)
+/* Creates the set, or finds and joins the one at the key; with lock, a
+ * set it creates is created locked (s->held_new says so). */
+static int open_once(xsipc__semset *s, int lock, const char *op,
+                     xsipc_status *st)
 {
     struct semid_ds ds;
-    int id, rc, want = s->held_new;
+    int id, rc;
 
     s->held_new = 0;
     id = xsipc__sys_semget(s->key.key, XSIPC__SEM_NSEMS,
@@ -158,7 +160,7 @@ static int open_once(xsipc__semset *s, const char *op, xsipc_status *st)
             {XSIPC__SEM_VALUE, -1, SEM_UNDO},
             {XSIPC__SEM_MARK, 1, 0},
         };
-        size_t n = want && s->initial >= 1 ? 4 : 2;
+        size_t n = lock && s->initial >= 1 ? 4 : 2;
 
         if (xsipc__sys_semop(id, init, n) < 0) {
             int err = errno;
@@ -213,27 +215,26 @@ static int open_once(xsipc__semset *s, const char *op, xsipc_status *st)
     return 0;
 }
 
-int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st)
+/* xsipc__semset_open; with lock, a set made now is made locked. */
+static int open_set(xsipc__semset *s, int lock, const char *op,
+                    xsipc_status *st)
 {
-    int round, rc, held;
+    int round, rc;
 
     for (round = 0; round < MAX_ROUNDS; round++) {
         rc = xsipc__reg_resolve_keep(s->reg, XSIPC__KIND_SEM, s->name, 1,
                                      s->keep, &s->key, st);
         if (rc < 0)
             return xsipc__status_prefix(st, op);
-        held = s->held_new;
-        rc = open_once(s, op, st);
+        rc = open_once(s, lock, op, st);
         if (rc < 0) {
             /* Qt would leave the key file it made; nothing has its key. */
             if (s->key.created)
                 xsipc__reg_release(s->reg, &s->key);
             return rc;
         }
-        if (rc == AGAIN) {
-            s->held_new = held;
+        if (rc == AGAIN)
             continue;
-        }
         /* The key came from the key file's inode; if the last user of a
          * previous set removed that file meanwhile, the next process
          * would make a new file, a new key and a second set.  Start over
@@ -249,13 +250,17 @@ int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st)
         } else {
             (void)xsipc__semset_close(s);
         }
-        s->held_new = held;
     }
     errno = EIDRM;
     return xsipc__status_set(st, XSIPC_REMOVED,
                              "%s: the semaphore set of \"%s\" was removed "
                              "%d times while being opened",
                              op, s->qname, MAX_ROUNDS);
+}
+
+int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st)
+{
+    return open_set(s, 0, op, st);
 }
 
 /* Whether USERS is 0 now.  The wait-for-zero semop can only fail with
@@ -384,12 +389,11 @@ int xsipc__semset_lock(xsipc__semset *s, xsipc__wait wait,
 
     for (;;) {
         if (s->semid < 0) {
-            s->held_new = 1; /* take it while making the set, if we do */
-            rc = xsipc__semset_open(s, op, st);
-            if (rc < 0 || s->held_new) {
-                s->held_new = 0;
-                return rc < 0 ? rc : 0;
-            }
+            /* A set made now is taken in the semop that makes it. */
+            if ((rc = open_set(s, 1, op, st)) < 0)
+                return rc;
+            if (s->held_new)
+                return 0;
         }
         if (take(s, nowait, wait, deadline) == 0)
             return 0;

@@ -49,7 +49,7 @@ typedef struct xsipc__semset {
     struct sembuf take[3];
     struct sembuf give[2];
     unsigned short ntake, ngive;
-    int held_new; /* the lock was taken in the semop that made the set */
+    int held_new; /* the last open made the set and locked it with it */
 } xsipc__semset;
 
 /* How a wait ends: block, fail at once, or fail at a deadline. */

@@ -176,13 +176,13 @@ static int claim_file(const char *t, char *buf, size_t len)
     const char *rest = prefix[0] != '\0' ? t + 1 : t;
     int n = snprintf(buf, len, "%s%s", prefix, rest);
 
-    return n < 0 || (size_t)n >= len || n > 255 ? -1 : 0;
+    return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
 xsipc__claim xsipc__reg_claim_state(const xsipc_registry *reg, key_t key,
                                     const char *file, char *target)
 {
-    char name[32], link[256], t[300];
+    char name[32], link[256], t[256];
     ssize_t n;
     int saved = errno;
     xsipc__claim state;
@@ -196,12 +196,11 @@ xsipc__claim xsipc__reg_claim_state(const xsipc_registry *reg, key_t key,
         t[0] = '\0';
     } else {
         link[n] = '\0';
-        if (!plain_name(link) || claim_file(link, t, 256) < 0) {
+        /* The prefix put back cannot make a plain name anything else. */
+        if (!plain_name(link) || claim_file(link, t, sizeof t) < 0) {
             state = XSIPC__CLAIM_FOREIGN;
             t[0] = '\0';
-        } else if (!plain_name(t))
-            state = XSIPC__CLAIM_FOREIGN;
-        else if (file != NULL && strcmp(t, file) == 0)
+        } else if (file != NULL && strcmp(t, file) == 0)
             state = XSIPC__CLAIM_MINE;
         else if (has_key(reg, t, key))
             state = XSIPC__CLAIM_OTHER;
