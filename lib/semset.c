@@ -12,10 +12,82 @@
  *    initialised by semop, which needs no such reset because it is all
  *    zeros.
  *  - When a set is removed (IPC_RMID) every sleeper wakes with EIDRM and
- *    later calls on its id fail with EINVAL (or EIDRM).  A Qt program that
- *    created the set removes it when its QSystemSemaphore is destroyed,
- *    even while others use it; the set is then found or created again and
- *    the operation retried, a bounded number of times.
+ *    later calls on its id fail with EINVAL (or EIDRM); the undo entries
+ *    and the USERS units of the set go with it.  A set's key is free again
+ *    at once: semget(key, IPC_CREAT) then makes a new set.
+ *  - sem_otime stays 0 until the first semop that succeeds on the set.
+ *
+ * THE LOCK-SET PROTOCOL (DESIGN.md section 5)
+ *
+ * Objects of one lock, for a name N: the key file F (qipc_systemsem_N) at
+ * a path P, whose inode I gives the key K = ftok(F), and the set S at K.
+ * A process "holds N's lock" when its take() semop succeeded on a set S
+ * that it validated as F's set.  The rules every xsipc process follows:
+ *
+ *  R1 (make)   A set is created at K only under the registry lock, after
+ *              checking that the file at P is still inode I (fstatat), and
+ *              is initialised before the registry lock is let go.
+ *  R2 (remove) An initialised xsipc set is removed (IPC_RMID) only by a
+ *              process that holds its VALUE -- the last user leaving,
+ *              which keeps the lock it holds until the set is gone, or gc
+ *              and xsipc_registry_remove, which take VALUE with IPC_NOWAIT
+ *              in the same semop that tests USERS == 0.  Where key files
+ *              follow Qt's life cycle, the remover unlinks F in the same
+ *              registry-lock hold as the IPC_RMID.  A set never
+ *              initialised (sem_otime 0 once its maker let the registry
+ *              lock go: the maker died) has no holder and may be removed
+ *              by anyone; F is left.
+ *  R3 (unlink) F is unlinked only under the registry lock, and only after
+ *              its set is gone: by R2's remover, or by gc and failed
+ *              creates, which test "no set at K" under the same hold.
+ *  R4 (join)   A process that finds S at K by semget(K, 0, 0) (no lock)
+ *              joins it (USERS + 1), then checks that P is still inode I;
+ *              if not, it leaves and starts over from the name.
+ *
+ * Invariant A: while a set exists at K, no xsipc process unlinks a key
+ * file whose key is K.  R3's unlinkers either test "no set at K" or have
+ * just removed the set at K, inside one registry-lock hold, and by R1 no
+ * set can appear at K during that hold.
+ *
+ * Invariant B: a joined set is never removed by xsipc while joined: the
+ * last user's test is USERS == 0 after its own leave, gc's and remove's is
+ * USERS == 0 in their taking semop, and a joined handle counts one.  A set
+ * someone holds is never removed either: R2's removers hold VALUE.
+ *
+ * Why no two xsipc processes hold N's lock at once.  Say P1 holds S1 and
+ * P2 holds S2 at one moment t.  Each checked, while its set existed, that
+ * the file at P had inode I1 (I2) with S1 (S2) at its key K1 (K2): after
+ * joining (R4) or when making the set (R1).  Both sets still exist at t
+ * (Invariant B), so by Invariant A neither file has been unlinked since:
+ * at t both are the one file at P, I1 = I2 and K1 = K2, and a key has at
+ * most one set: S1 = S2.  On one set VALUE is a binary semaphore (1 =
+ * free), so only one take succeeds until the matching give, or the
+ * holder's exit undoes it.
+ *
+ * The windows this closes:
+ *  - the last user used to unlock and only then remove the set: a joiner
+ *    could take the lock in between and be left holding a removed set
+ *    while a third process made a new one.  Now the remover still holds
+ *    VALUE at IPC_RMID, so the joiner's take can only fail with EIDRM.
+ *  - the last user used to remove the set and, a few calls later, unlink
+ *    F: a creator could make a new set at the old key in between, then
+ *    lose its key file, while a third process made a new file, key and
+ *    set.  Now IPC_RMID and unlink are one registry-lock hold, and R1
+ *    re-checks F under that lock before making a set.
+ *
+ * Crashes: a process killed at any point leaves a state the rules accept.
+ * Killed holding VALUE: the kernel undoes VALUE, MARK stays 1, and the next
+ * holder is told (XSIPC_OWNER_DIED).  Killed between the last user's test
+ * and IPC_RMID: a set with USERS 0 and a key file; the next user joins it,
+ * gc reaps it.  Killed between IPC_RMID and unlink: a key file with no
+ * set, which the next user fills (R1) or gc removes (R3).  Killed between
+ * semget and the initialising semop: R2's last case.  The registry lock is
+ * an flock, released by the kernel with the process.
+ *
+ * What this cannot cover: Qt programs follow their own protocol.  A Qt
+ * object that made the set removes it, and its key file, when destroyed,
+ * even while someone holds it, and Qt's create() resets the value; an
+ * xsipc holder is then exposed exactly as a Qt holder would be.
  */
 #include <config.h>
 
@@ -27,7 +99,7 @@
 #include "private.h"
 
 /* How often a set removed underneath is re-created before giving up. */
-#define MAX_ROUNDS 8
+#define MAX_ROUNDS 64
 
 /* open_once's "the set went away between two calls: start again". */
 #define AGAIN 1
@@ -112,81 +184,34 @@ static int join(xsipc__semset *s, int id, const char *op, xsipc_status *st)
 }
 
 /*
- * A set xsipc creates gets its first semop (the initialisation) right
- * after semget; until then sem_otime is 0 and VALUE is 0.  Wait a little
- * for it; a set still untouched then belongs to a creator that died
- * between the two calls, and would keep every lock waiting forever: it is
- * removed (a creator that was only slow sees EIDRM and starts again).
- * Returns non-zero when the set is initialised.
+ * R2's last case: an xsipc set with sem_otime 0 is being made by a process
+ * that holds the registry lock (R1), or was left by one that died between
+ * semget and the initialising semop; its VALUE 0 would keep every lock
+ * waiting.  Once the registry lock can be had, its maker is done or dead:
+ * a set still untouched then has never been held by anyone and is removed
+ * (a maker that merely lost the lock first sees EIDRM and starts again).
+ * Returns 1 when the set is initialised, 0 when it is gone, or -error.
  */
-static int initialised(int id, struct semid_ds *ds)
+static int settled(xsipc__semset *s, int id, struct semid_ds *ds,
+                   xsipc_status *st)
 {
-    struct timespec nap = {0, 2 * 1000000L};
-    int i;
+    int lockfd = xsipc__reg_lock(s->reg, st);
 
-    for (i = 0; i < 250; i++) { /* about half a second */
-        nanosleep(&nap, NULL);
-        if (xsipc__sys_semctl_stat(id, ds) < 0)
-            return 0; /* gone: AGAIN finds out */
-        if (ds->sem_otime != 0)
-            return 1;
-    }
-    (void)xsipc__sys_semctl(id, 0, IPC_RMID, 0);
-    return 0;
+    if (lockfd < 0)
+        return lockfd;
+    if (xsipc__sys_semctl_stat(id, ds) == 0 && ds->sem_otime == 0)
+        (void)xsipc__sys_semctl(id, 0, IPC_RMID, 0);
+    xsipc__reg_unlock(lockfd);
+    return xsipc__sys_semctl_stat(id, ds) == 0 && ds->sem_otime != 0;
 }
 
-/* Creates the set, or finds and joins the one at the key; with lock, a
- * set it creates is created locked (s->held_new says so). */
-static int open_once(xsipc__semset *s, int lock, const char *op,
-                     xsipc_status *st)
+/* Joins the set id found at our key (R4 is checked by the caller). */
+static int join_found(xsipc__semset *s, int id, const char *op,
+                      xsipc_status *st)
 {
     struct semid_ds ds;
-    int id, rc;
+    int rc;
 
-    s->held_new = 0;
-    id = xsipc__sys_semget(s->key.key, XSIPC__SEM_NSEMS,
-                           (int)s->reg->obj_mode | IPC_CREAT | IPC_EXCL);
-    if (id >= 0) {
-        /* VALUE += initial and USERS += 1 in one step: a process that
-         * finds the set before this semop sees VALUE 0 (the lock taken)
-         * and waits, rather than racing an initialisation.  A lock wanted
-         * at once (xsipc__semset_lock) is taken in the same semop: the
-         * kernel applies the operations of one semop in order, so VALUE
-         * goes up and down again with our undo entry, and MARK (0 in a new
-         * set) is set, exactly as take() leaves them. */
-        struct sembuf init[4] = {
-            {XSIPC__SEM_VALUE, (short)s->initial, 0},
-            {XSIPC__SEM_USERS, 1, SEM_UNDO},
-            {XSIPC__SEM_VALUE, -1, SEM_UNDO},
-            {XSIPC__SEM_MARK, 1, 0},
-        };
-        size_t n = lock && s->initial >= 1 ? 4 : 2;
-
-        if (xsipc__sys_semop(id, init, n) < 0) {
-            int err = errno;
-            /* Never leave a set that nobody will initialise: its VALUE 0
-             * would keep every later lock waiting. */
-            (void)xsipc__sys_semctl(id, 0, IPC_RMID, 0);
-            if (removed(err))
-                return AGAIN;
-            return sys_fail(s, XSIPC__SYS_SEMOP, err, 1, op, st);
-        }
-        s->full = 1;
-        s->created = 1;
-        s->held_new = n == 4;
-        arm(s, id);
-        return 0;
-    }
-    if (errno != EEXIST)
-        return sys_fail(s, XSIPC__SYS_SEMGET, errno, 1, op, st);
-
-    /* No permission bits asked for here: the kernel checks them on each
-     * semop, which gives the clearer error. */
-    id = xsipc__sys_semget(s->key.key, 0, 0);
-    if (id < 0)
-        return errno == ENOENT
-                   ? AGAIN
-                   : sys_fail(s, XSIPC__SYS_SEMGET, errno, 0, op, st);
     if (xsipc__sys_semctl_stat(id, &ds) < 0)
         return removed(errno)
                    ? AGAIN
@@ -203,9 +228,11 @@ static int open_once(xsipc__semset *s, int lock, const char *op,
             (unsigned)geteuid());
     }
     s->full = ds.sem_nsems >= XSIPC__SEM_NSEMS;
-    if (s->full && ds.sem_otime == 0 && !initialised(id, &ds))
-        return AGAIN;
+    if (s->full && ds.sem_otime == 0 && (rc = settled(s, id, &ds, st)) <= 0)
+        return rc < 0 ? rc : AGAIN;
     s->created = 0;
+    /* A Qt set no semop has touched yet: see revive(). */
+    s->qt_fresh = !s->full && ds.sem_otime == 0;
     if (s->full) {
         rc = join(s, id, op, st);
         if (rc != 0)
@@ -213,6 +240,108 @@ static int open_once(xsipc__semset *s, int lock, const char *op,
     }
     arm(s, id);
     return 0;
+}
+
+/* Makes the set under the registry lock (R1); with lock, a set made now
+ * is made locked (s->held_new says so).  AGAIN when the key file is not
+ * the one the key came from any more, or a set appeared meanwhile. */
+static int make_set(xsipc__semset *s, int lock, const char *op,
+                    xsipc_status *st)
+{
+    /* VALUE += initial and USERS += 1 in one step.  A lock wanted at once
+     * (xsipc__semset_lock) is taken in the same semop: the kernel applies
+     * the operations of one semop in order, so VALUE goes up and down
+     * again with our undo entry, and MARK (0 in a new set) is set, exactly
+     * as take() leaves them. */
+    struct sembuf init[4] = {
+        {XSIPC__SEM_VALUE, (short)s->initial, 0},
+        {XSIPC__SEM_USERS, 1, SEM_UNDO},
+        {XSIPC__SEM_VALUE, -1, SEM_UNDO},
+        {XSIPC__SEM_MARK, 1, 0},
+    };
+    size_t n = lock && s->initial >= 1 ? 4 : 2;
+    /* The owner's execute bit, which no System V call looks at, marks a
+     * set made to outlive its users, so that gc can tell it from an
+     * orphan without a key file to ask. */
+    int mode = (int)s->reg->obj_mode | (s->keep ? XSIPC__MODE_KEEP : 0);
+    int lockfd, id, err;
+
+    if ((lockfd = xsipc__reg_lock(s->reg, st)) < 0)
+        return lockfd;
+    if (!xsipc__reg_current(s->reg, &s->key)) {
+        xsipc__reg_unlock(lockfd);
+        return AGAIN;
+    }
+    id = xsipc__sys_semget(s->key.key, XSIPC__SEM_NSEMS,
+                           mode | IPC_CREAT | IPC_EXCL);
+    if (id < 0) {
+        err = errno;
+        xsipc__reg_unlock(lockfd);
+        if (err == EEXIST)
+            return AGAIN; /* made meanwhile (by Qt): join it */
+        return sys_fail(s, XSIPC__SYS_SEMGET, err, 1, op, st);
+    }
+    if (xsipc__sys_semop(id, init, n) < 0) {
+        err = errno;
+        /* Never leave a set that nobody will initialise: its VALUE 0
+         * would keep every later lock waiting. */
+        (void)xsipc__sys_semctl(id, 0, IPC_RMID, 0);
+        xsipc__reg_unlock(lockfd);
+        if (removed(err))
+            return AGAIN;
+        return sys_fail(s, XSIPC__SYS_SEMOP, err, 1, op, st);
+    }
+    xsipc__reg_unlock(lockfd);
+    s->full = 1;
+    s->created = 1;
+    s->qt_fresh = 0;
+    s->held_new = n == 4;
+    arm(s, id);
+    return 0;
+}
+
+/* Finds and joins the set at our key, or makes it. */
+static int open_once(xsipc__semset *s, int lock, const char *op,
+                     xsipc_status *st)
+{
+    int id;
+
+    s->held_new = 0;
+    /* No permission bits asked for here: the kernel checks them on each
+     * semop, which gives the clearer error. */
+    id = xsipc__sys_semget(s->key.key, 0, 0);
+    if (id >= 0)
+        return join_found(s, id, op, st);
+    if (errno != ENOENT)
+        return sys_fail(s, XSIPC__SYS_SEMGET, errno, 0, op, st);
+    return make_set(s, lock, op, st);
+}
+
+/* Leaves the set without removing it: a set found at a key whose file has
+ * changed may be another name's now (a reused inode), never ours to
+ * reap. */
+static void leave_only(xsipc__semset *s)
+{
+    struct sembuf leave = {XSIPC__SEM_USERS, -1, SEM_UNDO};
+    int saved = errno;
+
+    if (s->full)
+        (void)xsipc__sys_semop(s->semid, &leave, 1);
+    s->semid = -1;
+    errno = saved;
+}
+
+/* Removes a key file this call made when no set has its key (R3). */
+static void drop_new_file(xsipc__semset *s)
+{
+    int lockfd, saved = errno;
+
+    if (!s->key.created || (lockfd = xsipc__reg_lock(s->reg, NULL)) < 0)
+        return;
+    if (xsipc__sys_semget(s->key.key, 0, 0) < 0 && errno == ENOENT)
+        xsipc__reg_drop_new_locked(s->reg, &s->key);
+    xsipc__reg_unlock(lockfd);
+    errno = saved;
 }
 
 /* xsipc__semset_open; with lock, a set made now is made locked. */
@@ -229,27 +358,16 @@ static int open_set(xsipc__semset *s, int lock, const char *op,
         rc = open_once(s, lock, op, st);
         if (rc < 0) {
             /* Qt would leave the key file it made; nothing has its key. */
-            if (s->key.created)
-                xsipc__reg_release(s->reg, &s->key);
+            drop_new_file(s);
             return rc;
         }
         if (rc == AGAIN)
             continue;
-        /* The key came from the key file's inode; if the last user of a
-         * previous set removed that file meanwhile, the next process
-         * would make a new file, a new key and a second set.  Start over
-         * on the current file instead.  A key file this call made, whose
-         * key got a new set, cannot have been removed: only a set's last
-         * user or a Qt program that made the set removes a key file. */
-        if ((s->key.created && s->created) ||
-            xsipc__reg_current(s->reg, &s->key))
+        /* R1 checked the file of a set made now; R4: a set found is ours
+         * only while the file its key came from is still in place. */
+        if (s->created || xsipc__reg_current(s->reg, &s->key))
             return 0;
-        if (s->held_new) {
-            xsipc_status scratch; /* this call's result is what counts */
-            (void)xsipc__semset_unlock_close(s, 0, op, &scratch);
-        } else {
-            (void)xsipc__semset_close(s);
-        }
+        leave_only(s);
     }
     errno = EIDRM;
     return xsipc__status_set(st, XSIPC_REMOVED,
@@ -263,40 +381,61 @@ int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st)
     return open_set(s, 0, op, st);
 }
 
-/* Whether USERS is 0 now.  The wait-for-zero semop can only fail with
- * EAGAIN (users left) or a removal; for anything else ask GETVAL. */
-static int none_left(const xsipc__semset *s)
+/*
+ * R2 for a process that holds VALUE of a set no one else has open: under
+ * the registry lock, the set goes and (Qt's life cycle) its key file with
+ * it.  Without the registry lock (a stranger holding a shared directory's
+ * lock for too long) the set stays, unlocked, for gc.  marked: our take
+ * set MARK, to be cleared when the set stays.
+ */
+static void remove_held(xsipc__semset *s, int marked)
 {
-    struct sembuf zero = {XSIPC__SEM_USERS, 0, IPC_NOWAIT};
+    struct sembuf give[2] = {
+        {XSIPC__SEM_MARK, -1, IPC_NOWAIT},
+        {XSIPC__SEM_VALUE, 1, SEM_UNDO},
+    };
+    int lockfd = xsipc__reg_lock(s->reg, NULL);
 
-    if (xsipc__sys_semop(s->semid, &zero, 1) == 0)
-        return 1;
-    if (errno == EAGAIN || removed(errno))
-        return 0;
-    return xsipc__sys_semctl(s->semid, XSIPC__SEM_USERS, GETVAL, 0) == 0;
+    if (lockfd >= 0) {
+        if (xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0) == 0)
+            xsipc__reg_release_locked(s->reg, &s->key);
+        xsipc__reg_unlock(lockfd);
+    } else {
+        (void)xsipc__sys_semop(s->semid, marked ? give : give + 1,
+                               marked ? 2 : 1);
+    }
+    s->semid = -1;
 }
 
 int xsipc__semset_close(xsipc__semset *s)
 {
-    struct sembuf leave = {XSIPC__SEM_USERS, -1, SEM_UNDO};
+    /* Leave; and when that makes USERS 0 and the lock is free, with no
+     * dead owner's report on it, take the lock in the same semop (R2). */
+    struct sembuf last[4] = {
+        {XSIPC__SEM_USERS, -1, SEM_UNDO},
+        {XSIPC__SEM_USERS, 0, IPC_NOWAIT},
+        {XSIPC__SEM_VALUE, -1, SEM_UNDO | IPC_NOWAIT},
+        {XSIPC__SEM_MARK, 0, IPC_NOWAIT},
+    };
     int saved = errno;
 
     if (s->semid < 0)
         return 0;
     /* A Qt-made set belongs to the Qt object that made it. */
-    if (s->full) {
-        if (xsipc__sys_semop(s->semid, &leave, 1) < 0) {
-            int left = removed(errno) && gone(s);
-            errno = saved;
-            if (!left)
-                return -1; /* still joined: the caller may try again */
-        } else if (!s->key.keep && none_left(s)) {
-            /* A process may find the set between this test and IPC_RMID;
-             * its next semop fails with EIDRM and it creates the set
-             * again, which the retry loops here are for. */
-            if (xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0) == 0)
-                xsipc__reg_release(s->reg, &s->key);
-        }
+    if (!s->full) {
+        s->semid = -1;
+        return 0;
+    }
+    if (!s->key.keep && xsipc__sys_semop(s->semid, last, 4) == 0) {
+        remove_held(s, 0);
+        errno = saved;
+        return 0;
+    }
+    if (xsipc__sys_semop(s->semid, last, 1) < 0) {
+        int left = removed(errno) && gone(s);
+        errno = saved;
+        if (!left)
+            return -1; /* still joined: the caller may try again */
     }
     s->semid = -1;
     errno = saved;
@@ -343,6 +482,68 @@ static int lost(xsipc__semset *s, int *round, const char *op, xsipc_status *st)
 }
 
 /*
+ * A Qt program killed between its semget and its SETVAL leaves a set of
+ * one semaphore at value 0 that no semop has touched (sem_otime 0): every
+ * Qt and xsipc user of the name would wait on it for ever.  Once it has
+ * stayed so for XSIPC__QT_REVIVE_SECONDS after it was made (sem_ctime),
+ * it is given the value 1 that its creator meant to give: no one can hold
+ * a set no semop ever succeeded on, so this breaks no lock.  The test and
+ * the +1 are made under the registry lock (xsipc processes revive it once)
+ * and the +1 is conditional on VALUE being 0 in the same semop; no undo,
+ * as for Qt's SETVAL.  Returns non-zero when the set needs no more
+ * watching.
+ */
+static int revive(xsipc__semset *s)
+{
+    struct sembuf one[2] = {
+        {XSIPC__SEM_VALUE, 0, IPC_NOWAIT},
+        {XSIPC__SEM_VALUE, 1, 0},
+    };
+    struct semid_ds ds;
+    int lockfd;
+
+    if (xsipc__sys_semctl_stat(s->semid, &ds) < 0 || ds.sem_otime != 0)
+        return 1;
+    if (time(NULL) - ds.sem_ctime < XSIPC__QT_REVIVE_SECONDS)
+        return 0;
+    if ((lockfd = xsipc__reg_lock(s->reg, NULL)) < 0)
+        return 0;
+    if (xsipc__sys_semctl_stat(s->semid, &ds) == 0 && ds.sem_otime == 0 &&
+        xsipc__sys_semctl(s->semid, XSIPC__SEM_VALUE, GETVAL, 0) == 0)
+        (void)xsipc__sys_semop(s->semid, one, 2);
+    xsipc__reg_unlock(lockfd);
+    return 1;
+}
+
+/* Takes a Qt set's VALUE, waiting in slices of a second while the set may
+ * be a dead creator's (s->qt_fresh), so that revive() gets its turn. */
+static int take_qt(xsipc__semset *s, short nowait, xsipc__wait wait,
+                   const struct timespec *deadline)
+{
+    struct sembuf qt = {XSIPC__SEM_VALUE, -1, (short)(SEM_UNDO | nowait)};
+    struct timespec slice;
+
+    while (s->qt_fresh && wait != XSIPC__NOWAIT) {
+        xsipc__sys_deadline(1000, &slice);
+        if (wait == XSIPC__UNTIL &&
+            (slice.tv_sec > deadline->tv_sec ||
+             (slice.tv_sec == deadline->tv_sec &&
+              slice.tv_nsec > deadline->tv_nsec)))
+            slice = *deadline;
+        if (xsipc__sys_semop_until(s->semid, &qt, 1, &slice) == 0) {
+            s->qt_fresh = 0;
+            return 0;
+        }
+        if (errno != EAGAIN ||
+            (wait == XSIPC__UNTIL && xsipc__sys_past(deadline)))
+            return -1;
+        if (revive(s))
+            s->qt_fresh = 0;
+    }
+    return wait_op(s, &qt, 1, wait, deadline);
+}
+
+/*
  * Takes VALUE and sets MARK.  MARK must be 0: when VALUE is free but MARK
  * is set, the kernel has undone a dead holder's VALUE, and the IPC_NOWAIT
  * on MARK makes the whole semop fail with EAGAIN, so the dead owner is
@@ -351,10 +552,8 @@ static int lost(xsipc__semset *s, int *round, const char *op, xsipc_status *st)
 static int take(xsipc__semset *s, short nowait, xsipc__wait wait,
                 const struct timespec *deadline)
 {
-    if (!s->full) {
-        struct sembuf qt = {XSIPC__SEM_VALUE, -1, (short)(SEM_UNDO | nowait)};
-        return wait_op(s, &qt, 1, wait, deadline);
-    }
+    if (!s->full)
+        return take_qt(s, nowait, wait, deadline);
     struct sembuf ops[3] = {
         {XSIPC__SEM_VALUE, -1, (short)(SEM_UNDO | nowait)},
         {XSIPC__SEM_MARK, 0, IPC_NOWAIT},
@@ -451,23 +650,36 @@ int xsipc__semset_unlock(xsipc__semset *s, int keep_mark, const char *op,
 int xsipc__semset_unlock_close(xsipc__semset *s, int keep_mark, const char *op,
                                xsipc_status *st)
 {
-    /* Unlock and leave, and succeed only when USERS is then 0: the kernel
-     * applies all four operations or none (EAGAIN while others remain). */
-    struct sembuf ops[4] = {
-        {XSIPC__SEM_MARK, -1, IPC_NOWAIT},
-        {XSIPC__SEM_VALUE, 1, SEM_UNDO},
+    /* Leave, and succeed only when USERS is then 0: the kernel applies
+     * both operations or neither (EAGAIN while others remain).  VALUE is
+     * still ours, so the set can go with no one inside (R2). */
+    struct sembuf last[2] = {
         {XSIPC__SEM_USERS, -1, SEM_UNDO},
         {XSIPC__SEM_USERS, 0, IPC_NOWAIT},
     };
-    struct sembuf *first = keep_mark ? &ops[1] : &ops[0];
+    /* Others remain: unlock and leave in one semop. */
+    struct sembuf give[3] = {
+        {XSIPC__SEM_MARK, -1, IPC_NOWAIT},
+        {XSIPC__SEM_VALUE, 1, SEM_UNDO},
+        {XSIPC__SEM_USERS, -1, SEM_UNDO},
+    };
     int saved = errno;
 
-    if (s->semid >= 0 && s->full && !s->key.keep &&
-        xsipc__sys_semop(s->semid, first, keep_mark ? 3 : 4) == 0) {
-        /* As in xsipc__semset_close: a process that finds the set now
-         * gets EIDRM at its next semop and makes it again. */
-        if (xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0) == 0)
-            xsipc__reg_release(s->reg, &s->key);
+    if (s->semid < 0 || !s->full) {
+        if (xsipc__semset_unlock(s, keep_mark, op, st) < 0)
+            return -1;
+        s->semid = -1;
+        return 0;
+    }
+    /* A dead owner's report stays with the set: it is not removed. */
+    if (!s->key.keep && !keep_mark &&
+        xsipc__sys_semop(s->semid, last, 2) == 0) {
+        remove_held(s, 1);
+        errno = saved;
+        return 0;
+    }
+    if (xsipc__sys_semop(s->semid, keep_mark ? give + 1 : give,
+                         keep_mark ? 2 : 3) == 0) {
         s->semid = -1;
         errno = saved;
         return 0;
@@ -477,6 +689,30 @@ int xsipc__semset_unlock_close(xsipc__semset *s, int keep_mark, const char *op,
         return -1;
     (void)xsipc__semset_close(s);
     return 0;
+}
+
+int xsipc__semset_reap(int semid, int keep_marked)
+{
+    /* R2 for gc and removal: the lock, taken only while it is free and no
+     * handle has the set open, so no one is inside when the set goes and
+     * no one can enter before (a joiner waits on VALUE, then sees EIDRM).
+     * keep_marked: a dead owner's report (MARK 1) keeps the set. */
+    struct sembuf take[3] = {
+        {XSIPC__SEM_VALUE, -1, SEM_UNDO | IPC_NOWAIT},
+        {XSIPC__SEM_USERS, 0, IPC_NOWAIT},
+        {XSIPC__SEM_MARK, 0, IPC_NOWAIT},
+    };
+    struct sembuf give = {XSIPC__SEM_VALUE, 1, SEM_UNDO};
+    int saved = errno, rc = 0;
+
+    if (xsipc__sys_semop(semid, take, keep_marked ? 3 : 2) == 0) {
+        if (xsipc__sys_semctl(semid, 0, IPC_RMID, 0) == 0)
+            rc = 1;
+        else
+            (void)xsipc__sys_semop(semid, &give, 1);
+    }
+    errno = saved;
+    return rc;
 }
 
 int xsipc__semset_acquire(xsipc__semset *s, xsipc__wait wait,

@@ -29,6 +29,15 @@
 #define XSIPC__SEM_USERS 2
 #define XSIPC__SEM_NSEMS 3
 
+/* The owner's execute bit in an object's mode: no System V call looks at
+ * it; xsipc sets it on objects made to outlive their users (persistent
+ * segments and semaphores), which gc then never takes for orphans. */
+#define XSIPC__MODE_KEEP 0100
+
+/* A Qt-made set still at value 0 and untouched this long after it was
+ * made belongs to a Qt creator killed before its SETVAL (see revive()). */
+#define XSIPC__QT_REVIVE_SECONDS 5
+
 /* Room for a name as messages show it: 64 bytes, escaped, and "...". */
 #define XSIPC__QNAME 272
 
@@ -50,6 +59,7 @@ typedef struct xsipc__semset {
     struct sembuf give[2];
     unsigned short ntake, ngive;
     int held_new; /* the last open made the set and locked it with it */
+    int qt_fresh; /* a Qt set no semop had touched when it was opened */
 } xsipc__semset;
 
 /* How a wait ends: block, fail at once, or fail at a deadline. */
@@ -85,6 +95,12 @@ int xsipc__semset_unlock(xsipc__semset *s, int keep_mark, const char *op,
  * -1 when the unlock failed (st set; the set is still left), else 0. */
 int xsipc__semset_unlock_close(xsipc__semset *s, int keep_mark, const char *op,
                                xsipc_status *st);
+
+/* gc's and removal's way to remove the xsipc set semid (R2 in semset.c):
+ * only when its lock is free and no handle has it open, taking the lock in
+ * the same semop; with keep_marked, a set whose MARK reports a dead owner
+ * is kept too.  1 when it was removed, 0 when it was kept. */
+int xsipc__semset_reap(int semid, int keep_marked);
 
 /* The counting protocol: VALUE - 1 / VALUE + n, with SEM_UNDO as Qt
  * unless s->undo was set to 0. */

@@ -99,11 +99,24 @@ static void clear_key(xsipc_shm *shm)
     shm->is_native = 0;
 }
 
+/* A lock taken with no segment attached (as Qt allows) is released and
+ * its set left, as a detach would. */
+static void drop_lock(xsipc_shm *shm)
+{
+    xsipc_status scratch;
+
+    if (shm->shmid < 0 && shm->locked &&
+        xsipc__semset_unlock_close(&shm->lock, 0, "xsipc_shm_free",
+                                   &scratch) == 0)
+        shm->locked = 0;
+}
+
 /* Before a new key: detach (as Qt's setKey does) and forget the old one. */
 static void drop_key(xsipc_shm *shm)
 {
     if (shm->shmid >= 0)
         (void)xsipc_shm_detach(shm);
+    drop_lock(shm);
     xsipc__status_clear(&shm->err);
     clear_key(shm);
 }
@@ -201,10 +214,13 @@ const char *xsipc_shm_native_key(const xsipc_shm *shm)
     return shm != NULL ? shm->native : NULL;
 }
 
-/* Takes the lock around create/attach/detach, as Qt does.  Returns 0,
- * XSIPC_OWNER_DIED or -error. */
+/* Takes the lock around create/attach/detach, as Qt does (a handle whose
+ * caller holds it already works under that).  Returns 0, XSIPC_OWNER_DIED
+ * or -error. */
 static int lock_for(xsipc_shm *shm, const char *op)
 {
+    if (shm->locked)
+        return 0;
     return xsipc__semset_lock(&shm->lock, XSIPC__WAIT, NULL, op, &shm->err);
 }
 
@@ -216,6 +232,8 @@ static void unlock_for(xsipc_shm *shm, int held, const char *op)
     xsipc_status scratch; /* the operation's own result is what counts */
     int tries;
 
+    if (shm->locked)
+        return; /* the caller's lock, kept */
     /* The +1 cannot fail for want of room (the lock's -1 made the undo
      * entry), so a failure is transient: try again, and if the kernel
      * still refuses, the handle keeps the lock for a later unlock or
@@ -228,31 +246,48 @@ static void unlock_for(xsipc_shm *shm, int held, const char *op)
     shm->locked = 1;
 }
 
-/* Removes the key file this call made, when no segment has its key.  Only
- * under the lock: a creator checks, under the lock, that its key file is
- * still current before it makes a segment, so none can appear between this
- * test and the unlink. */
-static void drop_new_key_file(xsipc_shm *shm)
+/* Releases what lock_for took and, unless the caller holds the lock,
+ * leaves the lock set. */
+static void let_go(xsipc_shm *shm, int held, const char *op)
 {
-    if (shm->key.created && xsipc__sys_shmget(shm->key.key, 0, 0) < 0 &&
-        errno == ENOENT)
-        xsipc__reg_release(shm->reg, &shm->key);
+    unlock_for(shm, held, op);
+    if (!shm->locked)
+        (void)xsipc__semset_close(&shm->lock);
 }
 
-/* Undoes a failed create/attach: a key file this call made goes, the lock
- * is released when held, the lock set is left. */
-static int abandon(xsipc_shm *shm, int held, int rc, const char *op)
+/* Removes the key file this call made when no segment has its key, under
+ * the registry lock (regfd, or taken here when it is -1): segments are
+ * made only under it (create()), so none can appear between the test and
+ * the unlink, and a failed create leaves nothing behind even when it
+ * could not take the name's lock. */
+static void drop_new_key_file(xsipc_shm *shm, int regfd)
+{
+    int fd = regfd, saved = errno;
+
+    if (!shm->key.created || (fd < 0 && (fd = xsipc__reg_lock(shm->reg,
+                                                              NULL)) < 0))
+        return;
+    if (xsipc__sys_shmget(shm->key.key, 0, 0) < 0 && errno == ENOENT)
+        xsipc__reg_drop_new_locked(shm->reg, &shm->key);
+    if (regfd < 0)
+        xsipc__reg_unlock(fd);
+    errno = saved;
+}
+
+/* Undoes a failed create/attach: a key file this call made goes, the
+ * registry lock (regfd >= 0) and the name's lock (held >= 0) are let go,
+ * and the lock set is left unless the caller holds the lock. */
+static int abandon(xsipc_shm *shm, int held, int rc, const char *op, int regfd)
 {
     xsipc_status keep = shm->err;
 
-    /* Taking the lock failed: try once more, only to clean up. */
-    if (held < 0 && shm->key.created)
-        held = lock_for(shm, op);
-    if (held >= 0) {
-        drop_new_key_file(shm);
+    drop_new_key_file(shm, regfd);
+    if (regfd >= 0)
+        xsipc__reg_unlock(regfd);
+    if (held >= 0)
         unlock_for(shm, held, op);
-    }
-    (void)xsipc__semset_close(&shm->lock);
+    if (!shm->locked)
+        (void)xsipc__semset_close(&shm->lock);
     shm->shmid = -1;
     shm->addr = NULL;
     shm->size = 0;
@@ -353,8 +388,12 @@ static int make_segment(xsipc_shm *shm, size_t size, const char *op)
     int id, old, reclaimed = 0;
 
     for (;;) {
+        /* A segment made to outlive its users carries the owner's
+         * execute bit, so that gc never takes it for an orphan. */
         id = xsipc__sys_shmget(shm->key.key, size,
-                               (int)shm->reg->obj_mode | IPC_CREAT | IPC_EXCL);
+                               (int)shm->reg->obj_mode |
+                                   (shm->keep ? XSIPC__MODE_KEEP : 0) |
+                                   IPC_CREAT | IPC_EXCL);
         if (id >= 0)
             return id;
         if (errno == EINVAL) /* only the size can be wrong here */
@@ -381,16 +420,20 @@ static int make_segment(xsipc_shm *shm, size_t size, const char *op)
  * file current under the lock: a last user may have removed the file (under
  * the lock) after we resolved it, and a segment made from the old inode's
  * key would be one nobody finds, or a second one under the same name.
- * Returns 0 or XSIPC_OWNER_DIED with the lock held, or -error with the
- * handle clean.  For create, a live segment answers at once without the
- * lock: a create racing a holder must not wait for it (Qt's waits, then
- * fails).
+ * With regfd (create), the registry lock is taken too, before that check:
+ * a segment is made only under it, so that gc and failed creates, which
+ * unlink a key file only under it after seeing no segment at its key,
+ * never unlink one under a new segment (semset.c's R1 and R3, for
+ * segments).  Returns 0 or XSIPC_OWNER_DIED with the lock held, or -error
+ * with the handle clean.  For create, a live segment answers at once
+ * without the lock: a create racing a holder must not wait for it (Qt's
+ * waits, then fails).
  */
-static int lock_key(xsipc_shm *shm, int creating, const char *op)
+static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
 {
     int round, rc, held, old;
 
-    for (round = 0; round < 8; round++) {
+    for (round = 0; round < 64; round++) {
         rc = xsipc__reg_resolve_keep(shm->reg, XSIPC__KIND_SHM, shm->name,
                                      creating, creating && shm->keep, &shm->key,
                                      &shm->err);
@@ -404,13 +447,20 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op)
         /* A key file made now has a key no object held (claim.c). */
         if (creating && !shm->key.created && !stale_segment(shm, &old) &&
             old >= 0)
-            return abandon(shm, -1, already_exists(shm, op), op);
+            return abandon(shm, -1, already_exists(shm, op), op, -1);
         if ((held = lock_for(shm, op)) < 0)
-            return abandon(shm, held, held, op);
+            return abandon(shm, held, held, op, -1);
+        if (regfd != NULL && (*regfd = xsipc__reg_lock(shm->reg,
+                                                       &shm->err)) < 0)
+            return abandon(shm, held, xsipc__status_prefix(&shm->err, op),
+                           op, -1);
         if (xsipc__reg_current(shm->reg, &shm->key))
             return held;
-        unlock_for(shm, held, op);
-        (void)xsipc__semset_close(&shm->lock);
+        if (regfd != NULL) {
+            xsipc__reg_unlock(*regfd);
+            *regfd = -1;
+        }
+        let_go(shm, held, op);
     }
     errno = ESTALE;
     return xsipc__status_set(&shm->err, XSIPC_REMOVED,
@@ -422,30 +472,32 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op)
 /*
  * A persistent segment needs a key file whose record says so, and a record
  * is written once.  An unmarked key file that no segment uses (we hold the
- * lock: none can appear) is removed and made again with the mark; one in
- * use means the name is taken.  Returns the lock state, or -error with the
- * handle clean.
+ * lock and the registry lock: none can appear) is removed and made again
+ * with the mark; one in use means the name is taken.  Returns the lock
+ * state, or -error with the handle clean and *regfd let go.
  */
-static int renew_key(xsipc_shm *shm, int held, const char *op)
+static int renew_key(xsipc_shm *shm, int held, const char *op, int *regfd)
 {
     int id = xsipc__sys_shmget(shm->key.key, 0, 0);
 
     if (id >= 0 || errno != ENOENT)
-        return abandon(shm, held, already_exists(shm, op), op);
-    if (xsipc__reg_unregister(shm->reg, &shm->key, &shm->err) < 0)
-        return abandon(shm, held, xsipc__status_prefix(&shm->err, op), op);
-    unlock_for(shm, held, op);
-    (void)xsipc__semset_close(&shm->lock);
-    held = lock_key(shm, 1, op);
+        return abandon(shm, held, already_exists(shm, op), op, *regfd);
+    if (xsipc__reg_remove_locked(shm->reg, &shm->key, &shm->err) < 0)
+        return abandon(shm, held, xsipc__status_prefix(&shm->err, op), op,
+                       *regfd);
+    xsipc__reg_unlock(*regfd);
+    *regfd = -1;
+    let_go(shm, held, op);
+    held = lock_key(shm, 1, op, regfd);
     if (held >= 0 && !shm->key.keep) /* someone made it unmarked again */
-        return abandon(shm, held, already_exists(shm, op), op);
+        return abandon(shm, held, already_exists(shm, op), op, *regfd);
     return held;
 }
 
 static int create(xsipc_shm *shm, size_t size, xsipc_access access)
 {
     static const char op[] = "xsipc_shm_create";
-    int rc, id, held;
+    int rc, id, held, regfd = -1;
 
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
@@ -457,15 +509,17 @@ static int create(xsipc_shm *shm, size_t size, xsipc_access access)
             "%s: size 0 for \"%s\": a segment needs at least one "
             "byte",
             op, shm->qname);
-    if ((held = lock_key(shm, 1, op)) < 0)
+    if ((held = lock_key(shm, 1, op, &regfd)) < 0)
         return held;
-    if (shm->keep && !shm->key.keep && (held = renew_key(shm, held, op)) < 0)
+    if (shm->keep && !shm->key.keep &&
+        (held = renew_key(shm, held, op, &regfd)) < 0)
         return held;
     if ((id = make_segment(shm, size, op)) < 0)
-        return abandon(shm, held, id, op);
+        return abandon(shm, held, id, op, regfd);
+    xsipc__reg_unlock(regfd);
     if ((rc = map(shm, id, access, size, op)) < 0) {
         (void)xsipc__sys_shmctl(id, IPC_RMID, NULL);
-        return abandon(shm, held, rc, op);
+        return abandon(shm, held, rc, op, -1);
     }
     unlock_for(shm, held, op);
     return 0;
@@ -480,7 +534,7 @@ static int attach(xsipc_shm *shm, xsipc_access access)
         return -XSIPC_INVALID_ARGUMENT;
     if ((rc = may_map(shm, access, op)) < 0)
         return rc;
-    if ((held = lock_key(shm, 0, op)) < 0)
+    if ((held = lock_key(shm, 0, op, NULL)) < 0)
         return held;
     id = xsipc__sys_shmget(shm->key.key, 0,
                            access == XSIPC_READ_ONLY ? 0400 : 0600);
@@ -494,10 +548,10 @@ static int attach(xsipc_shm *shm, xsipc_access access)
                 op, shm->qname, (unsigned)shm->key.key, shm->native);
         else
             rc = sys_fail(shm, op, XSIPC__SYS_SHMGET, err, 0);
-        return abandon(shm, held, rc, op);
+        return abandon(shm, held, rc, op, -1);
     }
     if ((rc = map(shm, id, access, 0, op)) < 0)
-        return abandon(shm, held, rc, op);
+        return abandon(shm, held, rc, op, -1);
     unlock_for(shm, held, op);
     return 0;
 }
@@ -563,9 +617,14 @@ static int detach(xsipc_shm *shm)
      * user.  A failure to leave keeps the set open; free tries again. */
     if (shm->locked || held >= 0) {
         xsipc_status scratch;
-        if (xsipc__semset_unlock_close(
-                &shm->lock, !shm->locked && held == XSIPC_OWNER_DIED, op,
-                shm->locked ? &shm->err : &scratch) < 0) {
+        /* A dead owner's report inherited by this detach stays for the
+         * next lock while the segment it guards stays; with the segment
+         * gone there is nothing left to repair. */
+        int keep_mark = !shm->locked && held == XSIPC_OWNER_DIED &&
+                        !shm->removed;
+        if (xsipc__semset_unlock_close(&shm->lock, keep_mark, op,
+                                       shm->locked ? &shm->err : &scratch) <
+            0) {
             /* The unlock failed, and a lock left held would stop every
              * peer: try again as unlock_for does, before leaving. */
             if (!shm->locked)
@@ -648,9 +707,12 @@ size_t xsipc_shm_size(const xsipc_shm *shm)
 static int may_lock(xsipc_shm *shm, const char *op)
 {
     xsipc__status_clear(&shm->err);
-    if (shm->shmid < 0)
+    /* As QSharedMemory::lock(): the name's lock needs a key, not a
+     * segment. */
+    if (shm->reg == NULL)
         return xsipc__status_set(&shm->err, XSIPC_NOT_ATTACHED,
-                                 "%s: this handle is not attached to a segment",
+                                 "%s: no key is set, so there is no lock to "
+                                 "take",
                                  op);
     if (shm->locked)
         return xsipc__status_set(&shm->err, XSIPC_LOCK_ERROR,
@@ -771,6 +833,7 @@ void xsipc_shm_free(xsipc_shm *shm)
      * a handle that cannot be detached would leave the segment behind. */
     if (shm->shmid >= 0 && xsipc_shm_detach(shm) < 0)
         (void)xsipc_shm_detach(shm);
+    drop_lock(shm);
     if (xsipc__semset_close(&shm->lock) < 0)
         (void)xsipc__semset_close(&shm->lock);
     clear_key(shm);

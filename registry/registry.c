@@ -812,40 +812,65 @@ int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k)
     return same;
 }
 
-int xsipc__reg_unregister(xsipc_registry *reg, const xsipc__key *k,
-                          xsipc_status *st)
+int xsipc__reg_remove_locked(xsipc_registry *reg, const xsipc__key *k,
+                             xsipc_status *st)
 {
     char p[XSIPC__SHOWN_BUF];
-    int lockfd, rc = 0;
+    int saved = errno;
 
-    if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
-        return lockfd;
     /* Only the inode the key came from: a new key file made meanwhile by
      * another process (after a Qt peer removed ours) belongs to its new
      * users.  Under the lock no xsipc process makes one; a Qt program
      * could, in the window between the test and the unlink, as it could
      * in its own detach. */
-    if (xsipc__reg_current(reg, k)) {
-        /* ENOENT: a Qt program removed it first, which is just as good. */
-        if (unlinkat(reg->dirfd, k->file, 0) != 0 && errno != ENOENT)
-            rc = xsipc__status_set(
-                st, XSIPC_PERMISSION_DENIED, "cannot remove key file %s: %s",
-                xsipc__reg_shown(reg, k->file, p, sizeof p), strerror(errno));
-        else
-            xsipc__reg_drop_claim(reg, k->key, k->file);
-    }
+    if (!xsipc__reg_current(reg, k))
+        return 0;
+    /* ENOENT: a Qt program removed it first, which is just as good. */
+    if (unlinkat(reg->dirfd, k->file, 0) != 0 && errno != ENOENT)
+        return xsipc__status_set(
+            st, XSIPC_PERMISSION_DENIED, "cannot remove key file %s: %s",
+            xsipc__reg_shown(reg, k->file, p, sizeof p), strerror(errno));
+    xsipc__reg_drop_claim(reg, k->key, k->file);
+    errno = saved;
+    return 0;
+}
+
+int xsipc__reg_unregister(xsipc_registry *reg, const xsipc__key *k,
+                          xsipc_status *st)
+{
+    int lockfd, rc;
+
+    if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
+        return lockfd;
+    rc = xsipc__reg_remove_locked(reg, k, st);
     xsipc__reg_unlock(lockfd);
     return rc;
+}
+
+/* Whether k's key file follows Qt's life cycle (goes with its object). */
+static int follows_qt(const xsipc_registry *reg)
+{
+    /* A native key file is the caller's own path, never ours to remove. */
+    return (reg->flags & (XSIPC_REGISTRY_PERSISTENT | XSIPC__REG_NATIVE)) == 0;
+}
+
+void xsipc__reg_drop_new_locked(xsipc_registry *reg, const xsipc__key *k)
+{
+    if (k->created && (reg->flags & XSIPC__REG_NATIVE) == 0)
+        (void)xsipc__reg_remove_locked(reg, k, NULL);
+}
+
+void xsipc__reg_release_locked(xsipc_registry *reg, const xsipc__key *k)
+{
+    if (follows_qt(reg))
+        (void)xsipc__reg_remove_locked(reg, k, NULL);
 }
 
 void xsipc__reg_release(xsipc_registry *reg, const xsipc__key *k)
 {
     int saved = errno;
 
-    /* A native key file is the caller's own path, never ours to remove. */
-    if ((reg->flags & (XSIPC_REGISTRY_PERSISTENT | XSIPC__REG_NATIVE)) != 0)
-        return;
-    if (!xsipc__reg_current(reg, k))
+    if (!follows_qt(reg) || !xsipc__reg_current(reg, k))
         return;
     /* Without the lock (it timed out), the file still goes, as Qt would
      * remove it; its claim is then stale, and gc or the next maker of the

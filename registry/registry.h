@@ -144,6 +144,16 @@ int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k);
  */
 void xsipc__reg_release(xsipc_registry *reg, const xsipc__key *k);
 
+/* xsipc__reg_unregister for a caller that holds the registry lock. */
+int xsipc__reg_remove_locked(xsipc_registry *reg, const xsipc__key *k,
+                             xsipc_status *st);
+/* Under the registry lock: removes k's key file when this very resolution
+ * made it (k->created), in any registry but a native one -- what a failed
+ * call leaves is litter even where key files are kept. */
+void xsipc__reg_drop_new_locked(xsipc_registry *reg, const xsipc__key *k);
+/* xsipc__reg_release for a caller that holds the registry lock. */
+void xsipc__reg_release_locked(xsipc_registry *reg, const xsipc__key *k);
+
 /*
  * Removes k's key file, its claim and the inodes parked for its key, in any
  * registry, when the file is still k's inode.  0 (also when it was gone
