@@ -54,6 +54,7 @@ static int setup(xsipc_sem *sem, const char *key, int initial,
     xsipc__reg_quote(key, 64, sem->qname, sizeof sem->qname);
     xsipc__semset_init(&sem->set, sem->reg, sem->name, initial);
     sem->set.keep = keep;
+    sem->set.counting = 1;
     if (xsipc__semset_open(&sem->set, op, &sem->err) < 0)
         return -(int)sem->err.code;
     /* Qt's Create mode sets the value even on a set in use, which wipes

@@ -338,7 +338,9 @@ static void drop_new_file(xsipc__semset *s)
 
     if (!s->key.created || (lockfd = xsipc__reg_lock(s->reg, NULL)) < 0)
         return;
-    if (xsipc__sys_semget(s->key.key, 0, 0) < 0 && errno == ENOENT)
+    /* A plain query outside the seam, as xsipc__reg_key_in_use: it
+     * changes nothing, and an injected failure must not keep litter. */
+    if (semget(s->key.key, 0, 0) < 0 && errno == ENOENT)
         xsipc__reg_drop_new_locked(s->reg, &s->key);
     xsipc__reg_unlock(lockfd);
     errno = saved;
@@ -394,9 +396,16 @@ static void remove_held(xsipc__semset *s, int marked)
         {XSIPC__SEM_MARK, -1, IPC_NOWAIT},
         {XSIPC__SEM_VALUE, 1, SEM_UNDO},
     };
-    int lockfd = xsipc__reg_lock(s->reg, NULL);
+    int lockfd;
 
-    if (lockfd >= 0) {
+    /* Where key files stay (a persistent registry), nothing is unlinked,
+     * and holding VALUE is all R2 asks. */
+    if (!xsipc__reg_follows_qt(s->reg)) {
+        (void)xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0);
+        s->semid = -1;
+        return;
+    }
+    if ((lockfd = xsipc__reg_lock(s->reg, NULL)) >= 0) {
         if (xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0) == 0)
             xsipc__reg_release_locked(s->reg, &s->key);
         xsipc__reg_unlock(lockfd);
@@ -430,6 +439,29 @@ int xsipc__semset_close(xsipc__semset *s)
         remove_held(s, 0);
         errno = saved;
         return 0;
+    }
+    /* A counting semaphore at 0 cannot be taken by anyone who is not a
+     * user first (only users release), so the last user removes it too.
+     * A lock at 0 is held: by a Qt program, which counts in no USERS, or
+     * by a holder that is about to be told of this leaver -- never
+     * removed. */
+    if (s->counting && !s->key.keep) {
+        struct sembuf empty[3] = {
+            {XSIPC__SEM_USERS, -1, SEM_UNDO},
+            {XSIPC__SEM_USERS, 0, IPC_NOWAIT},
+            {XSIPC__SEM_VALUE, 0, IPC_NOWAIT},
+        };
+        if (xsipc__sys_semop(s->semid, empty, 3) == 0) {
+            int lockfd = xsipc__reg_lock(s->reg, NULL);
+            if (lockfd >= 0) {
+                if (xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0) == 0)
+                    xsipc__reg_release_locked(s->reg, &s->key);
+                xsipc__reg_unlock(lockfd);
+            }
+            s->semid = -1;
+            errno = saved;
+            return 0;
+        }
     }
     if (xsipc__sys_semop(s->semid, last, 1) < 0) {
         int left = removed(errno) && gone(s);
@@ -525,10 +557,9 @@ static int take_qt(xsipc__semset *s, short nowait, xsipc__wait wait,
 
     while (s->qt_fresh && wait != XSIPC__NOWAIT) {
         xsipc__sys_deadline(1000, &slice);
-        if (wait == XSIPC__UNTIL &&
-            (slice.tv_sec > deadline->tv_sec ||
-             (slice.tv_sec == deadline->tv_sec &&
-              slice.tv_nsec > deadline->tv_nsec)))
+        if (wait == XSIPC__UNTIL && (slice.tv_sec > deadline->tv_sec ||
+                                     (slice.tv_sec == deadline->tv_sec &&
+                                      slice.tv_nsec > deadline->tv_nsec)))
             slice = *deadline;
         if (xsipc__sys_semop_until(s->semid, &qt, 1, &slice) == 0) {
             s->qt_fresh = 0;

@@ -60,6 +60,7 @@ typedef struct xsipc__semset {
     unsigned short ntake, ngive;
     int held_new; /* the last open made the set and locked it with it */
     int qt_fresh; /* a Qt set no semop had touched when it was opened */
+    int counting; /* used as a counting semaphore (xsipc_sem), not a lock */
 } xsipc__semset;
 
 /* How a wait ends: block, fail at once, or fail at a deadline. */

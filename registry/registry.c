@@ -847,8 +847,7 @@ int xsipc__reg_unregister(xsipc_registry *reg, const xsipc__key *k,
     return rc;
 }
 
-/* Whether k's key file follows Qt's life cycle (goes with its object). */
-static int follows_qt(const xsipc_registry *reg)
+int xsipc__reg_follows_qt(const xsipc_registry *reg)
 {
     /* A native key file is the caller's own path, never ours to remove. */
     return (reg->flags & (XSIPC_REGISTRY_PERSISTENT | XSIPC__REG_NATIVE)) == 0;
@@ -862,7 +861,7 @@ void xsipc__reg_drop_new_locked(xsipc_registry *reg, const xsipc__key *k)
 
 void xsipc__reg_release_locked(xsipc_registry *reg, const xsipc__key *k)
 {
-    if (follows_qt(reg))
+    if (xsipc__reg_follows_qt(reg))
         (void)xsipc__reg_remove_locked(reg, k, NULL);
 }
 
@@ -870,7 +869,7 @@ void xsipc__reg_release(xsipc_registry *reg, const xsipc__key *k)
 {
     int saved = errno;
 
-    if (!follows_qt(reg) || !xsipc__reg_current(reg, k))
+    if (!xsipc__reg_follows_qt(reg) || !xsipc__reg_current(reg, k))
         return;
     /* Without the lock (it timed out), the file still goes, as Qt would
      * remove it; its claim is then stale, and gc or the next maker of the

@@ -144,6 +144,9 @@ int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k);
  */
 void xsipc__reg_release(xsipc_registry *reg, const xsipc__key *k);
 
+/* Non-zero when reg's key files follow Qt's life cycle (they go with their
+ * objects): not persistent, not native. */
+int xsipc__reg_follows_qt(const xsipc_registry *reg);
 /* xsipc__reg_unregister for a caller that holds the registry lock. */
 int xsipc__reg_remove_locked(xsipc_registry *reg, const xsipc__key *k,
                              xsipc_status *st);

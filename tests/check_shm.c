@@ -595,9 +595,15 @@ END_TEST
 START_TEST(test_shm_lock_misuse)
 {
     xsipc_shm *shm = new_shm("misuse");
+    xsipc_shm *nokey = xsipc_shm_new_in(tu_registry(), NULL);
 
-    tu_shm_fails(shm, xsipc_shm_lock(shm), XSIPC_NOT_ATTACHED);
-    tu_shm_fails(shm, xsipc_shm_try_lock(shm), XSIPC_NOT_ATTACHED);
+    /* No key, no lock; a key and no segment is enough, as in Qt. */
+    tu_shm_fails(nokey, xsipc_shm_lock(nokey), XSIPC_NOT_ATTACHED);
+    tu_shm_fails(nokey, xsipc_shm_try_lock(nokey), XSIPC_NOT_ATTACHED);
+    xsipc_shm_free(nokey);
+    ck_assert_int_eq(xsipc_shm_try_lock(shm), 0);
+    tu_shm_fails(shm, xsipc_shm_try_lock(shm), XSIPC_LOCK_ERROR);
+    ck_assert_int_eq(xsipc_shm_unlock(shm), 0);
     tu_shm_fails(shm, xsipc_shm_unlock(shm), XSIPC_LOCK_ERROR);
     ck_assert_int_eq(xsipc_shm_create(shm, 8, XSIPC_READ_WRITE), 0);
     tu_shm_fails(shm, xsipc_shm_unlock(shm), XSIPC_LOCK_ERROR);

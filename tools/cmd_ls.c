@@ -39,7 +39,10 @@ static const table_col ls_cols[C_COUNT] = {
 static const char *const status_names[] = {"live", "stale", "orphan",
                                            "foreign"};
 
-/* The permission bits of an object, or -1 when it cannot be read. */
+/* The permission bits of an object, or -1 when it cannot be read.  The
+ * execute bits mean nothing to System V (xsipc marks objects made to
+ * outlive their users with the owner's), so only read and write show. */
+#define PERM_BITS 0666
 static int object_mode(xsipc_kind kind, int id)
 {
     if (id < 0)
@@ -48,12 +51,12 @@ static int object_mode(xsipc_kind kind, int id)
         struct shmid_ds ds;
         if (shmctl(id, IPC_STAT, &ds) < 0)
             return -1;
-        return (int)(ds.shm_perm.mode & 0777);
+        return (int)(ds.shm_perm.mode & PERM_BITS);
     } else {
         struct semid_ds ds;
         if (semctl(id, 0, IPC_STAT, &ds) < 0)
             return -1;
-        return (int)(ds.sem_perm.mode & 0777);
+        return (int)(ds.sem_perm.mode & PERM_BITS);
     }
 }
 
