@@ -10,9 +10,9 @@ TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 TEST_LDADD = lib/libxsipc-core.la $(CHECK_LIBS)
 
 check_PROGRAMS += tests/check_registry tests/check_shm tests/check_sem \
-	tests/check_sysv tests/check_faults tests/check_crash
+	tests/check_sysv tests/check_faults tests/check_crash tests/check_windows
 TESTS += tests/check_registry tests/check_shm tests/check_sem \
-	tests/check_sysv tests/check_faults tests/check_crash \
+	tests/check_sysv tests/check_faults tests/check_crash tests/check_windows \
 	tests/check-exports.sh tests/check-format.sh
 
 tests_check_registry_SOURCES = tests/check_registry.c $(TEST_COMMON)
@@ -40,6 +40,11 @@ tests_check_faults_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=faults_suite
 tests_check_faults_CFLAGS = $(TEST_CFLAGS)
 tests_check_faults_LDADD = $(TEST_LDADD)
 
+tests_check_windows_SOURCES = tests/check_windows.c $(TEST_COMMON)
+tests_check_windows_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=windows_suite
+tests_check_windows_CFLAGS = $(TEST_CFLAGS)
+tests_check_windows_LDADD = $(TEST_LDADD)
+
 tests_check_crash_SOURCES = tests/check_crash.c $(TEST_COMMON)
 tests_check_crash_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=crash_suite
 tests_check_crash_CFLAGS = $(TEST_CFLAGS)
@@ -64,7 +69,7 @@ stress: tests/stress
 # process's leaks at the end; memory errors anywhere, forked children
 # included, fail the run (exec'd peers run natively).
 VALGRIND_TESTS = tests/check_registry tests/check_shm tests/check_sem \
-	tests/check_sysv tests/check_faults tests/check_crash tests/check_interop \
+	tests/check_sysv tests/check_windows tests/check_faults tests/check_crash tests/check_interop \
 	tests/check_reglist tests/check_collide
 VALGRIND_FLAGS = --quiet --leak-check=no --error-exitcode=3 \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite

@@ -13,11 +13,29 @@
 
 xsipc__sys_hook_fn xsipc__sys_hook;
 static void *hook_arg;
+static xsipc__sys_hook_fn after_hook;
+static void *after_arg;
 
 void xsipc__sys_set_hook(xsipc__sys_hook_fn hook, void *arg)
 {
     xsipc__sys_hook = hook;
     hook_arg = arg;
+}
+
+void xsipc__sys_set_after(xsipc__sys_hook_fn hook, void *arg)
+{
+    after_hook = hook;
+    after_arg = arg;
+}
+
+/* Tells the after-hook that call returned; errno is kept for the caller. */
+static void returned(xsipc__sys_call call)
+{
+    int saved = errno;
+
+    if (after_hook != NULL)
+        (void)after_hook(call, after_arg);
+    errno = saved;
 }
 
 const char *xsipc__sys_name(xsipc__sys_call call)
@@ -46,7 +64,9 @@ int xsipc__sys_shmget(key_t key, size_t size, int flags)
         errno = err;
         return -1;
     }
-    return shmget(key, size, flags);
+    int rc = shmget(key, size, flags);
+    returned(XSIPC__SYS_SHMGET);
+    return rc;
 }
 
 void *xsipc__sys_shmat(int shmid, int flags)
@@ -76,7 +96,9 @@ int xsipc__sys_shmctl(int shmid, int cmd, struct shmid_ds *ds)
         errno = err;
         return -1;
     }
-    return shmctl(shmid, cmd, ds);
+    int rc = shmctl(shmid, cmd, ds);
+    returned(XSIPC__SYS_SHMCTL);
+    return rc;
 }
 
 int xsipc__sys_semget(key_t key, int nsems, int flags)
@@ -86,7 +108,9 @@ int xsipc__sys_semget(key_t key, int nsems, int flags)
         errno = err;
         return -1;
     }
-    return semget(key, nsems, flags);
+    int rc = semget(key, nsems, flags);
+    returned(XSIPC__SYS_SEMGET);
+    return rc;
 }
 
 /*
@@ -107,8 +131,10 @@ int xsipc__sys_semop(int semid, struct sembuf *ops, size_t nops)
             return -1;
         }
         rc = semop(semid, ops, nops);
-        if (rc == 0 || errno != EINTR)
+        if (rc == 0 || errno != EINTR) {
+            returned(XSIPC__SYS_SEMOP);
             return rc;
+        }
     }
 }
 
@@ -189,7 +215,9 @@ int xsipc__sys_semctl(int semid, int semnum, int cmd, int val)
         errno = err;
         return -1;
     }
-    return semctl(semid, semnum, cmd, val);
+    int rc = semctl(semid, semnum, cmd, val);
+    returned(XSIPC__SYS_SEMCTL);
+    return rc;
 }
 
 int xsipc__sys_semctl_stat(int semid, struct semid_ds *ds)
@@ -199,5 +227,7 @@ int xsipc__sys_semctl_stat(int semid, struct semid_ds *ds)
         errno = err;
         return -1;
     }
-    return semctl(semid, 0, IPC_STAT, ds);
+    int rc = semctl(semid, 0, IPC_STAT, ds);
+    returned(XSIPC__SYS_SEMCTL);
+    return rc;
 }

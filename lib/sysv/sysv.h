@@ -47,6 +47,12 @@ typedef enum xsipc__sys_call {
  */
 typedef int (*xsipc__sys_hook_fn)(xsipc__sys_call call, void *arg);
 void xsipc__sys_set_hook(xsipc__sys_hook_fn hook, void *arg);
+/* The same kind of hook, called after the real call returned (its return
+ * value is ignored): with both, a test can stop a process on either side
+ * of any call site, and put another process exactly into that window.
+ * Set only together with a before-hook (the lock path's fast semop looks
+ * at that one alone). */
+void xsipc__sys_set_after(xsipc__sys_hook_fn hook, void *arg);
 /* The hook in force (NULL: none); read by the inline fast path below.
  * Hidden in the declaration too, so the test is one RIP-relative compare
  * rather than a load of its address first. */

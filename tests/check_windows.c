@@ -1,0 +1,301 @@
+/*
+ * check_windows.c -- the windows of the lock-set protocol (lib/semset.c),
+ * each entered exactly rather than hoped for.
+ *
+ * A remover R, the last user of a name, is stopped by the lib/sysv seam
+ * at the call site where a window opens: before the IPC_RMID of the lock
+ * set (window 2: the set is about to go while a joiner may take it), or
+ * right after it (window 1: the set is gone and its key file not yet).
+ * A second process P is then run into the window with create-or-attach
+ * and lock.  The protocol says P may not get the lock there: it must be
+ * seen waiting (on the set's VALUE, or on the registry lock), and only
+ * after R goes on does P get the lock -- of the one set that a third
+ * handle Q then finds held.  Before the protocol was fixed, P took the
+ * lock inside both windows, and Q took a second one after R went on.
+ *
+ * Children never call ck_assert: they exit with a code saying what went
+ * wrong, and the parent asserts it.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "private.h"
+#include "testutil.h"
+
+#define WAIT_MS 10000
+
+/* Where the remover stops: before or after the first call of a kind. */
+typedef struct stop_at {
+    xsipc__sys_call call;
+    int armed;
+    int ready; /* write end: "stopped" */
+    int go;    /* read end: "go on" */
+} stop_at;
+
+static int stop_hook(xsipc__sys_call call, void *arg)
+{
+    stop_at *s = arg;
+    char c = 's';
+
+    if (!s->armed || call != s->call)
+        return 0;
+    s->armed = 0;
+    if (write(s->ready, &c, 1) != 1 || read(s->go, &c, 1) != 1)
+        _exit(20);
+    return 0;
+}
+
+static int pass_hook(xsipc__sys_call call, void *arg)
+{
+    (void)call;
+    (void)arg;
+    return 0;
+}
+
+static void pipe_ok(int fds[2])
+{
+    ck_assert_int_eq(pipe(fds), 0);
+}
+
+/* Reads one byte from fd within ms; the byte, or -1. */
+static int byte_within(int fd, long ms)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    char c;
+
+    if (poll(&p, 1, (int)ms) != 1 || read(fd, &c, 1) != 1)
+        return -1;
+    return c;
+}
+
+static int status_of(pid_t pid)
+{
+    int status;
+
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+/* The remover: makes the name's segment, so it is the only user of the
+ * lock set, then frees the handle with the seam armed. */
+static void remover(xsipc_registry *reg, const char *name, stop_at *s,
+                    int after)
+{
+    xsipc_shm *shm = xsipc_shm_new_in(reg, name);
+
+    if (shm == NULL || xsipc_shm_create(shm, 64, XSIPC_READ_WRITE) != 0)
+        _exit(2);
+    s->armed = 1;
+    if (after) {
+        xsipc__sys_set_hook(pass_hook, NULL);
+        xsipc__sys_set_after(stop_hook, s);
+    } else {
+        xsipc__sys_set_hook(stop_hook, s);
+    }
+    xsipc_shm_free(shm);
+    _exit(s->armed ? 3 : 0); /* 3: the call site was never reached */
+}
+
+/* P: create-or-attach (with map), lock, say 'L', hold until told, unlock,
+ * leave.  Without map only the name's lock is taken (as Qt's lock() on a
+ * handle with a key), which reaches the set without making a key file. */
+static void holder(xsipc_registry *reg, const char *name, int map, int report,
+                   int cmd)
+{
+    xsipc_shm *shm = xsipc_shm_new_in(reg, name);
+    char c = 'L';
+    int rc;
+
+    if (shm == NULL)
+        _exit(2);
+    rc = map ? xsipc_shm_create(shm, 64, XSIPC_READ_WRITE) : 0;
+    if (rc == -XSIPC_ALREADY_EXISTS)
+        rc = xsipc_shm_attach(shm, XSIPC_READ_WRITE);
+    if (rc != 0)
+        _exit(10);
+    if (xsipc_shm_lock(shm) < 0)
+        _exit(11);
+    if (write(report, &c, 1) != 1 || read(cmd, &c, 1) != 1)
+        _exit(12);
+    if (xsipc_shm_unlock(shm) != 0)
+        _exit(13);
+    xsipc_shm_free(shm);
+    _exit(0);
+}
+
+/* Whether pid waits for an flock (a "->" line of /proc/locks). */
+static int waits_for_flock(pid_t pid)
+{
+    char line[256], me[32];
+    FILE *f = fopen("/proc/locks", "r");
+    int found = 0;
+
+    if (f == NULL)
+        return 0;
+    (void)snprintf(me, sizeof me, " %ld ", (long)pid);
+    while (!found && fgets(line, sizeof line, f) != NULL)
+        found = strstr(line, "->") != NULL && strstr(line, "FLOCK") != NULL &&
+                strstr(line, me) != NULL;
+    fclose(f);
+    return found;
+}
+
+/* Whether someone sleeps on VALUE of the lock set of name. */
+static int waits_on_value(xsipc_registry *reg, const char *name)
+{
+    xsipc_status st;
+    key_t key;
+    int id;
+
+    if (xsipc_registry_key(reg, name, XSIPC_KIND_SEM, 0, &key, NULL, 0, &st) <
+            0 ||
+        (id = semget(key, 0, 0)) < 0)
+        return 0;
+    return semctl(id, XSIPC__SEM_VALUE, GETNCNT) > 0;
+}
+
+/*
+ * The whole scenario.  after: R stops after its first semctl (the set's
+ * IPC_RMID) instead of before it.  P must then be seen waiting -- on the
+ * registry lock when R holds it across IPC_RMID and unlink, on VALUE when
+ * R holds that -- and never report the lock while R is stopped.
+ */
+static void run_window(xsipc_registry *reg, const char *name, int after,
+                       int map)
+{
+    int ready[2], go[2], report[2], cmd[2], c, waited = 0;
+    stop_at s = {XSIPC__SYS_SEMCTL, 0, -1, -1};
+    pid_t r, p;
+    xsipc_shm *q;
+    long ms;
+
+    pipe_ok(ready);
+    pipe_ok(go);
+    pipe_ok(report);
+    pipe_ok(cmd);
+    s.ready = ready[1];
+    s.go = go[0];
+    if ((r = fork()) == 0)
+        remover(reg, name, &s, after);
+    ck_assert_int_gt(r, 0);
+    ck_assert_msg(byte_within(ready[0], WAIT_MS) == 's',
+                  "the remover did not reach its IPC_RMID");
+    if ((p = fork()) == 0)
+        holder(reg, name, map, report[1], cmd[0]);
+    ck_assert_int_gt(p, 0);
+    for (ms = 0; ms < WAIT_MS && !waited; ms += 2) {
+        c = byte_within(report[0], 2);
+        if (c == 'L') {
+            kill(r, SIGKILL);
+            kill(p, SIGKILL);
+            (void)status_of(r);
+            (void)status_of(p);
+            ck_abort_msg("P took the lock inside the window %s the "
+                         "remover's IPC_RMID",
+                         after ? "after" : "before");
+        }
+        waited = after ? waits_for_flock(p) : waits_on_value(reg, name);
+    }
+    ck_assert_msg(waited, "P was never seen waiting in the window");
+    ck_assert_int_eq(write(go[1], "g", 1), 1);
+    ck_assert_int_eq(status_of(r), 0);
+    ck_assert_msg(byte_within(report[0], WAIT_MS) == 'L',
+                  "P did not get the lock once the remover went on");
+    /* Q finds the one lock P holds, whichever set its key file names. */
+    q = xsipc_shm_new_in(reg, name);
+    ck_assert_ptr_nonnull(q);
+    tu_shm_fails(q, xsipc_shm_try_lock(q), XSIPC_WOULD_BLOCK);
+    ck_assert_int_eq(write(cmd[1], "u", 1), 1);
+    ck_assert_int_eq(status_of(p), 0);
+    ck_assert_int_eq(xsipc_shm_try_lock(q), 0);
+    ck_assert_int_eq(xsipc_shm_unlock(q), 0);
+    xsipc_shm_free(q);
+    close(ready[0]);
+    close(ready[1]);
+    close(go[0]);
+    close(go[1]);
+    close(report[0]);
+    close(report[1]);
+    close(cmd[0]);
+    close(cmd[1]);
+}
+
+/* A persistent registry of this test's own. */
+static xsipc_registry *persistent(void)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+
+    ck_assert(mkdir(tu_path("own"), 0700) == 0);
+    reg = xsipc_registry_open(tu_path("own"), XSIPC_REGISTRY_PERSISTENT, &st);
+    ck_assert_msg(reg != NULL, "open: %s", st.text);
+    return reg;
+}
+
+static void remove_names(xsipc_registry *reg, const char *name)
+{
+    xsipc_status st;
+
+    ck_assert_msg(xsipc_registry_remove(reg, name, XSIPC_KIND_SHM,
+                                        XSIPC_REMOVE_OBJECT, &st) == 0,
+                  "remove: %s", st.text);
+    ck_assert_msg(xsipc_registry_remove(reg, name, XSIPC_KIND_SEM,
+                                        XSIPC_REMOVE_OBJECT, &st) == 0,
+                  "remove: %s", st.text);
+}
+
+/* Window 2, Qt's life cycle: the last user decides and removes while it
+ * still holds the lock, so a joiner waits on VALUE and then sees EIDRM.
+ * (The segment's key file is gone by then, so a create would wait for the
+ * registry lock first: P takes the name's lock alone.) */
+START_TEST(test_windows_last_user_removes_holding_lock)
+{
+    run_window(tu_registry(), "w2", 0, 0);
+}
+END_TEST
+
+/* Window 2 in a persistent registry, where no key file goes. */
+START_TEST(test_windows_last_user_removes_holding_lock_persistent)
+{
+    xsipc_registry *reg = persistent();
+
+    run_window(reg, "w2p", 0, 1);
+    remove_names(reg, "w2p");
+    xsipc_registry_close(reg);
+    ck_assert(rmdir(tu_path("own")) == 0);
+}
+END_TEST
+
+/* Window 1: between the set's IPC_RMID and the unlink of its key file the
+ * remover holds the registry lock, so no set can be made at the old key
+ * (P waits for the lock, then finds the file gone and makes a new one). */
+START_TEST(test_windows_no_set_at_a_key_being_unlinked)
+{
+    run_window(tu_registry(), "w1", 1, 1);
+}
+END_TEST
+
+Suite *windows_suite(void)
+{
+    Suite *s = suite_create("windows");
+    TCase *tc = tcase_create("core");
+
+    tu_tcase(tc);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_windows_last_user_removes_holding_lock);
+    tcase_add_test(tc, test_windows_last_user_removes_holding_lock_persistent);
+    tcase_add_test(tc, test_windows_no_set_at_a_key_being_unlinked);
+    suite_add_tcase(s, tc);
+    return s;
+}
