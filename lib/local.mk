@@ -41,6 +41,7 @@ lib_libxsipc_la_LDFLAGS = -version-info $(XSIPC_LT_VERSION) -no-undefined \
 # System V objects at their keys (listing, removal, gc).
 lib_libxsipc_core_la_SOURCES += \
 	lib/reglist.c \
+	lib/orphans.c \
 	registry/record.h \
 	registry/record.c \
 	registry/claim.c \

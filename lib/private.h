@@ -57,6 +57,14 @@ struct xsipc_sem {
  * reused pid).  0 when it is alive or that cannot be told. */
 int xsipc__proc_gone(pid_t pid, time_t created);
 
+/* gc's pass over the kernel's objects (orphans.c): removes those that look
+ * like reg's and that no file of it names, reporting each to fn; with
+ * XSIPC_GC_DRY_RUN only reports.  The count, or -error with st set. */
+typedef void (*xsipc__orphan_fn)(xsipc_gc_what what, key_t key, int id,
+                                 void *arg);
+int xsipc__gc_orphans(xsipc_registry *reg, unsigned flags, xsipc__orphan_fn fn,
+                      void *arg, xsipc_status *st);
+
 /* Clears st (code 0, empty text). */
 void xsipc__status_clear(xsipc_status *st);
 /* Puts "op: " before st's text (a message from a lower layer); returns

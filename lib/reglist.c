@@ -28,6 +28,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,6 +358,33 @@ int xsipc_registry_list(xsipc_registry *reg, xsipc_registry_fn fn, void *arg,
 
 /* ---------------------------------------------------------------- remove */
 
+/* Whether a segment or a semaphore set exists at key (plain queries). */
+static int object_at(key_t key)
+{
+    int saved = errno, used;
+
+    used = shmget(key, 0, 0) >= 0 || semget(key, 0, 0) >= 0;
+    errno = saved;
+    return used;
+}
+
+/* Removes k's key file when no object has its key: under the registry
+ * lock, in which no xsipc process makes an object (semset.c, R1 and R3),
+ * so none can appear between the test and the unlink.  0, 1 when an
+ * object kept the file, or -error with st set. */
+static int unregister_unused(xsipc_registry *reg, const xsipc__key *k,
+                             xsipc_status *st)
+{
+    int lockfd, rc = 1;
+
+    if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
+        return lockfd;
+    if (!object_at(k->key))
+        rc = xsipc__reg_remove_locked(reg, k, st);
+    xsipc__reg_unlock(lockfd);
+    return rc;
+}
+
 /* Removes the object at k (kind) when flags allow: 0 when there is none
  * now, or -error with st set. */
 static int remove_object(xsipc_registry *reg, const xsipc__key *k,
@@ -403,6 +431,16 @@ static int remove_object(xsipc_registry *reg, const xsipc__key *k,
                                "(%lu attached or open, %ld waiting)",
                                op, what, (unsigned)k->key, p->path,
                                p->e.attached, p->ncnt);
+    } else if (kind == XSIPC_KIND_SEM && p->e.size >= XSIPC__SEM_NSEMS) {
+        /* An xsipc set goes only with its lock taken (semset.c, R2). */
+        if (!xsipc__semset_reap(p->e.id, XSIPC__REAP_EMPTY) &&
+            semget(k->key, 0, 0) >= 0) {
+            errno = EBUSY;
+            rc = xsipc__status_set(st, XSIPC_ALREADY_EXISTS,
+                                   "%s: the %s at key 0x%08x of %s is held "
+                                   "or was opened meanwhile",
+                                   op, what, (unsigned)k->key, p->path);
+        }
     } else if ((kind == XSIPC_KIND_SHM
                     ? xsipc__sys_shmctl(p->e.id, IPC_RMID, NULL)
                     : xsipc__sys_semctl(p->e.id, 0, IPC_RMID, 0)) < 0 &&
@@ -442,7 +480,7 @@ int xsipc_registry_remove(xsipc_registry *reg, const char *name,
     if (rc < 0)
         rc = xsipc__status_prefix(status, op);
     else if ((rc = remove_object(use, &k, kind, flags, op, status)) == 0 &&
-             (rc = xsipc__reg_unregister(use, &k, status)) < 0)
+             (rc = unregister_unused(use, &k, status)) < 0)
         rc = xsipc__status_prefix(status, op);
     done_registry(reg, use);
     return rc;
@@ -476,8 +514,46 @@ static void report(gc_ctx *c, xsipc_gc_what what, const char *path, key_t key,
         c->fn(&item, c->arg);
 }
 
+/* What the set of key file it may guard: 0 nothing (no segment key file
+ * of that name: a counting semaphore), 1 a segment's key file, 2 a
+ * segment that exists.  The segment's key file has the same name after
+ * its prefix. */
+static int guards_segment(xsipc_registry *reg, const xsipc__item *it)
+{
+    static const char sem_prefix[] = "qipc_systemsem_";
+    xsipc__record rec;
+    xsipc_status st;
+    char file[256];
+    struct stat sb;
+    int fd, proj = XSIPC__PROJ, exists;
+
+    if (strncmp(it->file, sem_prefix, sizeof sem_prefix - 1) != 0)
+        return 0;
+    (void)snprintf(file, sizeof file, "qipc_sharedmemory_%s",
+                   it->file + sizeof sem_prefix - 1);
+    fd = openat(reg->dirfd, file,
+                O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    if (fstat(fd, &sb) != 0) {
+        (void)close(fd);
+        return 2; /* cannot tell: keep the report */
+    }
+    if (xsipc__reg_read_record(reg, file, fd, &sb, &rec, &st) == 1)
+        proj = rec.proj;
+    (void)close(fd);
+    exists = shmget(xsipc__reg_ftok(&sb, proj), 0, 0) >= 0 || errno != ENOENT;
+    return exists ? 2 : 1;
+}
+
+/* How gc reaps a set by what it guards: a counting semaphore may go at 0;
+ * a lock at 0 is held (by a Qt program, which counts in no USERS); a lock
+ * whose segment exists keeps a dead owner's report. */
+static const unsigned reap_how[3] = {XSIPC__REAP_EMPTY, 0,
+                                     XSIPC__REAP_KEEP_MARKED};
+
 /* Removes the stale object of a key file; 1 when it is gone. */
-static int gc_object(gc_ctx *c, const xsipc__item *it)
+static int gc_object(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
 {
     probe *p = &c->p;
     int shm = it->kind == XSIPC_KIND_SHM;
@@ -502,9 +578,10 @@ static int gc_object(gc_ctx *c, const xsipc__item *it)
                 ds.shm_nattch != 0 ||
                 xsipc__sys_shmctl(p->e.id, IPC_RMID, NULL) < 0)
                 return 0;
-        } else if (xsipc__sys_semctl(p->e.id, XSIPC__SEM_USERS, GETVAL, 0) !=
-                       0 ||
-                   xsipc__sys_semctl(p->e.id, 0, IPC_RMID, 0) < 0) {
+        } else if (!xsipc__semset_reap(p->e.id,
+                                       reap_how[guards_segment(reg, it)])) {
+            /* Held, opened meanwhile, or a dead owner's report on a
+             * segment that is still there: its next lock must say so. */
             return 0;
         }
     }
@@ -520,7 +597,7 @@ static void gc_key_file(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
     if (!it->usable)
         return; /* foreign or unreadable: never touched */
     probe_item(reg, it, &c->p);
-    gone = gc_object(c, it);
+    gone = gc_object(reg, c, it);
     /* A persistent registry keeps its names; so does a persistent record
      * in any registry. */
     if ((reg->flags & XSIPC_REGISTRY_PERSISTENT) != 0 || it->key.persistent)
@@ -530,7 +607,7 @@ static void gc_key_file(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
     if (!gone && !(c->p.e.status == XSIPC_ENTRY_ORPHAN && old))
         return;
     if ((c->flags & XSIPC_GC_DRY_RUN) == 0 &&
-        xsipc__reg_unregister(reg, &it->key, NULL) < 0)
+        unregister_unused(reg, &it->key, NULL) != 0)
         return;
     report(c, XSIPC_GC_KEY_FILE, c->p.path, it->key.key, -1,
            gone ? "its object is gone" : "no object at its key");
@@ -575,6 +652,17 @@ static void gc_file(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
            it->type == XSIPC__ITEM_TEMP ? 0 : it->named, -1, reasons[it->type]);
 }
 
+static void orphan(xsipc_gc_what what, key_t key, int id, void *arg)
+{
+    gc_ctx *c = arg;
+
+    report(c, what, NULL, key, id,
+           what == XSIPC_GC_SEGMENT
+               ? "an orphan: no key file has its key, no process attached, "
+                 "its creator is gone"
+               : "an orphan: no key file has its key, no process has it open");
+}
+
 static int gc_item(xsipc_registry *reg, const xsipc__item *it, void *arg)
 {
     gc_ctx *c = arg;
@@ -607,5 +695,7 @@ int xsipc_registry_gc(xsipc_registry *reg, unsigned flags, xsipc_gc_fn fn,
     c->now = time(NULL);
     c->st = status;
     rc = xsipc__reg_scan(use, gc_item, c, status);
+    if (rc >= 0)
+        rc = xsipc__gc_orphans(use, flags, orphan, c, status);
     return scan_end(reg, use, c, rc, c->count, op, status);
 }

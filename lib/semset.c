@@ -722,25 +722,37 @@ int xsipc__semset_unlock_close(xsipc__semset *s, int keep_mark, const char *op,
     return 0;
 }
 
-int xsipc__semset_reap(int semid, int keep_marked)
+int xsipc__semset_reap(int semid, unsigned how)
 {
     /* R2 for gc and removal: the lock, taken only while it is free and no
      * handle has the set open, so no one is inside when the set goes and
      * no one can enter before (a joiner waits on VALUE, then sees EIDRM).
-     * keep_marked: a dead owner's report (MARK 1) keeps the set. */
+     * XSIPC__REAP_KEEP_MARKED: a dead owner's report (MARK 1) keeps the
+     * set.  XSIPC__REAP_EMPTY: a counting semaphore at 0 with no users
+     * goes too (as in xsipc__semset_close, no one who is not a user can
+     * raise it). */
     struct sembuf take[3] = {
         {XSIPC__SEM_VALUE, -1, SEM_UNDO | IPC_NOWAIT},
         {XSIPC__SEM_USERS, 0, IPC_NOWAIT},
         {XSIPC__SEM_MARK, 0, IPC_NOWAIT},
     };
+    struct sembuf empty[2] = {
+        {XSIPC__SEM_USERS, 0, IPC_NOWAIT},
+        {XSIPC__SEM_VALUE, 0, IPC_NOWAIT},
+    };
     struct sembuf give = {XSIPC__SEM_VALUE, 1, SEM_UNDO};
     int saved = errno, rc = 0;
 
-    if (xsipc__sys_semop(semid, take, keep_marked ? 3 : 2) == 0) {
+    if (xsipc__sys_semop(semid, take,
+                         (how & XSIPC__REAP_KEEP_MARKED) != 0 ? 3 : 2) == 0) {
         if (xsipc__sys_semctl(semid, 0, IPC_RMID, 0) == 0)
             rc = 1;
         else
             (void)xsipc__sys_semop(semid, &give, 1);
+    } else if ((how & XSIPC__REAP_EMPTY) != 0 &&
+               xsipc__sys_semop(semid, empty, 2) == 0 &&
+               xsipc__sys_semctl(semid, 0, IPC_RMID, 0) == 0) {
+        rc = 1;
     }
     errno = saved;
     return rc;

@@ -99,9 +99,12 @@ int xsipc__semset_unlock_close(xsipc__semset *s, int keep_mark, const char *op,
 
 /* gc's and removal's way to remove the xsipc set semid (R2 in semset.c):
  * only when its lock is free and no handle has it open, taking the lock in
- * the same semop; with keep_marked, a set whose MARK reports a dead owner
- * is kept too.  1 when it was removed, 0 when it was kept. */
-int xsipc__semset_reap(int semid, int keep_marked);
+ * the same semop.  how: XSIPC__REAP_KEEP_MARKED keeps a set whose MARK
+ * reports a dead owner; XSIPC__REAP_EMPTY also takes a set at value 0 with
+ * no users (a counting semaphore used up).  1 when removed, else 0. */
+#define XSIPC__REAP_KEEP_MARKED 1u
+#define XSIPC__REAP_EMPTY 2u
+int xsipc__semset_reap(int semid, unsigned how);
 
 /* The counting protocol: VALUE - 1 / VALUE + n, with SEM_UNDO as Qt
  * unless s->undo was set to 0. */

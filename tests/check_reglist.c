@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,8 +106,9 @@ static void gc_collect(const xsipc_gc_item *item, void *arg)
     size_t len = strlen(d->text);
 
     d->n++;
-    snprintf(d->text + len, sizeof d->text - len, "%s %s (%s)\n",
-             whats[item->what], strrchr(item->path, '/') + 1, item->reason);
+    snprintf(
+        d->text + len, sizeof d->text - len, "%s %s (%s)\n", whats[item->what],
+        item->path != NULL ? strrchr(item->path, '/') + 1 : "-", item->reason);
 }
 
 static int gc(xsipc_registry *reg, unsigned flags, done *d)
@@ -487,6 +489,113 @@ START_TEST(test_reglist_gc_keeps_persistent)
 }
 END_TEST
 
+/* A child makes name's segment (persistent when keep) and exits with it
+ * attached; the key files of both its objects are then removed by hand,
+ * as an older version's race or an admin could leave them: orphans. */
+static void orphaned(xsipc_registry *reg, const char *name, int keep,
+                     key_t *shm_key, key_t *sem_key)
+{
+    char path[PATH_MAX];
+    xsipc_status st;
+    int status;
+    pid_t pid = fork();
+
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        xsipc_shm *shm = xsipc_shm_new_in(reg, name);
+        if (keep && xsipc_shm_set_persistent(shm, 1) != 0)
+            _exit(2);
+        _exit(xsipc_shm_create(shm, 128, XSIPC_READ_WRITE) == 0 ? 0 : 1);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(xsipc_registry_key(reg, name, XSIPC_KIND_SHM, 0, shm_key,
+                                        path, sizeof path, &st),
+                     0);
+    ck_assert(unlink(path) == 0);
+    ck_assert_int_eq(xsipc_registry_key(reg, name, XSIPC_KIND_SEM, 1, sem_key,
+                                        path, sizeof path, &st),
+                     0);
+    /* The exited child left its lock set (USERS undone to 0). */
+    ck_assert_int_ge(semget(*sem_key, 0, 0), 0);
+    ck_assert(unlink(path) == 0);
+}
+
+/* gc finds objects of its registry that no key file names: ours, unused,
+ * not persistent; a persistent one stays. */
+START_TEST(test_reglist_gc_removes_orphans)
+{
+    key_t shm_key, sem_key, kept_key, kept_sem;
+    xsipc_shm *live = made(tu_registry(), "live", 64);
+    done d;
+    int kept;
+
+    orphaned(tu_registry(), "lost", 0, &shm_key, &sem_key);
+    orphaned(tu_registry(), "kept", 1, &kept_key, &kept_sem);
+    /* A dry run reports and removes nothing. */
+    gc(tu_registry(), XSIPC_GC_NOW | XSIPC_GC_DRY_RUN, &d);
+    ck_assert_msg(strstr(d.text, "segment - (an orphan") != NULL, "%s", d.text);
+    ck_assert_int_ge(shmget(shm_key, 0, 0), 0);
+    gc(tu_registry(), XSIPC_GC_NOW, &d);
+    ck_assert_msg(shmget(shm_key, 0, 0) < 0 && errno == ENOENT,
+                  "the orphan segment is left: %s", d.text);
+    ck_assert_msg(semget(sem_key, 0, 0) < 0 && errno == ENOENT,
+                  "the orphan set is left: %s", d.text);
+    ck_assert_msg(semget(kept_sem, 0, 0) < 0 && errno == ENOENT,
+                  "the persistent segment's orphan lock set is left: %s",
+                  d.text);
+    kept = shmget(kept_key, 0, 0);
+    ck_assert_msg(kept >= 0, "the persistent segment was taken: %s", d.text);
+    /* The live name was not touched. */
+    ck_assert_int_eq(xsipc_shm_lock(live), 0);
+    ck_assert_int_eq(xsipc_shm_unlock(live), 0);
+    xsipc_shm_free(live);
+    ck_assert_int_eq(shmctl(kept, IPC_RMID, NULL), 0);
+    gc(tu_registry(), XSIPC_GC_NOW, &d);
+    ck_assert_int_eq(dir_count(tu_dir()), 0);
+}
+END_TEST
+
+/* A holder of a persistent segment dies mid-write: gc keeps the lock set
+ * whose mark reports it, and the next lock still says the owner died. */
+START_TEST(test_reglist_gc_keeps_owner_died)
+{
+    xsipc_status st;
+    xsipc_shm *shm;
+    done d;
+    int status, rc;
+    pid_t pid = fork();
+
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        shm = xsipc_shm_new_in(tu_registry(), "torn");
+        if (xsipc_shm_set_persistent(shm, 1) != 0 ||
+            xsipc_shm_create(shm, 64, XSIPC_READ_WRITE) != 0 ||
+            xsipc_shm_lock(shm) != 0)
+            _exit(1);
+        memset(xsipc_shm_data(shm), 'x', 32); /* half of it */
+        raise(SIGKILL);
+        _exit(2);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    gc(tu_registry(), XSIPC_GC_NOW, &d);
+    shm = xsipc_shm_new_in(tu_registry(), "torn");
+    ck_assert_int_eq(xsipc_shm_attach(shm, XSIPC_READ_WRITE), 0);
+    rc = xsipc_shm_lock(shm);
+    ck_assert_msg(rc == XSIPC_OWNER_DIED, "lock: %d, gc said: %s", rc, d.text);
+    ck_assert_int_eq(xsipc_shm_unlock(shm), 0);
+    xsipc_shm_free(shm);
+    /* With the segment gone, the report has nothing left to guard. */
+    ck_assert_int_eq(xsipc_registry_remove(tu_registry(), "torn",
+                                           XSIPC_KIND_SHM, XSIPC_REMOVE_OBJECT,
+                                           &st),
+                     0);
+    gc(tu_registry(), XSIPC_GC_NOW, &d);
+    ck_assert_int_eq(dir_count(tu_dir()), 0);
+}
+END_TEST
+
 /* Claims of gone key files, parked inodes of unclaimed keys and files a
  * crash left half made. */
 START_TEST(test_reglist_gc_removes_leftovers)
@@ -716,6 +825,8 @@ Suite *reglist_suite(void)
     tcase_add_test(core, test_reglist_gc_keeps_live_and_young);
     tcase_add_test(core, test_reglist_gc_keeps_persistent);
     tcase_add_test(core, test_reglist_gc_removes_leftovers);
+    tcase_add_test(core, test_reglist_gc_removes_orphans);
+    tcase_add_test(core, test_reglist_gc_keeps_owner_died);
     tcase_add_test(core, test_reglist_remove);
     suite_add_tcase(s, core);
 
