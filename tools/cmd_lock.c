@@ -2,11 +2,21 @@
  * cmd_lock.c -- `xsipc lock` (run a command holding NAME's lock, like
  * flock(1)) and `xsipc sem` (QSystemSemaphore from the shell).
  *
- * The lock is the qipc_systemsem_ set of NAME, the one QSharedMemory::lock()
- * takes, acquired with SEM_UNDO: when xsipc itself is killed the kernel
- * gives the lock back.  The command runs in a child, which does not inherit
- * the undo record, so only xsipc holds the lock.  `sem` works without
- * SEM_UNDO: a release from the shell must outlive the xsipc process.
+ * The lock is NAME's segment lock, the one QSharedMemory::lock() takes,
+ * taken through the library's lock protocol (xsipc_shm_lock on a handle
+ * with no segment attached), so the death of a holder is reported to the
+ * next one (XSIPC_OWNER_DIED), as for any holder.  It is held with
+ * SEM_UNDO by this process; the command runs in a child, which does not
+ * inherit the undo record.  So that the command never runs without the
+ * lock:
+ *  - SIGTERM, SIGINT, SIGHUP and SIGQUIT sent to xsipc are passed on to
+ *    the command, and xsipc keeps the lock until the command has exited
+ *    (a signal from the terminal already reaches the whole process group
+ *    and is not sent twice);
+ *  - on SIGKILL, which cannot be caught, the kernel gives the lock back as
+ *    xsipc exits, and the command gets SIGKILL through PR_SET_PDEATHSIG.
+ * `sem` works without SEM_UNDO: a release from the shell must outlive the
+ * xsipc process.
  */
 #include <config.h>
 
@@ -14,6 +24,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/sem.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,28 +46,79 @@ static int parse_seconds(const char *s, long *ms)
     return 0;
 }
 
-/* Runs argv in a child and waits: its exit status, 128 + a signal that
- * killed it, or 126/127 when it could not be run (as a shell). */
-static int run(char **argv)
+/* The command's pid while it runs, for the signal handler. */
+static volatile sig_atomic_t child;
+
+static const int passed_on[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+#define NPASSED (sizeof passed_on / sizeof passed_on[0])
+
+/* Passes a signal sent to xsipc (by kill: si_code <= 0) on to the
+ * command; a terminal's signal (SI_KERNEL) reached it already. */
+static void pass_on(int sig, siginfo_t *info, void *ctx)
 {
-    pid_t pid = fork();
+    int saved = errno;
+
+    (void)ctx;
+    if (child > 0 && info != NULL && info->si_code <= 0)
+        (void)kill((pid_t)child, sig);
+    errno = saved;
+}
+
+/* Runs argv in a child and waits: its exit status, 128 + a signal that
+ * killed it, or 126/127 when it could not be run (as a shell).  died: the
+ * previous holder died holding the lock (XSIPC_OWNER_DIED=1 is set in the
+ * command's environment). */
+static int run(char **argv, int died)
+{
+    struct sigaction sa, old[NPASSED];
+    sigset_t block, mask;
+    pid_t parent = getpid(), pid;
+    unsigned i;
     int status;
 
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = pass_on;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigemptyset(&block);
+    for (i = 0; i < NPASSED; i++)
+        sigaddset(&block, passed_on[i]);
+    /* Blocked from before the fork until child is known: a signal in
+     * between waits, and is then passed on. */
+    sigprocmask(SIG_BLOCK, &block, &mask);
+    for (i = 0; i < NPASSED; i++)
+        sigaction(passed_on[i], &sa, &old[i]);
+    pid = fork();
     if (pid < 0) {
         tool_error("lock: fork: %s", strerror(errno));
-        return EXIT_FAIL;
-    }
-    if (pid == 0) {
+        status = EXIT_FAIL << 8;
+    } else if (pid == 0) {
+        for (i = 0; i < NPASSED; i++)
+            sigaction(passed_on[i], &old[i], NULL);
+        sigprocmask(SIG_SETMASK, &mask, NULL);
+        /* Dies with xsipc, which holds the lock; and if xsipc is gone
+         * already, the lock is too: do not start. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(128 + SIGKILL);
+        if (died && setenv("XSIPC_OWNER_DIED", "1", 1) != 0)
+            _exit(126);
         execvp(argv[0], argv);
         tool_error("lock: %s: %s", argv[0], strerror(errno));
         _exit(errno == ENOENT ? 127 : 126);
-    }
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            tool_error("lock: waitpid: %s", strerror(errno));
-            return EXIT_FAIL;
+    } else {
+        child = pid;
+        sigprocmask(SIG_SETMASK, &mask, NULL);
+        while (waitpid(pid, &status, 0) < 0) {
+            if (errno != EINTR) {
+                tool_error("lock: waitpid: %s", strerror(errno));
+                status = EXIT_FAIL << 8;
+                break;
+            }
         }
+        child = 0;
     }
+    for (i = 0; i < NPASSED; i++)
+        sigaction(passed_on[i], &old[i], NULL);
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     return 128 + WTERMSIG(status);
@@ -70,7 +133,7 @@ int cmd_lock(const tool *t, int argc, char **argv)
     const char *name;
     long ms = -1;
     xsipc_registry *reg;
-    xsipc_sem *sem;
+    xsipc_shm *shm;
     int c, r, rc;
 
     while ((c = getopt_long(argc, argv, "+w:", longopts, NULL)) != -1) {
@@ -111,31 +174,36 @@ int cmd_lock(const tool *t, int argc, char **argv)
         return tool_usage_error("lock: expected a COMMAND");
     if ((reg = tool_registry(t, 0)) == NULL)
         return EXIT_FAIL;
-    if ((sem = xsipc_sem_new_in(reg, name, 1, XSIPC_OPEN)) == NULL) {
+    if ((shm = xsipc_shm_new_in(reg, name)) == NULL) {
         tool_error("lock: out of memory");
         xsipc_registry_close(reg);
         return EXIT_FAIL;
     }
-    r = ms < 0 ? xsipc_sem_acquire(sem) : xsipc_sem_acquire_timeout(sem, ms);
+    r = ms < 0 ? xsipc_shm_lock(shm) : xsipc_shm_lock_timeout(shm, ms);
     if (r < 0) {
-        if (xsipc_sem_error(sem) == XSIPC_TIMEOUT) {
+        if (xsipc_shm_error(shm) == XSIPC_TIMEOUT) {
             tool_error("lock: \"%s\" is held: gave up after %ld.%03ld s", name,
                        ms / 1000, ms % 1000);
             rc = EXIT_USAGE;
         } else {
-            tool_error("lock: %s", xsipc_sem_error_string(sem));
+            tool_error("lock: %s", xsipc_shm_error_string(shm));
             rc = EXIT_FAIL;
         }
     } else {
+        if (r == XSIPC_OWNER_DIED)
+            tool_error("lock: the previous holder of \"%s\" died holding "
+                       "it; what it guards may be half-written "
+                       "(XSIPC_OWNER_DIED=1 is set for the command)",
+                       name);
         fflush(stdout);
-        rc = run(argv + optind);
-        if (xsipc_sem_release(sem, 1) < 0) {
-            tool_error("lock: %s", xsipc_sem_error_string(sem));
+        rc = run(argv + optind, r == XSIPC_OWNER_DIED);
+        if (xsipc_shm_unlock(shm) < 0) {
+            tool_error("lock: %s", xsipc_shm_error_string(shm));
             if (rc == 0)
                 rc = EXIT_FAIL;
         }
     }
-    xsipc_sem_free(sem);
+    xsipc_shm_free(shm);
     xsipc_registry_close(reg);
     return rc;
 }

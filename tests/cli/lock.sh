@@ -53,20 +53,64 @@ wait $holder
 check "the holder ran to its end" 0 $?
 check "the lock is free again" ok "$(xsipc lock -w 5 held -- echo ok)"
 
+# waitfor FILE: up to 10 s for FILE to exist and not be empty.
+waitfor() {
+    n=0
+    while [ ! -s "$1" ] && [ $n -lt 200 ]; do
+        sleep 0.05
+        n=$((n + 1))
+    done
+}
+
 # A killed holder releases the lock (SEM_UNDO): kill -9 the xsipc that
-# holds it (the process itself: the libtool wrapper execs it), then the
-# lock is free; the orphaned COMMAND is stopped too.
+# holds it (the process itself: the libtool wrapper execs it).  Its
+# COMMAND dies with it (PR_SET_PDEATHSIG), and the next holder is told
+# that the previous one died holding the lock.
 "$XSIPC_BIN" -r "$dir" lock killed -- sh -c 'echo $$ >"$1.pid"; exec sleep 30' sh "$dir/killed" &
 holder=$!
+waitfor "$dir/killed.pid"
+kill -9 $holder
+wait $holder 2>/dev/null
 n=0
-while [ ! -s "$dir/killed.pid" ] && [ $n -lt 200 ]; do
+while kill -0 "$(cat "$dir/killed.pid")" 2>/dev/null && [ $n -lt 200 ]; do
     sleep 0.05
     n=$((n + 1))
 done
-kill -9 $holder
-wait $holder 2>/dev/null
-check "a killed holder's lock is free" ok "$(xsipc lock -w 5 killed -- echo ok)"
-kill "$(cat "$dir/killed.pid")" 2>/dev/null
+check "COMMAND dies with a killed xsipc" gone \
+    "$(kill -0 "$(cat "$dir/killed.pid")" 2>/dev/null && echo alive || echo gone)"
+out=$(xsipc lock -w 5 killed -- sh -c 'echo "ok ${XSIPC_OWNER_DIED:-}"' 2>"$dir/err")
+check "a killed holder's lock is free, and its death reported" "ok 1" "$out"
+check "with a message" 1 "$(grep -c 'previous holder of "killed" died' "$dir/err")"
+check "reported once" "ok " "$(xsipc lock -w 5 killed -- sh -c 'echo "ok ${XSIPC_OWNER_DIED:-}"')"
+
+# SIGTERM to xsipc goes on to COMMAND, and the lock stays until COMMAND
+# has exited, even when COMMAND ignores the signal (as flock(1) keeps
+# its lock while COMMAND runs).
+touch "$dir/term.hold"
+"$XSIPC_BIN" -r "$dir" lock term -- sh -c \
+    'trap "echo got >\"\$1.got\"" TERM; echo $$ >"$1.pid"
+     while [ -e "$1.hold" ]; do sleep 0.05; done' sh "$dir/term" &
+holder=$!
+waitfor "$dir/term.pid"
+kill -TERM $holder
+waitfor "$dir/term.got"
+check "SIGTERM reaches COMMAND" got "$(cat "$dir/term.got" 2>/dev/null)"
+xsipc lock -w 0.3 term -- true 2>/dev/null
+check "the lock stays held while COMMAND runs" 1 $?
+rm -f "$dir/term.hold"
+wait $holder
+check "xsipc exits with COMMAND's status" 0 $?
+check "then the lock is free" ok "$(xsipc lock -w 5 term -- echo ok)"
+check "and no death is reported" "ok " \
+    "$(xsipc lock -w 5 term -- sh -c 'echo "ok ${XSIPC_OWNER_DIED:-}"')"
+
+# A COMMAND that the passed-on signal kills: xsipc exits 128 + SIGTERM.
+"$XSIPC_BIN" -r "$dir" lock term2 -- sh -c 'echo $$ >"$1.pid"; exec sleep 30' sh "$dir/term2" &
+holder=$!
+waitfor "$dir/term2.pid"
+kill -TERM $holder
+wait $holder
+check "COMMAND killed by the passed-on SIGTERM" 143 $?
 
 # sem: an acquire waits for a release from another xsipc (the set lives
 # on: --create makes it persistent).
