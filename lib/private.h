@@ -42,6 +42,7 @@ struct xsipc_shm {
     int fast_unlock;
     xsipc__semset lock; /* the lock: Qt's qipc_systemsem_ set */
     xsipc_status err;
+    xsipc_status key_err; /* why the last key given was refused */
 };
 
 struct xsipc_sem {

@@ -38,13 +38,25 @@ static int sys_fail(xsipc_shm *shm, const char *op, xsipc__sys_call call,
                              xsipc__sys_limit(call, err));
 }
 
+/* Without a key: the reason the last key was refused, kept in the
+ * handle, or "no key is set" when none was given. */
+static int no_key(xsipc_shm *shm, xsipc_error code, const char *op,
+                  const char *what)
+{
+    if (shm->key_err.code != XSIPC_NO_ERROR) {
+        shm->err = shm->key_err;
+        errno = EINVAL;
+        return -(int)shm->err.code;
+    }
+    return xsipc__status_set(&shm->err, code, "%s: no key is set%s", op, what);
+}
+
 /* Checks common to every operation; 0 when the handle may proceed. */
 static int usable(xsipc_shm *shm, const char *op)
 {
     xsipc__status_clear(&shm->err);
     if (shm->reg == NULL)
-        return xsipc__status_set(&shm->err, XSIPC_KEY_ERROR,
-                                 "%s: no key is set", op);
+        return no_key(shm, XSIPC_KEY_ERROR, op, "");
     return 0;
 }
 
@@ -645,14 +657,22 @@ static int detach(xsipc_shm *shm)
     return 0;
 }
 
+/* Keeps the reason a key was refused, for every later call. */
+static int keep_key_error(xsipc_shm *shm, int rc)
+{
+    if (shm != NULL)
+        shm->key_err = shm->err;
+    return rc;
+}
+
 int xsipc_shm_set_key(xsipc_shm *shm, const char *key)
 {
-    return fresh(shm, set_key(shm, key));
+    return fresh(shm, keep_key_error(shm, set_key(shm, key)));
 }
 
 int xsipc_shm_set_native_key(xsipc_shm *shm, const char *path)
 {
-    return fresh(shm, set_native_key(shm, path));
+    return fresh(shm, keep_key_error(shm, set_native_key(shm, path)));
 }
 
 int xsipc_shm_create(xsipc_shm *shm, size_t size, xsipc_access access)
@@ -711,10 +731,8 @@ static int may_lock(xsipc_shm *shm, const char *op)
     /* As QSharedMemory::lock(): the name's lock needs a key, not a
      * segment. */
     if (shm->reg == NULL)
-        return xsipc__status_set(&shm->err, XSIPC_NOT_ATTACHED,
-                                 "%s: no key is set, so there is no lock to "
-                                 "take",
-                                 op);
+        return no_key(shm, XSIPC_NOT_ATTACHED, op,
+                      ", so there is no lock to take");
     if (shm->locked)
         return xsipc__status_set(&shm->err, XSIPC_LOCK_ERROR,
                                  "%s: \"%s\" is already locked by this handle",

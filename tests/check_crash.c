@@ -842,6 +842,40 @@ START_TEST(test_crash_group_sharing)
 }
 END_TEST
 
+/* A Qt program killed between its semget and its SETVAL leaves a lock set
+ * of one semaphore at 0 that no semop touched: after a few seconds the
+ * next lock gives it the value Qt meant to give, instead of waiting for
+ * ever (a Qt peer waiting on it is let through the same way). */
+START_TEST(test_crash_qt_set_never_initialised)
+{
+    xsipc_status st;
+    xsipc_shm *shm;
+    key_t key;
+    int id, rc;
+
+    ck_assert_int_eq(xsipc_registry_key(tu_registry(), "unset", XSIPC_KIND_SEM,
+                                        1, &key, NULL, 0, &st),
+                     0);
+    id = semget(key, 1, 0600 | IPC_CREAT | IPC_EXCL); /* Qt's, then killed */
+    ck_assert_int_ge(id, 0);
+    shm = shm_in("unset");
+    /* Within the first seconds it may still be a slow creator's. */
+    tu_shm_fails(shm, xsipc_shm_lock_timeout(shm, 500), XSIPC_TIMEOUT);
+    rc = xsipc_shm_lock_timeout(shm, 20000);
+    ck_assert_msg(rc == 0, "lock: %d %s", rc, xsipc_shm_error_string(shm));
+    ck_assert_int_eq(semctl(id, 0, GETVAL), 0); /* ours now */
+    ck_assert_int_eq(xsipc_shm_unlock(shm), 0);
+    ck_assert_int_eq(semctl(id, 0, GETVAL), 1);
+    xsipc_shm_free(shm);
+    /* A Qt set belongs to the Qt program that made it: ours to remove
+     * here, as that program would. */
+    ck_assert_int_eq(semctl(id, 0, IPC_RMID), 0);
+    ck_assert_int_eq(
+        xsipc_registry_remove(tu_registry(), "unset", XSIPC_KIND_SEM, 0, &st),
+        0);
+}
+END_TEST
+
 Suite *crash_suite(void)
 {
     Suite *s = suite_create("crash");
@@ -868,6 +902,7 @@ Suite *crash_suite(void)
     tcase_add_test(errors, test_crash_squatted_key_refused);
     tcase_add_test(errors, test_crash_other_user_denied);
     tcase_add_test(errors, test_crash_group_sharing);
+    tcase_add_test(errors, test_crash_qt_set_never_initialised);
     suite_add_tcase(s, errors);
     return s;
 }

@@ -592,6 +592,42 @@ START_TEST(test_shm_detach_not_attached)
 }
 END_TEST
 
+/* A refused key's reason stays with the handle: every later call gives
+ * it, not "no key is set". */
+START_TEST(test_shm_bad_key_reason_kept)
+{
+    char name[400];
+    xsipc_shm *shm = xsipc_shm_new_in(tu_registry(), "");
+    const char *first;
+    char kept[256];
+
+    ck_assert_ptr_nonnull(shm);
+    first = xsipc_shm_error_string(shm);
+    ck_assert_msg(strstr(first, "empty") != NULL, "%s", first);
+    snprintf(kept, sizeof kept, "%s", first);
+    tu_shm_fails(shm, xsipc_shm_create(shm, 8, XSIPC_READ_WRITE),
+                 XSIPC_KEY_ERROR);
+    ck_assert_str_eq(xsipc_shm_error_string(shm), kept);
+    tu_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_ONLY), XSIPC_KEY_ERROR);
+    ck_assert_str_eq(xsipc_shm_error_string(shm), kept);
+    tu_shm_fails(shm, xsipc_shm_lock(shm), XSIPC_KEY_ERROR);
+    ck_assert_str_eq(xsipc_shm_error_string(shm), kept);
+    memset(name, 'a', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    tu_shm_fails(shm, xsipc_shm_set_key(shm, name), XSIPC_KEY_ERROR);
+    ck_assert_msg(strstr(xsipc_shm_error_string(shm), "NAME_MAX") != NULL, "%s",
+                  xsipc_shm_error_string(shm));
+    tu_shm_fails(shm, xsipc_shm_create(shm, 8, XSIPC_READ_WRITE),
+                 XSIPC_KEY_ERROR);
+    ck_assert_msg(strstr(xsipc_shm_error_string(shm), "NAME_MAX") != NULL, "%s",
+                  xsipc_shm_error_string(shm));
+    /* A good key clears it. */
+    ck_assert_int_eq(xsipc_shm_set_key(shm, "good"), 0);
+    ck_assert_int_eq(xsipc_shm_create(shm, 8, XSIPC_READ_WRITE), 0);
+    xsipc_shm_free(shm);
+}
+END_TEST
+
 START_TEST(test_shm_lock_misuse)
 {
     xsipc_shm *shm = new_shm("misuse");
@@ -641,8 +677,12 @@ START_TEST(test_shm_bad_native_key)
                  XSIPC_KEY_ERROR);
     ck_assert_int_ne(xsipc_shm_set_native_key(shm, "/nonexistent-xsipc/k"), 0);
     ck_assert(xsipc_shm_error_string(shm)[0] != '\0');
+    /* The refusal's cause stays for the calls that follow. */
     tu_shm_fails(shm, xsipc_shm_create(shm, 8, XSIPC_READ_WRITE),
-                 XSIPC_KEY_ERROR);
+                 XSIPC_NOT_FOUND);
+    ck_assert_msg(strstr(xsipc_shm_error_string(shm), "/nonexistent-xsipc") !=
+                      NULL,
+                  "%s", xsipc_shm_error_string(shm));
     xsipc_shm_free(shm);
 }
 END_TEST
@@ -789,6 +829,7 @@ Suite *shm_suite(void)
     tcase_add_test(errors, test_shm_second_attach);
     tcase_add_test(errors, test_shm_detach_not_attached);
     tcase_add_test(errors, test_shm_lock_misuse);
+    tcase_add_test(errors, test_shm_bad_key_reason_kept);
     tcase_add_test(errors, test_shm_bad_access_mode);
     tcase_add_test(errors, test_shm_bad_native_key);
     tcase_add_test(errors, test_shm_error_texts);

@@ -400,6 +400,42 @@ START_TEST(test_sysv_semget_enospc)
 }
 END_TEST
 
+/* A create whose lock set cannot be made (SEMMNI or SEMMNS reached) leaves
+ * nothing: not the segment's key file, its claim or .name- link, nor the
+ * lock's.  Likewise when the segment itself cannot be made. */
+START_TEST(test_sysv_failed_create_leaves_nothing)
+{
+    static const struct {
+        xsipc__sys_call call;
+        int err, skip;
+        xsipc_error code;
+    } cases[] = {
+        /* skip 1: the lookup of the set finds none; its creation fails. */
+        {XSIPC__SYS_SEMGET, ENOSPC, 1, XSIPC_OUT_OF_RESOURCES},
+        {XSIPC__SYS_SHMGET, ENOSPC, 0, XSIPC_OUT_OF_RESOURCES},
+    };
+    xsipc_shm *shm;
+    inject in;
+    size_t i;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        shm = shm_ok("litter");
+        set_inject(&in, cases[i].call, cases[i].err, -1);
+        in.skip = cases[i].skip;
+        tu_shm_fails(shm, xsipc_shm_create(shm, 64, XSIPC_READ_WRITE),
+                     cases[i].code);
+        no_hook();
+        ck_assert_int_ge(in.injected, 1);
+        ck_assert_msg(count_files("") == 2, /* "." and ".." */
+                      "case %zu: %d entries left in the registry", i,
+                      count_files("") - 2);
+        xsipc_shm_free(shm);
+        if (tu_in_private_ipcns())
+            ck_assert_int_eq(tu_count_shm() + tu_count_sem(), 0);
+    }
+}
+END_TEST
+
 START_TEST(test_sysv_shmget_enomem)
 {
     xsipc_shm *shm = shm_ok("enomem");
@@ -542,6 +578,7 @@ Suite *sysv_suite(void)
     tcase_add_test(errors, test_sysv_semtimedop_eintr_forever);
     tcase_add_test(errors, test_sysv_semop_erange_release);
     tcase_add_test(errors, test_sysv_semop_eacces_lock);
+    tcase_add_test(errors, test_sysv_failed_create_leaves_nothing);
     suite_add_tcase(s, errors);
     return s;
 }
