@@ -20,6 +20,8 @@
  *    with its lock free, tested in the semop that takes the lock before
  *    IPC_RMID (R2 of semset.c); for a segment, no process attached and
  *    its creator gone (a reused pid does not count, see proc.c),
+ *  - carries no dead owner's report (MARK 1: it may guard a segment of
+ *    another registry on the same file system),
  *  - is older than the grace period, unless XSIPC_GC_NOW.
  * A Qt set (one semaphore) says nothing of its users and is never taken.
  *
@@ -137,7 +139,7 @@ static int sets(const known *k, unsigned dev_byte, unsigned flags,
             continue;
         if ((flags & XSIPC_GC_DRY_RUN) != 0
                 ? semctl(id, XSIPC__SEM_USERS, GETVAL) != 0
-                : !xsipc__semset_reap(id, 0))
+                : !xsipc__semset_reap(id, XSIPC__REAP_KEEP_MARKED))
             continue;
         fn(XSIPC_GC_SEMAPHORE, ds.sem_perm.__key, id, arg);
         count++;
