@@ -534,7 +534,9 @@ static int create(xsipc_shm *shm, size_t size, xsipc_access access)
         (void)xsipc__sys_shmctl(id, IPC_RMID, NULL);
         return abandon(shm, held, rc, op, -1);
     }
-    unlock_for(shm, held, op);
+    /* A dead owner's report inherited here guarded a segment that is no
+     * more (the new one was made with IPC_EXCL): it goes. */
+    unlock_for(shm, 0, op);
     return 0;
 }
 
