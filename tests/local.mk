@@ -58,6 +58,11 @@ TESTS += tests/stress.sh
 EXTRA_DIST += tests/stress.sh
 STRESS_KILLS = 1000
 
+# The storm: churn of create/attach/lock/unlock/detach/free by many
+# processes, exclusion checked outside System V.
+check_PROGRAMS += tests/storm
+tests_storm_LDADD = lib/libxsipc.la
+
 stress: tests/stress
 	$(top_srcdir)/tests/ipcns $(top_builddir)/tests/stress -k $(STRESS_KILLS)
 
