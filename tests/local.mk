@@ -59,12 +59,22 @@ EXTRA_DIST += tests/stress.sh
 STRESS_KILLS = 1000
 
 # The storm: churn of create/attach/lock/unlock/detach/free by many
-# processes, exclusion checked outside System V.
+# processes, exclusion checked outside System V; make check runs its four
+# forms a few seconds each (tests/storm.sh), make stress STORM_SECONDS
+# each (default and persistent registry, without and with kills).
 check_PROGRAMS += tests/storm
 tests_storm_LDADD = lib/libxsipc.la
+TESTS += tests/storm.sh
+EXTRA_DIST += tests/storm.sh
+STORM_SECONDS = 60
 
-stress: tests/stress
+stress: tests/stress tests/storm
 	$(top_srcdir)/tests/ipcns $(top_builddir)/tests/stress -k $(STRESS_KILLS)
+	@fail=0; for form in "" "-k" "-p" "-p -k"; do \
+	    echo "$(top_builddir)/tests/storm -s $(STORM_SECONDS) $$form"; \
+	    $(top_srcdir)/tests/ipcns $(top_builddir)/tests/storm \
+	        -s $(STORM_SECONDS) $$form || fail=1; \
+	done; exit $$fail
 
 .PHONY: stress
 
