@@ -10,7 +10,7 @@ fail=0
 skipped=0
 
 for form in "" "-k" "-p" "-p -k"; do
-    echo "storm -s $secs $form"
+    echo "storm -s $secs${form:+ $form}"
     # shellcheck disable=SC2086 # the form is several words on purpose
     "$storm" -s "$secs" $form
     rc=$?
