@@ -1113,13 +1113,14 @@ int main(int argc, char **argv)
                                         : "");
     fprintf(stderr,
             "storm: %llu locks, %llu creates, %llu attaches, %llu segments "
-            "vanished before attach, gc removed %d; mismatches: %llu "
+            "vanished before attach, gc removed %d, left %d segments and %d "
+            "semaphore sets; mismatches: %llu "
             "half-done updates without XSIPC_OWNER_DIED, %llu of another "
             "segment of the name, %llu miscounted; kills in",
             (unsigned long long)B->locks, (unsigned long long)B->creates,
             (unsigned long long)B->attaches, (unsigned long long)B->vanished,
-            gc, (unsigned long long)B->unreported, (unsigned long long)B->split,
-            (unsigned long long)B->miscounted);
+            gc, shm_left, sem_left, (unsigned long long)B->unreported,
+            (unsigned long long)B->split, (unsigned long long)B->miscounted);
     for (p = 0; p < PH_COUNT; p++)
         fprintf(stderr, " %s %llu%s", phase_name[p],
                 (unsigned long long)B->kills_in[p],
