@@ -117,6 +117,9 @@ DIR *__wrap_fdopendir(int fd)
     return __real_fdopendir(fd);
 }
 
+/* When set to n, the nth file creation from now on fails with ENOSPC. */
+static int creates_left;
+
 /* A read-only open of this file name unlinks it at once, as a last user
  * removing its key file between our openat and fstat would; then the
  * name is forgotten (once is the race). */
@@ -141,6 +144,11 @@ int __wrap_openat(int fd, const char *path, int flags, ...)
         mode = (mode_t)va_arg(ap, int);
         va_end(ap);
         count(C_CREATE);
+        /* A full file system from the nth creation on (see below). */
+        if (creates_left > 0 && --creates_left == 0) {
+            errno = ENOSPC;
+            return -1;
+        }
     }
     count(C_OPENAT);
     return unlink_after_open(fd, path, __real_openat(fd, path, flags, mode));
@@ -937,6 +945,35 @@ START_TEST(test_collide_key_file_unlinked_under_lookup)
 }
 END_TEST
 
+/* A create whose lock's key file cannot be made (a full file system)
+ * leaves nothing: the segment's key file, its claim and its .name- link,
+ * made just before, go again. */
+START_TEST(test_collide_full_fs_leaves_nothing)
+{
+    xsipc_shm *shm = xsipc_shm_new_in(tu_registry(), "full");
+    DIR *d;
+    struct dirent *e;
+    int rc, left = 0;
+
+    /* The 1st creation is the segment's temporary key file; the 2nd the
+     * lock's. */
+    creates_left = 2;
+    rc = xsipc_shm_create(shm, 64, XSIPC_READ_WRITE);
+    ck_assert_int_eq(creates_left, 0);
+    tu_shm_fails(shm, rc, XSIPC_KEY_ERROR);
+    ck_assert_msg(strstr(xsipc_shm_error_string(shm), "No space") != NULL, "%s",
+                  xsipc_shm_error_string(shm));
+    d = opendir(tu_dir());
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) != NULL)
+        left += e->d_name[0] != '.' ||
+                (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0);
+    closedir(d);
+    ck_assert_int_eq(left, 0);
+    xsipc_shm_free(shm);
+}
+END_TEST
+
 /* In a persistent registry create and attach of a known name write
  * nothing to the file system: no key file, claim, lock or record. */
 START_TEST(test_collide_persistent_known_name_writes_nothing)
@@ -1078,6 +1115,7 @@ Suite *collide_suite(void)
     tcase_add_test(core, test_collide_lookup_of_empty_file_reads_claim);
     tcase_add_test(core, test_collide_persistent_known_name_writes_nothing);
     tcase_add_test(core, test_collide_key_file_unlinked_under_lookup);
+    tcase_add_test(core, test_collide_full_fs_leaves_nothing);
     suite_add_tcase(s, core);
 
     tu_tcase(limits);
