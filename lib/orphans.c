@@ -108,7 +108,9 @@ static int unclaimed(const known *k, unsigned dev_byte, key_t key)
     if (key == IPC_PRIVATE || ((v >> 16) & 0xff) != dev_byte ||
         !(v >> 24 == XSIPC__PROJ || k->projs[v >> 24]))
         return 0;
-    return bsearch(&key, k->keys, k->n, sizeof key, cmp_key) == NULL;
+    /* qsort and bsearch want a real array even for no element. */
+    return k->n == 0 ||
+           bsearch(&key, k->keys, k->n, sizeof key, cmp_key) == NULL;
 }
 
 static int old_enough(unsigned flags, time_t changed)
@@ -203,7 +205,8 @@ int xsipc__gc_orphans(xsipc_registry *reg, unsigned flags, xsipc__orphan_fn fn,
     if (rc >= 0)
         rc = xsipc__reg_scan(reg, collect, k, st);
     if (rc >= 0 && !k->failed) {
-        qsort(k->keys, k->n, sizeof *k->keys, cmp_key);
+        if (k->n > 0)
+            qsort(k->keys, k->n, sizeof *k->keys, cmp_key);
         count = sets(k, (unsigned)(sb.st_dev & 0xff), flags, fn, arg) +
                 segments(k, (unsigned)(sb.st_dev & 0xff), flags, fn, arg);
     }
