@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench.c -- `make bench`: xsipc measured side by side with raw System V
  * calls, Qt 5's QSharedMemory, a robust process-shared pthread mutex and a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # `make bench` (bench/): xsipc against raw System V calls, Qt 5, a robust
 # pthread mutex and a POSIX semaphore; the table goes to stdout and to
 # bench/RESULTS.md.  The programs are EXTRA_PROGRAMS: built by `make bench`

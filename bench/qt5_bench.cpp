@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * qt5_bench.cpp -- the Qt 5 contender of `make bench` (bench/qt5-bench).
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The manual pages (plain man(7) macros, checked by tests/check-man.sh)
 # and the bash completion of the xsipc command.
 dist_man1_MANS = doc/xsipc.1

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # demo.sh -- runs the provider/consumer pair: the consumer must print
 # "hello QT!" and, afterwards, no key file and no System V object with the
 # demo's keys may be left in the registry directory ($TMPDIR, else /tmp).

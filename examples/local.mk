@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Examples: built by `make check`; `make demo` runs the provider/consumer
 # pair in the default registry ($TMPDIR, else /tmp) and checks that nothing
 # is left behind.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * SYNOPSIS
  *     provider [NAME [TEXT]]

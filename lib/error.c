@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * error.c -- error texts (generated from XSIPC_ERROR_TABLE in xsipc.h) and
  * the helpers that keep an operation's error and message.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libxsipc: every object is compiled once, into the convenience library
 # libxsipc-core.la.  The installed libxsipc.la is that library with only
 # the public xsipc_* symbols exported; the tests link the core directly so

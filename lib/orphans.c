@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * orphans.c -- gc's search for System V objects of a registry that no key
  * file names any more.

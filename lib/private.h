@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * private.h -- the real structures behind the public handles, and what the
  * lib/ files share.  Nothing here is exported.

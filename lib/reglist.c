@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reglist.c -- the public registry calls: key lookup, listing, removal of
  * a name and gc.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sem.c -- xsipc_sem: a named counting semaphore, as QSystemSemaphore.
  *

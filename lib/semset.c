@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * semset.c -- finding, creating, joining and leaving a semaphore set, and
  * the lock and counting protocols on it (see semset.h for the layout).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * semset.h -- a System V semaphore set as xsipc uses it (private).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shm.c -- xsipc_shm: a named System V segment, as QSharedMemory.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * xsipc.h -- named System V shared memory and semaphores, wire-compatible
  * with Qt's QSharedMemory and QSystemSemaphore.

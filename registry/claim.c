@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * claim.c -- making key files: records, key claims, and collisions.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * naming.c -- Qt's names: the default directory and key file names.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * record.c -- parsing and writing the record of a key file (record.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * registry.c -- a registry directory: opening it, trusting uids, and
  * resolving names to key files and key_t values.

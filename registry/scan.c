@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * scan.c -- reading a registry directory, for listing and gc.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sha1.c -- SHA-1 as specified in FIPS 180-4 (sections 5.1.1, 5.3.1, 6.1).
  *

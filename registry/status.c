@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * status.c -- filling an xsipc_status: an error code and its message.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-exports.sh -- the shared library exports exactly the public API:
 # the dynamic symbols of lib/.libs/libxsipc.so against exports.expected
 # (as jansson's check-exports).  A new public function is added to both.

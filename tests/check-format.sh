@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-format.sh -- every C source follows .clang-format.  Skipped (77)
 # where clang-format is not installed.
 set -u

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-man.sh -- every manual page in doc/ renders without a warning
 # under `groff -man -ww -z` (all warnings enabled, output discarded).
 # Exit 77 (skipped) when groff is not installed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_collide.c -- the registry's key claims: staged ftok collisions,
  * stale claims, many processes resolving the same names, scale, and the

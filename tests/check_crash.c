@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_crash.c -- what Qt's users lose work to, with processes really
  * killed: restart after a crash, owner death, a create() racing a holder,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_faults.c -- every System V call site of create, attach, detach,
  * lock, unlock, acquire and release, failed through the lib/sysv seam

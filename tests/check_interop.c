@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_interop.c -- xsipc against real peers: Qt5 and Qt6 programs using
  * QSharedMemory and QSystemSemaphore (tests/interop/qt_peer.cpp), and a

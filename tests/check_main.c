@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_main.c -- the main of every Check program: the program is built
  * with -DTEST_SUITE=<module>_suite and runs that suite, then the leak check.

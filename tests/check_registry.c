@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_registry.c -- the registry: SHA-1, Qt's key file names, the default
  * directory, key files and their key_t, and the refusals that keep a

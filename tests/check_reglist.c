@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_reglist.c -- the public registry calls: xsipc_registry_key, the
  * listing of key files with their objects, removal of a name, gc (never a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_sem.c -- xsipc_sem, the named counting semaphore (QSystemSemaphore):
  * counting, sharing between handles and processes, blocking and timed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_shm.c -- xsipc_shm: Qt's QSharedMemory semantics, each bad input's
  * error, and the kernel limits.

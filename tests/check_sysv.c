@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_sysv.c -- the thin System V layer (lib/sysv): the errno mapping,
  * and, through the fault-injection seam xsipc__sys_set_hook, the error

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_windows.c -- the windows of the lock-set protocol (lib/semset.c),
  * each entered exactly rather than hoped for.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The Check suites: each tests/check_<module> is check_<module>.c with the
 # shared main and fixtures, linked against the core library (private
 # symbols reachable).  Every test program runs through tests/ipcns.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm.c -- many processes churn through create, attach, lock, unlock,
  * detach and free of a few names, optionally under a storm of SIGKILLs,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # storm.sh -- the short form of the storm for make check: its four forms
 # (default and persistent registry, without and with kills) a few seconds
 # each, then the two checks of its checker: without any lock it must see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stress.c -- workers increment a counter under the lock while a killer
  * sends SIGKILL to random ones and starts them again.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * testutil.c -- fixtures, leak check and child processes for the Check
  * suites (see testutil.h for the scheme).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_admin.c -- `xsipc key`, `rm`, `gc` and `limits`: what an admin uses
  * beside ipcs and ipcrm.  limits reads /proc/sys/kernel and /proc/sysvipc,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_data.c -- `xsipc create`, `put` and `get`: persistent segments made
  * from the shell, and copies into and out of a segment under its lock (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_lock.c -- `xsipc lock` (run a command holding NAME's lock, like
  * flock(1)) and `xsipc sem` (QSystemSemaphore from the shell).

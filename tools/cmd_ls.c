@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_ls.c -- `xsipc ls` (one row per registry entry, lsipc-style, or
  * JSON) and `xsipc info NAME` (labels and values, with the semaphore

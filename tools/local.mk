@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The xsipc command (issue 5): lsipc-style listing and the shell's way to
 # make, fill, read, lock and remove named objects.  Public API only.
 bin_PROGRAMS += tools/xsipc

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c -- the xsipc command: global options, the usage text, and the
  * dispatch to one function per command (cmd_*.c).  Shared helpers for

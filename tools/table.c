@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * table.c -- column output as lsipc prints it (UPPERCASE headings, numbers
  * right-aligned, the last column unpadded) and the --json form

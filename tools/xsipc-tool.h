@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * xsipc-tool.h -- what the files of the xsipc command share: the exit
  * codes, the registry the global options chose, messages, and the table

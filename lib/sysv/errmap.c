@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * errmap.c -- the one place where an errno from a System V call becomes an
  * xsipc_error.  The kernel reuses a few errno values with meanings that

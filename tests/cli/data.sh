@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # data.sh -- create, put, get, ls, info, rm and gc: a 64 MiB random file
 # round-trips bit-exact, data too big for a segment is refused, a Qt5
 # consumer reads what put wrote (when tests/interop/qt5-peer was built),

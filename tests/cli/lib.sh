@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh -- sourced by the CLI tests: a registry directory of the test's
 # own, the xsipc command run in it, the count of System V objects, and
 # cleanup of what the test made (its key files' objects, then the dir).

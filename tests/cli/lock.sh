@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # lock.sh -- xsipc lock: four loops of 25 read-modify-write increments of
 # one file under the lock end with exactly 100; COMMAND's exit status is
 # returned; -w gives up on a held lock with exit 1; sem from the shell.

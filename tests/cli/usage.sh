@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # usage.sh -- xsipc's usage errors exit 1 with the "Try" line, failures
 # exit 2 with an "xsipc: " message, --help and -V, and the empty listing.
 . "${top_srcdir:-.}/tests/cli/lib.sh"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_record.c -- libFuzzer target for the key file record parser
  * (registry/record.c).  Built by `make fuzz` with clang and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Interop tests: xsipc against real peers.  The Qt peer (qt_peer.cpp) is
 # built once per Qt found by configure, as a check program so that
 # `make check` builds it before tests/check_interop runs; the python peer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * qt_peer.cpp -- a real Qt program for the interop tests (check_interop).
  *

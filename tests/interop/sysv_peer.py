@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """sysv_peer.py -- a python3 sysv_ipc peer for the interop tests.
 
 The python side knows no names: it is given the System V key_t that xsipc
