@@ -180,17 +180,6 @@ static int claim_file(const char *t, char *buf, size_t len)
     return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-int xsipc__reg_entry_trusted(const xsipc_registry *reg, const char *name)
-{
-    struct stat sb;
-    int saved = errno, ok;
-
-    ok = fstatat(reg->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-         xsipc__reg_trusted(reg, sb.st_uid);
-    errno = saved;
-    return ok;
-}
-
 xsipc__claim xsipc__reg_claim_state(const xsipc_registry *reg, key_t key,
                                     const char *file, char *target)
 {
@@ -208,13 +197,8 @@ xsipc__claim xsipc__reg_claim_state(const xsipc_registry *reg, key_t key,
         t[0] = '\0';
     } else {
         link[n] = '\0';
-        /* The prefix put back cannot make a plain name anything else.  A
-         * claim made by an untrusted uid (anyone may write a shared, sticky
-         * directory such as /tmp) is never taken as naming a file: adopted
-         * as ours, it would let its maker choose which of our names share
-         * a key. */
-        if (!plain_name(link) || claim_file(link, t, sizeof t) < 0 ||
-            !xsipc__reg_entry_trusted(reg, name)) {
+        /* The prefix put back cannot make a plain name anything else. */
+        if (!plain_name(link) || claim_file(link, t, sizeof t) < 0) {
             state = XSIPC__CLAIM_FOREIGN;
             t[0] = '\0';
         } else if (file != NULL && strcmp(t, file) == 0)
@@ -299,8 +283,7 @@ static key_t link_key(const xsipc_registry *reg, const char *file)
     if (xsipc__reg_link_name(file, name, sizeof name) < 0)
         return 0;
     n = readlinkat(reg->dirfd, name, t, sizeof t - 1);
-    /* A link an untrusted uid planted names no key of ours. */
-    if (n != 8 || !xsipc__reg_entry_trusted(reg, name))
+    if (n != 8)
         return 0;
     t[n] = '\0';
     if (!is_hex(t, 8))

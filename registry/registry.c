@@ -692,7 +692,7 @@ static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
         return xsipc__status_set(
             st, XSIPC_UNTRUSTED,
             "the claim of key 0x%08x for key file %s is not a symbolic link "
-            "made by xsipc as us, root or a trusted uid",
+            "made by xsipc",
             (unsigned)out->key, xsipc__reg_shown(reg, out->file, p, sizeof p));
     }
 }

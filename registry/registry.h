@@ -215,11 +215,6 @@ void xsipc__reg_claim_name(key_t key, char *buf, size_t len);
  * named as a key file (prefix, 40 hex digits at the end). */
 int xsipc__reg_link_name(const char *file, char *buf, size_t len);
 
-/* Non-zero when the directory entry name (not followed) is owned by a uid
- * trusted for reg: claims, parked inodes and links of anyone else are
- * never trusted, nor removed by gc. */
-int xsipc__reg_entry_trusted(const xsipc_registry *reg, const char *name);
-
 /* What the claim of a key says about a key file. */
 typedef enum xsipc__claim {
     XSIPC__CLAIM_NONE = 0, /* no claim */

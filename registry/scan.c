@@ -169,12 +169,6 @@ static int classify(xsipc_registry *reg, const char *name, xsipc__item *it,
     /* lstat: the entry itself, links not followed. */
     if (fstatat(reg->dirfd, name, &it->sb, AT_SYMLINK_NOFOLLOW) != 0)
         return 0; /* gone meanwhile */
-    /* Claims, parked inodes, links and temporary files of an untrusted
-     * uid are not ours: listed by nobody, judged by nobody, removed by
-     * nobody. */
-    if (it->type != XSIPC__ITEM_KEY_FILE &&
-        !xsipc__reg_trusted(reg, it->sb.st_uid))
-        return 1;
     switch (it->type) {
     case XSIPC__ITEM_KEY_FILE:
         key_file(reg, it, rec);

@@ -975,87 +975,6 @@ START_TEST(test_collide_full_fs_leaves_nothing)
 }
 END_TEST
 
-/* Root, in a sticky directory anyone may write (as /tmp): a claim, a
- * .name- link and a parked inode planted by another user (nobody) are
- * never taken as root's: not the claim of the key root's key file gets,
- * not a link to follow, not litter for gc to judge. */
-START_TEST(test_collide_planted_claim_not_adopted)
-{
-    char top[] = "/tmp/xsipc-plant-XXXXXX", dir[64], claim[32], target[256];
-    char link[64], park[64];
-    xsipc_registry *reg;
-    xsipc_status st;
-    xsipc__key k;
-    key_t key, again;
-    int status, fd;
-    pid_t pid;
-
-    if (geteuid() != 0)
-        return; /* needs another uid */
-    /* World-searchable, whatever TMPDIR's mode is. */
-    ck_assert_ptr_nonnull(mkdtemp(top));
-    ck_assert_int_eq(chmod(top, 0755), 0);
-    snprintf(dir, sizeof dir, "%s/reg", top);
-    ck_assert_int_eq(mkdir(dir, 0700), 0);
-    ck_assert_int_eq(chmod(dir, 01777), 0);
-    reg = xsipc_registry_open(dir, XSIPC_REGISTRY_PERSISTENT, &st);
-    ck_assert_msg(reg != NULL, "open: %s", st.text);
-    /* Learn the key root's key file gets, then let it go: the file
-     * system hands the inode, and so the key, out again. */
-    memset(&k, 0, sizeof k);
-    ck_assert_int_eq(xsipc__reg_resolve(reg, XSIPC__KIND_SHM, "x", 1, &k, &st),
-                     0);
-    key = k.key;
-    ck_assert_int_eq(xsipc__reg_unregister(reg, &k, &st), 0);
-    xsipc__reg_claim_name(key, claim, sizeof claim);
-    snprintf(target, sizeof target, "m%s",
-             k.file + strlen("qipc_sharedmemory_"));
-    ck_assert_int_eq(xsipc__reg_link_name(k.file, link, sizeof link), 0);
-    snprintf(park, sizeof park, ".park-%08x-0", (unsigned)key);
-    pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        char keyhex[16];
-        int d = open(dir, O_RDONLY | O_DIRECTORY);
-        snprintf(keyhex, sizeof keyhex, "%08x", (unsigned)key);
-        if (d < 0 || setgid(65534) != 0 || setuid(65534) != 0)
-            _exit(2);
-        if (symlinkat(target, d, claim) != 0 ||
-            symlinkat(keyhex, d, link) != 0 ||
-            (fd = openat(d, park, O_CREAT | O_EXCL | O_WRONLY, 0644)) < 0)
-            _exit(3);
-        _exit(0);
-    }
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    /* The planted claim names root's file, but is nobody's. */
-    ck_assert_int_eq(xsipc__reg_claim_state(reg, key, k.file, NULL),
-                     XSIPC__CLAIM_FOREIGN);
-    memset(&k, 0, sizeof k);
-    ck_assert_int_eq(xsipc__reg_resolve(reg, XSIPC__KIND_SHM, "x", 1, &k, &st),
-                     0);
-    again = k.key;
-    ck_assert_msg(again != key, "root's key file took the planted key 0x%08x",
-                  (unsigned)key);
-    ck_assert_int_eq(xsipc__reg_claim_state(reg, again, k.file, NULL),
-                     XSIPC__CLAIM_MINE);
-    /* gc leaves the planted files alone (they are not root's to judge). */
-    ck_assert_int_ge(xsipc_registry_gc(reg, XSIPC_GC_NOW, NULL, NULL, &st), 0);
-    ck_assert_int_eq(faccessat(AT_FDCWD, dir, F_OK, 0), 0);
-    {
-        char p[128];
-        struct stat sb;
-        snprintf(p, sizeof p, "%s/%s", dir, claim);
-        ck_assert_int_eq(lstat(p, &sb), 0);
-        snprintf(p, sizeof p, "%s/%s", dir, park);
-        ck_assert_int_eq(lstat(p, &sb), 0);
-    }
-    ck_assert_int_eq(xsipc__reg_unregister(reg, &k, &st), 0);
-    xsipc_registry_close(reg);
-    remove_tree(top, 1);
-}
-END_TEST
-
 /* In a persistent registry create and attach of a known name write
  * nothing to the file system: no key file, claim, lock or record. */
 START_TEST(test_collide_persistent_known_name_writes_nothing)
@@ -1198,7 +1117,6 @@ Suite *collide_suite(void)
     tcase_add_test(core, test_collide_persistent_known_name_writes_nothing);
     tcase_add_test(core, test_collide_key_file_unlinked_under_lookup);
     tcase_add_test(core, test_collide_full_fs_leaves_nothing);
-    tcase_add_test(core, test_collide_planted_claim_not_adopted);
     suite_add_tcase(s, core);
 
     tu_tcase(limits);
