@@ -620,29 +620,19 @@ static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
     xsipc__record rec;
     char p[XSIPC__SHOWN_BUF], target[256];
     struct stat sb;
-    int fd, rc, has_rec, tries;
+    int fd, rc, has_rec;
 
-    for (tries = 0;; tries++) {
-        /* O_NONBLOCK: a FIFO planted at the path would otherwise block
-         * this open until a writer came; the checks below reject it. */
-        fd = openat(reg->dirfd, out->file,
-                    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0)
-            return errno == ENOENT ? LOOK_NOENT
-                                   : open_error(reg, out->file, 0, errno, st);
-        if (fstat(fd, &sb) != 0) {
-            rc = open_error(reg, out->file, 0, errno, st);
-            (void)close(fd);
-            return rc;
-        }
-        /* No link left: the file was unlinked (by its last user) between
-         * the openat and the fstat.  A race, not an attack: look at the
-         * path again, where a new key file may be already. */
-        if (sb.st_nlink != 0)
-            break;
+    /* O_NONBLOCK: a FIFO planted at the path would otherwise block this
+     * open until a writer came; the checks below reject it. */
+    fd = openat(reg->dirfd, out->file,
+                O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return errno == ENOENT ? LOOK_NOENT
+                               : open_error(reg, out->file, 0, errno, st);
+    if (fstat(fd, &sb) != 0) {
+        rc = open_error(reg, out->file, 0, errno, st);
         (void)close(fd);
-        if (tries + 1 >= RESOLVE_ATTEMPTS)
-            return LOOK_NOENT;
+        return rc;
     }
     rc = xsipc__reg_check_file(reg, out->file, &sb, st);
     has_rec =

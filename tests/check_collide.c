@@ -121,20 +121,6 @@ DIR *__wrap_fdopendir(int fd)
 /* When set to n, the nth file creation from now on fails with ENOSPC. */
 static int creates_left;
 
-/* A read-only open of this file name unlinks it at once, as a last user
- * removing its key file between our openat and fstat would; then the
- * name is forgotten (once is the race). */
-static char unlink_once[256];
-
-static int unlink_after_open(int dirfd, const char *path, int fd)
-{
-    if (fd >= 0 && unlink_once[0] != '\0' && strcmp(path, unlink_once) == 0) {
-        unlink_once[0] = '\0';
-        (void)__real_unlinkat(dirfd, path, 0);
-    }
-    return fd;
-}
-
 int __wrap_openat(int fd, const char *path, int flags, ...)
 {
     mode_t mode = 0;
@@ -152,7 +138,7 @@ int __wrap_openat(int fd, const char *path, int flags, ...)
         }
     }
     count(C_OPENAT);
-    return unlink_after_open(fd, path, __real_openat(fd, path, flags, mode));
+    return __real_openat(fd, path, flags, mode);
 }
 
 ssize_t __wrap_readlinkat(int fd, const char *path, char *buf, size_t len)
@@ -912,40 +898,6 @@ START_TEST(test_collide_lookup_of_empty_file_reads_claim)
 }
 END_TEST
 
-/* A key file unlinked between the lookup's openat and fstat (0 links) is
- * a race, not an attack: create makes the file anew and succeeds, attach
- * finds no segment; neither says XSIPC_UNTRUSTED. */
-START_TEST(test_collide_key_file_unlinked_under_lookup)
-{
-    xsipc_status st;
-    xsipc_shm *shm;
-    char file[256];
-    int fd, rc;
-
-    ck_assert_int_eq(
-        xsipc__reg_file_name(XSIPC__KIND_SHM, "gone", file, sizeof file, &st),
-        0);
-    fd = openat(tu_registry()->dirfd, file,
-                O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-    snprintf(unlink_once, sizeof unlink_once, "%s", file);
-    shm = xsipc_shm_new_in(tu_registry(), "gone");
-    rc = xsipc_shm_attach(shm, XSIPC_READ_ONLY);
-    ck_assert_msg(unlink_once[0] == '\0', "the key file was never opened");
-    tu_shm_fails(shm, rc, XSIPC_NOT_FOUND);
-    fd = openat(tu_registry()->dirfd, file,
-                O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-    snprintf(unlink_once, sizeof unlink_once, "%s", file);
-    rc = xsipc_shm_create(shm, 64, XSIPC_READ_WRITE);
-    ck_assert_msg(rc == 0, "create: %d %s", rc, xsipc_shm_error_string(shm));
-    ck_assert(unlink_once[0] == '\0');
-    xsipc_shm_free(shm);
-}
-END_TEST
-
 /* A create whose lock's key file cannot be made (a full file system)
  * leaves nothing: the segment's key file, its claim and its .name- link,
  * made just before, go again. */
@@ -1115,7 +1067,6 @@ Suite *collide_suite(void)
     tcase_add_test(core, test_collide_lookup_costs_constant_calls);
     tcase_add_test(core, test_collide_lookup_of_empty_file_reads_claim);
     tcase_add_test(core, test_collide_persistent_known_name_writes_nothing);
-    tcase_add_test(core, test_collide_key_file_unlinked_under_lookup);
     tcase_add_test(core, test_collide_full_fs_leaves_nothing);
     suite_add_tcase(s, core);
 
