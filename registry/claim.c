@@ -675,19 +675,25 @@ int xsipc__reg_adopt_locked(xsipc_registry *reg, xsipc__kind kind,
 {
     char p[XSIPC__SHOWN_BUF], target[256];
     struct stat sb;
-    int fd;
+    int fd, rc;
 
-    /* Looked up again under the lock: the caller saw it unclaimed. */
-    fd = openat(reg->dirfd, out->file,
-                O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    /* Looked up again under the lock: the caller saw it unclaimed.  A
+     * file unlinked meanwhile, even between this openat and its fstat, is
+     * gone (ENOENT): claiming its key, or writing a record into it, would
+     * claim for the name an inode no one can find. */
+    fd = xsipc__reg_open_file(reg, out->file, O_RDWR, &sb);
     if (fd < 0 && errno == EACCES) /* root's 0640 file, say: no record */
-        fd = openat(reg->dirfd, out->file,
-                    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        fd = xsipc__reg_open_file(reg, out->file, O_RDONLY, &sb);
     if (fd < 0)
         return errno == ENOENT ? 1 : 0;
-    if (fstat(fd, &sb) != 0 || sb.st_dev != out->dev || sb.st_ino != out->ino) {
+    if (sb.st_dev != out->dev || sb.st_ino != out->ino) {
         (void)close(fd);
         return 1; /* another file now: look again */
+    }
+    /* The lookup's checks, again on the descriptor that is used. */
+    if ((rc = xsipc__reg_check_file(reg, out->file, &sb, st)) < 0) {
+        (void)close(fd);
+        return rc;
     }
     switch (take_claim(reg, out->key, out->file)) {
     case CLAIM_NEW:

@@ -494,6 +494,35 @@ static int open_error(const xsipc_registry *reg, const char *file, int create,
     return rc;
 }
 
+int xsipc__reg_open_file(const xsipc_registry *reg, const char *file, int flags,
+                         struct stat *sb)
+{
+    int fd, err;
+
+    /* O_NONBLOCK: a FIFO planted at the path would otherwise block this
+     * open until a writer came; xsipc__reg_check_file rejects it. */
+    fd = openat(reg->dirfd, file, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, sb) != 0) {
+        err = errno;
+        (void)close(fd);
+        errno = err;
+        return -1;
+    }
+    /* st_nlink 0: the last name went between the openat and the fstat
+     * (a last user's unlink: Qt removes its key files with the last
+     * detach).  The descriptor still reaches the inode, but no one can
+     * find it by name any more and its inode number may be handed out
+     * again: it is no key file, and not an attack either. */
+    if (sb->st_nlink == 0) {
+        (void)close(fd);
+        errno = ENOENT;
+        return -1;
+    }
+    return fd;
+}
+
 int xsipc__reg_check_file(const xsipc_registry *reg, const char *file,
                           const struct stat *sb, xsipc_status *st)
 {
@@ -622,18 +651,12 @@ static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
     struct stat sb;
     int fd, rc, has_rec;
 
-    /* O_NONBLOCK: a FIFO planted at the path would otherwise block this
-     * open until a writer came; the checks below reject it. */
-    fd = openat(reg->dirfd, out->file,
-                O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    /* ENOENT also for a file unlinked as we opened it: the caller looks
+     * the name up again, or makes it. */
+    fd = xsipc__reg_open_file(reg, out->file, O_RDONLY, &sb);
     if (fd < 0)
         return errno == ENOENT ? LOOK_NOENT
                                : open_error(reg, out->file, 0, errno, st);
-    if (fstat(fd, &sb) != 0) {
-        rc = open_error(reg, out->file, 0, errno, st);
-        (void)close(fd);
-        return rc;
-    }
     rc = xsipc__reg_check_file(reg, out->file, &sb, st);
     has_rec =
         rc < 0 ? 0 : xsipc__reg_read_record(reg, out->file, fd, &sb, &rec, st);
@@ -695,6 +718,9 @@ static int resolve_native(xsipc_registry *reg, int create, xsipc__key *out,
     struct stat sb;
     int attempt, fd = -1, err = ENOENT, rc;
 
+    /* Each round ends with a descriptor and its stat, or with the file
+     * gone (ENOENT: never there, or unlinked by its last user between the
+     * openat and the fstat), which with create is another round. */
     for (attempt = 0; attempt < RESOLVE_ATTEMPTS && fd < 0; attempt++) {
         if (create) {
             /* As Qt creates it (plus O_NOFOLLOW): O_EXCL makes exactly one
@@ -703,15 +729,25 @@ static int resolve_native(xsipc_registry *reg, int create, xsipc__key *out,
                         O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW,
                         reg->file_mode);
             if (fd >= 0) {
-                out->created = 1;
-                break;
+                if (fstat(fd, &sb) != 0)
+                    err = errno;
+                else if (sb.st_nlink == 0)
+                    err = ENOENT; /* made, and unlinked at once */
+                else {
+                    out->created = 1;
+                    break;
+                }
+                (void)close(fd);
+                fd = -1;
+                if (err != ENOENT)
+                    break;
+                continue;
             }
             err = errno;
             if (err != EEXIST)
                 return open_error(reg, out->file, create, err, st);
         }
-        fd = openat(reg->dirfd, out->file,
-                    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        fd = xsipc__reg_open_file(reg, out->file, O_RDONLY, &sb);
         if (fd < 0) {
             err = errno;
             if (!create || err != ENOENT)
@@ -720,11 +756,6 @@ static int resolve_native(xsipc_registry *reg, int create, xsipc__key *out,
     }
     if (fd < 0)
         return open_error(reg, out->file, create, err, st);
-    if (fstat(fd, &sb) != 0) {
-        err = errno;
-        (void)close(fd);
-        return open_error(reg, out->file, create, err, st);
-    }
     (void)close(fd);
     if ((rc = xsipc__reg_check_file(reg, out->file, &sb, st)) < 0)
         return rc;

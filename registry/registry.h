@@ -184,6 +184,16 @@ const char *xsipc__reg_shown(const xsipc_registry *reg, const char *file,
                              char *buf, size_t len);
 #define XSIPC__SHOWN_BUF 212
 
+/*
+ * Opens the key file file for reading (O_RDONLY or O_RDWR in flags;
+ * O_CLOEXEC, O_NOFOLLOW and O_NONBLOCK are added) and fstats the
+ * descriptor into *sb.  A file with no link left was unlinked between the
+ * openat and the fstat: it is gone, and the answer is the one openat gives
+ * a moment later, -1 with errno ENOENT.  The descriptor, or -1 with errno.
+ */
+int xsipc__reg_open_file(const xsipc_registry *reg, const char *file, int flags,
+                         struct stat *sb);
+
 /* The checks of DESIGN.md section 6 on an open key file's stat: a regular
  * file, one link, a trusted owner.  0 or -error with st set. */
 int xsipc__reg_check_file(const xsipc_registry *reg, const char *file,

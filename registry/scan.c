@@ -7,8 +7,8 @@
  * name -- key files by Qt's prefixes, xsipc's own files by theirs (see
  * registry.h) -- and everything else is skipped: the Qt default directory
  * is /tmp, which holds anything.  Key files are opened as a lookup opens
- * them (O_NOFOLLOW, O_NONBLOCK, checks on the descriptor) and their record
- * read; nothing is changed here.
+ * them (O_NOFOLLOW, O_NONBLOCK, checks on the descriptor; one gone as it
+ * was opened is no entry) and their record read; nothing is changed here.
  */
 #include <config.h>
 
@@ -50,8 +50,10 @@ static long long hex_at(const char *s, size_t n)
     return v;
 }
 
-/* Fills a key file's item: its checks, record, key and claim. */
-static void key_file(xsipc_registry *reg, xsipc__item *it, xsipc__record *rec)
+/* Fills a key file's item: its checks, record, key and claim.  0 when the
+ * file is gone (removed since the directory was read, or as it was
+ * opened: its last user's unlink), which is no entry. */
+static int key_file(xsipc_registry *reg, xsipc__item *it, xsipc__record *rec)
 {
     xsipc_status st;
     struct stat sb;
@@ -61,33 +63,28 @@ static void key_file(xsipc_registry *reg, xsipc__item *it, xsipc__record *rec)
     if (S_ISLNK(it->sb.st_mode)) {
         (void)snprintf(it->problem, sizeof it->problem,
                        "a symbolic link, not a key file");
-        return;
+        return 1;
     }
-    fd = openat(reg->dirfd, it->file,
-                O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    fd = xsipc__reg_open_file(reg, it->file, O_RDONLY, &sb);
     if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
         (void)snprintf(it->problem, sizeof it->problem, "cannot open: %s",
                        strerror(errno));
-        return;
-    }
-    if (fstat(fd, &sb) != 0) {
-        (void)snprintf(it->problem, sizeof it->problem, "cannot stat: %s",
-                       strerror(errno));
-        (void)close(fd);
-        return;
+        return 1;
     }
     it->sb = sb;
     if (xsipc__reg_check_file(reg, it->file, &sb, &st) < 0 ||
         (has = xsipc__reg_read_record(reg, it->file, fd, &sb, rec, &st)) < 0) {
         (void)snprintf(it->problem, sizeof it->problem, "%s", st.text);
         (void)close(fd);
-        return;
+        return 1;
     }
     (void)close(fd);
     if (has && rec->kind != (int)it->kind) {
         (void)snprintf(it->problem, sizeof it->problem,
                        "its record is for another kind");
-        return;
+        return 1;
     }
     it->rec = has ? rec : NULL;
     it->usable = 1;
@@ -100,6 +97,7 @@ static void key_file(xsipc_registry *reg, xsipc__item *it, xsipc__record *rec)
     it->key.dev = sb.st_dev;
     it->key.ino = sb.st_ino;
     it->claim = xsipc__reg_claim_state(reg, it->key.key, it->file, it->target);
+    return 1;
 }
 
 /* A claim is stale when the file it names does not hold its key. */
@@ -171,7 +169,8 @@ static int classify(xsipc_registry *reg, const char *name, xsipc__item *it,
         return 0; /* gone meanwhile */
     switch (it->type) {
     case XSIPC__ITEM_KEY_FILE:
-        key_file(reg, it, rec);
+        if (!key_file(reg, it, rec))
+            return 0; /* gone meanwhile */
         break;
     case XSIPC__ITEM_CLAIM:
         claim(reg, it);

@@ -121,9 +121,26 @@ DIR *__wrap_fdopendir(int fd)
 /* When set to n, the nth file creation from now on fails with ENOSPC. */
 static int creates_left;
 
+/*
+ * The seam of the "gone after open" tests: the open (without O_CREAT) of
+ * the file named gone_file that comes after gone_skip others succeeds, and
+ * the file is unlinked at once, before the library can fstat it -- what a
+ * peer's last detach (Qt's, or xsipc's) does when it falls in that window.
+ */
+static const char *gone_file;
+static int gone_skip, gone_done;
+
+static void gone_arm(const char *file, int skip)
+{
+    gone_file = file;
+    gone_skip = skip;
+    gone_done = 0;
+}
+
 int __wrap_openat(int fd, const char *path, int flags, ...)
 {
     mode_t mode = 0;
+    int rc;
 
     if ((flags & O_CREAT) != 0) {
         va_list ap;
@@ -138,7 +155,14 @@ int __wrap_openat(int fd, const char *path, int flags, ...)
         }
     }
     count(C_OPENAT);
-    return __real_openat(fd, path, flags, mode);
+    rc = __real_openat(fd, path, flags, mode);
+    if (rc >= 0 && gone_file != NULL && (flags & O_CREAT) == 0 &&
+        strcmp(path, gone_file) == 0 && gone_skip-- == 0) {
+        gone_file = NULL;
+        if (__real_unlinkat(fd, path, 0) == 0)
+            gone_done++;
+    }
+    return rc;
 }
 
 ssize_t __wrap_readlinkat(int fd, const char *path, char *buf, size_t len)
@@ -809,6 +833,197 @@ START_TEST(test_collide_eight_processes_same_keys)
 }
 END_TEST
 
+/* -------------------------------------------------- gone after open */
+
+/* An empty key file as Qt makes it, for name in directory dir; its name
+ * goes to file (256 bytes). */
+static void qt_key_file(const char *dir, const char *name, char *file)
+{
+    xsipc_status st;
+    char path[PATH_MAX];
+    int fd;
+
+    ck_assert_int_eq(
+        xsipc__reg_file_name(XSIPC__KIND_SHM, name, file, 256, &st), 0);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
+    ck_assert_msg(fd >= 0, "create %s: %s", path, strerror(errno));
+    close(fd);
+}
+
+/* The last user of a name removed its key file just as a create opened it:
+ * the file is gone, not planted, and the create makes a new one. */
+START_TEST(test_collide_gone_key_file_made_again)
+{
+    xsipc_status st;
+    char path[PATH_MAX], file[256], names[1024];
+    xsipc_shm *shm;
+    key_t k = 0;
+    int rc;
+
+    ck_assert_int_eq(xsipc_registry_key(tu_registry(), "churn", XSIPC_KIND_SHM,
+                                        1, NULL, path, sizeof path, &st),
+                     0);
+    ck_assert_int_eq(
+        xsipc__reg_file_name(XSIPC__KIND_SHM, "churn", file, sizeof file, &st),
+        0);
+    shm = xsipc_shm_new_in(tu_registry(), "churn");
+    ck_assert_ptr_nonnull(shm);
+    gone_arm(file, 0);
+    rc = xsipc_shm_create(shm, 64, XSIPC_READ_WRITE);
+    gone_file = NULL;
+    ck_assert_int_eq(gone_done, 1);
+    ck_assert_msg(rc == 0, "create: %d %s", rc, xsipc_shm_error_string(shm));
+    ck_assert_msg(exists_in(tu_dir(), file), "no new key file");
+    ck_assert_int_eq(xsipc_registry_key(tu_registry(), "churn", XSIPC_KIND_SHM,
+                                        0, &k, NULL, 0, &st),
+                     0);
+    ck_assert(k == ftok(path, 'Q'));
+    xsipc_shm_free(shm);
+    /* The first file's claim went with the new file's making. */
+    ck_assert_msg(entries(tu_dir(), names, sizeof names) == 0, "left:%s",
+                  names);
+}
+END_TEST
+
+/* Without create, a key file gone between open and fstat is no key file. */
+START_TEST(test_collide_gone_key_file_not_found)
+{
+    xsipc_status st;
+    char file[256];
+    xsipc_shm *shm;
+    int rc;
+
+    qt_key_file(tu_dir(), "churn", file);
+    shm = xsipc_shm_new_in(tu_registry(), "churn");
+    ck_assert_ptr_nonnull(shm);
+    gone_arm(file, 0);
+    rc = xsipc_shm_attach(shm, XSIPC_READ_ONLY);
+    gone_file = NULL;
+    ck_assert_int_eq(gone_done, 1);
+    tu_shm_fails(shm, rc, XSIPC_NOT_FOUND);
+    xsipc_shm_free(shm);
+
+    qt_key_file(tu_dir(), "churn", file);
+    gone_arm(file, 0);
+    rc = xsipc_registry_key(tu_registry(), "churn", XSIPC_KIND_SHM, 0, NULL,
+                            NULL, 0, &st);
+    gone_file = NULL;
+    ck_assert_int_eq(gone_done, 1);
+    ck_assert_msg(rc == -XSIPC_NOT_FOUND, "lookup: %d %s", rc, st.text);
+    ck_assert_int_eq(entries(tu_dir(), NULL, 0), 0);
+}
+END_TEST
+
+/* The same for a native key (the caller's own file name). */
+START_TEST(test_collide_gone_native_key_file)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    xsipc__key k;
+    int fd, rc;
+
+    reg = xsipc__reg_open(tu_dir(), XSIPC__REG_NATIVE, &st);
+    ck_assert_msg(reg != NULL, "open: %s", st.text);
+    fd = open(tu_path("native"), O_CREAT | O_EXCL | O_RDWR, 0640);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    gone_arm("native", 0);
+    rc = xsipc__reg_resolve(reg, XSIPC__KIND_SHM, "native", 0, &k, &st);
+    gone_file = NULL;
+    ck_assert_int_eq(gone_done, 1);
+    ck_assert_msg(rc == -XSIPC_NOT_FOUND, "lookup: %d %s", rc, st.text);
+
+    fd = open(tu_path("native"), O_CREAT | O_EXCL | O_RDWR, 0640);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    gone_arm("native", 0);
+    rc = xsipc__reg_resolve(reg, XSIPC__KIND_SHM, "native", 1, &k, &st);
+    gone_file = NULL;
+    ck_assert_int_eq(gone_done, 1);
+    ck_assert_msg(rc == 0, "create: %d %s", rc, st.text);
+    ck_assert(k.created);
+    ck_assert(k.key == ftok(tu_path("native"), 'Q'));
+    ck_assert(unlink(tu_path("native")) == 0);
+    xsipc_registry_close(reg);
+}
+END_TEST
+
+/* In a persistent registry a key file Qt made is claimed under the lock,
+ * after a second open: a file gone by then is made anew, not claimed. */
+START_TEST(test_collide_gone_key_file_not_adopted)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    char file[256], path[PATH_MAX];
+    key_t k = 0;
+    int rc;
+
+    ck_assert(mkdir(tu_path("p"), 0700) == 0);
+    reg = xsipc_registry_open(tu_path("p"), XSIPC_REGISTRY_PERSISTENT, &st);
+    ck_assert_msg(reg != NULL, "open: %s", st.text);
+    qt_key_file(tu_path("p"), "adopted", file);
+    gone_arm(file, 1); /* the lookup's open, then the one under the lock */
+    rc = xsipc_registry_key(reg, "adopted", XSIPC_KIND_SHM, 1, &k, path,
+                            sizeof path, &st);
+    gone_file = NULL;
+    ck_assert_int_eq(gone_done, 1);
+    ck_assert_msg(rc == 0, "create: %d %s", rc, st.text);
+    ck_assert_msg(access(path, F_OK) == 0, "no key file %s for key 0x%08x",
+                  path, (unsigned)k);
+    ck_assert(k == key_of_path(path, (int)(((unsigned)k >> 24) & 0xff)));
+    ck_assert_int_eq(
+        xsipc_registry_remove(reg, "adopted", XSIPC_KIND_SHM, 0, &st), 0);
+    xsipc_registry_close(reg);
+    ck_assert_int_eq(entries(tu_path("p"), NULL, 0), 0);
+    ck_assert(rmdir(tu_path("p")) == 0);
+}
+END_TEST
+
+typedef struct listed {
+    int n;
+    char problems[512];
+} listed;
+
+static int note_entry(const xsipc_registry_entry *e, void *arg)
+{
+    listed *l = arg;
+
+    l->n++;
+    if (e->problem != NULL &&
+        strlen(l->problems) + strlen(e->problem) + 3 < sizeof l->problems) {
+        strcat(l->problems, "; ");
+        strcat(l->problems, e->problem);
+    }
+    return 0;
+}
+
+/* A listing does not show a key file removed as it read it. */
+START_TEST(test_collide_gone_key_file_not_listed)
+{
+    xsipc_status st;
+    char file[256];
+    listed l;
+    int rc;
+
+    ck_assert_int_eq(xsipc_registry_key(tu_registry(), "kept", XSIPC_KIND_SHM,
+                                        1, NULL, NULL, 0, &st),
+                     0);
+    qt_key_file(tu_dir(), "churn", file);
+    memset(&l, 0, sizeof l);
+    gone_arm(file, 0);
+    rc = xsipc_registry_list(tu_registry(), note_entry, &l, &st);
+    gone_file = NULL;
+    ck_assert_int_eq(gone_done, 1);
+    ck_assert_msg(rc == 1 && l.n == 1, "listed %d (%d):%s", l.n, rc,
+                  l.problems);
+    ck_assert_msg(l.problems[0] == '\0', "problems:%s", l.problems);
+    ck_assert_int_eq(
+        xsipc_registry_remove(tu_registry(), "kept", XSIPC_KIND_SHM, 0, &st),
+        0);
+}
+END_TEST
+
 /* ------------------------------------------------------- system calls */
 
 /* Makes n names in a persistent registry in sub; returns it. */
@@ -1068,6 +1283,11 @@ Suite *collide_suite(void)
     tcase_add_test(core, test_collide_lookup_of_empty_file_reads_claim);
     tcase_add_test(core, test_collide_persistent_known_name_writes_nothing);
     tcase_add_test(core, test_collide_full_fs_leaves_nothing);
+    tcase_add_test(core, test_collide_gone_key_file_made_again);
+    tcase_add_test(core, test_collide_gone_key_file_not_found);
+    tcase_add_test(core, test_collide_gone_native_key_file);
+    tcase_add_test(core, test_collide_gone_key_file_not_adopted);
+    tcase_add_test(core, test_collide_gone_key_file_not_listed);
     suite_add_tcase(s, core);
 
     tu_tcase(limits);
