@@ -180,6 +180,55 @@ static int claim_file(const char *t, char *buf, size_t len)
     return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+/*
+ * Whether the entry name of the directory is one of ours: 1 when it
+ * exists and belongs to us, root or a trusted uid (*sb gets its lstat), 0
+ * when there is none, -1 when it is someone else's (or cannot be told).
+ * In a directory others may write (sticky, as /tmp) anyone can make a
+ * claim, a park or a .name- link before we do, with the name we would
+ * give it; such an entry says nothing about our key files.
+ */
+static int own_entry(const xsipc_registry *reg, const char *name,
+                     struct stat *sb)
+{
+    if (fstatat(reg->dirfd, name, sb, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? 0 : -1;
+    return xsipc__reg_trusted(reg, sb->st_uid) ? 1 : -1;
+}
+
+/*
+ * Reads the symbolic link name into buf (len bytes, NUL added) when it is
+ * ours (own_entry).  Its length, 0 when there is no such entry, or -1 for
+ * one that is not a symbolic link or is someone else's.  The owner is
+ * read first: the sticky bit lets only an entry's owner (or root, or the
+ * directory's owner) remove or rename it, so a stranger cannot swap its
+ * own link in after the fstatat; only one of ours could replace it, and
+ * under the registry lock, where claims are made, kept and dropped, none
+ * does.  (Outside it -- a lookup of a key file no record vouches for, a
+ * listing -- one of ours dropped in that instant could give way to a
+ * stranger's, read as ours once: a lookup then uses a key file Qt made as
+ * it is, without adopting it that time, and gc judges again under the
+ * lock before it removes anything.)
+ */
+static ssize_t read_own_link(const xsipc_registry *reg, const char *name,
+                             char *buf, size_t len)
+{
+    struct stat sb;
+    ssize_t n;
+    int own = own_entry(reg, name, &sb);
+
+    if (own <= 0)
+        return own;
+    if (!S_ISLNK(sb.st_mode))
+        return -1;
+    n = readlinkat(reg->dirfd, name, buf, len - 1);
+    if (n < 0)
+        /* EINVAL: no longer a symbolic link, so not ours. */
+        return errno == ENOENT ? 0 : -1;
+    buf[n] = '\0';
+    return n;
+}
+
 xsipc__claim xsipc__reg_claim_state(const xsipc_registry *reg, key_t key,
                                     const char *file, char *target)
 {
@@ -189,14 +238,14 @@ xsipc__claim xsipc__reg_claim_state(const xsipc_registry *reg, key_t key,
     xsipc__claim state;
 
     xsipc__reg_claim_name(key, name, sizeof name);
-    n = readlinkat(reg->dirfd, name, link, sizeof link - 1);
-    if (n < 0) {
-        /* EINVAL: something that is not a symbolic link has the claim's
-         * name -- not ours, and not to be trusted either way. */
-        state = errno == ENOENT ? XSIPC__CLAIM_NONE : XSIPC__CLAIM_FOREIGN;
+    n = read_own_link(reg, name, link, sizeof link);
+    if (n <= 0) {
+        /* Something that is not a symbolic link has the claim's name, or
+         * a stranger's link does: not ours, and not to be trusted either
+         * way -- not as naming a file, not as stale. */
+        state = n == 0 ? XSIPC__CLAIM_NONE : XSIPC__CLAIM_FOREIGN;
         t[0] = '\0';
     } else {
-        link[n] = '\0';
         /* The prefix put back cannot make a plain name anything else. */
         if (!plain_name(link) || claim_file(link, t, sizeof t) < 0) {
             state = XSIPC__CLAIM_FOREIGN;
@@ -214,6 +263,31 @@ xsipc__claim xsipc__reg_claim_state(const xsipc_registry *reg, key_t key,
     return state;
 }
 
+int xsipc__reg_foreign_claim(const xsipc_registry *reg, key_t key,
+                             const char *file, xsipc_status *st)
+{
+    char name[32], p[XSIPC__SHOWN_BUF];
+    struct stat sb;
+
+    xsipc__reg_claim_name(key, name, sizeof name);
+    xsipc__reg_shown(reg, file, p, sizeof p);
+    if (fstatat(reg->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISLNK(sb.st_mode) && !xsipc__reg_trusted(reg, sb.st_uid)) {
+        errno = EPERM;
+        return xsipc__status_set(
+            st, XSIPC_UNTRUSTED,
+            "the claim of key 0x%08x for key file %s is owned by uid %lu, "
+            "not by us (uid %lu), root or a trusted uid",
+            (unsigned)key, p, (unsigned long)sb.st_uid,
+            (unsigned long)geteuid());
+    }
+    errno = EPERM;
+    return xsipc__status_set(st, XSIPC_UNTRUSTED,
+                             "the claim of key 0x%08x for key file %s is not "
+                             "a symbolic link made by xsipc",
+                             (unsigned)key, p);
+}
+
 int xsipc__reg_claim_valid(const xsipc_registry *reg, key_t key,
                            const char *file)
 {
@@ -226,6 +300,7 @@ int xsipc__reg_claim_valid(const xsipc_registry *reg, key_t key,
 #define CLAIM_KEPT 1  /* it named this file already (an earlier incarnation) */
 #define CLAIM_TAKEN 2 /* another file holds the key, or cannot be moved */
 #define CLAIM_BUSY 3  /* no claim, but an object exists at the key */
+#define CLAIM_FOREIGN 4 /* a stranger's claim, or not a link: never ours */
 
 /* Claims key for file, replacing a stale claim.  Under the lock. */
 static int take_claim(xsipc_registry *reg, key_t key, const char *file)
@@ -246,11 +321,17 @@ static int take_claim(xsipc_registry *reg, key_t key, const char *file)
         case XSIPC__CLAIM_NONE:
         case XSIPC__CLAIM_STALE:
             /* Under the lock no xsipc process makes or moves claims; a
-             * stale one is garbage.  EPERM: a stranger's, in a sticky
-             * directory, which we may not remove. */
+             * stale one (ours: claim_state judges no other) is garbage. */
             if (unlinkat(reg->dirfd, name, 0) != 0 && errno != ENOENT)
                 return CLAIM_TAKEN;
             break;
+        case XSIPC__CLAIM_FOREIGN:
+            /* Planted in a shared directory, even one naming this very
+             * file: taking it as ours would let its owner drop it at will
+             * and claim the key again for another of our names, which
+             * would then share it.  The key is taken, as by a collision;
+             * and the claim is not ours to remove, even as root. */
+            return CLAIM_FOREIGN;
         default:
             return CLAIM_TAKEN;
         }
@@ -273,19 +354,17 @@ static int take_new_key(xsipc_registry *reg, key_t key, const char *file)
     return CLAIM_BUSY;
 }
 
-/* The key a .name- link holds, or 0. */
+/* The key a .name- link holds, or 0 (also for a stranger's link, which
+ * says nothing about our claims). */
 static key_t link_key(const xsipc_registry *reg, const char *file)
 {
     char name[64], t[16];
     unsigned long v;
-    ssize_t n;
 
     if (xsipc__reg_link_name(file, name, sizeof name) < 0)
         return 0;
-    n = readlinkat(reg->dirfd, name, t, sizeof t - 1);
-    if (n != 8)
+    if (read_own_link(reg, name, t, sizeof t) != 8)
         return 0;
-    t[n] = '\0';
     if (!is_hex(t, 8))
         return 0;
     v = strtoul(t, NULL, 16);
@@ -298,33 +377,40 @@ static key_t link_key(const xsipc_registry *reg, const char *file)
 static void set_link(xsipc_registry *reg, const char *file, key_t key)
 {
     char name[64], t[16];
+    struct stat sb;
 
     if ((reg->flags & XSIPC_REGISTRY_PERSISTENT) != 0 ||
         xsipc__reg_link_name(file, name, sizeof name) < 0)
         return;
     (void)snprintf(t, sizeof t, "%08x", (unsigned)key);
-    /* Only a hint for clean-up: a failure costs a stale claim at worst. */
+    /* Only a hint for clean-up: a failure costs a stale claim at worst.
+     * A stranger's link in its place stays (it is not ours to remove), and
+     * is never followed. */
     if (symlinkat(t, reg->dirfd, name) != 0 && errno == EEXIST &&
-        unlinkat(reg->dirfd, name, 0) == 0)
+        own_entry(reg, name, &sb) > 0 && unlinkat(reg->dirfd, name, 0) == 0)
         (void)symlinkat(t, reg->dirfd, name);
 }
 
 void xsipc__reg_drop_claim(xsipc_registry *reg, key_t key, const char *file)
 {
     char name[64];
+    struct stat sb;
     unsigned n;
-    int saved = errno;
+    int saved = errno, own;
 
     if (xsipc__reg_claim_state(reg, key, file, NULL) == XSIPC__CLAIM_MINE) {
         xsipc__reg_claim_name(key, name, sizeof name);
         (void)unlinkat(reg->dirfd, name, 0);
         /* Parked inodes only kept the key's other candidates away: with
          * the claim gone, none collides any more.  They are made lowest
-         * number first, so the first gap ends them. */
+         * number first, so the first gap ends them; a stranger's file
+         * with a park's name is no gap, and stays. */
         for (n = 0; n < XSIPC__PARK_MAX; n++) {
             park_name(key, n, name, sizeof name);
-            if (unlinkat(reg->dirfd, name, 0) != 0 && errno == ENOENT)
+            if ((own = own_entry(reg, name, &sb)) == 0)
                 break;
+            if (own > 0)
+                (void)unlinkat(reg->dirfd, name, 0);
         }
     }
     if (link_key(reg, file) == key &&
@@ -508,7 +594,8 @@ static int publish(xsipc_registry *reg, const char *temp, const char *file)
 /* Settles the key of the temporary file's inode (stat sb): proj 'Q' when
  * its key is free, another proj on the last try in a persistent registry.
  * Returns the proj, or 0 when every key tried is taken (*busy tells
- * whether 'Q' was taken by an object rather than a claim); *fresh tells
+ * whether 'Q' was taken by something no claim of ours holds: an object,
+ * or a stranger's claim); *fresh tells
  * whether the claim was made now (and must go if the file is not
  * published). */
 static int pick_key(xsipc_registry *reg, const char *file,
@@ -517,7 +604,7 @@ static int pick_key(xsipc_registry *reg, const char *file,
     int rc, i, proj;
 
     rc = take_new_key(reg, xsipc__reg_ftok(sb, XSIPC__PROJ), file);
-    *busy = rc == CLAIM_BUSY;
+    *busy = rc == CLAIM_BUSY || rc == CLAIM_FOREIGN;
     if (rc == CLAIM_NEW || rc == CLAIM_KEPT) {
         *fresh = rc == CLAIM_NEW;
         return XSIPC__PROJ;
@@ -537,8 +624,9 @@ static int pick_key(xsipc_registry *reg, const char *file,
     return 0;
 }
 
-/* Parked inodes of keys that only an object held (no claim): no claim's
- * removal will take them, so the creation that made them does. */
+/* Parked inodes of keys that only an object or a stranger's claim held:
+ * no removal of a claim of ours will take them, so the creation that made
+ * them does. */
 #define BUSY_PARKS 32
 
 static void unpark(xsipc_registry *reg, char busy[][64], int n)
@@ -699,6 +787,10 @@ int xsipc__reg_adopt_locked(xsipc_registry *reg, xsipc__kind kind,
     case CLAIM_NEW:
     case CLAIM_KEPT:
         break;
+    case CLAIM_FOREIGN:
+        /* Planted since the lookup saw no claim. */
+        (void)close(fd);
+        return xsipc__reg_foreign_claim(reg, out->key, out->file, st);
     default:
         (void)close(fd);
         errno = EEXIST;

@@ -13,8 +13,8 @@
  *
  * Files only: no System V IPC call is made here.  Looking up a name whose
  * key file exists costs a fixed number of system calls (openat, fstat,
- * pread of the record, close; and a readlinkat of the key's claim when
- * no record vouches for it), whatever the
+ * pread of the record, close; and an fstatat and a readlinkat of the
+ * key's claim when no record vouches for it), whatever the
  * size of the directory: there is no scan.  Making a key file (claim.c)
  * takes the registry lock and a few more calls.
  */
@@ -701,12 +701,9 @@ static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
             xsipc__reg_quote(target, 60, t, sizeof t));
     }
     default:
-        errno = EPERM;
-        return xsipc__status_set(
-            st, XSIPC_UNTRUSTED,
-            "the claim of key 0x%08x for key file %s is not a symbolic link "
-            "made by xsipc",
-            (unsigned)out->key, xsipc__reg_shown(reg, out->file, p, sizeof p));
+        /* Not a link, or a stranger's: it may name this file, but its
+         * owner could drop it and claim the key for another name. */
+        return xsipc__reg_foreign_claim(reg, out->key, out->file, st);
     }
 }
 

@@ -27,6 +27,10 @@
  *                        claimed) before it takes its name with
  *                        renameat2(RENAME_NOREPLACE).  Only a crash leaves
  *                        one behind; gc removes it.
+ * In a directory others may write (sticky, as /tmp), any of these names
+ * may be taken first by a stranger: an entry owned by another uid than us,
+ * root or a trusted one is never read, followed, adopted or removed (a
+ * claim of a stranger's makes its key unusable, as a collision does).
  * Claims and key files made by xsipc change only under the registry lock,
  * a flock() of the directory.  Looking up a name that has a key file takes
  * no lock and writes nothing.
@@ -231,13 +235,21 @@ typedef enum xsipc__claim {
     XSIPC__CLAIM_MINE,     /* the claim names this file */
     XSIPC__CLAIM_OTHER,    /* it names another key file that has this key */
     XSIPC__CLAIM_STALE,    /* it names a file that is gone or has another key */
-    XSIPC__CLAIM_FOREIGN   /* not a symbolic link: planted by someone */
+    XSIPC__CLAIM_FOREIGN   /* not a symbolic link, or one owned by an
+                              untrusted uid: planted by someone */
 } xsipc__claim;
 
 /* The state of key's claim for file (NULL: for no file in particular);
- * target (when not NULL, 256 bytes) gets the file it names. */
+ * target (when not NULL, 256 bytes) gets the file it names.  Only a claim
+ * of ours (owned by us, root or a trusted uid) is read: a stranger's is
+ * FOREIGN whatever it names, never MINE, OTHER or STALE. */
 xsipc__claim xsipc__reg_claim_state(const xsipc_registry *reg, key_t key,
                                     const char *file, char *target);
+
+/* Fills st for key's FOREIGN claim, met for key file file: a stranger's
+ * link (its uid named) or something else.  -XSIPC_UNTRUSTED. */
+int xsipc__reg_foreign_claim(const xsipc_registry *reg, key_t key,
+                             const char *file, xsipc_status *st);
 
 /* Non-zero when key's claim names file and file exists with that key:
  * the claim is in force. */

@@ -167,6 +167,12 @@ static int classify(xsipc_registry *reg, const char *name, xsipc__item *it,
     /* lstat: the entry itself, links not followed. */
     if (fstatat(reg->dirfd, name, &it->sb, AT_SYMLINK_NOFOLLOW) != 0)
         return 0; /* gone meanwhile */
+    /* A stranger's file with one of our names (in a directory others may
+     * write) is not ours: never read, never judged stale, so gc leaves
+     * it.  (A stranger's key file is checked, and refused, as such.) */
+    if (it->type != XSIPC__ITEM_KEY_FILE &&
+        !xsipc__reg_trusted(reg, it->sb.st_uid))
+        return 1;
     switch (it->type) {
     case XSIPC__ITEM_KEY_FILE:
         if (!key_file(reg, it, rec))

@@ -15,13 +15,15 @@
  *
  * The program is linked with --wrap for the file system calls the library
  * makes (tests/local.mk): the wrappers below count them, so a test can
- * assert that a lookup reads no directory and writes nothing.
+ * assert that a lookup reads no directory and writes nothing; the openat
+ * wrapper can also unlink a file the moment it is opened.
  */
 #include <config.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -55,6 +57,7 @@ enum {
     C_READLINK,
     C_FLOCK,
     C_WRITE,
+    C_CLAIM, /* fstatat or readlinkat of a claim */
     C_N
 };
 static unsigned long calls[C_N];
@@ -77,6 +80,7 @@ DIR *__real_opendir(const char *path);
 DIR *__real_fdopendir(int fd);
 int __real_openat(int fd, const char *path, int flags, ...);
 ssize_t __real_readlinkat(int fd, const char *path, char *buf, size_t len);
+int __real_fstatat(int fd, const char *path, struct stat *sb, int flags);
 int __real_flock(int fd, int op);
 int __real_symlinkat(const char *target, int fd, const char *path);
 int __real_renameat2(int ofd, const char *old, int nfd, const char *new_,
@@ -91,6 +95,7 @@ DIR *__wrap_opendir(const char *path);
 DIR *__wrap_fdopendir(int fd);
 int __wrap_openat(int fd, const char *path, int flags, ...);
 ssize_t __wrap_readlinkat(int fd, const char *path, char *buf, size_t len);
+int __wrap_fstatat(int fd, const char *path, struct stat *sb, int flags);
 int __wrap_flock(int fd, int op);
 int __wrap_symlinkat(const char *target, int fd, const char *path);
 int __wrap_renameat2(int ofd, const char *old, int nfd, const char *new_,
@@ -165,10 +170,24 @@ int __wrap_openat(int fd, const char *path, int flags, ...)
     return rc;
 }
 
+static int is_claim(const char *path)
+{
+    return strncmp(path, XSIPC__CLAIM_PREFIX, strlen(XSIPC__CLAIM_PREFIX)) == 0;
+}
+
 ssize_t __wrap_readlinkat(int fd, const char *path, char *buf, size_t len)
 {
     count(C_READLINK);
+    if (is_claim(path))
+        count(C_CLAIM);
     return __real_readlinkat(fd, path, buf, len);
+}
+
+int __wrap_fstatat(int fd, const char *path, struct stat *sb, int flags)
+{
+    if (is_claim(path))
+        count(C_CLAIM);
+    return __real_fstatat(fd, path, sb, flags);
 }
 
 int __wrap_flock(int fd, int op)
@@ -1024,6 +1043,396 @@ START_TEST(test_collide_gone_key_file_not_listed)
 }
 END_TEST
 
+/* ------------------------------------------------- a stranger's files */
+
+/*
+ * In a directory everyone may write (mode 1777, as /tmp) a stranger -- uid
+ * 65534, in a child of the root test -- plants claims, parks, .name- links
+ * and unfinished key files.  None of them may be taken as ours: not
+ * adopted, not followed, not removed (gc included).  The tests need root
+ * (setuid); as anyone else they are skipped.
+ */
+#define STRANGER_UID 65534
+
+enum { AS_LINK, AS_FILE, AS_UNLINK };
+
+/* Does one file operation as the stranger, in a child: a symbolic link
+ * path -> target (AS_LINK), an empty file path (AS_FILE) or the removal of
+ * path (AS_UNLINK).  0 when it was done. */
+static int stranger_does(int op, const char *path, const char *target)
+{
+    int status;
+    pid_t pid = fork();
+
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int rc = -1, fd;
+        if (setgroups(0, NULL) != 0 || setgid(STRANGER_UID) != 0 ||
+            setuid(STRANGER_UID) != 0)
+            _exit(2);
+        if (op == AS_LINK)
+            rc = symlink(target, path);
+        else if (op == AS_FILE) {
+            fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+            rc = fd >= 0 ? close(fd) : -1;
+        } else
+            rc = unlink(path);
+        _exit(rc == 0 ? 0 : 3);
+    }
+    if (waitpid(pid, &status, 0) != pid)
+        return -1;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Non-zero when the stranger can be had: as root, where uid 65534 exists
+ * for setuid -- not as the root of a user namespace (tests/ipcns maps the
+ * caller to root where plain unshare is refused) that maps no other uid.
+ * Else the test says so and is skipped. */
+static int have_stranger(const char *test)
+{
+    int status;
+    pid_t pid;
+
+    if (geteuid() == 0 && (pid = fork()) >= 0) {
+        if (pid == 0)
+            _exit(setgroups(0, NULL) == 0 && setgid(STRANGER_UID) == 0 &&
+                          setuid(STRANGER_UID) == 0
+                      ? 0
+                      : 1);
+        if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+            WEXITSTATUS(status) == 0)
+            return 1;
+    }
+    fprintf(stderr, "%s: skipped: needs root and uid %d\n", test, STRANGER_UID);
+    return 0;
+}
+
+/* Gives others search permission on dir and its two parents (the test's,
+ * the test case's and the suite's directories, all made by mkdtemp). */
+static int traversable(const char *dir)
+{
+    char path[PATH_MAX];
+    int i;
+
+    snprintf(path, sizeof path, "%s", dir);
+    for (i = 0; i < 3; i++) {
+        char *slash;
+        if (chmod(path, 0711) != 0)
+            return -1;
+        if ((slash = strrchr(path, '/')) == NULL)
+            break;
+        *slash = '\0';
+    }
+    return 0;
+}
+
+/* A new directory in the test's, writable by all with the sticky bit. */
+static const char *sticky_dir(const char *name)
+{
+    const char *dir = tu_path(name);
+
+    ck_assert_int_eq(traversable(tu_dir()), 0);
+    ck_assert_int_eq(mkdir(dir, 01777), 0);
+    ck_assert_int_eq(chmod(dir, 01777), 0); /* past the umask */
+    return dir;
+}
+
+/* The owner of dir/name (not followed), or (uid_t)-1 when there is none. */
+static uid_t owner_in(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    struct stat sb;
+
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        return (uid_t)-1;
+    return lstat(path, &sb) == 0 ? sb.st_uid : (uid_t)-1;
+}
+
+/* What the symbolic link dir/name holds ("" when it is none). */
+static const char *link_in(const char *dir, const char *name, char *buf,
+                           size_t len)
+{
+    char path[PATH_MAX];
+    ssize_t n;
+
+    buf[0] = '\0';
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        return buf;
+    n = readlink(path, buf, len - 1);
+    buf[n > 0 ? n : 0] = '\0';
+    return buf;
+}
+
+/* What a claim of key file file holds: the name with Qt's prefix cut to
+ * 'm' (see claim.c). */
+static void claim_text(const char *file, char *buf, size_t len)
+{
+    snprintf(buf, len, "m%s", file + strlen("qipc_sharedmemory_"));
+}
+
+/* CK that key's claim is ours and names file. */
+static void check_own_claim(const char *dir, key_t key, const char *file)
+{
+    char claim[32], want[256], got[256];
+
+    snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)key);
+    claim_text(file, want, sizeof want);
+    CK(owner_in(dir, claim) == geteuid(), "%s is not ours (owner %ld)", claim,
+       (long)owner_in(dir, claim));
+    CK(strcmp(link_in(dir, claim, got, sizeof got), want) == 0,
+       "%s names \"%s\", not \"%s\"", claim, got, want);
+}
+
+/*
+ * The stranger claims the key that root's next key file, for "x", will
+ * get (the inodes are staged on tmpfs, see the top of the file).  Before,
+ * the claim was taken as x's own (it names x's file), and the stranger,
+ * owning it, could then drop it and claim that key for "y"; y's key file,
+ * made on an inode with the same low 16 bits, took it as its own too: two
+ * names, one key, and attach("x") read y's segment.  Now the planted claim
+ * makes the key taken: x gets another key, claimed by us, and so does y.
+ */
+static int staged_planted_claim(const char *dir, void *arg)
+{
+    unsigned flags = *(const unsigned *)arg;
+    xsipc_status st;
+    xsipc_registry *reg;
+    char fx[256], fy[256], px[PATH_MAX], py[PATH_MAX], first[PATH_MAX],
+        second[PATH_MAX], t[256], names[2048];
+    const char *const kinds[] = {"x", "y"};
+    struct stat sb, sx;
+    xsipc_shm *x, *y;
+    key_t k, kx, ky;
+    ino_t last;
+    int i, rc;
+
+    CK(chmod(dir, 01777) == 0, "chmod %s", dir);
+    reg = xsipc_registry_open(dir, flags, &st);
+    CK(reg != NULL, "open %s: %s", dir, st.text);
+    CK(xsipc__reg_file_name(XSIPC_KIND_SHM, "x", fx, sizeof fx, &st) == 0,
+       "file name");
+    CK(xsipc__reg_file_name(XSIPC_KIND_SHM, "y", fy, sizeof fy, &st) == 0,
+       "file name");
+    CK(stat(dir, &sb) == 0, "stat");
+    CK((last = burn_to(dir, 0)) != 0, "inodes are not counted");
+    /* Inode last+1 is the stranger's claim, last+2 x's first try. */
+    sb.st_ino = last + 2;
+    k = xsipc__reg_ftok(&sb, 'Q');
+    snprintf(first, sizeof first, "%s/.claim-%08x", dir, (unsigned)k);
+    claim_text(fx, t, sizeof t);
+    CK(stranger_does(AS_LINK, first, t) == 0, "plant %s", first);
+    kx = child_key(reg, "x", 1, px, sizeof px);
+    CK(stat(px, &sx) == 0, "stat x");
+
+    /* The stranger's claim goes, and one naming y takes the key that an
+     * inode with x's low 16 bits has for Qt -- which fails where x holds
+     * that key with a claim of ours.  Then y's key file is made on such
+     * an inode. */
+    CK(stranger_does(AS_UNLINK, first, NULL) == 0, "unplant %s", first);
+    sb.st_ino = sx.st_ino;
+    snprintf(second, sizeof second, "%s/.claim-%08x", dir,
+             (unsigned)xsipc__reg_ftok(&sb, 'Q'));
+    claim_text(fy, t, sizeof t);
+    (void)stranger_does(AS_LINK, second, t);
+    CK(burn_to(dir, sx.st_ino) != 0, "inodes are not counted");
+    ky = child_key(reg, "y", 1, py, sizeof py);
+    y = child_created(reg, "y", "data of y");
+
+    x = xsipc_shm_new_in(reg, "x");
+    CK(x != NULL, "xsipc_shm_new_in");
+    rc = xsipc_shm_attach(x, XSIPC_READ_ONLY);
+    CK(rc != 0 || strcmp(xsipc_shm_const_data(x), "data of y") != 0,
+       "attach(\"x\") read y's segment: both have key 0x%08x", (unsigned)kx);
+    CK(rc == -XSIPC_NOT_FOUND, "attach x: %d %s", rc,
+       xsipc_shm_error_string(x));
+    CK(kx != ky, "x and y share key 0x%08x", (unsigned)kx);
+    CK(kx != k, "x took key 0x%08x, claimed by the stranger", (unsigned)k);
+    check_own_claim(dir, kx, fx);
+    check_own_claim(dir, ky, fy);
+    xsipc_shm_free(x);
+    xsipc_shm_free(y);
+
+    for (i = 0; i < 4; i++) {
+        rc = xsipc_registry_remove(
+            reg, kinds[i % 2], i < 2 ? XSIPC_KIND_SHM : XSIPC_KIND_SEM, 0, &st);
+        CK(rc == 0 || rc == -XSIPC_NOT_FOUND, "remove %s: %d %s", kinds[i % 2],
+           rc, st.text);
+    }
+    (void)unlink(second);
+    CK(entries(dir, names, sizeof names) == 0, "left:%s", names);
+    xsipc_registry_close(reg);
+    return 0;
+}
+
+START_TEST(test_collide_planted_claim_not_adopted)
+{
+    unsigned flags = 0;
+
+    if (!have_stranger("test_collide_planted_claim_not_adopted"))
+        return;
+    ck_assert_int_eq(traversable(tu_dir()), 0);
+    in_tmpfs("planted claim", staged_planted_claim, &flags);
+}
+END_TEST
+
+START_TEST(test_collide_planted_claim_shares_no_key_persistent)
+{
+    unsigned flags = XSIPC_REGISTRY_PERSISTENT;
+
+    if (!have_stranger("test_collide_planted_claim_shares_no_key_persistent"))
+        return;
+    ck_assert_int_eq(traversable(tu_dir()), 0);
+    in_tmpfs("planted claim, persistent", staged_planted_claim, &flags);
+}
+END_TEST
+
+/* A key file Qt made has no claim; one planted for its key, naming it,
+ * does not make it ours: a persistent registry refuses to adopt it. */
+START_TEST(test_collide_planted_claim_of_qt_file_refused)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    const char *dir;
+    char file[256], claim[PATH_MAX], t[256], path[PATH_MAX];
+    struct stat sb;
+    int rc;
+
+    if (!have_stranger("test_collide_planted_claim_of_qt_file_refused"))
+        return;
+    dir = sticky_dir("shared");
+    reg = xsipc_registry_open(dir, XSIPC_REGISTRY_PERSISTENT, &st);
+    ck_assert_msg(reg != NULL, "open: %s", st.text);
+    qt_key_file(dir, "x", file);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    ck_assert(stat(path, &sb) == 0);
+    snprintf(claim, sizeof claim, "%s/.claim-%08x", dir,
+             (unsigned)xsipc__reg_ftok(&sb, 'Q'));
+    claim_text(file, t, sizeof t);
+    ck_assert_int_eq(stranger_does(AS_LINK, claim, t), 0);
+    rc = xsipc_registry_key(reg, "x", XSIPC_KIND_SHM, 1, NULL, NULL, 0, &st);
+    ck_assert_msg(rc == -XSIPC_UNTRUSTED, "lookup: %d %s", rc, st.text);
+    ck_assert_msg(strstr(st.text, "uid 65534") != NULL, "message: %s", st.text);
+    /* Nothing written: the file stays as Qt made it. */
+    ck_assert(stat(path, &sb) == 0 && sb.st_size == 0);
+    ck_assert(unlink(claim) == 0);
+    ck_assert(unlink(path) == 0);
+    xsipc_registry_close(reg);
+    ck_assert(rmdir(dir) == 0);
+}
+END_TEST
+
+/* A stranger's .name- link for a name we make is not followed to drop the
+ * claim it points at, and neither it nor the claim is removed. */
+START_TEST(test_collide_planted_name_link_not_followed)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    const char *dir;
+    char fx[256], fy[256], link[64], hex[16], got[64], path[PATH_MAX];
+    key_t ky;
+    int rc;
+
+    if (!have_stranger("test_collide_planted_name_link_not_followed"))
+        return;
+    dir = sticky_dir("shared");
+    reg = xsipc_registry_open(dir, 0, &st);
+    ck_assert_msg(reg != NULL, "open: %s", st.text);
+    ck_assert_int_eq(
+        xsipc_registry_key(reg, "y", XSIPC_KIND_SHM, 1, &ky, NULL, 0, &st), 0);
+    ck_assert_int_eq(
+        xsipc__reg_file_name(XSIPC__KIND_SHM, "x", fx, sizeof fx, &st), 0);
+    ck_assert_int_eq(
+        xsipc__reg_file_name(XSIPC__KIND_SHM, "y", fy, sizeof fy, &st), 0);
+    ck_assert_int_eq(xsipc__reg_link_name(fx, link, sizeof link), 0);
+    snprintf(hex, sizeof hex, "%08x", (unsigned)ky);
+    snprintf(path, sizeof path, "%s/%s", dir, link);
+    ck_assert_int_eq(stranger_does(AS_LINK, path, hex), 0);
+
+    rc = xsipc_registry_key(reg, "x", XSIPC_KIND_SHM, 1, NULL, NULL, 0, &st);
+    ck_assert_msg(rc == 0, "create x: %d %s", rc, st.text);
+    ck_assert_uint_eq(owner_in(dir, link), STRANGER_UID);
+    ck_assert_str_eq(link_in(dir, link, got, sizeof got), hex);
+    ck_assert_int_eq(xsipc_registry_remove(reg, "x", XSIPC_KIND_SHM, 0, &st),
+                     0);
+    ck_assert_uint_eq(owner_in(dir, link), STRANGER_UID);
+    /* y kept its claim throughout. */
+    snprintf(path, sizeof path, ".claim-%08x", (unsigned)ky);
+    link_in(dir, path, got, sizeof got);
+    ck_assert_msg(got[0] == 'm' && strcmp(got + 1, fy + 18) == 0,
+                  "y's claim: \"%s\"", got);
+    ck_assert_int_eq(xsipc_registry_remove(reg, "y", XSIPC_KIND_SHM, 0, &st),
+                     0);
+    /* Nor does gc take it for a stale link of ours. */
+    ck_assert_int_eq(xsipc_registry_gc(reg, XSIPC_GC_NOW, NULL, NULL, &st), 0);
+    ck_assert_uint_eq(owner_in(dir, link), STRANGER_UID);
+    snprintf(path, sizeof path, "%s/%s", dir, link);
+    ck_assert(unlink(path) == 0);
+    xsipc_registry_close(reg);
+    ck_assert(rmdir(dir) == 0);
+}
+END_TEST
+
+/* The stranger's files that look like ours and stale -- a park of a key
+ * we held, a claim of a gone file, a park of an unclaimed key, a .name-
+ * link of no key file, an unfinished key file -- are neither removed with
+ * our claim nor by gc. */
+START_TEST(test_collide_strangers_files_kept)
+{
+    static const char *const files[] = {
+        NULL, /* the park of x's key, filled in below */
+        ".claim-5affff01", ".park-5affff01-0",
+        ".name-m0000000000000000000000000000000000000000", ".new-1-0"};
+    xsipc_status st;
+    xsipc_registry *reg;
+    const char *dir;
+    char park[64], path[PATH_MAX], names[1024];
+    key_t kx;
+    size_t i;
+    int rc;
+
+    if (!have_stranger("test_collide_strangers_files_kept"))
+        return;
+    dir = sticky_dir("shared");
+    reg = xsipc_registry_open(dir, 0, &st);
+    ck_assert_msg(reg != NULL, "open: %s", st.text);
+    ck_assert_int_eq(
+        xsipc_registry_key(reg, "x", XSIPC_KIND_SHM, 1, &kx, NULL, 0, &st), 0);
+    snprintf(park, sizeof park, ".park-%08x-0", (unsigned)kx);
+    for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+        const char *f = files[i] != NULL ? files[i] : park;
+        snprintf(path, sizeof path, "%s/%s", dir, f);
+        if (strncmp(f, ".claim-", 7) == 0)
+            rc = stranger_does(AS_LINK, path, "mgone");
+        else if (strncmp(f, ".name-", 6) == 0)
+            rc = stranger_does(AS_LINK, path, "5affff01");
+        else
+            rc = stranger_does(AS_FILE, path, NULL);
+        ck_assert_msg(rc == 0, "plant %s", f);
+    }
+    /* Our claim goes with x, and the parks of its key with it: not the
+     * stranger's. */
+    ck_assert_int_eq(xsipc_registry_remove(reg, "x", XSIPC_KIND_SHM, 0, &st),
+                     0);
+    ck_assert_msg(owner_in(dir, park) == STRANGER_UID,
+                  "the stranger's %s went with our claim", park);
+    rc = xsipc_registry_gc(reg, XSIPC_GC_DRY_RUN | XSIPC_GC_NOW, NULL, NULL,
+                           &st);
+    ck_assert_msg(rc == 0, "gc would remove %d: %s", rc, st.text);
+    rc = xsipc_registry_gc(reg, XSIPC_GC_NOW, NULL, NULL, &st);
+    ck_assert_msg(rc == 0, "gc removed %d: %s", rc, st.text);
+    for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+        const char *f = files[i] != NULL ? files[i] : park;
+        ck_assert_msg(owner_in(dir, f) == STRANGER_UID, "%s is gone", f);
+        snprintf(path, sizeof path, "%s/%s", dir, f);
+        ck_assert(unlink(path) == 0);
+    }
+    ck_assert_msg(entries(dir, names, sizeof names) == 0, "left:%s", names);
+    xsipc_registry_close(reg);
+    ck_assert(rmdir(dir) == 0);
+}
+END_TEST
+
 /* ------------------------------------------------------- system calls */
 
 /* Makes n names in a persistent registry in sub; returns it. */
@@ -1069,8 +1478,8 @@ START_TEST(test_collide_lookup_costs_constant_calls)
     lookup_calls(b, large);
     /* No directory is read, nothing is locked or written; one open of the
      * key file (if the C library routes open through openat, which these
-     * wrappers see), and no readlinkat of its claim: the record of the
-     * key vouches for it. */
+     * wrappers see), and no look at its claim (fstatat, readlinkat): the
+     * record of the key vouches for it. */
     for (i = 0; i < C_N; i++)
         ck_assert_msg(small[i] == large[i],
                       "call %d: %lu with 10 names, %lu with 3000", i, small[i],
@@ -1080,6 +1489,7 @@ START_TEST(test_collide_lookup_costs_constant_calls)
     ck_assert_int_eq(large[C_WRITE] + large[C_CREATE], 0);
     ck_assert_uint_le(large[C_OPENAT], 1);
     ck_assert_int_eq(large[C_READLINK], 0);
+    ck_assert_int_eq(large[C_CLAIM], 0);
     xsipc_registry_close(a);
     xsipc_registry_close(b);
     remove_tree(tu_path("small"), 1);
@@ -1106,7 +1516,10 @@ START_TEST(test_collide_lookup_of_empty_file_reads_claim)
     ck_assert_int_ge(fd, 0);
     close(fd);
     lookup_calls(reg, calls_made);
-    ck_assert_int_eq(calls_made[C_READLINK], 1);
+    /* The claim's owner is looked at first (a stranger's claim is never
+     * read): there is none, so there is no link to read either. */
+    ck_assert_int_eq(calls_made[C_CLAIM], 1);
+    ck_assert_int_eq(calls_made[C_READLINK], 0);
     ck_assert_int_eq(calls_made[C_WRITE] + calls_made[C_CREATE], 0);
     xsipc_registry_close(reg);
     remove_tree(tu_path("qt"), 1);
@@ -1288,6 +1701,11 @@ Suite *collide_suite(void)
     tcase_add_test(core, test_collide_gone_native_key_file);
     tcase_add_test(core, test_collide_gone_key_file_not_adopted);
     tcase_add_test(core, test_collide_gone_key_file_not_listed);
+    tcase_add_test(core, test_collide_planted_claim_not_adopted);
+    tcase_add_test(core, test_collide_planted_claim_shares_no_key_persistent);
+    tcase_add_test(core, test_collide_planted_claim_of_qt_file_refused);
+    tcase_add_test(core, test_collide_planted_name_link_not_followed);
+    tcase_add_test(core, test_collide_strangers_files_kept);
     suite_add_tcase(s, core);
 
     tu_tcase(limits);

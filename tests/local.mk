@@ -120,6 +120,7 @@ tests_check_collide_CFLAGS = $(TEST_CFLAGS)
 tests_check_collide_LDADD = $(TEST_LDADD)
 tests_check_collide_LDFLAGS = -Wl,--wrap=readdir -Wl,--wrap=opendir \
 	-Wl,--wrap=fdopendir -Wl,--wrap=openat -Wl,--wrap=readlinkat \
+	-Wl,--wrap=fstatat \
 	-Wl,--wrap=flock -Wl,--wrap=symlinkat -Wl,--wrap=renameat2 \
 	-Wl,--wrap=unlinkat -Wl,--wrap=linkat -Wl,--wrap=pwrite
 
