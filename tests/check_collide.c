@@ -1200,8 +1200,8 @@ static int staged_planted_claim(const char *dir, void *arg)
     xsipc_registry *reg;
     char fx[256], fy[256], px[PATH_MAX], py[PATH_MAX], first[PATH_MAX],
         second[PATH_MAX], t[256], names[2048];
-    const char *const kinds[] = {"x", "y"};
-    struct stat sb, sx;
+    const char *const both[] = {"x", "y"};
+    struct stat sb, sp, sx, sy;
     xsipc_shm *x, *y;
     key_t k, kx, ky;
     ino_t last;
@@ -1222,8 +1222,14 @@ static int staged_planted_claim(const char *dir, void *arg)
     snprintf(first, sizeof first, "%s/.claim-%08x", dir, (unsigned)k);
     claim_text(fx, t, sizeof t);
     CK(stranger_does(AS_LINK, first, t) == 0, "plant %s", first);
+    CK(lstat(first, &sp) == 0 && sp.st_ino == last + 1, "staging missed");
     kx = child_key(reg, "x", 1, px, sizeof px);
     CK(stat(px, &sx) == 0, "stat x");
+    /* On the staged inode, or (the planted claim's key being taken) on the
+     * next one. */
+    CK(sx.st_ino == last + 2 || sx.st_ino == last + 3,
+       "x's key file has inode %lu, not a staged one",
+       (unsigned long)sx.st_ino);
 
     /* The stranger's claim goes, and one naming y takes the key that an
      * inode with x's low 16 bits has for Qt -- which fails where x holds
@@ -1237,6 +1243,10 @@ static int staged_planted_claim(const char *dir, void *arg)
     (void)stranger_does(AS_LINK, second, t);
     CK(burn_to(dir, sx.st_ino) != 0, "inodes are not counted");
     ky = child_key(reg, "y", 1, py, sizeof py);
+    CK(stat(py, &sy) == 0, "stat y");
+    CK(sy.st_ino == sx.st_ino + 65536 || sy.st_ino == sx.st_ino + 65537,
+       "y's key file has inode %lu, not a staged one",
+       (unsigned long)sy.st_ino);
     y = child_created(reg, "y", "data of y");
 
     x = xsipc_shm_new_in(reg, "x");
@@ -1255,8 +1265,8 @@ static int staged_planted_claim(const char *dir, void *arg)
 
     for (i = 0; i < 4; i++) {
         rc = xsipc_registry_remove(
-            reg, kinds[i % 2], i < 2 ? XSIPC_KIND_SHM : XSIPC_KIND_SEM, 0, &st);
-        CK(rc == 0 || rc == -XSIPC_NOT_FOUND, "remove %s: %d %s", kinds[i % 2],
+            reg, both[i % 2], i < 2 ? XSIPC_KIND_SHM : XSIPC_KIND_SEM, 0, &st);
+        CK(rc == 0 || rc == -XSIPC_NOT_FOUND, "remove %s: %d %s", both[i % 2],
            rc, st.text);
     }
     (void)unlink(second);
