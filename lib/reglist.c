@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -614,6 +615,16 @@ static void gc_key_file(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
            gone ? "its object is gone" : "no object at its key");
 }
 
+/* Whether the directory entry file (not followed) is owned by a uid
+ * trusted for reg. */
+static int owned_entry(const xsipc_registry *reg, const char *file)
+{
+    struct stat sb;
+
+    return fstatat(reg->dirfd, file, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+           xsipc__reg_trusted(reg, sb.st_uid);
+}
+
 /* Files no key file needs; judged again under the lock before removal. */
 static void gc_file(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
 {
@@ -643,6 +654,11 @@ static void gc_file(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
         else if (it->type == XSIPC__ITEM_PARKED)
             again.stale = xsipc__reg_claim_state(reg, it->named, NULL, NULL) !=
                           XSIPC__CLAIM_OTHER;
+        /* The entry may have been replaced since the scan, by one of
+         * another owner's (root may remove anything in a sticky
+         * directory): only ours are judged. */
+        if (again.stale && !owned_entry(reg, it->file))
+            again.stale = 0;
         if (!again.stale || unlinkat(reg->dirfd, it->file, 0) != 0) {
             xsipc__reg_unlock(lockfd);
             return;
