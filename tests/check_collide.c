@@ -1108,31 +1108,12 @@ static int have_stranger(const char *test)
     return 0;
 }
 
-/* Gives others search permission on dir and its two parents (the test's,
- * the test case's and the suite's directories, all made by mkdtemp). */
-static int traversable(const char *dir)
-{
-    char path[PATH_MAX];
-    int i;
-
-    snprintf(path, sizeof path, "%s", dir);
-    for (i = 0; i < 3; i++) {
-        char *slash;
-        if (chmod(path, 0711) != 0)
-            return -1;
-        if ((slash = strrchr(path, '/')) == NULL)
-            break;
-        *slash = '\0';
-    }
-    return 0;
-}
-
 /* A new directory in the test's, writable by all with the sticky bit. */
 static const char *sticky_dir(const char *name)
 {
     const char *dir = tu_path(name);
 
-    ck_assert_int_eq(traversable(tu_dir()), 0);
+    ck_assert_int_eq(tu_traversable(tu_dir()), 0);
     ck_assert_int_eq(mkdir(dir, 01777), 0);
     ck_assert_int_eq(chmod(dir, 01777), 0); /* past the umask */
     return dir;
@@ -1281,7 +1262,7 @@ START_TEST(test_collide_planted_claim_not_adopted)
 
     if (!have_stranger("test_collide_planted_claim_not_adopted"))
         return;
-    ck_assert_int_eq(traversable(tu_dir()), 0);
+    ck_assert_int_eq(tu_traversable(tu_dir()), 0);
     in_tmpfs("planted claim", staged_planted_claim, &flags);
 }
 END_TEST
@@ -1292,7 +1273,7 @@ START_TEST(test_collide_planted_claim_shares_no_key_persistent)
 
     if (!have_stranger("test_collide_planted_claim_shares_no_key_persistent"))
         return;
-    ck_assert_int_eq(traversable(tu_dir()), 0);
+    ck_assert_int_eq(tu_traversable(tu_dir()), 0);
     in_tmpfs("planted claim, persistent", staged_planted_claim, &flags);
 }
 END_TEST

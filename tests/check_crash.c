@@ -621,25 +621,6 @@ START_TEST(test_crash_squatted_key_refused)
 }
 END_TEST
 
-/* Gives others search permission on dir and its two parents (the test
- * case's and the suite's directories, all made by mkdtemp). */
-static int traversable(const char *dir)
-{
-    char path[4096];
-    int i;
-
-    snprintf(path, sizeof path, "%s", dir);
-    for (i = 0; i < 3; i++) {
-        char *slash;
-        if (chmod(path, 0711) != 0)
-            return -1;
-        if ((slash = strrchr(path, '/')) == NULL)
-            break;
-        *slash = '\0';
-    }
-    return 0;
-}
-
 /* A user who may not read the segment is told so. */
 static int attach_as_nobody(void *arg)
 {
@@ -677,7 +658,7 @@ START_TEST(test_crash_other_user_denied)
     }
     /* A directory everyone may use, like /tmp; the test's directories
      * (mkdtemp: 0700) must let the other user through. */
-    ck_assert_int_eq(traversable(tu_dir()), 0);
+    ck_assert_int_eq(tu_traversable(tu_dir()), 0);
     ck_assert_int_eq(mkdir(dir, 01777), 0);
     ck_assert_int_eq(chmod(dir, 01777), 0);
     reg = xsipc_registry_open(dir, 0, &st);
@@ -819,7 +800,7 @@ START_TEST(test_crash_group_sharing)
         fprintf(stderr, "test_crash_group_sharing: needs root\n");
         return;
     }
-    ck_assert_int_eq(traversable(tu_dir()), 0);
+    ck_assert_int_eq(tu_traversable(tu_dir()), 0);
     ck_assert_int_eq(mkdir(dir, 01777), 0);
     ck_assert_int_eq(chmod(dir, 01777), 0);
     ck_assert_int_eq(pipe(to_a), 0);

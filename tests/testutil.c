@@ -429,3 +429,20 @@ int tu_proc_wait(tu_proc *p, long timeout_ms)
         return 128 + WTERMSIG(status);
     return WEXITSTATUS(status);
 }
+
+int tu_traversable(const char *dir)
+{
+    char path[4096];
+    int i;
+
+    snprintf(path, sizeof path, "%s", dir);
+    for (i = 0; i < 3; i++) {
+        char *slash;
+        if (chmod(path, 0711) != 0)
+            return -1;
+        if ((slash = strrchr(path, '/')) == NULL)
+            break;
+        *slash = '\0';
+    }
+    return 0;
+}

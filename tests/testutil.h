@@ -56,6 +56,11 @@ xsipc_registry *tu_registry(void);
 /* A path inside tu_dir(): tu_path("x") -> "<dir>/x" (static buffer, one
  * of 4 rotating, so a few can be used in one expression). */
 const char *tu_path(const char *name);
+/* Gives others search permission on dir and its two parents (the test's,
+ * the test case's and the suite's directories, all made by mkdtemp), so a
+ * child running as another user can reach it.  0, or -1 when a chmod
+ * failed. */
+int tu_traversable(const char *dir);
 /* Non-zero when the suite runs in a private IPC namespace. */
 int tu_in_private_ipcns(void);
 /* Number of System V segments / semaphore sets visible now. */
