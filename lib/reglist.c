@@ -360,16 +360,6 @@ int xsipc_registry_list(xsipc_registry *reg, xsipc_registry_fn fn, void *arg,
 
 /* ---------------------------------------------------------------- remove */
 
-/* Whether a segment or a semaphore set exists at key (plain queries). */
-static int object_at(key_t key)
-{
-    int saved = errno, used;
-
-    used = shmget(key, 0, 0) >= 0 || semget(key, 0, 0) >= 0;
-    errno = saved;
-    return used;
-}
-
 /* Removes k's key file when no object has its key: under the registry
  * lock, in which no xsipc process makes an object (semset.c, R1 and R3),
  * so none can appear between the test and the unlink.  0, 1 when an
@@ -381,7 +371,7 @@ static int unregister_unused(xsipc_registry *reg, const xsipc__key *k,
 
     if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
         return lockfd;
-    if (!object_at(k->key))
+    if (!xsipc__reg_key_in_use(k->key))
         rc = xsipc__reg_remove_locked(reg, k, st);
     xsipc__reg_unlock(lockfd);
     return rc;

@@ -385,35 +385,43 @@ int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st)
 }
 
 /*
- * R2 for a process that holds VALUE of a set no one else has open: under
- * the registry lock, the set goes and (Qt's life cycle) its key file with
- * it.  Without the registry lock (a stranger holding a shared directory's
- * lock for too long) the set stays, unlocked, for gc.  marked: our take
- * set MARK, to be cleared when the set stays.
+ * R2 for a last user no one can take the set from (it holds VALUE, or the
+ * set is a counting semaphore at 0 with no users): the set goes and, in
+ * Qt's life cycle, its key file with it, in one registry-lock hold.  Where
+ * key files stay (a persistent registry) nothing is unlinked, and no lock
+ * is needed.  Returns 0 when the registry lock could not be had (a stranger
+ * holding a shared directory's lock too long): the set stays, for gc.
  */
+static int remove_last(xsipc__semset *s)
+{
+    int lockfd;
+
+    if (!xsipc__reg_follows_qt(s->reg)) {
+        (void)xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0);
+        s->semid = -1;
+        return 1;
+    }
+    if ((lockfd = xsipc__reg_lock(s->reg, NULL)) < 0)
+        return 0;
+    if (xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0) == 0)
+        xsipc__reg_release_locked(s->reg, &s->key);
+    xsipc__reg_unlock(lockfd);
+    s->semid = -1;
+    return 1;
+}
+
+/* remove_last for a holder of VALUE; a set that stays is unlocked again
+ * (marked: our take set MARK, cleared with it). */
 static void remove_held(xsipc__semset *s, int marked)
 {
     struct sembuf give[2] = {
         {XSIPC__SEM_MARK, -1, IPC_NOWAIT},
         {XSIPC__SEM_VALUE, 1, SEM_UNDO},
     };
-    int lockfd;
 
-    /* Where key files stay (a persistent registry), nothing is unlinked,
-     * and holding VALUE is all R2 asks. */
-    if (!xsipc__reg_follows_qt(s->reg)) {
-        (void)xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0);
-        s->semid = -1;
+    if (remove_last(s))
         return;
-    }
-    if ((lockfd = xsipc__reg_lock(s->reg, NULL)) >= 0) {
-        if (xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0) == 0)
-            xsipc__reg_release_locked(s->reg, &s->key);
-        xsipc__reg_unlock(lockfd);
-    } else {
-        (void)xsipc__sys_semop(s->semid, marked ? give : give + 1,
-                               marked ? 2 : 1);
-    }
+    (void)xsipc__sys_semop(s->semid, marked ? give : give + 1, marked ? 2 : 1);
     s->semid = -1;
 }
 
@@ -453,12 +461,7 @@ int xsipc__semset_close(xsipc__semset *s)
             {XSIPC__SEM_VALUE, 0, IPC_NOWAIT},
         };
         if (xsipc__sys_semop(s->semid, empty, 3) == 0) {
-            int lockfd = xsipc__reg_lock(s->reg, NULL);
-            if (lockfd >= 0) {
-                if (xsipc__sys_semctl(s->semid, 0, IPC_RMID, 0) == 0)
-                    xsipc__reg_release_locked(s->reg, &s->key);
-                xsipc__reg_unlock(lockfd);
-            }
+            (void)remove_last(s); /* left already: nothing to give back */
             s->semid = -1;
             errno = saved;
             return 0;
