@@ -332,19 +332,24 @@ static int private_tmpfs(const char *mnt)
 
 typedef int (*tmpfs_fn)(const char *dir, void *arg);
 
+/* Where in_tmpfs makes its mount point: the test's directory, or one that
+ * the stranger can reach. */
+static const char *tmpfs_parent;
+
 /*
  * Runs fn(dir, arg) in a child whose dir is on a tmpfs (see the top of the
- * file), and fails the test with the child's message when it fails.
- * Returns 0, or 77 when no tmpfs could be had (the test is then skipped).
+ * file), and fails the test with the child's message when it fails; skips
+ * it when no tmpfs could be had.
  */
-static int in_tmpfs(const char *what, tmpfs_fn fn, void *arg)
+static void in_tmpfs(const char *what, tmpfs_fn fn, void *arg)
 {
     char mnt[PATH_MAX], msg[1024];
     ssize_t n, got = 0;
     int p[2], status;
     pid_t pid;
 
-    snprintf(mnt, sizeof mnt, "%s/tmpfs", tu_dir());
+    snprintf(mnt, sizeof mnt, "%s/tmpfs",
+             tmpfs_parent != NULL ? tmpfs_parent : tu_dir());
     ck_assert(mkdir(mnt, 0700) == 0);
     ck_assert(pipe2(p, O_CLOEXEC) == 0);
     pid = fork();
@@ -380,14 +385,13 @@ static int in_tmpfs(const char *what, tmpfs_fn fn, void *arg)
     close(p[0]);
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     rmdir(mnt);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
-        fprintf(stderr, "%s: skipped: no tmpfs to stage inodes on\n", what);
-        return 77;
-    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+        tu_skip("%s: no tmpfs to stage inodes on (no mount namespace, and "
+                "/dev/shm is no tmpfs)",
+                what);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "%s: %s (status 0x%x)", what,
                   got > 0 ? msg : "the child failed", status);
-    return 0;
 }
 
 /*
@@ -1052,7 +1056,7 @@ END_TEST
  * adopted, not followed, not removed (gc included).  The tests need root
  * (setuid); as anyone else they are skipped.
  */
-#define STRANGER_UID 65534
+#define STRANGER_UID TU_STRANGER
 
 enum { AS_LINK, AS_FILE, AS_UNLINK };
 
@@ -1085,35 +1089,13 @@ static int stranger_does(int op, const char *path, const char *target)
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-/* Non-zero when the stranger can be had: as root, where uid 65534 exists
- * for setuid -- not as the root of a user namespace (tests/ipcns maps the
- * caller to root where plain unshare is refused) that maps no other uid.
- * Else the test says so and is skipped. */
-static int have_stranger(const char *test)
-{
-    int status;
-    pid_t pid;
-
-    if (geteuid() == 0 && (pid = fork()) >= 0) {
-        if (pid == 0)
-            _exit(setgroups(0, NULL) == 0 && setgid(STRANGER_UID) == 0 &&
-                          setuid(STRANGER_UID) == 0
-                      ? 0
-                      : 1);
-        if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-            WEXITSTATUS(status) == 0)
-            return 1;
-    }
-    fprintf(stderr, "%s: skipped: needs root and uid %d\n", test, STRANGER_UID);
-    return 0;
-}
-
-/* A new directory in the test's, writable by all with the sticky bit. */
+/* A new directory, writable by all with the sticky bit, where the stranger
+ * can reach it (tu_shared_dir). */
 static const char *sticky_dir(const char *name)
 {
-    const char *dir = tu_path(name);
+    static char dir[PATH_MAX];
 
-    ck_assert_int_eq(tu_traversable(tu_dir()), 0);
+    snprintf(dir, sizeof dir, "%s/%s", tu_shared_dir(), name);
     ck_assert_int_eq(mkdir(dir, 01777), 0);
     ck_assert_int_eq(chmod(dir, 01777), 0); /* past the umask */
     return dir;
@@ -1260,9 +1242,8 @@ START_TEST(test_collide_planted_claim_not_adopted)
 {
     unsigned flags = 0;
 
-    if (!have_stranger("test_collide_planted_claim_not_adopted"))
-        return;
-    ck_assert_int_eq(tu_traversable(tu_dir()), 0);
+    tu_need_root();
+    tmpfs_parent = tu_shared_dir();
     in_tmpfs("planted claim", staged_planted_claim, &flags);
 }
 END_TEST
@@ -1271,9 +1252,8 @@ START_TEST(test_collide_planted_claim_shares_no_key_persistent)
 {
     unsigned flags = XSIPC_REGISTRY_PERSISTENT;
 
-    if (!have_stranger("test_collide_planted_claim_shares_no_key_persistent"))
-        return;
-    ck_assert_int_eq(tu_traversable(tu_dir()), 0);
+    tu_need_root();
+    tmpfs_parent = tu_shared_dir();
     in_tmpfs("planted claim, persistent", staged_planted_claim, &flags);
 }
 END_TEST
@@ -1289,8 +1269,7 @@ START_TEST(test_collide_planted_claim_of_qt_file_refused)
     struct stat sb;
     int rc;
 
-    if (!have_stranger("test_collide_planted_claim_of_qt_file_refused"))
-        return;
+    tu_need_root();
     dir = sticky_dir("shared");
     reg = xsipc_registry_open(dir, XSIPC_REGISTRY_PERSISTENT, &st);
     ck_assert_msg(reg != NULL, "open: %s", st.text);
@@ -1324,8 +1303,7 @@ START_TEST(test_collide_planted_name_link_not_followed)
     key_t ky;
     int rc;
 
-    if (!have_stranger("test_collide_planted_name_link_not_followed"))
-        return;
+    tu_need_root();
     dir = sticky_dir("shared");
     reg = xsipc_registry_open(dir, 0, &st);
     ck_assert_msg(reg != NULL, "open: %s", st.text);
@@ -1382,8 +1360,7 @@ START_TEST(test_collide_strangers_files_kept)
     size_t i;
     int rc;
 
-    if (!have_stranger("test_collide_strangers_files_kept"))
-        return;
+    tu_need_root();
     dir = sticky_dir("shared");
     reg = xsipc_registry_open(dir, 0, &st);
     ck_assert_msg(reg != NULL, "open: %s", st.text);

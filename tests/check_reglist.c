@@ -29,7 +29,7 @@
 #include "registry/registry.h"
 #include "testutil.h"
 
-#define STRANGER_UID 65534
+#define STRANGER_UID TU_STRANGER
 
 /* ------------------------------------------------------------- helpers */
 
@@ -652,8 +652,7 @@ START_TEST(test_reglist_gc_never_touches_foreign)
     seen s;
     const xsipc_registry_entry *e;
 
-    if (geteuid() != 0)
-        return;
+    tu_need_root();
     ck_assert_int_eq(
         xsipc_registry_key(reg, "sq", XSIPC_KIND_SHM, 1, &k1, NULL, 0, &st), 0);
     ck_assert_int_eq(
@@ -749,8 +748,7 @@ START_TEST(test_reglist_trusted_key_file)
     key_t key;
     int rc;
 
-    if (geteuid() != 0)
-        return;
+    tu_need_root();
     ck_assert_int_eq(
         xsipc__reg_file_name(XSIPC_KIND_SHM, "theirs", file, sizeof file, &st),
         0);
@@ -782,8 +780,7 @@ START_TEST(test_reglist_trusted_directory)
     int status;
     pid_t pid;
 
-    if (geteuid() != 0)
-        return;
+    tu_need_root();
     ck_assert(mkdir(sub, 0755) == 0);
     ck_assert(chown(sub, STRANGER_UID, STRANGER_UID) == 0);
     pid = fork();

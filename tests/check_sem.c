@@ -19,7 +19,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,9 +37,6 @@
 /* Generous bound for waiting on another process; never asserted as a
  * speed, only used so that a broken library fails instead of hanging. */
 #define WAIT_MS 10000L
-
-/* Exit code of a child that was not allowed to do what it needs. */
-#define SKIPPED 77
 
 /* ------------------------------------------------------------- helpers */
 
@@ -605,35 +601,25 @@ END_TEST
 
 /* --------------------------------------------------------------- limits */
 
-/* In a child: a private IPC namespace with SEMMNI 0.  Exit 0 when
- * xsipc_sem_new failed as it should, SKIPPED when not allowed. */
-static void semmni_child(void)
+/* In a private IPC namespace with SEMMNI 0 (tu_in_new_ipcns): 0 when
+ * xsipc_sem_new failed as it should. */
+static int semmni_child(void *arg)
 {
     static const char limits[] = "250 32000 32 0\n";
     xsipc_sem *sem;
     int fd, ok;
 
-    if (unshare(CLONE_NEWIPC) < 0) {
-        fprintf(stderr,
-                "test_sem_semmni_exhausted: skipped, not allowed "
-                "(unshare(CLONE_NEWIPC): %s)\n",
-                strerror(errno));
-        _exit(SKIPPED);
-    }
+    (void)arg;
     /* SEMMNI 0: this namespace's limit only. */
     fd = open("/proc/sys/kernel/sem", O_WRONLY | O_CLOEXEC);
     if (fd < 0 ||
-        write(fd, limits, sizeof limits - 1) != (ssize_t)(sizeof limits - 1)) {
-        fprintf(stderr,
-                "test_sem_semmni_exhausted: skipped, not allowed "
-                "(writing /proc/sys/kernel/sem: %s)\n",
-                strerror(errno));
-        _exit(SKIPPED);
-    }
+        write(fd, limits, sizeof limits - 1) != (ssize_t)(sizeof limits - 1))
+        return tu_child_skip("cannot lower this namespace's SEMMNI: %s",
+                             strerror(errno));
     close(fd);
     sem = xsipc_sem_new("semmni", 1, XSIPC_OPEN);
     if (sem == NULL)
-        _exit(2);
+        return 2;
     /* The message names the kernel limit that was hit. */
     ok = xsipc_sem_error(sem) == XSIPC_OUT_OF_RESOURCES &&
          strstr(xsipc_sem_error_string(sem), "SEMMNI") != NULL &&
@@ -643,24 +629,16 @@ static void semmni_child(void)
                 (int)xsipc_sem_error(sem), xsipc_sem_error_string(sem));
     xsipc_sem_free(sem);
     if (!ok)
-        _exit(3);
+        return 3;
     /* The key file it made is gone again: nothing has its key. */
-    _exit(count_sem_files() == 0 ? 0 : 4);
+    return count_sem_files() == 0 ? 0 : 4;
 }
 
 START_TEST(test_sem_semmni_exhausted)
 {
-    pid_t pid = fork_ok();
-    int code;
+    int code = tu_in_new_ipcns(semmni_child, NULL);
 
-    if (pid == 0)
-        semmni_child();
-    code = wait_child(pid, WAIT_MS);
-    if (code == SKIPPED)
-        return;
-    ck_assert_msg(code == 0,
-                  "the child in a namespace with SEMMNI 0 exited "
-                  "%d",
+    ck_assert_msg(code == 0, "the child in a namespace with SEMMNI 0 exited %d",
                   code);
     ck_assert_int_eq(count_sem_files(), 0);
 }

@@ -6,7 +6,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -704,22 +703,7 @@ END_TEST
 
 /* --------------------------------------------------------------- limits */
 
-/* Runs fn in a child inside a new IPC namespace; the limits written there
- * touch nobody else.  Returns 0 when fn passed, 77 when the system does
- * not allow the namespace (the test then has nothing to check). */
-static int in_new_ipcns(int (*fn)(void))
-{
-    pid_t pid = fork();
-
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        if (unshare(CLONE_NEWIPC) < 0)
-            _exit(77);
-        _exit(fn());
-    }
-    return child_status(pid);
-}
-
+/* Writes a limit of this child's own IPC namespace (tu_in_new_ipcns). */
 static int write_proc(const char *path, const char *value)
 {
     FILE *f = fopen(path, "w");
@@ -731,13 +715,15 @@ static int write_proc(const char *path, const char *value)
     return fclose(f) == 0 && ok ? 0 : -1;
 }
 
-static int above_lowered_shmmax(void)
+static int above_lowered_shmmax(void *arg)
 {
     xsipc_shm *shm;
     int rc;
 
+    (void)arg;
     if (write_proc("/proc/sys/kernel/shmmax", "1048576") < 0)
-        return 10;
+        return tu_child_skip("cannot lower this namespace's SHMMAX: %s",
+                             strerror(errno));
     shm = xsipc_shm_new("big");
     rc = xsipc_shm_create(shm, 2 * 1048576, XSIPC_READ_WRITE);
     if (rc != -XSIPC_INVALID_SIZE || xsipc_shm_error_string(shm)[0] == '\0')
@@ -750,23 +736,19 @@ static int above_lowered_shmmax(void)
 
 START_TEST(test_shm_limit_shmmax)
 {
-    int rc = in_new_ipcns(above_lowered_shmmax);
-
-    if (rc == 77) {
-        fprintf(stderr, "test_shm_limit_shmmax: unshare not allowed here\n");
-        return;
-    }
-    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(tu_in_new_ipcns(above_lowered_shmmax, NULL), 0);
     ck_assert_int_eq(dir_entries(), 0);
 }
 END_TEST
 
-static int with_no_segments_allowed(void)
+static int with_no_segments_allowed(void *arg)
 {
     xsipc_shm *shm;
 
+    (void)arg;
     if (write_proc("/proc/sys/kernel/shmmni", "0") < 0)
-        return 10;
+        return tu_child_skip("cannot lower this namespace's SHMMNI: %s",
+                             strerror(errno));
     shm = xsipc_shm_new("none");
     /* The message names the kernel limit that was hit. */
     if (xsipc_shm_create(shm, 64, XSIPC_READ_WRITE) !=
@@ -779,13 +761,7 @@ static int with_no_segments_allowed(void)
 
 START_TEST(test_shm_limit_shmmni)
 {
-    int rc = in_new_ipcns(with_no_segments_allowed);
-
-    if (rc == 77) {
-        fprintf(stderr, "test_shm_limit_shmmni: unshare not allowed here\n");
-        return;
-    }
-    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(tu_in_new_ipcns(with_no_segments_allowed, NULL), 0);
     ck_assert_int_eq(dir_entries(), 0);
 }
 END_TEST

@@ -1,12 +1,19 @@
 # SPDX-License-Identifier: MIT
 # The Check suites: each tests/check_<module> is check_<module>.c with the
 # shared main and fixtures, linked against the core library (private
-# symbols reachable).  Every test program runs through tests/ipcns.
+# symbols reachable).  Every test runs through tests/ipcns.  The Check
+# programs speak TAP (tests/tu_report.c), so automake's tap-driver.sh
+# counts each test, and each skipped one as skipped with its reason; the
+# shell tests (.sh) use the plain driver, exit 77 for a skip.
+TEST_EXTENSIONS = .sh
 LOG_COMPILER = $(top_srcdir)/tests/ipcns
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+SH_LOG_COMPILER = $(top_srcdir)/tests/ipcns
 EXTRA_DIST += tests/ipcns tests/check-exports.sh tests/exports.expected \
 	tests/check-format.sh
 
-TEST_COMMON = tests/check_main.c tests/testutil.c tests/testutil.h
+TEST_COMMON = tests/check_main.c tests/testutil.c tests/testutil.h \
+	tests/tu_world.c tests/tu_report.c tests/tu_internal.h
 TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 TEST_LDADD = lib/libxsipc-core.la $(CHECK_LIBS)
 
@@ -140,7 +147,7 @@ FUZZ_CORPUS = tests/fuzz/corpus/empty-name tests/fuzz/corpus/shm-share \
 	tests/fuzz/corpus/version-2 tests/fuzz/corpus/other-proj \
 	tests/fuzz/corpus/shm-keep
 EXTRA_DIST += tests/fuzz/fuzz_record.c $(FUZZ_CORPUS)
-CLEANFILES += tests/fuzz/fuzz_record
+CLEANFILES += tests/fuzz/fuzz_record tests/host-ipcns.lock
 
 tests/fuzz/fuzz_record: $(srcdir)/tests/fuzz/fuzz_record.c \
 		$(srcdir)/registry/record.c $(srcdir)/registry/record.h
@@ -166,7 +173,13 @@ EXTRA_DIST += tests/check-man.sh
 # The xsipc command (issue 5): shell tests comparing its output with
 # expected files (keys, ids and pids masked), each in a registry directory
 # of its own.
-TESTS += tests/cli/usage.sh tests/cli/data.sh tests/cli/lock.sh
+TESTS += tests/cli/usage.sh tests/cli/data.sh tests/cli/lock.sh \
+	tests/cli/json.sh tests/cli/qt.sh
 EXTRA_DIST += tests/cli/lib.sh tests/cli/usage.sh tests/cli/data.sh \
-	tests/cli/lock.sh tests/cli/ls-empty.expected tests/cli/ls.expected \
+	tests/cli/lock.sh tests/cli/json.sh tests/cli/qt.sh tests/cli/ls-empty.expected tests/cli/ls.expected \
 	tests/cli/key.expected
+
+# After the harness's totals, every skipped test with its reason.
+EXTRA_DIST += tests/skipped.sh
+check-local: check-TESTS
+	@$(SHELL) $(top_srcdir)/tests/skipped.sh $(TEST_LOGS)

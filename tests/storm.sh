@@ -21,7 +21,12 @@ for form in "" "-k" "-p" "-p -k"; do
     *) fail=1 ;;
     esac
 done
-[ "$skipped" -eq 4 ] && exit 77
+if [ "$skipped" -eq 4 ]; then
+    # It counts every object of its namespace: it needs one of its own.
+    echo "skipped: the storm needs a private IPC namespace (unshare refused)"
+    exit 77
+fi
+[ "$skipped" -ne 0 ] && fail=1
 
 # The checker itself: no lock at all must give overlaps...
 echo "storm -s 1 -X nolock (must report overlaps)"

@@ -27,8 +27,10 @@
 #endif
 
 #include "testutil.h"
+#include "tu_internal.h"
 
 static char suite_dir[PATH_MAX]; /* holds every test case's base and LEAKS */
+static char suite_tmp[PATH_MAX]; /* TMPDIR as the suite found it */
 static char base_dir[PATH_MAX];  /* this test case's directories */
 static char test_dir[PATH_MAX];  /* this test's registry directory */
 static xsipc_registry *test_reg;
@@ -73,7 +75,7 @@ int tu_count_sem(void)
     return count_proc("/proc/sysvipc/sem");
 }
 
-static void note_leak(const char *fmt, const char *a, const char *b)
+void tu__note_leak(const char *fmt, const char *a, const char *b)
 {
     char path[PATH_MAX + 8];
     FILE *f;
@@ -152,7 +154,7 @@ static int sweep_namespace(void)
 
 /* Empties and removes dir (depth-first); reports each file left when
  * report is set.  Files are swept of their objects first. */
-static void sweep_dir(const char *dir, int report)
+void tu__sweep_dir(const char *dir, int report)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -168,13 +170,13 @@ static void sweep_dir(const char *dir, int report)
         if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
             !S_ISLNK(st.st_mode)) {
             chmod(path, 0700);
-            sweep_dir(path, report);
+            tu__sweep_dir(path, report);
             continue;
         }
         if (report)
-            note_leak("file left: %s%s", path, "");
+            tu__note_leak("file left: %s%s", path, "");
         if (sweep_key(path) > 0 && report)
-            note_leak("object left at the key of %s%s", path, "");
+            tu__note_leak("object left at the key of %s%s", path, "");
         unlink(path);
     }
     closedir(d);
@@ -194,7 +196,7 @@ static void case_teardown(void)
 {
     /* Tests that failed in a child skipped test_teardown: sweep quietly,
      * the failure itself is already reported. */
-    sweep_dir(base_dir, 0);
+    tu__sweep_dir(base_dir, 0);
     sweep_namespace();
 }
 
@@ -216,12 +218,13 @@ static void test_teardown(void)
 
     xsipc_registry_close(test_reg);
     test_reg = NULL;
-    sweep_dir(test_dir, 1);
+    tu__sweep_dir(test_dir, 1);
+    tu__world_teardown(1);
     left = sweep_namespace();
     if (left > 0) {
         char n[32];
         snprintf(n, sizeof n, "%d", left);
-        note_leak("%s System V object(s) left in the namespace%s", n, "");
+        tu__note_leak("%s System V object(s) left in the namespace%s", n, "");
     }
 }
 
@@ -229,6 +232,16 @@ void tu_tcase(TCase *tc)
 {
     tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
     tcase_add_checked_fixture(tc, test_setup, test_teardown);
+}
+
+const char *tu__suite_dir(void)
+{
+    return suite_dir;
+}
+
+const char *tu__suite_tmp(void)
+{
+    return suite_tmp;
 }
 
 const char *tu_dir(void)
@@ -323,6 +336,7 @@ int tu_main(Suite *s)
 
     if (tmp == NULL || *tmp == '\0')
         tmp = "/tmp";
+    fit(suite_tmp, sizeof suite_tmp, "%s", tmp);
     fit(suite_dir, sizeof suite_dir, "%s/xsipc-check-XXXXXX", tmp);
     if (mkdtemp(suite_dir) == NULL) {
         fprintf(stderr, "mkdtemp %s: %s\n", suite_dir, strerror(errno));
@@ -330,10 +344,10 @@ int tu_main(Suite *s)
     }
     sr = srunner_create(s);
     srunner_add_suite(sr, leaks_suite());
-    srunner_run_all(sr, CK_ENV); /* CK_VERBOSITY, default normal */
-    failed = srunner_ntests_failed(sr);
+    failed = tu__run_tap(sr);
     srunner_free(sr);
-    sweep_dir(suite_dir, 0);
+    tu__world_end();
+    tu__sweep_dir(suite_dir, 0);
     failed += valgrind_leaks();
     return failed == 0 ? 0 : 1;
 }
@@ -428,21 +442,4 @@ int tu_proc_wait(tu_proc *p, long timeout_ms)
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);
     return WEXITSTATUS(status);
-}
-
-int tu_traversable(const char *dir)
-{
-    char path[4096];
-    int i;
-
-    snprintf(path, sizeof path, "%s", dir);
-    for (i = 0; i < 3; i++) {
-        char *slash;
-        if (chmod(path, 0711) != 0)
-            return -1;
-        if ((slash = strrchr(path, '/')) == NULL)
-            break;
-        *slash = '\0';
-    }
-    return 0;
 }

@@ -16,6 +16,15 @@
  * every test program under `unshare --ipc` where allowed), every System V
  * object in the namespace is the suite's own, so the leak check is exact.
  * Outside one, objects are found through the key files left behind.
+ *
+ * Skips: a case that cannot run here (it needs root, a peer that is not
+ * installed, a namespace the system refuses) calls tu_skip() with the
+ * reason.  Check has no skip of its own, so the skip travels through
+ * Check's result channel as a failure whose message starts with
+ * TU_SKIP_MARK, fork mode or not; tu_main() reports each case as a TAP
+ * line (the suites run under automake's tap-driver.sh), skips as
+ * "ok N - case # SKIP reason", so the summary counts them as skipped and
+ * the console says why, and never as passes.
  */
 #ifndef XSIPC_TESTUTIL_H
 #define XSIPC_TESTUTIL_H
@@ -47,6 +56,34 @@
                       "empty message for error %d", (int)(code));              \
     } while (0)
 
+/* Ends the running test as skipped, with a printf-style reason (a string
+ * literal first). */
+#define TU_SKIP_MARK "SKIP: "
+#define tu_skip(...) ck_abort_msg(TU_SKIP_MARK __VA_ARGS__)
+
+/* The uid the tests use as "another user" (nobody on Debian). */
+#define TU_STRANGER 65534
+/* Skips the test unless it runs as the real root, able to become
+ * TU_STRANGER -- not as the root of a user namespace that maps no other
+ * uid, where chown and setuid to it fail. */
+void tu_need_root(void);
+/* A directory of this test's that every user can reach, for tests in which
+ * another uid opens the registry: made under the first of the suite's
+ * TMPDIR, /tmp, /var/tmp and /dev/shm whose every directory from / down
+ * gives others search permission (a packager's TMPDIR may well be a 0700
+ * mktemp -d), mode 0755, removed with the test.  Skips the test when
+ * there is none. */
+const char *tu_shared_dir(void);
+/* Runs fn(arg) in a child in a new IPC namespace of its own (where plain
+ * unshare is refused, in a new user namespace that maps the caller to its
+ * root, whose IPC namespace it then owns), so that limits written to
+ * /proc/sys/kernel touch nobody else.  Returns fn's exit status; skips
+ * the test when no namespace can be had, or when fn returned
+ * tu_child_skip(...)'s value (the reason comes back with it). */
+int tu_in_new_ipcns(int (*fn)(void *), void *arg);
+/* In fn above: hands the parent a reason to skip; return its value. */
+int tu_child_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Adds the fixtures above to tc; every TCase of every suite must use it. */
 void tu_tcase(TCase *tc);
 /* This test's registry directory (also $TMPDIR). */
@@ -56,11 +93,6 @@ xsipc_registry *tu_registry(void);
 /* A path inside tu_dir(): tu_path("x") -> "<dir>/x" (static buffer, one
  * of 4 rotating, so a few can be used in one expression). */
 const char *tu_path(const char *name);
-/* Gives others search permission on dir and its two parents (the test's,
- * the test case's and the suite's directories, all made by mkdtemp), so a
- * child running as another user can reach it.  0, or -1 when a chmod
- * failed. */
-int tu_traversable(const char *dir);
 /* Non-zero when the suite runs in a private IPC namespace. */
 int tu_in_private_ipcns(void);
 /* Number of System V segments / semaphore sets visible now. */

@@ -34,8 +34,7 @@ endif
 
 check_PROGRAMS += tests/check_interop
 TESTS += tests/check_interop
-tests_check_interop_SOURCES = tests/check_interop.c tests/check_main.c \
-	tests/testutil.c tests/testutil.h
+tests_check_interop_SOURCES = tests/check_interop.c $(TEST_COMMON)
 tests_check_interop_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=interop_suite \
 	$(INTEROP_PEER_DEFS)
 tests_check_interop_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
