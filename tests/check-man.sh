@@ -10,7 +10,7 @@ pages="doc/xsipc.1 doc/xsipc.3 doc/xsipc_shm.3 doc/xsipc_sem.3
        doc/xsipc_registry.3"
 
 if ! command -v groff >/dev/null 2>&1; then
-    echo "check-man: groff not found, skipped"
+    echo "skipped: groff is not installed (./bootstrap installs groff-base)"
     exit 77
 fi
 
