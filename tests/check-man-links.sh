@@ -123,7 +123,10 @@ done
 # Part 2: a scratch manual tree with the pages and the link pages, as
 # make install lays them out.
 tree=$(mktemp -d "${TMPDIR:-/tmp}/check-man-links.XXXXXX") || exit 1
+# A signal (a reader of the output gone: SIGPIPE) exits, which runs the
+# EXIT trap: sh runs it on exit, not on death by a signal.
 trap 'rm -rf "$tree"' EXIT
+trap 'exit 1' HUP INT PIPE TERM
 mkdir "$tree/man3" || exit 1
 for p in $installed; do
     cp "$srcdir/$p" "$tree/man3/" || exit 1
