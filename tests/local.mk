@@ -174,9 +174,12 @@ fuzz: tests/fuzz/fuzz_record
 
 .PHONY: fuzz
 
-# The manual pages render without groff warnings (skipped without groff).
-TESTS += tests/check-man.sh
-EXTRA_DIST += tests/check-man.sh
+# The manual pages render without groff warnings (skipped without groff),
+# and every public function has its link page and is documented in the
+# page it leads to, which man -w finds (check-man-links.sh; its man part
+# is skipped without man).
+TESTS += tests/check-man.sh tests/check-man-links.sh
+EXTRA_DIST += tests/check-man.sh tests/check-man-links.sh
 
 # The xsipc command (issue 5): shell tests comparing its output with
 # expected files (keys, ids and pids masked), each in a registry directory
