@@ -149,7 +149,7 @@ printf '%s\n' "$entries" | {
 
 if ! command -v man >/dev/null 2>&1; then
     echo "$me: $(echo "$functions" | wc -l) functions listed and documented;"
-    echo "$me: man not found, so man -w was not tried: skipped"
+    echo "skipped: man -w not tried, man is not installed (./bootstrap installs man-db)"
     exit 77
 fi
 
