@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: MIT
+# Debian packaging (issue 11).  packaging/debian/ is the debian/ directory
+# of the Debian source package; it lives here, not at the top, so that a
+# distribution's own debian/ never clashes with it, and a distribution
+# copies it in as debian/.  It goes into the tarball so that the tarball
+# alone makes the packages.
+EXTRA_DIST += \
+	packaging/debian/changelog \
+	packaging/debian/control \
+	packaging/debian/copyright \
+	packaging/debian/libxsipc-dev.docs \
+	packaging/debian/libxsipc-dev.examples \
+	packaging/debian/libxsipc-dev.install \
+	packaging/debian/libxsipc-dev.lintian-overrides \
+	packaging/debian/libxsipc0.install \
+	packaging/debian/libxsipc0.lintian-overrides \
+	packaging/debian/libxsipc0.symbols \
+	packaging/debian/not-installed \
+	packaging/debian/rules \
+	packaging/debian/source/format \
+	packaging/debian/upstream/metadata \
+	packaging/debian/watch \
+	packaging/debian/xsipc-tools.install \
+	packaging/debian/xsipc-tools.lintian-overrides
