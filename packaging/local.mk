@@ -18,6 +18,12 @@ EXTRA_DIST += \
 	packaging/debian/not-installed \
 	packaging/debian/rules \
 	packaging/debian/source/format \
+	packaging/debian/tests/common.sh \
+	packaging/debian/tests/control \
+	packaging/debian/tests/provider-consumer \
+	packaging/debian/tests/qt5-interop \
+	packaging/debian/tests/qt5-peer.cpp \
+	packaging/debian/tests/readme-example \
 	packaging/debian/upstream/metadata \
 	packaging/debian/watch \
 	packaging/debian/xsipc-tools.install \
