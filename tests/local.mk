@@ -159,6 +159,10 @@ fuzz: tests/fuzz/fuzz_record
 
 .PHONY: fuzz
 
+# The Debian symbols file lists exactly the exported symbols (issue 11).
+TESTS += tests/check-symbols.sh
+EXTRA_DIST += tests/check-symbols.sh
+
 # The manual pages render without groff warnings (skipped without groff).
 TESTS += tests/check-man.sh
 EXTRA_DIST += tests/check-man.sh
