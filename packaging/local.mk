@@ -1,10 +1,15 @@
 # SPDX-License-Identifier: MIT
 # Debian packaging (issue 11).  packaging/debian/ is the debian/ directory
 # of the Debian source package; it lives here, not at the top, so that a
-# distribution's own debian/ never clashes with it, and a distribution
-# copies it in as debian/.  It goes into the tarball so that the tarball
-# alone makes the packages.
-EXTRA_DIST += \
+# distribution's own debian/ never clashes with it, and .ci/package (or a
+# distribution) copies it in as debian/.  It goes into the tarball so that
+# the tarball alone makes the packages.
+#
+# make deb: make dist, then .ci/package on the tarball, which builds the
+# .debs from it as an unprivileged user (make check included), runs
+# lintian and builds the README example against the unpacked packages.
+# The results land in packaging/out/.
+EXTRA_DIST += .ci/package \
 	packaging/debian/changelog \
 	packaging/debian/control \
 	packaging/debian/copyright \
@@ -28,3 +33,15 @@ EXTRA_DIST += \
 	packaging/debian/watch \
 	packaging/debian/xsipc-tools.install \
 	packaging/debian/xsipc-tools.lintian-overrides
+
+DEB_OUT = packaging/out
+
+deb: dist
+	$(SHELL) $(srcdir)/.ci/package '$(abs_builddir)/$(distdir).tar.gz' \
+	    '$(abs_builddir)/$(DEB_OUT)'
+
+clean-local: clean-deb
+clean-deb:
+	rm -rf '$(DEB_OUT)'
+
+.PHONY: deb clean-deb
