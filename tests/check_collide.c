@@ -94,6 +94,7 @@ struct dirent *__wrap_readdir(DIR *d);
 DIR *__wrap_opendir(const char *path);
 DIR *__wrap_fdopendir(int fd);
 int __wrap_openat(int fd, const char *path, int flags, ...);
+int __wrap___openat_2(int fd, const char *path, int flags);
 ssize_t __wrap_readlinkat(int fd, const char *path, char *buf, size_t len);
 int __wrap_fstatat(int fd, const char *path, struct stat *sb, int flags);
 int __wrap_flock(int fd, int op);
@@ -168,6 +169,14 @@ int __wrap_openat(int fd, const char *path, int flags, ...)
             gone_done++;
     }
     return rc;
+}
+
+/* With _FORTIFY_SOURCE (Debian builds packages with it), an openat whose
+ * flags the compiler cannot see, given no mode, is a call of __openat_2,
+ * which checks the flags at run time: it is the same openat here. */
+int __wrap___openat_2(int fd, const char *path, int flags)
+{
+    return __wrap_openat(fd, path, flags);
 }
 
 static int is_claim(const char *path)

@@ -134,7 +134,8 @@ tests_check_collide_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=collide_suite \
 tests_check_collide_CFLAGS = $(TEST_CFLAGS)
 tests_check_collide_LDADD = $(TEST_LDADD)
 tests_check_collide_LDFLAGS = -Wl,--wrap=readdir -Wl,--wrap=opendir \
-	-Wl,--wrap=fdopendir -Wl,--wrap=openat -Wl,--wrap=readlinkat \
+	-Wl,--wrap=fdopendir -Wl,--wrap=openat -Wl,--wrap=__openat_2 \
+	-Wl,--wrap=readlinkat \
 	-Wl,--wrap=fstatat \
 	-Wl,--wrap=flock -Wl,--wrap=symlinkat -Wl,--wrap=renameat2 \
 	-Wl,--wrap=unlinkat -Wl,--wrap=linkat -Wl,--wrap=pwrite
@@ -180,6 +181,10 @@ fuzz: tests/fuzz/fuzz_record
 # is skipped without man).
 TESTS += tests/check-man.sh tests/check-man-links.sh
 EXTRA_DIST += tests/check-man.sh tests/check-man-links.sh
+
+# The Debian symbols file lists exactly the exported symbols.
+TESTS += tests/check-symbols.sh
+EXTRA_DIST += tests/check-symbols.sh
 
 # The xsipc command (issue 5): shell tests comparing its output with
 # expected files (keys, ids and pids masked), each in a registry directory
