@@ -353,7 +353,7 @@ static const char *tmpfs_parent;
 static void in_tmpfs(const char *what, tmpfs_fn fn, void *arg)
 {
     char mnt[PATH_MAX], msg[1024];
-    ssize_t n, got = 0;
+    size_t got;
     int p[2], status;
     pid_t pid;
 
@@ -387,11 +387,7 @@ static void in_tmpfs(const char *what, tmpfs_fn fn, void *arg)
         _exit(rc);
     }
     close(p[1]);
-    while (got < (ssize_t)sizeof msg - 1 &&
-           (n = read(p[0], msg + got, sizeof msg - 1 - (size_t)got)) > 0)
-        got += n;
-    msg[got] = '\0';
-    close(p[0]);
+    got = tu_read_all(p[0], msg, sizeof msg);
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     rmdir(mnt);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 77)

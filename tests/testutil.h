@@ -81,6 +81,9 @@ const char *tu_shared_dir(void);
  * the test when no namespace can be had, or when fn returned
  * tu_child_skip(...)'s value (the reason comes back with it). */
 int tu_in_new_ipcns(int (*fn)(void *), void *arg);
+/* Reads fd to its end (a child's message pipe) into buf, NUL-terminated,
+ * at most len - 1 bytes, and closes it; returns the length. */
+size_t tu_read_all(int fd, char *buf, size_t len);
 /* In fn above: hands the parent a reason to skip; return its value. */
 int tu_child_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

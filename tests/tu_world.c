@@ -215,10 +215,22 @@ static int new_ipcns(void)
     return 0;
 }
 
+size_t tu_read_all(int fd, char *buf, size_t len)
+{
+    size_t got = 0;
+    ssize_t n;
+
+    while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+        got += (size_t)n;
+    buf[got] = '\0';
+    close(fd);
+    return got;
+}
+
 int tu_in_new_ipcns(int (*fn)(void *), void *arg)
 {
     char why[513];
-    ssize_t n, got = 0;
+    size_t got;
     int p[2], status;
     pid_t pid;
 
@@ -231,11 +243,7 @@ int tu_in_new_ipcns(int (*fn)(void *), void *arg)
         _exit(new_ipcns() != 0 ? 77 : fn(arg));
     }
     close(p[1]);
-    while (got < (ssize_t)sizeof why - 1 &&
-           (n = read(p[0], why + got, sizeof why - 1 - (size_t)got)) > 0)
-        got += n;
-    why[got] = '\0';
-    close(p[0]);
+    got = tu_read_all(p[0], why, sizeof why);
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 77 && got > 0)
         tu_skip("%s", why);
