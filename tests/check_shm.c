@@ -289,7 +289,8 @@ START_TEST(test_shm_killed_holder_releases_lock)
             xsipc_shm_lock(b) != 0)
             _exit(1);
         ((char *)xsipc_shm_data(b))[0] = 'h'; /* half-written */
-        (void)write(pipefd[1], "L", 1);
+        if (write(pipefd[1], "L", 1) != 1)
+            _exit(3);
         pause();
         _exit(2);
     }
