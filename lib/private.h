@@ -67,10 +67,4 @@ typedef void (*xsipc__orphan_fn)(xsipc_gc_what what, key_t key, int id,
 int xsipc__gc_orphans(xsipc_registry *reg, unsigned flags, xsipc__orphan_fn fn,
                       void *arg, xsipc_status *st);
 
-/* Clears st (code 0, empty text). */
-void xsipc__status_clear(xsipc_status *st);
-/* Puts "op: " before st's text (a message from a lower layer); returns
- * -st->code. */
-int xsipc__status_prefix(xsipc_status *st, const char *op);
-
 #endif

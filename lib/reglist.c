@@ -119,10 +119,11 @@ int xsipc_registry_key(xsipc_registry *reg, const char *name, xsipc_kind kind,
     if (rc == 0 && path != NULL) {
         need = strlen(use->dir) + 1 + strlen(k.file) + 1;
         if (need > pathlen)
-            rc = xsipc__status_set(status, XSIPC_INVALID_ARGUMENT,
-                                   "path buffer of %zu bytes; the key file's "
-                                   "path needs %zu",
-                                   pathlen, need);
+            rc = xsipc__reg_file_error(use, k.file, status,
+                                       XSIPC_INVALID_ARGUMENT,
+                                       "the path buffer has %zu bytes, the key "
+                                       "file's path needs %zu",
+                                       pathlen, need);
     }
     if (rc == 0)
         rc = xsipc__reg_resolve(use, kind, name, create, &k, status);
@@ -405,45 +406,45 @@ static int remove_object(xsipc_registry *reg, const xsipc__key *k,
         goto out;
     if ((flags & XSIPC_REMOVE_OBJECT) == 0) {
         errno = EEXIST;
-        rc = xsipc__status_set(st, XSIPC_ALREADY_EXISTS,
-                               "%s: a %s (id %d) exists at key 0x%08x of %s; "
-                               "XSIPC_REMOVE_OBJECT removes it when unused",
-                               op, what, p->e.id, (unsigned)k->key, p->path);
+        rc = xsipc__reg_file_error(reg, k->file, st, XSIPC_ALREADY_EXISTS,
+                                   "a %s (id %d) exists at key 0x%08x "
+                                   "(XSIPC_REMOVE_OBJECT removes it when "
+                                   "unused)",
+                                   what, p->e.id, (unsigned)k->key);
     } else if (p->e.status == XSIPC_ENTRY_FOREIGN || !p->ours) {
         errno = EPERM;
-        rc = xsipc__status_set(st, XSIPC_UNTRUSTED,
-                               "%s: the %s at key 0x%08x of %s is not ours "
-                               "(uid %lu)",
-                               op, what, (unsigned)k->key, p->path,
-                               (unsigned long)p->e.owner);
+        rc = xsipc__reg_file_error(reg, k->file, st, XSIPC_UNTRUSTED,
+                                   "the %s at key 0x%08x is not ours (uid %lu)",
+                                   what, (unsigned)k->key,
+                                   (unsigned long)p->e.owner);
     } else if (p->e.attached > 0 || p->ncnt > 0) {
         errno = EBUSY;
-        rc = xsipc__status_set(st, XSIPC_ALREADY_EXISTS,
-                               "%s: the %s at key 0x%08x of %s is in use "
-                               "(%lu attached or open, %ld waiting)",
-                               op, what, (unsigned)k->key, p->path,
-                               p->e.attached, p->ncnt);
+        rc = xsipc__reg_file_error(reg, k->file, st, XSIPC_ALREADY_EXISTS,
+                                   "the %s at key 0x%08x is in use (%lu "
+                                   "attached or open, %ld waiting)",
+                                   what, (unsigned)k->key, p->e.attached,
+                                   p->ncnt);
     } else if (kind == XSIPC_KIND_SEM && p->e.size >= XSIPC__SEM_NSEMS) {
         /* An xsipc set goes only with its lock taken (semset.c, R2). */
         if (!xsipc__semset_reap(p->e.id, XSIPC__REAP_EMPTY) &&
             semget(k->key, 0, 0) >= 0) {
             errno = EBUSY;
-            rc = xsipc__status_set(st, XSIPC_ALREADY_EXISTS,
-                                   "%s: the %s at key 0x%08x of %s is held "
-                                   "or was opened meanwhile",
-                                   op, what, (unsigned)k->key, p->path);
+            rc = xsipc__reg_file_error(reg, k->file, st, XSIPC_ALREADY_EXISTS,
+                                       "the %s at key 0x%08x is held or was "
+                                       "opened meanwhile",
+                                       what, (unsigned)k->key);
         }
     } else if ((kind == XSIPC_KIND_SHM
                     ? xsipc__sys_shmctl(p->e.id, IPC_RMID, NULL)
                     : xsipc__sys_semctl(p->e.id, 0, IPC_RMID, 0)) < 0 &&
                errno != EINVAL && errno != EIDRM) {
-        rc = xsipc__status_set(st, XSIPC_PERMISSION_DENIED,
-                               "%s: cannot remove the %s at key 0x%08x: %s", op,
-                               what, (unsigned)k->key, strerror(errno));
+        rc = xsipc__reg_file_error(reg, k->file, st, XSIPC_PERMISSION_DENIED,
+                                   "cannot remove the %s at key 0x%08x: %s",
+                                   what, (unsigned)k->key, strerror(errno));
     }
 out:
     free(p);
-    return rc;
+    return rc < 0 ? xsipc__status_prefix(st, op) : rc;
 }
 
 int xsipc_registry_remove(xsipc_registry *reg, const char *name,

@@ -52,7 +52,7 @@ static int setup(xsipc_sem *sem, const char *key, int initial,
         return xsipc__status_set(&sem->err, XSIPC_OUT_OF_RESOURCES,
                                  "%s: out of memory", op);
     }
-    xsipc__reg_quote(key, 64, sem->qname, sizeof sem->qname);
+    xsipc__status_name(key, sem->qname);
     xsipc__semset_init(&sem->set, sem->reg, sem->name, initial);
     sem->set.keep = keep;
     sem->set.counting = 1;
@@ -139,14 +139,13 @@ int xsipc_sem_release(xsipc_sem *sem, int n)
     if ((rc = usable(sem)) < 0)
         return rc;
     if (n <= 0)
-        return xsipc__status_set(&sem->err, XSIPC_INVALID_ARGUMENT,
-                                 "%s: count %d for \"%s\" must be positive", op,
-                                 n, sem->qname);
+        return xsipc__status_named(&sem->err, XSIPC_INVALID_ARGUMENT, op,
+                                   sem->qname, sem->reg->dir, sem->set.key.file,
+                                   "the count %d is not positive", n);
     if (n > 32767)
-        return xsipc__status_set(
-            &sem->err, XSIPC_INVALID_ARGUMENT,
-            "%s: count %d for \"%s\" is above SEMVMX (32767)", op, n,
-            sem->qname);
+        return xsipc__status_named(&sem->err, XSIPC_INVALID_ARGUMENT, op,
+                                   sem->qname, sem->reg->dir, sem->set.key.file,
+                                   "the count %d is above SEMVMX (32767)", n);
     return xsipc__semset_release(&sem->set, n, op, &sem->err);
 }
 

@@ -111,7 +111,7 @@ void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg, const char *name,
     memset(s, 0, sizeof *s);
     s->reg = reg;
     s->name = name;
-    xsipc__reg_quote(name, 64, s->qname, sizeof s->qname);
+    xsipc__status_name(name, s->qname);
     s->semid = -1;
     s->initial = initial;
     s->undo = SEM_UNDO;
@@ -137,12 +137,11 @@ static int sys_fail(const xsipc__semset *s, xsipc__sys_call call, int err,
                     int creating, const char *op, xsipc_status *st)
 {
     xsipc_error code = xsipc__sys_error(call, err, creating);
-    xsipc__status_set(st, code,
-                      "%s: %s on the semaphore set of \"%s\" (key 0x%08x, "
-                      "key file %s/%s): %s%s",
-                      op, xsipc__sys_name(call), s->qname, (unsigned)s->key.key,
-                      s->reg->dir, s->key.file, strerror(err),
-                      xsipc__sys_limit(call, err));
+
+    (void)xsipc__status_named(st, code, op, s->qname, s->reg->dir, s->key.file,
+                              "%s failed for key 0x%08x: %s%s",
+                              xsipc__sys_name(call), (unsigned)s->key.key,
+                              strerror(err), xsipc__sys_limit(call, err));
     errno = err;
     return -(int)code;
 }
@@ -221,11 +220,11 @@ static int join_found(xsipc__semset *s, int id, const char *op,
      * stranger could feed us values or break our lock at will. */
     if (!xsipc__reg_trusted(s->reg, ds.sem_perm.uid)) {
         errno = EPERM;
-        return xsipc__status_set(
-            st, XSIPC_UNTRUSTED,
-            "%s: the semaphore set at key 0x%08x for \"%s\" belongs to "
-            "uid %u, not to us (uid %u), root or a trusted user",
-            op, (unsigned)s->key.key, s->qname, (unsigned)ds.sem_perm.uid,
+        return xsipc__status_named(
+            st, XSIPC_UNTRUSTED, op, s->qname, s->reg->dir, s->key.file,
+            "the semaphore set at key 0x%08x belongs to uid %u, not to us "
+            "(uid %u), root or a trusted user",
+            (unsigned)s->key.key, (unsigned)ds.sem_perm.uid,
             (unsigned)geteuid());
     }
     s->full = ds.sem_nsems >= XSIPC__SEM_NSEMS;
@@ -373,10 +372,11 @@ static int open_set(xsipc__semset *s, int lock, const char *op,
         leave_only(s);
     }
     errno = EIDRM;
-    return xsipc__status_set(st, XSIPC_REMOVED,
-                             "%s: the semaphore set of \"%s\" was removed "
-                             "%d times while being opened",
-                             op, s->qname, MAX_ROUNDS);
+    return xsipc__status_named(st, XSIPC_REMOVED, op, s->qname, s->reg->dir,
+                               s->key.file,
+                               "the semaphore set was removed %d times while "
+                               "being opened",
+                               MAX_ROUNDS);
 }
 
 int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st)
@@ -491,13 +491,16 @@ static int wait_op(xsipc__semset *s, struct sembuf *ops, size_t n,
 static int busy(const xsipc__semset *s, xsipc__wait wait, const char *op,
                 xsipc_status *st)
 {
+    const char *what = s->counting ? "semaphore" : "lock";
+
     errno = EAGAIN;
     if (wait == XSIPC__NOWAIT)
-        return xsipc__status_set(st, XSIPC_WOULD_BLOCK,
-                                 "%s: \"%s\" is held by another process", op,
-                                 s->qname);
-    return xsipc__status_set(st, XSIPC_TIMEOUT,
-                             "%s: timed out waiting for \"%s\"", op, s->qname);
+        return xsipc__status_named(st, XSIPC_WOULD_BLOCK, op, s->qname,
+                                   s->reg->dir, s->key.file,
+                                   "the %s is held by another process", what);
+    return xsipc__status_named(st, XSIPC_TIMEOUT, op, s->qname, s->reg->dir,
+                               s->key.file, "timed out waiting for the %s",
+                               what);
 }
 
 /* semop said EIDRM or EINVAL: when the set is really gone, forget it (our
@@ -511,10 +514,11 @@ static int lost(xsipc__semset *s, int *round, const char *op, xsipc_status *st)
     if (++*round < MAX_ROUNDS)
         return 0;
     errno = EIDRM;
-    return xsipc__status_set(st, XSIPC_REMOVED,
-                             "%s: the semaphore set of \"%s\" was removed "
-                             "%d times while in use",
-                             op, s->qname, MAX_ROUNDS);
+    return xsipc__status_named(st, XSIPC_REMOVED, op, s->qname, s->reg->dir,
+                               s->key.file,
+                               "the semaphore set was removed %d times while "
+                               "in use",
+                               MAX_ROUNDS);
 }
 
 /*
@@ -675,10 +679,10 @@ int xsipc__semset_unlock(xsipc__semset *s, int keep_mark, const char *op,
         errno = err;
     }
     if (errno == EAGAIN)
-        return xsipc__status_set(st, XSIPC_LOCK_ERROR,
-                                 "%s: the lock of \"%s\" was not held: "
-                                 "another process reset the semaphore",
-                                 op, s->qname);
+        return xsipc__status_named(st, XSIPC_LOCK_ERROR, op, s->qname,
+                                   s->reg->dir, s->key.file,
+                                   "the lock was not held: another process "
+                                   "reset the semaphore");
     return sys_fail(s, XSIPC__SYS_SEMOP, errno, 0, op, st);
 }
 
@@ -798,11 +802,11 @@ int xsipc__semset_release(xsipc__semset *s, int n, const char *op,
         if (errno == ERANGE) {
             /* The value or this process's undo adjustment would leave
              * the kernel's range (SEMVMX 32767, undo -32768..32767). */
-            return xsipc__status_set(st, XSIPC_OUT_OF_RESOURCES,
-                                     "%s: releasing %d on \"%s\" would "
-                                     "pass the kernel's limit (SEMVMX "
-                                     "32767)",
-                                     op, n, s->qname);
+            return xsipc__status_named(st, XSIPC_OUT_OF_RESOURCES, op, s->qname,
+                                       s->reg->dir, s->key.file,
+                                       "releasing %d would pass the kernel's "
+                                       "limit (SEMVMX 32767)",
+                                       n);
         }
         if (!removed(errno))
             return sys_fail(s, XSIPC__SYS_SEMOP, errno, 0, op, st);

@@ -39,8 +39,8 @@
  * made belongs to a Qt creator killed before its SETVAL (see revive()). */
 #define XSIPC__QT_REVIVE_SECONDS 5
 
-/* Room for a name as messages show it: 64 bytes, escaped, and "...". */
-#define XSIPC__QNAME 272
+/* Room for a name as messages show it (xsipc__status_name). */
+#define XSIPC__QNAME XSIPC__NAME_BUF
 
 typedef struct xsipc__semset {
     xsipc_registry *reg;      /* borrowed from the owning handle */

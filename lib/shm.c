@@ -31,12 +31,10 @@ static int sys_fail(xsipc_shm *shm, const char *op, xsipc__sys_call call,
                     int err, int creating)
 {
     errno = err;
-    return xsipc__status_set(&shm->err, xsipc__sys_error(call, err, creating),
-                             "%s: %s for \"%s\" (key 0x%08x, key file %s): "
-                             "%s%s",
-                             op, xsipc__sys_name(call), shm->qname,
-                             (unsigned)shm->key.key, shm->native, strerror(err),
-                             xsipc__sys_limit(call, err));
+    return xsipc__status_named(
+        &shm->err, xsipc__sys_error(call, err, creating), op, shm->qname, NULL,
+        shm->native, "%s failed for key 0x%08x: %s%s", xsipc__sys_name(call),
+        (unsigned)shm->key.key, strerror(err), xsipc__sys_limit(call, err));
 }
 
 /* Without a key: the reason the last key was refused, kept in the
@@ -152,7 +150,7 @@ static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
     snprintf(native, len, "%s/%s", reg->dir, file);
     shm->reg = reg;
     shm->name = name;
-    xsipc__reg_quote(name, 64, shm->qname, sizeof shm->qname);
+    xsipc__status_name(name, shm->qname);
     shm->native = native;
     shm->is_native = is_native;
     xsipc__semset_init(&shm->lock, reg, name, 1);
@@ -184,6 +182,15 @@ static int set_key(xsipc_shm *shm, const char *key)
     return install_key(shm, reg, strdup(key), 0, file);
 }
 
+/* A native key path refused before any file is opened. */
+static int bad_path(xsipc_shm *shm, const char *op, const char *why,
+                    const char *path)
+{
+    (void)xsipc__status_path(&shm->err, XSIPC_KEY_ERROR, "path ", NULL, path,
+                             "%s", why);
+    return xsipc__status_prefix(&shm->err, op);
+}
+
 static int set_native_key(xsipc_shm *shm, const char *path)
 {
     static const char op[] = "xsipc_shm_set_native_key";
@@ -205,12 +212,10 @@ static int set_native_key(xsipc_shm *shm, const char *path)
     else if ((size_t)(slash - path) < sizeof dir)
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
     else
-        return xsipc__status_set(&shm->err, XSIPC_KEY_ERROR,
-                                 "%s: path too long", op);
+        return bad_path(shm, op, "its directory is longer than PATH_MAX", path);
     if (*base == '\0')
-        return xsipc__status_set(&shm->err, XSIPC_KEY_ERROR,
-                                 "%s: \"%s\" names a directory, not a key file",
-                                 op, path);
+        return bad_path(shm, op, "the path names a directory, not a key file",
+                        path);
     reg = xsipc__reg_open(dir, XSIPC__REG_NATIVE, &shm->err);
     if (reg == NULL)
         return xsipc__status_prefix(&shm->err, op);
@@ -328,11 +333,11 @@ static int map(xsipc_shm *shm, int shmid, xsipc_access access, size_t made,
      * by a stranger could be read or rewritten by them at any time. */
     if (!xsipc__reg_trusted(shm->reg, ds.shm_perm.uid)) {
         errno = EPERM;
-        return xsipc__status_set(
-            &shm->err, XSIPC_UNTRUSTED,
-            "%s: the segment for \"%s\" (key 0x%08x) belongs to "
-            "uid %u, not to us (uid %u), root or a trusted user",
-            op, shm->qname, (unsigned)shm->key.key, (unsigned)ds.shm_perm.uid,
+        return xsipc__status_named(
+            &shm->err, XSIPC_UNTRUSTED, op, shm->qname, NULL, shm->native,
+            "the segment at key 0x%08x belongs to uid %u, not to us (uid %u), "
+            "root or a trusted user",
+            (unsigned)shm->key.key, (unsigned)ds.shm_perm.uid,
             (unsigned)geteuid());
     }
     addr = xsipc__sys_shmat(shmid, access == XSIPC_READ_ONLY ? SHM_RDONLY : 0);
@@ -353,9 +358,9 @@ static int may_map(xsipc_shm *shm, xsipc_access access, const char *op)
     if (rc < 0)
         return rc;
     if (shm->shmid >= 0)
-        return xsipc__status_set(
-            &shm->err, XSIPC_ALREADY_ATTACHED,
-            "%s: this handle is already attached to \"%s\"", op, shm->qname);
+        return xsipc__status_named(&shm->err, XSIPC_ALREADY_ATTACHED, op,
+                                   shm->qname, NULL, shm->native,
+                                   "this handle is already attached");
     if (access != XSIPC_READ_ONLY && access != XSIPC_READ_WRITE)
         return xsipc__status_set(
             &shm->err, XSIPC_INVALID_ARGUMENT,
@@ -389,11 +394,9 @@ static int stale_segment(const xsipc_shm *shm, int *id)
 static int already_exists(xsipc_shm *shm, const char *op)
 {
     errno = EEXIST;
-    return xsipc__status_set(&shm->err, XSIPC_ALREADY_EXISTS,
-                             "%s: a segment already exists for \"%s\" (key "
-                             "0x%08x, key file %s)",
-                             op, shm->qname, (unsigned)shm->key.key,
-                             shm->native);
+    return xsipc__status_named(
+        &shm->err, XSIPC_ALREADY_EXISTS, op, shm->qname, NULL, shm->native,
+        "a segment already exists at key 0x%08x", (unsigned)shm->key.key);
 }
 
 /* shmget(IPC_CREAT|IPC_EXCL), reclaiming a stale segment once. */
@@ -411,11 +414,12 @@ static int make_segment(xsipc_shm *shm, size_t size, const char *op)
         if (id >= 0)
             return id;
         if (errno == EINVAL) /* only the size can be wrong here */
-            return xsipc__status_set(
-                &shm->err, XSIPC_INVALID_SIZE,
-                "%s: size %zu for \"%s\" is outside the kernel's limits "
-                "(SHMMIN..SHMMAX, see /proc/sys/kernel/shmmax)",
-                op, size, shm->qname);
+            return xsipc__status_named(
+                &shm->err, XSIPC_INVALID_SIZE, op, shm->qname, NULL,
+                shm->native,
+                "size %zu is outside the kernel's limits (SHMMIN..SHMMAX, "
+                "see /proc/sys/kernel/shmmax)",
+                size);
         if (errno != EEXIST)
             return sys_fail(shm, op, XSIPC__SYS_SHMGET, errno, 1);
         /* Qt fails here for good after a crash; a stale segment is
@@ -452,10 +456,9 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
                                      creating, creating && shm->keep, &shm->key,
                                      &shm->err);
         if (rc == -XSIPC_NOT_FOUND && !creating)
-            return xsipc__status_set(&shm->err, XSIPC_NOT_FOUND,
-                                     "%s: no segment for \"%s\" (no key file "
-                                     "%s)",
-                                     op, shm->qname, shm->native);
+            return xsipc__status_named(&shm->err, XSIPC_NOT_FOUND, op,
+                                       shm->qname, NULL, shm->native,
+                                       "no segment (no key file)");
         if (rc < 0)
             return xsipc__status_prefix(&shm->err, op);
         /* A key file made now has a key no object held (claim.c). */
@@ -477,10 +480,11 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
         let_go(shm, held, op);
     }
     errno = ESTALE;
-    return xsipc__status_set(&shm->err, XSIPC_REMOVED,
-                             "%s: the key file of \"%s\" was replaced %d "
-                             "times while being opened",
-                             op, shm->qname, round);
+    return xsipc__status_named(&shm->err, XSIPC_REMOVED, op, shm->qname, NULL,
+                               shm->native,
+                               "the key file was replaced %d times while "
+                               "being opened",
+                               round);
 }
 
 /*
@@ -518,11 +522,9 @@ static int create(xsipc_shm *shm, size_t size, xsipc_access access)
     if ((rc = may_map(shm, access, op)) < 0)
         return rc;
     if (size == 0)
-        return xsipc__status_set(
-            &shm->err, XSIPC_INVALID_SIZE,
-            "%s: size 0 for \"%s\": a segment needs at least one "
-            "byte",
-            op, shm->qname);
+        return xsipc__status_named(&shm->err, XSIPC_INVALID_SIZE, op,
+                                   shm->qname, NULL, shm->native,
+                                   "size 0: a segment needs at least one byte");
     if ((held = lock_key(shm, 1, op, &regfd)) < 0)
         return held;
     if (shm->keep && !shm->key.keep &&
@@ -557,11 +559,9 @@ static int attach(xsipc_shm *shm, xsipc_access access)
     if (id < 0) {
         int err = errno;
         if (err == ENOENT)
-            rc = xsipc__status_set(
-                &shm->err, XSIPC_NOT_FOUND,
-                "%s: no segment for \"%s\" (key 0x%08x, key file "
-                "%s)",
-                op, shm->qname, (unsigned)shm->key.key, shm->native);
+            rc = xsipc__status_named(
+                &shm->err, XSIPC_NOT_FOUND, op, shm->qname, NULL, shm->native,
+                "no segment at key 0x%08x", (unsigned)shm->key.key);
         else
             rc = sys_fail(shm, op, XSIPC__SYS_SHMGET, err, 0);
         return abandon(shm, held, rc, op, -1);
@@ -612,12 +612,13 @@ static int detach(xsipc_shm *shm)
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
     xsipc__status_clear(&shm->err);
-    if (shm->shmid < 0)
+    if (shm->shmid < 0 && shm->name == NULL)
         return xsipc__status_set(&shm->err, XSIPC_NOT_ATTACHED,
-                                 "%s: this handle is not attached%s%s%s", op,
-                                 shm->name ? " to \"" : "",
-                                 shm->name ? shm->qname : "",
-                                 shm->name ? "\"" : "");
+                                 "%s: this handle is not attached", op);
+    if (shm->shmid < 0)
+        return xsipc__status_named(&shm->err, XSIPC_NOT_ATTACHED, op,
+                                   shm->qname, NULL, shm->native,
+                                   "this handle is not attached");
     /* A handle that holds the lock detaches under it and releases it, as
      * Qt's detach does.  Without the lock (taking it failed) the detach
      * still happens; the nattch test is then only racy. */
@@ -737,9 +738,9 @@ static int may_lock(xsipc_shm *shm, const char *op)
         return no_key(shm, XSIPC_NOT_ATTACHED, op,
                       ", so there is no lock to take");
     if (shm->locked)
-        return xsipc__status_set(&shm->err, XSIPC_LOCK_ERROR,
-                                 "%s: \"%s\" is already locked by this handle",
-                                 op, shm->qname);
+        return xsipc__status_named(&shm->err, XSIPC_LOCK_ERROR, op, shm->qname,
+                                   NULL, shm->native,
+                                   "the lock is already held by this handle");
     return 0;
 }
 

@@ -266,26 +266,41 @@ xsipc__claim xsipc__reg_claim_state(const xsipc_registry *reg, key_t key,
 int xsipc__reg_foreign_claim(const xsipc_registry *reg, key_t key,
                              const char *file, xsipc_status *st)
 {
-    char name[32], p[XSIPC__SHOWN_BUF];
+    char name[32];
     struct stat sb;
 
     xsipc__reg_claim_name(key, name, sizeof name);
-    xsipc__reg_shown(reg, file, p, sizeof p);
     if (fstatat(reg->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
         S_ISLNK(sb.st_mode) && !xsipc__reg_trusted(reg, sb.st_uid)) {
         errno = EPERM;
-        return xsipc__status_set(
-            st, XSIPC_UNTRUSTED,
-            "the claim of key 0x%08x for key file %s is owned by uid %lu, "
-            "not by us (uid %lu), root or a trusted uid",
-            (unsigned)key, p, (unsigned long)sb.st_uid,
-            (unsigned long)geteuid());
+        return xsipc__reg_file_error(
+            reg, file, st, XSIPC_UNTRUSTED,
+            "the claim of key 0x%08x is owned by uid %lu, not by us (uid %lu), "
+            "root or a trusted uid",
+            (unsigned)key, (unsigned long)sb.st_uid, (unsigned long)geteuid());
     }
     errno = EPERM;
-    return xsipc__status_set(st, XSIPC_UNTRUSTED,
-                             "the claim of key 0x%08x for key file %s is not "
-                             "a symbolic link made by xsipc",
-                             (unsigned)key, p);
+    return xsipc__reg_file_error(reg, file, st, XSIPC_UNTRUSTED,
+                                 "the claim of key 0x%08x is not a symbolic "
+                                 "link made by xsipc",
+                                 (unsigned)key);
+}
+
+int xsipc__reg_key_held(const xsipc_registry *reg, key_t key, const char *file,
+                        const char *target, xsipc_status *st)
+{
+    char t[XSIPC__NAME_BUF];
+
+    errno = EEXIST;
+    if (target[0] == '\0')
+        return xsipc__reg_file_error(reg, file, st, XSIPC_KEY_COLLISION,
+                                     "the key file's key 0x%08x is held by "
+                                     "someone else's claim",
+                                     (unsigned)key);
+    return xsipc__reg_file_error(reg, file, st, XSIPC_KEY_COLLISION,
+                                 "the key file's key 0x%08x is held by key "
+                                 "file %s",
+                                 (unsigned)key, xsipc__status_name(target, t));
 }
 
 int xsipc__reg_claim_valid(const xsipc_registry *reg, key_t key,
@@ -640,13 +655,10 @@ static void unpark(xsipc_registry *reg, char busy[][64], int n)
 static int create_error(xsipc_registry *reg, const char *file, xsipc_error code,
                         const char *what, int err, xsipc_status *st)
 {
-    char p[XSIPC__SHOWN_BUF];
-
     errno = err;
-    return xsipc__status_set(st, code, "cannot create key file %s: %s%s%s",
-                             xsipc__reg_shown(reg, file, p, sizeof p), what,
-                             err != 0 ? ": " : "",
-                             err != 0 ? strerror(err) : "");
+    return xsipc__reg_file_error(
+        reg, file, st, code, "cannot create the key file: %s%s%s", what,
+        err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
 }
 
 /* The rest of xsipc__reg_create_locked, once the key is settled (fd < 0:
@@ -662,11 +674,11 @@ static int create_file(xsipc_registry *reg, xsipc__kind kind, const char *name,
 
     if (fd < 0) {
         errno = EEXIST;
-        return xsipc__status_set(
-            st, XSIPC_KEY_COLLISION,
-            "cannot create key file for \"%.40s\": the keys of %d new inodes "
-            "in %s were all claimed",
-            out->file, persistent ? TRIES_OWN : TRIES_QT, reg->dir);
+        return xsipc__reg_file_error(
+            reg, out->file, st, XSIPC_KEY_COLLISION,
+            "cannot create the key file: the keys of %d new inodes were all "
+            "claimed",
+            persistent ? TRIES_OWN : TRIES_QT);
     }
     out->key = xsipc__reg_ftok(sb, proj);
     if (write_record(fd, kind, name, out->key, proj,
@@ -730,7 +742,7 @@ int xsipc__reg_create_locked(xsipc_registry *reg, xsipc__kind kind,
     for (t = 0; t < tries; t++) {
         if ((fd = make_temp(reg, temp, sizeof temp)) < 0)
             return create_error(reg, out->file, XSIPC_KEY_ERROR,
-                                "temporary file", errno, st);
+                                "making its temporary file", errno, st);
         if (fstat(fd, &sb) != 0) {
             err = errno;
             (void)unlinkat(reg->dirfd, temp, 0);
@@ -761,7 +773,7 @@ int xsipc__reg_create_locked(xsipc_registry *reg, xsipc__kind kind,
 int xsipc__reg_adopt_locked(xsipc_registry *reg, xsipc__kind kind,
                             const char *name, xsipc__key *out, xsipc_status *st)
 {
-    char p[XSIPC__SHOWN_BUF], target[256];
+    char target[256];
     struct stat sb;
     int fd, rc;
 
@@ -793,13 +805,9 @@ int xsipc__reg_adopt_locked(xsipc_registry *reg, xsipc__kind kind,
         return xsipc__reg_foreign_claim(reg, out->key, out->file, st);
     default:
         (void)close(fd);
-        errno = EEXIST;
+        target[0] = '\0';
         (void)xsipc__reg_claim_state(reg, out->key, out->file, target);
-        return xsipc__status_set(
-            st, XSIPC_KEY_COLLISION,
-            "key file %s has key 0x%08x, which %s%.60s holds",
-            xsipc__reg_shown(reg, out->file, p, sizeof p), (unsigned)out->key,
-            target[0] != '\0' ? "key file " : "someone else's claim", target);
+        return xsipc__reg_key_held(reg, out->key, out->file, target, st);
     }
     set_link(reg, out->file, out->key);
     /* Qt made it empty: record the name, once.  Under the registry lock

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,12 +46,6 @@
 #define PUBLIC_FLAGS (XSIPC_REGISTRY_PERSISTENT | XSIPC_REGISTRY_GROUP)
 #define ALL_FLAGS (PUBLIC_FLAGS | XSIPC__REG_NATIVE)
 
-/* Bytes of a directory or file name shown in a message: a whole Qt key
- * file name (at most 255) is not affordable in a 256-byte status, so both
- * halves of a path are bounded. */
-#define PART_SHOWN 100
-#define PART_BUF (PART_SHOWN + 4)
-
 /*
  * A lookup that finds no file and then, under the lock, finds one (or the
  * other way round) is racing a peer that makes and removes the key file
@@ -63,17 +58,17 @@
 static uid_t process_trust[XSIPC__TRUST_MAX];
 static unsigned process_ntrust;
 
-const char *xsipc__reg_shown(const xsipc_registry *reg, const char *file,
-                             char *buf, size_t len)
+int xsipc__reg_file_error(const xsipc_registry *reg, const char *file,
+                          xsipc_status *st, xsipc_error code, const char *fmt,
+                          ...)
 {
-    char d[PART_BUF], f[PART_BUF];
-    /* The root directory is the one whose name already ends in '/'. */
-    const char *sep = strcmp(reg->dir, "/") == 0 ? "" : "/";
+    va_list ap;
+    int rc;
 
-    (void)snprintf(buf, len, "%s%s%s",
-                   xsipc__reg_quote(reg->dir, PART_SHOWN, d, sizeof d), sep,
-                   xsipc__reg_quote(file, PART_SHOWN, f, sizeof f));
-    return buf;
+    va_start(ap, fmt);
+    rc = xsipc__status_vpath(st, code, "key file ", reg->dir, file, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 key_t xsipc__reg_ftok(const struct stat *sb, int proj)
@@ -143,13 +138,14 @@ int xsipc_registry_trust_uid(xsipc_registry *reg, uid_t uid)
 
 /* ------------------------------------------------------------------ open */
 
+/* A message about the registry directory path: "CAUSE: directory PATH". */
+#define DIR_WHAT "directory "
+
 /* The message for a realpath or open failure on the directory itself. */
 static int dir_error(const char *path, int err, xsipc_status *st)
 {
-    char p[PART_BUF];
     xsipc_error code;
 
-    xsipc__reg_quote(path, PART_SHOWN, p, sizeof p);
     switch (err) {
     case ENOENT:
     case ENOTDIR:
@@ -166,8 +162,9 @@ static int dir_error(const char *path, int err, xsipc_status *st)
         break;
     }
     errno = err;
-    return xsipc__status_set(st, code, "registry directory \"%s\": %s", p,
-                             strerror(err));
+    return xsipc__status_path(st, code, DIR_WHAT, NULL, path,
+                              "cannot open the registry directory: %s",
+                              strerror(err));
 }
 
 /*
@@ -179,23 +176,20 @@ static int dir_error(const char *path, int err, xsipc_status *st)
  */
 static int dir_trusted(const char *dir, const struct stat *sb, xsipc_status *st)
 {
-    char d[PART_BUF];
-
-    xsipc__reg_quote(dir, PART_SHOWN, d, sizeof d);
     if ((sb->st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
         (sb->st_mode & S_ISVTX) == 0)
-        return xsipc__status_set(
-            st, XSIPC_UNTRUSTED,
-            "registry directory \"%s\" is writable by %s without the sticky "
+        return xsipc__status_path(
+            st, XSIPC_UNTRUSTED, DIR_WHAT, NULL, dir,
+            "the registry directory is writable by %s without the sticky "
             "bit (mode %04o)",
-            d, (sb->st_mode & S_IWOTH) != 0 ? "others" : "its group",
+            (sb->st_mode & S_IWOTH) != 0 ? "others" : "its group",
             (unsigned)(sb->st_mode & 07777));
     if (!process_trusts(sb->st_uid))
-        return xsipc__status_set(
-            st, XSIPC_UNTRUSTED,
-            "registry directory \"%s\" is owned by uid %lu, not by us "
-            "(uid %lu), root or a trusted uid",
-            d, (unsigned long)sb->st_uid, (unsigned long)geteuid());
+        return xsipc__status_path(
+            st, XSIPC_UNTRUSTED, DIR_WHAT, NULL, dir,
+            "the registry directory is owned by uid %lu, not by us (uid %lu), "
+            "root or a trusted uid",
+            (unsigned long)sb->st_uid, (unsigned long)geteuid());
     return 0;
 }
 
@@ -213,12 +207,10 @@ static int open_dir(const char *real, int *fd, int *shared, xsipc_status *st)
     *fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (*fd < 0) {
         err = errno;
-        if (err == ENOTDIR) {
-            char p[PART_BUF];
-            return xsipc__status_set(
-                st, XSIPC_KEY_ERROR, "registry directory \"%s\": %s",
-                xsipc__reg_quote(real, PART_SHOWN, p, sizeof p), strerror(err));
-        }
+        if (err == ENOTDIR)
+            return xsipc__status_path(st, XSIPC_KEY_ERROR, DIR_WHAT, NULL, real,
+                                      "cannot open the registry directory: %s",
+                                      strerror(err));
         return dir_error(real, err, st);
     }
     /* The checks are made on the descriptor we will use, not the path. */
@@ -300,25 +292,33 @@ xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
         reg->obj_mode = 0600;
         reg->file_mode = 0640;
     }
-    if (st != NULL) {
-        st->code = XSIPC_NO_ERROR;
-        st->text[0] = '\0';
-    }
+    if (st != NULL)
+        xsipc__status_clear(st);
     return reg;
 }
 
 xsipc_registry *xsipc_registry_open(const char *dir, unsigned flags,
                                     xsipc_status *status)
 {
+    static const char op[] = "xsipc_registry_open";
+    xsipc_registry *reg;
+    int err;
+
     /* XSIPC__REG_NATIVE and later private bits are not the caller's. */
     if ((flags & ~PUBLIC_FLAGS) != 0) {
         (void)xsipc__status_set(status, XSIPC_INVALID_ARGUMENT,
-                                "xsipc_registry_open: unknown flags 0x%x",
+                                "%s: unknown flags 0x%x", op,
                                 flags & ~PUBLIC_FLAGS);
         errno = EINVAL;
         return NULL;
     }
-    return xsipc__reg_open(dir, flags, status);
+    reg = xsipc__reg_open(dir, flags, status);
+    if (reg == NULL && status != NULL) {
+        err = errno;
+        (void)xsipc__status_prefix(status, op);
+        errno = err;
+    }
+    return reg;
 }
 
 /*
@@ -370,7 +370,6 @@ const char *xsipc_registry_dir(const xsipc_registry *reg)
 
 int xsipc__reg_lock(xsipc_registry *reg, xsipc_status *st)
 {
-    char d[PART_BUF];
     struct timespec nap = {0, 20000};
     long waited_us = 0;
     int fd, err;
@@ -397,15 +396,13 @@ int xsipc__reg_lock(xsipc_registry *reg, xsipc_status *st)
     }
     (void)close(fd);
     errno = err;
-    xsipc__reg_quote(reg->dir, PART_SHOWN, d, sizeof d);
     if (err == EWOULDBLOCK)
-        return xsipc__status_set(st, XSIPC_TIMEOUT,
-                                 "registry directory \"%s\" stayed locked "
-                                 "(flock) by another process for %d ms",
-                                 d, LOCK_WAIT_MS);
-    return xsipc__status_set(st, XSIPC_KEY_ERROR,
-                             "cannot lock registry directory \"%s\": %s", d,
-                             strerror(err));
+        return xsipc__status_path(st, XSIPC_TIMEOUT, DIR_WHAT, NULL, reg->dir,
+                                  "the registry stayed locked (flock) by "
+                                  "another process for %d ms",
+                                  LOCK_WAIT_MS);
+    return xsipc__status_path(st, XSIPC_KEY_ERROR, DIR_WHAT, NULL, reg->dir,
+                              "cannot lock the registry: %s", strerror(err));
 }
 
 void xsipc__reg_unlock(int lockfd)
@@ -429,65 +426,72 @@ void xsipc__reg_unlock(int lockfd)
 static int native_name(const char *name, char *buf, size_t len,
                        xsipc_status *st)
 {
-    char n[PART_BUF];
     size_t name_len;
 
     if (name == NULL || name[0] == '\0')
         return xsipc__status_set(st, XSIPC_KEY_ERROR,
-                                 "native key: the file name is empty");
-    xsipc__reg_quote(name, PART_SHOWN, n, sizeof n);
+                                 "the native key's file name is empty");
     if (strchr(name, '/') != NULL)
-        return xsipc__status_set(
-            st, XSIPC_KEY_ERROR,
-            "native key \"%s\": not a plain file name (contains '/')", n);
+        return xsipc__status_path(
+            st, XSIPC_KEY_ERROR, "native key ", NULL, name,
+            "the native key is not a plain file name (contains '/')");
     if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        return xsipc__status_set(st, XSIPC_KEY_ERROR,
-                                 "native key \"%s\": names a directory", n);
+        return xsipc__status_path(st, XSIPC_KEY_ERROR, "native key ", NULL,
+                                  name, "the native key names a directory");
     name_len = strlen(name);
     if (name_len > NAME_MAX || name_len >= len)
-        return xsipc__status_set(
-            st, XSIPC_KEY_ERROR,
-            "native key \"%s\": %zu bytes, over NAME_MAX (%d)", n, name_len,
+        return xsipc__status_path(
+            st, XSIPC_KEY_ERROR, "native key ", NULL, name,
+            "the native key is %zu bytes, over NAME_MAX (%d)", name_len,
             NAME_MAX);
     memcpy(buf, name, name_len + 1);
     return 0;
+}
+
+/* The name has no key file (errno ENOENT). */
+static int no_key_file(const xsipc_registry *reg, const char *file,
+                       xsipc_status *st)
+{
+    errno = ENOENT;
+    return xsipc__reg_file_error(reg, file, st, XSIPC_NOT_FOUND,
+                                 "no such key file");
 }
 
 /* Maps the errno of an openat of a key file. */
 static int open_error(const xsipc_registry *reg, const char *file, int create,
                       int err, xsipc_status *st)
 {
-    char p[XSIPC__SHOWN_BUF];
     int rc;
 
-    xsipc__reg_shown(reg, file, p, sizeof p);
     switch (err) {
     case ELOOP:
         /* O_NOFOLLOW's answer for a symbolic link as last component: a
          * link where a key file belongs would let its author pick our
          * key_t (and Qt, which follows it, would be fooled). */
-        rc = xsipc__status_set(st, XSIPC_UNTRUSTED,
-                               "key file %s is a symbolic link", p);
+        rc = xsipc__reg_file_error(reg, file, st, XSIPC_UNTRUSTED,
+                                   "the key file is a symbolic link");
         break;
     case EACCES:
     case EPERM:
-        rc = xsipc__status_set(st, XSIPC_PERMISSION_DENIED, "key file %s: %s",
-                               p, strerror(err));
+        rc = xsipc__reg_file_error(reg, file, st, XSIPC_PERMISSION_DENIED,
+                                   "cannot open the key file: %s",
+                                   strerror(err));
         break;
     case ENOENT:
         /* Without create, the name was never registered (or its last user
          * is gone).  With create, it means the directory itself has been
          * removed, or the file kept vanishing between our two opens. */
         if (!create)
-            rc = xsipc__status_set(st, XSIPC_NOT_FOUND, "no key file %s", p);
+            rc = no_key_file(reg, file, st);
         else
-            rc = xsipc__status_set(st, XSIPC_KEY_ERROR,
-                                   "cannot create key file %s: %s", p,
-                                   strerror(err));
+            rc = xsipc__reg_file_error(reg, file, st, XSIPC_KEY_ERROR,
+                                       "cannot create the key file: %s",
+                                       strerror(err));
         break;
     default:
-        rc = xsipc__status_set(st, XSIPC_KEY_ERROR, "key file %s: %s", p,
-                               strerror(err));
+        rc = xsipc__reg_file_error(reg, file, st, XSIPC_KEY_ERROR,
+                                   "cannot open the key file: %s",
+                                   strerror(err));
         break;
     }
     errno = err;
@@ -526,26 +530,21 @@ int xsipc__reg_open_file(const xsipc_registry *reg, const char *file, int flags,
 int xsipc__reg_check_file(const xsipc_registry *reg, const char *file,
                           const struct stat *sb, xsipc_status *st)
 {
-    char p[XSIPC__SHOWN_BUF];
-
     if (!S_ISREG(sb->st_mode))
-        return xsipc__status_set(st, XSIPC_KEY_ERROR,
-                                 "key file %s is not a regular file",
-                                 xsipc__reg_shown(reg, file, p, sizeof p));
+        return xsipc__reg_file_error(reg, file, st, XSIPC_KEY_ERROR,
+                                     "the key file is not a regular file");
     /* A second link elsewhere (made by whoever can read the file) would
      * survive our unlink and keep our key_t reachable from another name. */
     if (sb->st_nlink != 1)
-        return xsipc__status_set(st, XSIPC_UNTRUSTED,
-                                 "key file %s has %lu hard links",
-                                 xsipc__reg_shown(reg, file, p, sizeof p),
-                                 (unsigned long)sb->st_nlink);
+        return xsipc__reg_file_error(reg, file, st, XSIPC_UNTRUSTED,
+                                     "the key file has %lu hard links",
+                                     (unsigned long)sb->st_nlink);
     if (!xsipc__reg_trusted(reg, sb->st_uid))
-        return xsipc__status_set(
-            st, XSIPC_UNTRUSTED,
-            "key file %s is owned by uid %lu, not by us (uid %lu), root or "
+        return xsipc__reg_file_error(
+            reg, file, st, XSIPC_UNTRUSTED,
+            "the key file is owned by uid %lu, not by us (uid %lu), root or "
             "a trusted uid",
-            xsipc__reg_shown(reg, file, p, sizeof p), (unsigned long)sb->st_uid,
-            (unsigned long)geteuid());
+            (unsigned long)sb->st_uid, (unsigned long)geteuid());
     return 0;
 }
 
@@ -558,7 +557,7 @@ int xsipc__reg_read_record(const xsipc_registry *reg, const char *file, int fd,
                            const struct stat *sb, xsipc__record *rec,
                            xsipc_status *st)
 {
-    char buf[XSIPC__REC_MAX + 1], p[XSIPC__SHOWN_BUF];
+    char buf[XSIPC__REC_MAX + 1];
     const struct timespec nap = {0, 1000000};
     const char *why = "";
     ssize_t n;
@@ -567,24 +566,23 @@ int xsipc__reg_read_record(const xsipc_registry *reg, const char *file, int fd,
     if (sb->st_size == 0)
         return 0; /* Qt's empty key file */
     if (sb->st_size > XSIPC__REC_MAX)
-        return xsipc__status_set(
-            st, XSIPC_KEY_ERROR,
-            "key file %s: record of %lld bytes, over the limit of %d",
-            xsipc__reg_shown(reg, file, p, sizeof p), (long long)sb->st_size,
-            XSIPC__REC_MAX);
+        return xsipc__reg_file_error(
+            reg, file, st, XSIPC_KEY_ERROR,
+            "the key file's record of %lld bytes is over the limit of %d",
+            (long long)sb->st_size, XSIPC__REC_MAX);
     for (tries = 0; tries < 2; tries++) {
         n = pread(fd, buf, sizeof buf, 0);
         if (n < 0)
-            return xsipc__status_set(
-                st, XSIPC_KEY_ERROR, "key file %s: reading the record: %s",
-                xsipc__reg_shown(reg, file, p, sizeof p), strerror(errno));
+            return xsipc__reg_file_error(
+                reg, file, st, XSIPC_KEY_ERROR,
+                "cannot read the key file's record: %s", strerror(errno));
         if (n == 0)
             return 0;
         if (n > XSIPC__REC_MAX)
-            return xsipc__status_set(
-                st, XSIPC_KEY_ERROR,
-                "key file %s: record over the limit of %d bytes",
-                xsipc__reg_shown(reg, file, p, sizeof p), XSIPC__REC_MAX);
+            return xsipc__reg_file_error(
+                reg, file, st, XSIPC_KEY_ERROR,
+                "the key file's record is over the limit of %d bytes",
+                XSIPC__REC_MAX);
         rc = xsipc__rec_parse(buf, (size_t)n, rec, &why);
         if (rc != XSIPC__REC_TRUNCATED)
             break;
@@ -606,10 +604,9 @@ int xsipc__reg_read_record(const xsipc_registry *reg, const char *file, int fd,
     if (rc == 0)
         return 1;
     errno = EINVAL;
-    return xsipc__status_set(st, XSIPC_KEY_ERROR, "key file %s: %s record: %s",
-                             xsipc__reg_shown(reg, file, p, sizeof p),
-                             rc == XSIPC__REC_TRUNCATED ? "truncated" : "bad",
-                             why);
+    return xsipc__reg_file_error(
+        reg, file, st, XSIPC_KEY_ERROR, "the key file has a %s record (%s)",
+        rc == XSIPC__REC_TRUNCATED ? "truncated" : "bad", why);
 }
 
 /* --------------------------------------------------------------- resolve */
@@ -625,19 +622,18 @@ static int record_matches(const xsipc_registry *reg, const char *file,
                           xsipc__kind kind, const char *name,
                           const xsipc__record *rec, xsipc_status *st)
 {
-    char p[XSIPC__SHOWN_BUF], n[PART_BUF];
+    char n[XSIPC__NAME_BUF];
 
     if (rec->kind != (int)kind)
-        return xsipc__status_set(
-            st, XSIPC_KEY_ERROR, "key file %s: its record is for a %s",
-            xsipc__reg_shown(reg, file, p, sizeof p),
+        return xsipc__reg_file_error(
+            reg, file, st, XSIPC_KEY_ERROR, "the key file's record is for a %s",
             rec->kind == XSIPC__KIND_SHM ? "segment" : "semaphore set");
     if (rec->name_len != 0 && (strlen(name) != rec->name_len ||
                                memcmp(name, rec->name, rec->name_len) != 0))
-        return xsipc__status_set(st, XSIPC_KEY_COLLISION,
-                                 "key file %s records the name \"%s\"",
-                                 xsipc__reg_shown(reg, file, p, sizeof p),
-                                 xsipc__reg_quote(rec->name, 40, n, sizeof n));
+        return xsipc__reg_file_error(reg, file, st, XSIPC_KEY_COLLISION,
+                                     "the key file records another name, "
+                                     "\"%s\"",
+                                     xsipc__status_name(rec->name, n));
     return 0;
 }
 
@@ -647,7 +643,7 @@ static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
                   xsipc__key *out, xsipc_status *st)
 {
     xsipc__record rec;
-    char p[XSIPC__SHOWN_BUF], target[256];
+    char target[256];
     struct stat sb;
     int fd, rc, has_rec;
 
@@ -689,17 +685,10 @@ static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
     case XSIPC__CLAIM_NONE:
     case XSIPC__CLAIM_STALE:
         return LOOK_UNCLAIMED;
-    case XSIPC__CLAIM_OTHER: {
-        char t[PART_BUF];
+    case XSIPC__CLAIM_OTHER:
         /* Two live key files, one key: a Qt program made this one beside
          * ours.  Using it would share the other name's objects. */
-        errno = EEXIST;
-        return xsipc__status_set(
-            st, XSIPC_KEY_COLLISION,
-            "key file %s has key 0x%08x, which key file %s holds",
-            xsipc__reg_shown(reg, out->file, p, sizeof p), (unsigned)out->key,
-            xsipc__reg_quote(target, 60, t, sizeof t));
-    }
+        return xsipc__reg_key_held(reg, out->key, out->file, target, st);
     default:
         /* Not a link, or a stranger's: it may name this file, but its
          * owner could drop it and claim the key for another name. */
@@ -772,7 +761,7 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
                             const char *name, int create, int keep,
                             xsipc__key *out, xsipc_status *st)
 {
-    char p[XSIPC__SHOWN_BUF], file[256];
+    char file[256];
     int attempt, rc, lockfd;
 
     if (reg == NULL || out == NULL)
@@ -803,12 +792,8 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
         if (rc == LOOK_UNCLAIMED &&
             (reg->flags & XSIPC_REGISTRY_PERSISTENT) == 0)
             return 0;
-        if (rc == LOOK_NOENT && !create) {
-            errno = ENOENT;
-            return xsipc__status_set(
-                st, XSIPC_NOT_FOUND, "no key file %s",
-                xsipc__reg_shown(reg, out->file, p, sizeof p));
-        }
+        if (rc == LOOK_NOENT && !create)
+            return no_key_file(reg, out->file, st);
         if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
             return lockfd;
         out->keep = keep; /* what a record made now will say */
@@ -821,11 +806,10 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
             return rc;
     }
     errno = ESTALE;
-    return xsipc__status_set(st, XSIPC_KEY_ERROR,
-                             "key file %s was made and removed %d times "
-                             "while being resolved",
-                             xsipc__reg_shown(reg, out->file, p, sizeof p),
-                             RESOLVE_ATTEMPTS);
+    return xsipc__reg_file_error(reg, out->file, st, XSIPC_KEY_ERROR,
+                                 "the key file was made and removed %d times "
+                                 "while being resolved",
+                                 RESOLVE_ATTEMPTS);
 }
 
 int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k)
@@ -844,7 +828,6 @@ int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k)
 int xsipc__reg_remove_locked(xsipc_registry *reg, const xsipc__key *k,
                              xsipc_status *st)
 {
-    char p[XSIPC__SHOWN_BUF];
     int saved = errno;
 
     /* Only the inode the key came from: a new key file made meanwhile by
@@ -856,9 +839,9 @@ int xsipc__reg_remove_locked(xsipc_registry *reg, const xsipc__key *k,
         return 0;
     /* ENOENT: a Qt program removed it first, which is just as good. */
     if (unlinkat(reg->dirfd, k->file, 0) != 0 && errno != ENOENT)
-        return xsipc__status_set(
-            st, XSIPC_PERMISSION_DENIED, "cannot remove key file %s: %s",
-            xsipc__reg_shown(reg, k->file, p, sizeof p), strerror(errno));
+        return xsipc__reg_file_error(reg, k->file, st, XSIPC_PERMISSION_DENIED,
+                                     "cannot remove the key file: %s",
+                                     strerror(errno));
     xsipc__reg_drop_claim(reg, k->key, k->file);
     errno = saved;
     return 0;

@@ -202,7 +202,6 @@ int xsipc__reg_scan(xsipc_registry *reg, xsipc__scan_fn fn, void *arg,
     struct dirent *e;
     DIR *d;
     int fd, rc = 0, err;
-    char dir[120];
 
     /* A descriptor of our own: fdopendir takes it over, and its offset
      * must not be shared with reg->dirfd. */
@@ -212,9 +211,9 @@ int xsipc__reg_scan(xsipc_registry *reg, xsipc__scan_fn fn, void *arg,
         if (fd >= 0)
             (void)close(fd);
         errno = err;
-        return xsipc__status_set(
-            st, XSIPC_KEY_ERROR, "cannot read registry directory \"%s\": %s",
-            xsipc__reg_quote(reg->dir, 100, dir, sizeof dir), strerror(err));
+        return xsipc__status_path(
+            st, XSIPC_KEY_ERROR, "directory ", NULL, reg->dir,
+            "cannot read the registry directory: %s", strerror(err));
     }
     rec = malloc(sizeof *rec);
     it = malloc(sizeof *it);
@@ -242,9 +241,9 @@ int xsipc__reg_scan(xsipc_registry *reg, xsipc__scan_fn fn, void *arg,
     (void)closedir(d);
     if (e == NULL && err != 0) {
         errno = err;
-        return xsipc__status_set(
-            st, XSIPC_KEY_ERROR, "reading registry directory \"%s\": %s",
-            xsipc__reg_quote(reg->dir, 100, dir, sizeof dir), strerror(err));
+        return xsipc__status_path(
+            st, XSIPC_KEY_ERROR, "directory ", NULL, reg->dir,
+            "reading the registry directory failed: %s", strerror(err));
     }
     return rc;
 }

@@ -607,8 +607,8 @@ START_TEST(test_registry_missing_key_file_not_found)
     assert_failed(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
                                      "nobody made me", 0, &k, &st),
                   &st, XSIPC_NOT_FOUND);
-    ck_assert_msg(strstr(st.text, "no key file") != NULL, "message: %s",
-                  st.text);
+    ck_assert_msg(strstr(st.text, "no such key file: ") == st.text,
+                  "message: %s", st.text);
     ck_assert_msg(strstr(st.text, "qipc_sharedmemory_nobodymademe") != NULL,
                   "message: %s", st.text);
     ck_assert(!exists(tu_path(k.file)));
@@ -907,23 +907,39 @@ START_TEST(test_registry_messages_escape_names)
 
     /* é is two bytes: 20 of them fill 40; the 21st does not fit in 41. */
     ck_assert_str_eq(
-        xsipc__reg_quote("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-                         "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-                         "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-                         "\xc3\xa9\xc3\xa9\xc3\xa9",
-                         41, q, sizeof q),
+        xsipc__status_quote("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                            "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                            "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                            "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+                            41, 0, q, sizeof q),
         "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
         "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
         "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
         "\xc3\xa9\xc3\xa9...");
     /* A C1 control (U+0085) and malformed bytes are escaped, a whole
      * character is kept. */
+    ck_assert_str_eq(xsipc__status_quote("\xc2\x85|\xff|\xc3|\xe2\x82\xac", 40,
+                                         0, q, sizeof q),
+                     "\\xc2\\x85|\\xff|\\xc3|\xe2\x82\xac");
+    /* The middle goes: the start and the end stay, and an escape is never
+     * cut on either side of the "...". */
     ck_assert_str_eq(
-        xsipc__reg_quote("\xc2\x85|\xff|\xc3|\xe2\x82\xac", 40, q, sizeof q),
-        "\\xc2\\x85|\\xff|\\xc3|\xe2\x82\xac");
+        xsipc__status_quote("abcdefghijklmnopqrstuvwxyz", 5, 4, q, sizeof q),
+        "abcde...wxyz");
+    ck_assert_str_eq(xsipc__status_quote("ab\x01\x02"
+                                         "cd",
+                                         2, 5, q, sizeof q),
+                     "ab...cd");
+    ck_assert_str_eq(xsipc__status_quote("a\x01"
+                                         "bcdef",
+                                         3, 3, q, sizeof q),
+                     "a...def");
+    /* What fits in head + 3 + tail is not shortened. */
+    ck_assert_str_eq(xsipc__status_quote("abcdefghij", 4, 3, q, sizeof q),
+                     "abcdefghij");
     /* The buffer bounds the copy too. */
-    ck_assert_str_eq(xsipc__reg_quote("abcdefgh", 40, q, 8), "abcd...");
-    ck_assert_str_eq(xsipc__reg_quote(NULL, 40, q, sizeof q), "");
+    ck_assert_str_eq(xsipc__status_quote("abcdefgh", 40, 0, q, 8), "abcd...");
+    ck_assert_str_eq(xsipc__status_quote(NULL, 40, 0, q, sizeof q), "");
 }
 END_TEST
 
@@ -1126,7 +1142,7 @@ START_TEST(test_registry_bad_records_refused)
         {"garbage",
          "\x7f"
          "ELF\x02\x01\x01",
-         7, "bad record: not an xsipc"},
+         7, "bad record (not an xsipc"},
         {"cut", "xsipc-record 1\nkind shm\npr", 26, "truncated record"},
         {"later", "xsipc-record 7\n", 15, "later version"},
     };

@@ -708,9 +708,9 @@ START_TEST(test_reglist_remove)
 
     rc = xsipc_registry_remove(reg, "busy", XSIPC_KIND_SHM, 0, &st);
     ck_assert_int_eq(rc, -XSIPC_NOT_FOUND);
-    ck_assert_msg(strstr(st.text, "xsipc_registry_remove: no key file") ==
-                      st.text,
-                  "%s", st.text);
+    ck_assert_msg(
+        strstr(st.text, "xsipc_registry_remove: no such key file: ") == st.text,
+        "%s", st.text);
     rc = xsipc_registry_remove(reg, "busy", XSIPC_KIND_SHM, 0x8, &st);
     ck_assert_int_eq(rc, -XSIPC_INVALID_ARGUMENT);
     ck_assert_int_eq(dir_count(tu_dir()), 0);

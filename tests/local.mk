@@ -58,6 +58,17 @@ tests_check_crash_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=crash_suite
 tests_check_crash_CFLAGS = $(TEST_CFLAGS)
 tests_check_crash_LDADD = $(TEST_LDADD)
 
+# Error messages keep their cause whatever the length of TMPDIR (issue
+# 11): every path- or name-carrying error in a 200-byte directory.  Its
+# --wrap=nanosleep lets the registry lock's 10 s wait run at once.
+check_PROGRAMS += tests/check_messages
+TESTS += tests/check_messages
+tests_check_messages_SOURCES = tests/check_messages.c $(TEST_COMMON)
+tests_check_messages_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=messages_suite
+tests_check_messages_CFLAGS = $(TEST_CFLAGS)
+tests_check_messages_LDADD = $(TEST_LDADD)
+tests_check_messages_LDFLAGS = -Wl,--wrap=nanosleep
+
 # The stress program: a short run in make check, the long one in make
 # stress (at least 1,000 kills).
 check_PROGRAMS += tests/stress
@@ -93,7 +104,7 @@ stress: tests/stress tests/storm
 # included, fail the run (exec'd peers run natively).
 VALGRIND_TESTS = tests/check_registry tests/check_shm tests/check_sem \
 	tests/check_sysv tests/check_windows tests/check_faults tests/check_crash tests/check_interop \
-	tests/check_reglist tests/check_collide
+	tests/check_reglist tests/check_collide tests/check_messages
 VALGRIND_FLAGS = --quiet --leak-check=no --error-exitcode=3 \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite
 

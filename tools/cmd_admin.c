@@ -77,7 +77,7 @@ int cmd_rm(const tool *t, int argc, char **argv)
             }
         }
         if (!removed && !failed) {
-            tool_error("rm: \"%s\": not found", argv[i]);
+            tool_error("rm: not found: \"%s\"", argv[i]);
             failed = 1;
         }
         if (failed)

@@ -148,11 +148,12 @@ int cmd_put(const tool *t, int argc, char **argv)
     file = argc - optind == 2 ? argv[optind + 1] : "-";
     fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        tool_error("put: %s: %s", file, strerror(errno));
+        tool_error("put: cannot open the input: %s: %s", strerror(errno), file);
         return EXIT_FAIL;
     }
     if (read_all(fd, &data, &len) < 0) {
-        tool_error("put: %s: %s", fd ? file : "stdin", strerror(errno));
+        tool_error("put: cannot read the input: %s: %s", strerror(errno),
+                   fd ? file : "stdin");
         if (fd)
             close(fd);
         return EXIT_FAIL;
@@ -172,15 +173,16 @@ int cmd_put(const tool *t, int argc, char **argv)
         if (xsipc_shm_error(shm) != XSIPC_NOT_FOUND)
             rc = EXIT_FAIL;
         else if (len == 0) {
-            tool_error("put: no segment \"%s\", and no data to size one", name);
+            tool_error("put: no segment, and no data to size one: \"%s\"",
+                       name);
             rc = EXIT_FAIL;
             goto out;
         } else if (create_persistent(shm, len) < 0)
             rc = EXIT_FAIL;
     }
     if (rc == EXIT_OK && len > xsipc_shm_size(shm)) {
-        tool_error("put: %zu bytes do not fit segment \"%s\" of %zu bytes", len,
-                   name, xsipc_shm_size(shm));
+        tool_error("put: %zu bytes do not fit the segment of %zu bytes: \"%s\"",
+                   len, xsipc_shm_size(shm), name);
         rc = EXIT_FAIL;
         goto out;
     }
@@ -246,8 +248,8 @@ int cmd_get(const tool *t, int argc, char **argv)
     if (fd > 1 && close(fd) < 0 && werr == 0)
         werr = errno;
     if (werr != 0) {
-        tool_error("get: %s: %s", file != NULL ? file : "stdout",
-                   strerror(werr));
+        tool_error("get: cannot write the output: %s: %s", strerror(werr),
+                   file != NULL ? file : "stdout");
         rc = EXIT_FAIL;
     }
     xsipc_shm_free(shm);

@@ -104,7 +104,8 @@ static int run(char **argv, int died)
         if (died && setenv("XSIPC_OWNER_DIED", "1", 1) != 0)
             _exit(126);
         execvp(argv[0], argv);
-        tool_error("lock: %s: %s", argv[0], strerror(errno));
+        tool_error("lock: cannot run the command: %s: %s", strerror(errno),
+                   argv[0]);
         _exit(errno == ENOENT ? 127 : 126);
     } else {
         child = pid;
@@ -183,8 +184,9 @@ int cmd_lock(const tool *t, int argc, char **argv)
     r = ms < 0 ? xsipc_shm_lock(shm) : xsipc_shm_lock_timeout(shm, ms);
     if (r < 0) {
         if (xsipc_shm_error(shm) == XSIPC_TIMEOUT) {
-            tool_error("lock: \"%s\" is held: gave up after %ld.%03ld s", name,
-                       ms / 1000, ms % 1000);
+            tool_error("lock: gave up after %ld.%03ld s, the lock is held: "
+                       "\"%s\"",
+                       ms / 1000, ms % 1000, name);
             rc = EXIT_USAGE;
         } else {
             tool_error("lock: %s", xsipc_shm_error_string(shm));
@@ -192,9 +194,9 @@ int cmd_lock(const tool *t, int argc, char **argv)
         }
     } else {
         if (r == XSIPC_OWNER_DIED)
-            tool_error("lock: the previous holder of \"%s\" died holding "
-                       "it; what it guards may be half-written "
-                       "(XSIPC_OWNER_DIED=1 is set for the command)",
+            tool_error("lock: the previous holder died holding the lock, what "
+                       "it guards may be half-written (XSIPC_OWNER_DIED=1 is "
+                       "set for the command): \"%s\"",
                        name);
         fflush(stdout);
         rc = run(argv + optind, r == XSIPC_OWNER_DIED);
@@ -222,8 +224,8 @@ static int sem_value(xsipc_registry *reg, const char *name)
         return -1;
     }
     if ((id = semget(key, 0, 0)) < 0 || (val = semctl(id, 0, GETVAL)) < 0) {
-        tool_error("sem: \"%s\": no semaphore set at key 0x%08x: %s", name,
-                   (unsigned)key, strerror(errno));
+        tool_error("sem: no semaphore set at key 0x%08x: %s: \"%s\"",
+                   (unsigned)key, strerror(errno), name);
         return -1;
     }
     return val;

@@ -126,20 +126,19 @@ xsipc_error xsipc__sys_error(xsipc__sys_call call, int err, int creating)
     }
 }
 
+/* Kept short: a message leaves its room to the path after it. */
 const char *xsipc__sys_limit(xsipc__sys_call call, int err)
 {
     if (err != ENOSPC)
         return "";
     switch (call) {
     case XSIPC__SYS_SHMGET:
-        return " (the kernel's SHMMNI segments or SHMALL pages are in use: "
-               "/proc/sys/kernel/shmmni, shmall)";
+        return " (the SHMMNI or SHMALL limit is reached)";
     case XSIPC__SYS_SEMGET:
-        return " (the kernel's SEMMNI sets or SEMMNS semaphores are in use: "
-               "/proc/sys/kernel/sem)";
+        return " (the SEMMNI or SEMMNS limit is reached)";
     case XSIPC__SYS_SEMOP:
     case XSIPC__SYS_SEMTIMEDOP:
-        return " (no room for another undo structure: SEMMNU)";
+        return " (the SEMMNU limit is reached)";
     default:
         return "";
     }

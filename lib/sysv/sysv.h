@@ -131,8 +131,8 @@ int xsipc__sys_past(const struct timespec *deadline);
  */
 xsipc_error xsipc__sys_error(xsipc__sys_call call, int err, int creating);
 
-/* For a failure that is a kernel limit, " (which limit, where to see
- * it)" to append to a message; "" otherwise. */
+/* For a failure that is a kernel limit, " (which limit)" to append to a
+ * message (`xsipc limits` and /proc/sys/kernel show them); "" otherwise. */
 const char *xsipc__sys_limit(xsipc__sys_call call, int err);
 
 #endif /* XSIPC_SYSV_H */
