@@ -402,8 +402,9 @@ static void set_link(xsipc_registry *reg, const char *file, key_t key)
      * A stranger's link in its place stays (it is not ours to remove), and
      * is never followed. */
     if (symlinkat(t, reg->dirfd, name) != 0 && errno == EEXIST &&
-        own_entry(reg, name, &sb) > 0 && unlinkat(reg->dirfd, name, 0) == 0)
-        (void)symlinkat(t, reg->dirfd, name);
+        own_entry(reg, name, &sb) > 0 && unlinkat(reg->dirfd, name, 0) == 0 &&
+        symlinkat(t, reg->dirfd, name) != 0)
+        return; /* (a cast to void does not quiet warn_unused_result) */
 }
 
 void xsipc__reg_drop_claim(xsipc_registry *reg, key_t key, const char *file)
