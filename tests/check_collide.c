@@ -322,23 +322,6 @@ static int exists_in(const char *dir, const char *name)
     return lstat(path, &sb) == 0;
 }
 
-/* Makes a tmpfs of this process's own at mnt; 0 or -1. */
-static int private_tmpfs(const char *mnt)
-{
-    if (unshare(CLONE_NEWNS) != 0)
-        return -1;
-    /* Where / is a shared mount (systemd), the new mount would propagate
-     * to the parent's namespace: make everything private first.  (Source
-     * and type are ignored for a propagation change; given as strings for
-     * memcheck, which takes NULL for a bad pointer.) */
-    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
-        return -1;
-    /* nr_inodes: a mount with an inode limit numbers inodes from one
-     * counter under a lock (no per-CPU batches), so in sequence. */
-    return mount("xsipc-test", mnt, "tmpfs", MS_NOSUID | MS_NODEV,
-                 "mode=0700,nr_inodes=1000000,size=1g");
-}
-
 typedef int (*tmpfs_fn)(const char *dir, void *arg);
 
 /* Where in_tmpfs makes its mount point: the test's directory, or one that
@@ -370,7 +353,7 @@ static void in_tmpfs(const char *what, tmpfs_fn fn, void *arg)
 
         close(p[0]);
         child_msg_fd = p[1];
-        if (private_tmpfs(mnt) == 0) {
+        if (tu_mount_private_tmpfs(mnt) == 0) {
             snprintf(dir, sizeof dir, "%s", mnt);
         } else if (statfs("/dev/shm", &fs) == 0 &&
                    (unsigned long)fs.f_type == TMPFS_MAGIC) {

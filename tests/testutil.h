@@ -87,6 +87,12 @@ size_t tu_read_all(int fd, char *buf, size_t len);
 /* In fn above: hands the parent a reason to skip; return its value. */
 int tu_child_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* In a child process: mounts a tmpfs of this process's own at mnt, in a
+ * new mount namespace (in a new user namespace that maps the caller to
+ * itself, where plain unshare is refused): nothing else takes inode
+ * numbers there, and they come in sequence.  0, or -1. */
+int tu_mount_private_tmpfs(const char *mnt);
+
 /* Adds the fixtures above to tc; every TCase of every suite must use it. */
 void tu_tcase(TCase *tc);
 /* This test's registry directory (also $TMPDIR). */

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -181,6 +182,23 @@ static int put(const char *path, const char *text)
     return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
+/* Maps this process's uid and gid, as they were before its
+ * unshare(CLONE_NEWUSER), to the new user namespace's root (as_root) or to
+ * themselves.  0, or -1 with errno. */
+static int map_ids(uid_t uid, gid_t gid, int as_root)
+{
+    char map[64];
+
+    snprintf(map, sizeof map, "%ld %ld 1\n", as_root ? 0L : (long)uid,
+             (long)uid);
+    if (put("/proc/self/uid_map", map) != 0 ||
+        put("/proc/self/setgroups", "deny\n") != 0)
+        return -1;
+    snprintf(map, sizeof map, "%ld %ld 1\n", as_root ? 0L : (long)gid,
+             (long)gid);
+    return put("/proc/self/gid_map", map);
+}
+
 /* A new IPC namespace for this process, owned by a new user namespace when
  * the system refuses a plain one (no CAP_SYS_ADMIN): the process then has
  * every capability over the new IPC namespace, its uid mapped to the new
@@ -189,7 +207,6 @@ static int put(const char *path, const char *text)
  * given to the parent. */
 static int new_ipcns(void)
 {
-    char map[64];
     uid_t uid = geteuid();
     gid_t gid = getegid();
     int first;
@@ -203,11 +220,7 @@ static int new_ipcns(void)
                       strerror(first), strerror(errno));
         return -1;
     }
-    snprintf(map, sizeof map, "0 %ld 1\n", (long)uid);
-    if (put("/proc/self/uid_map", map) != 0 ||
-        put("/proc/self/setgroups", "deny\n") != 0 ||
-        (snprintf(map, sizeof map, "0 %ld 1\n", (long)gid),
-         put("/proc/self/gid_map", map)) != 0) {
+    if (map_ids(uid, gid, 1) != 0) {
         tu_child_skip("cannot map uid %ld in a new user namespace: %s",
                       (long)uid, strerror(errno));
         return -1;
@@ -252,4 +265,27 @@ int tu_in_new_ipcns(int (*fn)(void *), void *arg)
                   "(status 0x%x)",
                   status);
     return WEXITSTATUS(status);
+}
+
+/* ------------------------------------------------- a tmpfs of one's own */
+
+int tu_mount_private_tmpfs(const char *mnt)
+{
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+
+    if (unshare(CLONE_NEWNS) != 0 &&
+        (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0 ||
+         map_ids(uid, gid, 0) != 0))
+        return -1;
+    /* Where / is a shared mount (systemd), the new mount would propagate
+     * to the parent's namespace: make everything private first.  (Source
+     * and type are ignored for a propagation change; given as strings for
+     * memcheck, which takes NULL for a bad pointer.) */
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
+        return -1;
+    /* nr_inodes: a mount with an inode limit numbers inodes from one
+     * counter under a lock (no per-CPU batches), so in sequence. */
+    return mount("xsipc-test", mnt, "tmpfs", MS_NOSUID | MS_NODEV,
+                 "mode=0700,nr_inodes=1000000,size=1g");
 }
