@@ -57,7 +57,7 @@ int fail(QSharedMemory &shm, const char *what)
     return 1;
 }
 
-/* Pins the calling process to the nth CPU of all, as bench.c does: the
+/* Pins the calling process to the nth CPU of all, as handoff.c does: the
  * two handoff processes must really run at once, on two cores. */
 void pin(const cpu_set_t *all, int nth)
 {
@@ -72,7 +72,7 @@ void pin(const cpu_set_t *all, int nth)
     }
 }
 
-/* The counter in the segment, as bench.c lays it out. */
+/* The counter in the segment, as handoff.c lays it out. */
 struct tally {
     long count;
     long last;
@@ -86,7 +86,7 @@ int cmd_lock(const char *name, long ms)
         return fail(shm, "create");
     long long t0 = now_ns(), t, budget = ms * 1000000LL;
     long pairs = 0;
-    /* The clock once per 1000 pairs, as in bench.c. */
+    /* The clock once per 1000 pairs, as in lock.c. */
     do {
         for (int i = 0; i < 1000; i++) {
             if (!shm.lock())
