@@ -21,31 +21,31 @@
 #include "bench/contenders.h"
 #include "bench/harness.h"
 
-/* Writes bulk_bytes from src into seg and reads them back into dst, in
- * 1 MiB chunks, each under the lock when l is not NULL.  The 64 MiB
- * buffers are reused cyclically. */
+/* bulk_bytes copied from `from` to `to` in 1 MiB chunks, each under the
+ * lock when l is not NULL; the span bytes of both are reused cyclically. */
+static void chunks(locker *l, char *to, const char *from, long span)
+{
+    long n = bulk_bytes / MIB;
+
+    for (long i = 0; i < n; i++) {
+        long off = (i * MIB) % span;
+        if (l != NULL)
+            locker_lock(l);
+        memcpy(to + off, from + off, MIB);
+        if (l != NULL)
+            locker_unlock(l);
+    }
+}
+
+/* Writes bulk_bytes from src into seg and reads them back into dst; the
+ * 64 MiB buffers are reused cyclically. */
 static double bulk_round(locker *l, char *seg, const char *src, char *dst,
                          long span)
 {
-    long chunks = bulk_bytes / MIB;
     double t0 = now();
 
-    for (long i = 0; i < chunks; i++) {
-        long off = (i * MIB) % span;
-        if (l != NULL)
-            locker_lock(l);
-        memcpy(seg + off, src + off, MIB);
-        if (l != NULL)
-            locker_unlock(l);
-    }
-    for (long i = 0; i < chunks; i++) {
-        long off = (i * MIB) % span;
-        if (l != NULL)
-            locker_lock(l);
-        memcpy(dst + off, seg + off, MIB);
-        if (l != NULL)
-            locker_unlock(l);
-    }
+    chunks(l, seg, src, span);
+    chunks(l, dst, seg, span);
     /* GiB moved per second, both directions counted. */
     return 2.0 * (double)bulk_bytes / (double)(1L << 30) / (now() - t0);
 }
@@ -88,14 +88,11 @@ void bench_bulk(void)
     memset(priv, 0, (size_t)span);
     memset(xsipc_shm_data(s), 0, (size_t)span);
 
-    rm = add_row(title, "memcpy between private buffers", "GiB/s", -1, "");
-    rows[rm].base = rm;
+    rm = add_baseline(title, "memcpy between private buffers", "GiB/s");
     rx = add_row(title, "xsipc segment, lock+memcpy+unlock", "GiB/s", rm,
                  "memcpy");
-    snprintf(rows[rm].note, sizeof rows[rm].note,
-             "64 MiB buffers reused; 2 GiB moved per round");
-    snprintf(rows[rx].note, sizeof rows[rx].note,
-             "64 MiB segment reused; 2 x 1024 lock+unlock pairs per round");
+    set_note(rm, "64 MiB buffers reused; 2 GiB moved per round");
+    set_note(rx, "64 MiB segment reused; 2 x 1024 lock+unlock pairs per round");
     fprintf(stderr, "xsipc-bench: 5. bulk data, %d rounds\n", rounds);
     for (int r = 0; r < rounds; r++)
         for (int j = 0; j < 2; j++) {

@@ -202,6 +202,8 @@ void locker_pairs(locker *l, long n)
     }
 }
 
+const char no_qt5[] = "not built (Qt5Core not found)";
+
 /* Parses "A B ..." numbers printed by the Qt program; the count read. */
 static int numbers(const char *s, double *v, int max)
 {

@@ -37,6 +37,9 @@ void locker_unlock(locker *l);
 /* n lock+unlock pairs in a loop of the kind's own (see contenders.c). */
 void locker_pairs(locker *l, long n);
 
+/* The note of a Qt row when there is no Qt program. */
+extern const char no_qt5[];
+
 /* Runs the Qt program (qt5_path) with args, a NULL-terminated list of at
  * most 6; fills v with the want numbers it prints, or ends the run. */
 void qt5(const char *const *args, double *v, int want);

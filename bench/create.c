@@ -36,23 +36,23 @@
 static xsipc_registry *persistent; /* the persistent registry of 3 */
 static key_t raw_key;              /* ftok of a file of our own */
 
-/* One create+detach cycle of each kind. */
-static void cycle_default(void)
+/* One create+detach cycle of each kind.  xsipc: create(4096) on a new
+ * handle s, and free (the detach). */
+static void xsipc_cycle(xsipc_shm *s)
 {
-    xsipc_shm *s = xsipc_shm_new("cycle");
-
     if (s == NULL || xsipc_shm_create(s, 4096, XSIPC_READ_WRITE) != 0)
         die("create: %s", xsipc_shm_error_string(s));
     xsipc_shm_free(s);
 }
 
+static void cycle_default(void)
+{
+    xsipc_cycle(xsipc_shm_new("cycle"));
+}
+
 static void cycle_persistent(void)
 {
-    xsipc_shm *s = xsipc_shm_new_in(persistent, "cycle");
-
-    if (s == NULL || xsipc_shm_create(s, 4096, XSIPC_READ_WRITE) != 0)
-        die("create: %s", xsipc_shm_error_string(s));
-    xsipc_shm_free(s);
+    xsipc_cycle(xsipc_shm_new_in(persistent, "cycle"));
 }
 
 /* shmget(IPC_CREAT|IPC_EXCL) + shmat + shmdt + IPC_RMID of 4096 bytes. */
@@ -152,18 +152,20 @@ static void cycle_protocol(void)
     raw_sem = -1;
 }
 
-static double cycle_rate(void (*cycle)(void))
-{
-    double t0 = now(), t;
-    long done = 0;
+typedef void cycle_fn(void);
 
-    do {
-        for (int i = 0; i < 50; i++)
-            cycle();
-        done += 50;
-        t = now();
-    } while (t - t0 < budget);
-    return (double)done / (t - t0);
+/* One batch of 50 cycles, for per_second; arg points at the cycle_fn. */
+static void fifty_cycles(void *arg)
+{
+    cycle_fn *const *cycle = arg;
+
+    for (int i = 0; i < 50; i++)
+        (*cycle)();
+}
+
+static double cycle_rate(cycle_fn *cycle)
+{
+    return per_second(fifty_cycles, &cycle, 50);
 }
 
 /* The default-registry pair of 3 in one $TMPDIR: Qt 5 and xsipc, and
@@ -181,21 +183,18 @@ static void pair_rows(tmp_pair *p, const char *title, const char *fs)
              fs);
     snprintf(p->xs_who, sizeof p->xs_who,
              "xsipc default registry, $TMPDIR on %s", fs);
-    p->rq = add_row(title, p->qt_who, "cycles/s", -1, "");
-    rows[p->rq].base = p->rq;
+    p->rq = add_baseline(title, p->qt_who, "cycles/s");
     p->rd = add_row(title, p->xs_who, "cycles/s", p->rq, "Qt5");
-    if (qt5_path == NULL)
-        snprintf(rows[p->rq].note, sizeof rows[p->rq].note,
-                 "not built (Qt5Core not found)");
-    else
-        snprintf(rows[p->rq].note, sizeof rows[p->rq].note,
-                 "QSharedMemory(name) + create + detach + destroy");
-    snprintf(rows[p->rd].note, sizeof rows[p->rd].note,
+    set_note(p->rq, "%s",
+             qt5_path == NULL
+                 ? no_qt5
+                 : "QSharedMemory(name) + create + detach + destroy");
+    set_note(p->rd,
              "xsipc_shm_new + create + free; key files made and removed");
     snprintf(p->fl_who, sizeof p->fl_who,
              "Qt key-file life cycle floor, $TMPDIR on %s", fs);
     p->rf = add_row(title, p->fl_who, "cycles/s", p->rq, "Qt5");
-    snprintf(rows[p->rf].note, sizeof rows[p->rf].note,
+    set_note(p->rf,
              "no library: 2 x (openat O_CREAT|O_EXCL|O_RDWR|O_CLOEXEC 0640 + "
              "fstat + close), shmget(IPC_EXCL)+shmat+shmdt+IPC_RMID, 2 x "
              "unlinkat");
@@ -225,22 +224,14 @@ static void pair_round(const tmp_pair *p, int which, const char *ms)
     setenv("TMPDIR", tmpdir, 1);
 }
 
-/*
- * Qt and the default registry create and remove two key files per cycle,
- * and on a disk file system (ext4 /tmp, Debian's default) those dominate:
- * the pair runs once in our $TMPDIR and, when that is not tmpfs, once
- * more on tmpfs (/dev/shm), where the libraries' own costs show.
- */
-void bench_create(void)
+/* The persistent registry in dir, the raw contenders' keys from a file of
+ * their own there, and the floor's key file names. */
+static void make_keys(const char *dir)
 {
-    static const char title[] = "3. create(4096)+detach";
-    static tmp_pair pair[2];
-    char dir[PATH_MAX + 16], file[PATH_MAX + 32], ms[32], shm_fs[32];
+    char file[PATH_MAX + 32];
     xsipc_status st;
-    int rr, rp, rl, fd, npairs = 1, n;
+    int fd;
 
-    snprintf(ms, sizeof ms, "%ld", (long)(budget * 1000));
-    snprintf(dir, sizeof dir, "%s/persistent", work);
     if (mkdir(dir, 0700) != 0)
         die("mkdir %s: %s", dir, strerror(errno));
     persistent = xsipc_registry_open(dir, XSIPC_REGISTRY_PERSISTENT, &st);
@@ -263,6 +254,24 @@ void bench_create(void)
         xsipc__reg_file_name(XSIPC__KIND_SEM, "floor", floor_file[1],
                              sizeof floor_file[1], &st) != 0)
         die("key file name: %s", st.text);
+}
+
+/*
+ * Qt and the default registry create and remove two key files per cycle,
+ * and on a disk file system (ext4 /tmp, Debian's default) those dominate:
+ * the pair runs once in our $TMPDIR and, when that is not tmpfs, once
+ * more on tmpfs (/dev/shm), where the libraries' own costs show.
+ */
+void bench_create(void)
+{
+    static const char title[] = "3. create(4096)+detach";
+    static tmp_pair pair[2];
+    char dir[PATH_MAX + 16], ms[32], shm_fs[32];
+    int rr, rp, rl, npairs = 1, n;
+
+    snprintf(ms, sizeof ms, "%ld", (long)(budget * 1000));
+    snprintf(dir, sizeof dir, "%s/persistent", work);
+    make_keys(dir);
 
     snprintf(pair[0].dir, sizeof pair[0].dir, "%s", tmpdir);
     pair_rows(&pair[0], title, work_fs);
@@ -277,19 +286,15 @@ void bench_create(void)
             npairs = 2;
         }
     }
-    rr = add_row(title, "raw shmget+shmat+shmdt+IPC_RMID", "cycles/s", -1, "");
-    rows[rr].base = rr;
+    rr = add_baseline(title, "raw shmget+shmat+shmdt+IPC_RMID", "cycles/s");
     rl = add_row(title, "raw cycle under Qt's lock protocol, keys known",
                  "cycles/s", rr, "raw");
-    snprintf(rows[rl].note, sizeof rows[rl].note,
-             "no library, no file: semget + 1 semop making it locked, "
-             "unlock, lock, IPC_STAT, unlock, both IPC_RMID (the floor for "
-             "a persistent registry)");
+    set_note(rl, "no library, no file: semget + 1 semop making it locked, "
+                 "unlock, lock, IPC_STAT, unlock, both IPC_RMID (the floor for "
+                 "a persistent registry)");
     rp = add_row(title, "xsipc persistent registry", "cycles/s", rr, "raw");
-    snprintf(rows[rr].note, sizeof rows[rr].note,
-             "key from ftok of a file of its own, on %s", work_fs);
-    snprintf(rows[rp].note, sizeof rows[rp].note,
-             "xsipc_shm_new_in + create + free; key files kept, on %s",
+    set_note(rr, "key from ftok of a file of its own, on %s", work_fs);
+    set_note(rp, "xsipc_shm_new_in + create + free; key files kept, on %s",
              work_fs);
 
     fprintf(stderr, "xsipc-bench: 3. create+detach, %d rounds\n", rounds);

@@ -160,52 +160,45 @@ static void handoff_round(kind k, double *rate, double *share)
 void bench_handoff(void)
 {
     static const char title[] = "2. handoff, 2 processes";
-    int rr, rx, rq;
-    double share[3][MAX_ROUNDS], rate, sh;
+    static const kind k[2] = {RAW, XSIPC};
+    double share[3][MAX_ROUNDS], rate, sh, v[3];
+    int row_of[3];
     char n[32];
 
     snprintf(n, sizeof n, "%ld", handoff_n);
-    rr = add_row(title, "raw semop(SEM_UNDO)", "incr/s", -1, "");
-    rows[rr].base = rr;
-    rx = add_row(title, "xsipc", "incr/s", rr, "raw");
-    rq = add_row(title, "Qt5 QSharedMemory", "incr/s", rr, "raw");
+    /* prints increments, nanoseconds, lock changes */
+    const char *args[] = {"handoff", "qthandoff", n, NULL};
+    row_of[0] = add_baseline(title, "raw semop(SEM_UNDO)", "incr/s");
+    row_of[1] = add_row(title, "xsipc", "incr/s", row_of[0], "raw");
+    row_of[2] = add_row(title, "Qt5 QSharedMemory", "incr/s", row_of[0], "raw");
     fprintf(stderr, "xsipc-bench: 2. handoff, %d rounds\n", rounds);
     for (int r = 0; r < rounds; r++) {
         for (int j = 0; j < 3; j++) {
             int i = (j + r) % 3;
-            if (i == 0) {
-                handoff_round(RAW, &rate, &sh);
-                put(rr, rate);
-            } else if (i == 1) {
-                handoff_round(XSIPC, &rate, &sh);
-                put(rx, rate);
+            if (i < 2) {
+                handoff_round(k[i], &rate, &sh);
             } else if (qt5_path != NULL) {
-                /* prints increments, nanoseconds, lock changes */
-                const char *args[] = {"handoff", "qthandoff", n, NULL};
-                double v[3];
                 qt5(args, v, 3);
                 rate = v[0] / (v[1] * 1e-9);
                 sh = v[2] / v[0];
-                put(rq, rate);
             } else {
                 continue;
             }
+            put(row_of[i], rate);
             share[i][r] = sh;
         }
     }
     for (int i = 0; i < 3; i++) {
-        row *rw = &rows[i == 0 ? rr : i == 1 ? rx : rq];
         row tmp;
-        if (rw->n == 0) {
-            snprintf(rw->note, sizeof rw->note,
-                     "not built (Qt5Core not found)");
+        if (rows[row_of[i]].n == 0) {
+            set_note(row_of[i], "%s", no_qt5);
             continue;
         }
         /* The share's median, through a scratch row. */
         memset(&tmp, 0, sizeof tmp);
         memcpy(tmp.v, share[i], sizeof tmp.v);
-        tmp.n = rw->n;
-        snprintf(rw->note, sizeof rw->note,
+        tmp.n = rows[row_of[i]].n;
+        set_note(row_of[i],
                  "lock changed hands on %.1f%% of increments; counter exact "
                  "(2 x %ld) in every round",
                  100.0 * median(&tmp), handoff_n);

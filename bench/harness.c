@@ -224,6 +224,19 @@ int run(char *const argv[], char *out, size_t len)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+double per_second(void (*batch)(void *arg), void *arg, long per_batch)
+{
+    double t0 = now(), t;
+    long done = 0;
+
+    do {
+        batch(arg);
+        done += per_batch;
+        t = now();
+    } while (t - t0 < budget);
+    return (double)done / (t - t0);
+}
+
 /* The file system type of the mount that holds path ("ext4", "tmpfs"):
  * the longest mount point that is a prefix of it. */
 void fs_type(const char *path, char *buf, size_t len)
@@ -312,6 +325,23 @@ int add_row(const char *bench, const char *who, const char *unit, int base,
     r->base = base;
     r->base_name = base_name;
     return nrows++;
+}
+
+int add_baseline(const char *bench, const char *who, const char *unit)
+{
+    int i = add_row(bench, who, unit, -1, "");
+
+    rows[i].base = i;
+    return i;
+}
+
+void set_note(int i, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(rows[i].note, sizeof rows[i].note, fmt, ap);
+    va_end(ap);
 }
 
 void put(int i, double v)

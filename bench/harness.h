@@ -61,6 +61,11 @@ void remove_tree(const char *dir);
 void fs_type(const char *path, char *buf, size_t len);
 int run(char *const argv[], char *out, size_t len);
 
+/* Runs batch(arg), which does per_batch steps (pairs, cycles), again and
+ * again for about `budget` seconds; returns steps per second.  The clock
+ * is read once per batch, so that it costs next to nothing per step. */
+double per_second(void (*batch)(void *arg), void *arg, long per_batch);
+
 /* ---------------------------------------------------------- the table */
 
 typedef struct row {
@@ -77,8 +82,16 @@ typedef struct row {
 extern row rows[MAX_ROWS];
 extern int nrows;
 
+/* Adds a row and returns its index; base is the row of the ratio's
+ * baseline, base_name what the ratio column calls it ("raw" in "0.93x
+ * raw"). */
 int add_row(const char *bench, const char *who, const char *unit, int base,
             const char *base_name);
+/* Adds a row that is its own baseline ("1 (baseline)"). */
+int add_baseline(const char *bench, const char *who, const char *unit);
+/* Sets row i's note. */
+void set_note(int i, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void put(int i, double v);
 double median(const row *r);
 void print_table(FILE *f);

@@ -26,19 +26,25 @@
 #include "bench/contenders.h"
 #include "bench/harness.h"
 
-/* Pairs per second over one round of about `budget` seconds; the clock is
- * read once per batch of 1000 pairs so it costs nothing per pair. */
-static double pair_rate(locker *l)
-{
-    double t0 = now(), t;
-    long done = 0;
+/* The C contenders, in the table's order (Qt's row follows xsipc's); mode
+ * is the name --pairs knows the kind by. */
+static const struct {
+    kind k;
+    const char *who, *mode;
+} c[] = {
+    {RAW, "raw semop(SEM_UNDO) pair, 1-semaphore set", "raw"},
+    {XSIPC, "xsipc_shm_lock/unlock", "xsipc"},
+    {PTHREAD, "robust process-shared pthread mutex", "pthread"},
+    {POSIX, "POSIX sem_wait/sem_post (process-shared)", "posix"},
+};
+enum { NC = sizeof c / sizeof c[0] };
 
-    do {
-        locker_pairs(l, 1000);
-        done += 1000;
-        t = now();
-    } while (t - t0 < budget);
-    return (double)done / (t - t0);
+static const char qt_who[] = "Qt5 QSharedMemory lock/unlock";
+
+/* One batch of 1000 pairs, for per_second. */
+static void thousand_pairs(void *l)
+{
+    locker_pairs(l, 1000);
 }
 
 /* The user-space instructions callgrind counts for a program run. */
@@ -85,40 +91,32 @@ static double per_pair(char *prog, char *mode, char *what)
     return (callgrind_total(b) - callgrind_total(a)) / 1000.0;
 }
 
-void bench_lock(void)
+/* Adds the rows of one table of 1., the raw pair its baseline; row_of[i]
+ * is c[i]'s row, row_of[NC] Qt's. */
+static void contender_rows(const char *title, const char *unit,
+                           int row_of[NC + 1])
 {
-    static const char title[] = "1. lock+unlock, one process";
-    static const char instr[] = "1. instructions per pair";
-    static const struct {
-        kind k;
-        const char *who, *mode;
-    } c[] = {
-        {RAW, "raw semop(SEM_UNDO) pair, 1-semaphore set", "raw"},
-        {XSIPC, "xsipc_shm_lock/unlock", "xsipc"},
-        {PTHREAD, "robust process-shared pthread mutex", "pthread"},
-        {POSIX, "POSIX sem_wait/sem_post (process-shared)", "posix"},
-    };
-    enum { NC = sizeof c / sizeof c[0] };
-    locker l[NC];
-    int row_of[NC + 1], irow[NC + 1], base, qt_row = -1;
-    char ms[32];
-
-    snprintf(ms, sizeof ms, "%ld", (long)(budget * 1000));
-    base = add_row(title, c[0].who, "pairs/s", -1, "");
-    rows[base].base = base;
-    row_of[0] = base;
+    row_of[0] = add_baseline(title, c[0].who, unit);
     for (int i = 1; i < NC; i++) {
-        row_of[i] = add_row(title, c[i].who, "pairs/s", base, "raw");
-        if (c[i].k == XSIPC) {
-            qt_row = add_row(title, "Qt5 QSharedMemory lock/unlock", "pairs/s",
-                             base, "raw");
-            row_of[NC] = qt_row;
-        }
+        row_of[i] = add_row(title, c[i].who, unit, row_of[0], "raw");
+        if (c[i].k == XSIPC)
+            row_of[NC] = add_row(title, qt_who, unit, row_of[0], "raw");
     }
     if (qt5_path == NULL)
-        snprintf(rows[qt_row].note, sizeof rows[qt_row].note,
-                 "not built (Qt5Core not found)");
+        set_note(row_of[NC], "%s", no_qt5);
+}
 
+/* Pairs per second, every contender once per round. */
+static void rates(void)
+{
+    int row_of[NC + 1];
+    locker l[NC];
+    char ms[32];
+    double v[2];
+
+    snprintf(ms, sizeof ms, "%ld", (long)(budget * 1000));
+    const char *args[] = {"lock", "qtlock", ms, NULL};
+    contender_rows("1. lock+unlock, one process", "pairs/s", row_of);
     for (int i = 0; i < NC; i++)
         locker_open(&l[i], c[i].k, "lock");
     fprintf(stderr, "xsipc-bench: 1. lock+unlock pairs, %d rounds\n", rounds);
@@ -127,61 +125,59 @@ void bench_lock(void)
         for (int j = 0; j <= NC; j++) {
             int i = (j + r) % (NC + 1);
             if (i < NC) {
-                put(row_of[i], pair_rate(&l[i]));
+                put(row_of[i], per_second(thousand_pairs, &l[i], 1000));
             } else if (qt5_path != NULL) {
-                const char *args[] = {"lock", "qtlock", ms, NULL};
-                double v[2];
                 qt5(args, v, 2);
-                put(qt_row, v[0] / (v[1] * 1e-9));
+                put(row_of[NC], v[0] / (v[1] * 1e-9));
             }
         }
     }
     for (int i = 0; i < NC; i++)
         locker_close(&l[i]);
+}
 
-    /* Instruction counts: deterministic, so one measurement each. */
-    irow[0] = add_row(instr, c[0].who, "instr/pair", -1, "");
-    rows[irow[0]].base = irow[0];
-    for (int i = 1; i < NC; i++) {
-        irow[i] = add_row(instr, c[i].who, "instr/pair", irow[0], "raw");
-        if (c[i].k == XSIPC)
-            irow[NC] = add_row(instr, "Qt5 QSharedMemory lock/unlock",
-                               "instr/pair", irow[0], "raw");
-    }
+/* Instruction counts: deterministic, so one measurement each. */
+static void instructions(void)
+{
+    int row_of[NC + 1];
+
+    contender_rows("1. instructions per pair", "instr/pair", row_of);
     for (int i = 0; i <= NC; i++) {
-        row *r = &rows[irow[i]];
+        row *r = &rows[row_of[i]];
         if (valgrind_path == NULL || valgrind_path[0] == '\0') {
-            snprintf(r->note, sizeof r->note,
-                     "not measured (valgrind not found)");
+            set_note(row_of[i], "not measured (valgrind not found)");
             continue;
         }
-        if (i == NC && qt5_path == NULL) {
-            snprintf(r->note, sizeof r->note, "not built (Qt5Core not found)");
-            continue;
-        }
+        if (i == NC && qt5_path == NULL)
+            continue; /* the note says why */
         fprintf(stderr, "xsipc-bench: 1. callgrind: %s\n", r->who);
         if (i < NC)
-            put(irow[i], per_pair(self, "--pairs", (char *)c[i].mode));
+            put(row_of[i], per_pair(self, "--pairs", (char *)c[i].mode));
         else
-            put(irow[i], per_pair((char *)qt5_path, "pairs", "qtcg"));
-        snprintf(r->note, sizeof r->note, "callgrind, (N=2000 - N=1000)/1000");
+            put(row_of[i], per_pair((char *)qt5_path, "pairs", "qtcg"));
+        set_note(row_of[i], "callgrind, (N=2000 - N=1000)/1000");
     }
+}
+
+void bench_lock(void)
+{
+    rates();
+    instructions();
 }
 
 /* `--pairs KIND N`: set up, N pairs, tear down; run under callgrind. */
 int pairs_mode(const char *what, const char *count)
 {
-    static const char *names[] = {"raw", "xsipc", "pthread", "posix"};
     long n = strtol(count, NULL, 10);
     locker l;
-    int k;
+    int i;
 
-    for (k = 0; k < 4; k++)
-        if (strcmp(what, names[k]) == 0)
+    for (i = 0; i < NC; i++)
+        if (strcmp(what, c[i].mode) == 0)
             break;
-    if (k == 4 || n <= 0)
+    if (i == NC || n <= 0)
         die("--pairs raw|xsipc|pthread|posix N");
-    locker_open(&l, (kind)k, "callgrind");
+    locker_open(&l, c[i].k, "callgrind");
     locker_pairs(&l, n);
     locker_close(&l);
     return 0;

@@ -20,6 +20,7 @@
 #include <gnu/libc-version.h>
 #endif
 
+#include "bench/contenders.h"
 #include "bench/harness.h"
 #include "xsipc.h"
 
@@ -150,7 +151,7 @@ static void print_aims(FILE *f)
 
 void report(double elapsed)
 {
-    char cpu[256], qt[64] = "not built (Qt5Core not found)", vg[64];
+    char cpu[256], qt[64], vg[64];
     char when[64];
     struct utsname u;
     time_t t = time(NULL);
@@ -159,6 +160,7 @@ void report(double elapsed)
     cpu_model(cpu, sizeof cpu);
     uname(&u);
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&t));
+    snprintf(qt, sizeof qt, "%s", no_qt5);
     if (qt5_path != NULL) {
         char *argv[] = {(char *)qt5_path, "version", NULL};
         first_line(argv, qt, sizeof qt);

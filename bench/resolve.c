@@ -43,20 +43,28 @@ static uint64_t next_random(uint64_t *s)
     return *s;
 }
 
+/* `lookups` random indexes below n, chosen before the clock starts; the
+ * caller frees them. */
+static long *picks(long n, uint64_t *seed)
+{
+    long *pick = malloc(sizeof *pick * (size_t)lookups);
+
+    if (pick == NULL)
+        die("out of memory");
+    for (long i = 0; i < lookups; i++)
+        pick[i] = (long)(next_random(seed) % (uint64_t)n);
+    return pick;
+}
+
 /* Nanoseconds per resolve of a random known name in reg of n names. */
 static double resolve_round(xsipc_registry *reg, long n, name_buf *names,
                             uint64_t *seed)
 {
-    long *pick = malloc(sizeof *pick * (size_t)lookups);
+    long *pick = picks(n, seed);
     xsipc__key key;
     xsipc_status st;
     double t0, t;
 
-    if (pick == NULL)
-        die("out of memory");
-    /* The random choice is made before the clock starts. */
-    for (long i = 0; i < lookups; i++)
-        pick[i] = (long)(next_random(seed) % (uint64_t)n);
     t0 = now();
     for (long i = 0; i < lookups; i++)
         if (xsipc__reg_resolve(reg, XSIPC__KIND_SHM, names[pick[i]], 0, &key,
@@ -75,16 +83,12 @@ static double resolve_round(xsipc_registry *reg, long n, name_buf *names,
  */
 static double floor_round(int dirfd, long n, file_buf *files, uint64_t *seed)
 {
-    long *pick = malloc(sizeof *pick * (size_t)lookups);
+    long *pick = picks(n, seed);
     char buf[4096];
     struct stat sb;
     double t0, t;
     int fd;
 
-    if (pick == NULL)
-        die("out of memory");
-    for (long i = 0; i < lookups; i++)
-        pick[i] = (long)(next_random(seed) % (uint64_t)n);
     t0 = now();
     for (long i = 0; i < lookups; i++) {
         const char *f = files[pick[i]];
@@ -145,18 +149,19 @@ void bench_resolve(void)
             die("%s: %s", dir[d], strerror(errno));
     }
     for (int d = 0; d < 3; d++) {
-        row_of[d] = add_row(title, who[d], "ns/lookup", -1, "100 names");
-        rows[row_of[d]].base = row_of[0];
-        snprintf(rows[row_of[d]].note, sizeof rows[row_of[d]].note,
+        row_of[d] = d == 0 ? add_baseline(title, who[d], "ns/lookup")
+                           : add_row(title, who[d], "ns/lookup", row_of[0],
+                                     "100 names");
+        set_note(row_of[d],
                  "persistent registry, xsipc__reg_resolve(create=0), %ld "
                  "random names per round",
                  lookups);
     }
     for (int d = 0; d < 3; d++) {
-        row_of[3 + d] =
-            add_row(title, floor_who[d], "ns/lookup", -1, "floor, 100 names");
-        rows[row_of[3 + d]].base = row_of[3];
-        snprintf(rows[row_of[3 + d]].note, sizeof rows[row_of[3 + d]].note,
+        row_of[3 + d] = d == 0 ? add_baseline(title, floor_who[d], "ns/lookup")
+                               : add_row(title, floor_who[d], "ns/lookup",
+                                         row_of[3], "floor, 100 names");
+        set_note(row_of[3 + d],
                  "no xsipc code: openat(O_RDONLY|O_CLOEXEC|O_NOFOLLOW|"
                  "O_NONBLOCK) + fstat + pread(4096 at 0) + close of the same "
                  "key files, %ld random names per round",
