@@ -26,26 +26,7 @@
 #include "bench/benchmarks.h"
 #include "bench/contenders.h"
 #include "bench/harness.h"
-
-/*
- * Pins the calling process to the nth CPU of the set `all` (0 when the
- * set has fewer).  The two handoff processes run on two different cores:
- * left to the scheduler they often share one, take turns by time slice,
- * and the lock then almost never changes hands, which measures nothing.
- */
-static int pin(const cpu_set_t *all, int nth)
-{
-    cpu_set_t one;
-
-    for (int cpu = 0, seen = 0; cpu < CPU_SETSIZE; cpu++) {
-        if (!CPU_ISSET(cpu, all) || seen++ != nth)
-            continue;
-        CPU_ZERO(&one);
-        CPU_SET(cpu, &one);
-        return sched_setaffinity(0, sizeof one, &one) == 0;
-    }
-    return 0;
-}
+#include "bench/pin.h"
 
 /* The counter in the segment; touched only under the lock. */
 typedef struct tally {
