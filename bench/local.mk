@@ -5,12 +5,15 @@
 # only, never by `make all` or `make check` (nothing here is timed in the
 # test suite), while their sources are still distributed.
 EXTRA_PROGRAMS = bench/xsipc-bench
-bench_xsipc_bench_SOURCES = bench/bench.c
+bench_xsipc_bench_SOURCES = bench/main.c bench/harness.c bench/report.c \
+	bench/contenders.c bench/lock.c bench/handoff.c bench/create.c \
+	bench/resolve.c bench/bulk.c bench/pin.c
 bench_xsipc_bench_CFLAGS = $(AM_CFLAGS) -pthread
 # The core library: benchmark 4 calls the private xsipc__reg_resolve.
 bench_xsipc_bench_LDADD = lib/libxsipc-core.la $(BENCH_LIBS)
 bench_xsipc_bench_LDFLAGS = -pthread
-EXTRA_DIST += bench/RESULTS.md
+EXTRA_DIST += bench/RESULTS.md bench/harness.h bench/contenders.h \
+	bench/benchmarks.h bench/pin.h
 
 BENCH_PROGS = bench/xsipc-bench$(EXEEXT)
 BENCH_ARGS = --out=bench/RESULTS.md --valgrind='$(VALGRIND)'
@@ -21,7 +24,7 @@ BENCH_REVISION = `test -e $(srcdir)/.git && cd $(srcdir) && \
 
 if HAVE_QT5
 EXTRA_PROGRAMS += bench/qt5-bench
-bench_qt5_bench_SOURCES = bench/qt5_bench.cpp
+bench_qt5_bench_SOURCES = bench/qt5_bench.cpp bench/pin.c
 bench_qt5_bench_CPPFLAGS = $(AM_CPPFLAGS) $(QT5_CFLAGS)
 # Qt refuses code that is not position-independent (reduce_relocations).
 bench_qt5_bench_CXXFLAGS = -fPIC $(XSIPC_CFLAGS)

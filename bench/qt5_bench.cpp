@@ -20,7 +20,8 @@
  *                     increment the counter in the segment, unlock; print
  *                     "INCREMENTS NANOSECONDS CHANGES" where CHANGES counts
  *                     the increments that followed the other process.
- *                     The two processes are pinned to two different CPUs.
+ *                     The two processes are pinned to two different CPUs
+ *                     (pin.c, shared with xsipc-bench).
  *                     Exit 1 when the counter is not exactly 2N.
  *   create NAME MS    QSharedMemory(NAME) + create(4096) + detach +
  *                     destroy, repeated for MS ms; print "CYCLES NANOSECONDS"
@@ -40,6 +41,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/pin.h"
+
 namespace
 {
 
@@ -57,22 +60,7 @@ int fail(QSharedMemory &shm, const char *what)
     return 1;
 }
 
-/* Pins the calling process to the nth CPU of all, as bench.c does: the
- * two handoff processes must really run at once, on two cores. */
-void pin(const cpu_set_t *all, int nth)
-{
-    cpu_set_t one;
-    for (int cpu = 0, seen = 0; cpu < CPU_SETSIZE; cpu++) {
-        if (!CPU_ISSET(cpu, all) || seen++ != nth)
-            continue;
-        CPU_ZERO(&one);
-        CPU_SET(cpu, &one);
-        (void)sched_setaffinity(0, sizeof one, &one);
-        return;
-    }
-}
-
-/* The counter in the segment, as bench.c lays it out. */
+/* The counter in the segment, as handoff.c lays it out. */
 struct tally {
     long count;
     long last;
@@ -86,7 +74,7 @@ int cmd_lock(const char *name, long ms)
         return fail(shm, "create");
     long long t0 = now_ns(), t, budget = ms * 1000000LL;
     long pairs = 0;
-    /* The clock once per 1000 pairs, as in bench.c. */
+    /* The clock once per 1000 pairs, as in lock.c. */
     do {
         for (int i = 0; i < 1000; i++) {
             if (!shm.lock())
@@ -156,7 +144,7 @@ int cmd_handoff(const char *name, long n)
     if (pid < 0)
         return 1;
     if (pid == 0) {
-        pin(&all, 1);
+        (void)pin(&all, 1);
         /* A handle of its own, as a second program would have; the
          * parent's copy is left alone, and _exit runs no destructor. */
         QSharedMemory *mine = new QSharedMemory(QString::fromUtf8(name));
@@ -169,7 +157,7 @@ int cmd_handoff(const char *name, long n)
             rc = fail(*mine, "detach");
         _exit(rc);
     }
-    pin(&all, 0);
+    (void)pin(&all, 0);
     if (read(ready[0], &c, 1) != 1)
         return 1;
     long long t0 = now_ns();

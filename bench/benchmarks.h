@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * benchmarks.h -- the five benchmarks of xsipc-bench, a file each; each
+ * adds its rows to the table (harness.h) and fills them.
+ */
+#ifndef XSIPC_BENCH_BENCHMARKS_H
+#define XSIPC_BENCH_BENCHMARKS_H
+
+void bench_lock(void);    /* 1. lock.c */
+void bench_handoff(void); /* 2. handoff.c */
+void bench_create(void);  /* 3. create.c */
+void bench_resolve(void); /* 4. resolve.c */
+void bench_bulk(void);    /* 5. bulk.c */
+
+/* `--pairs KIND N` (lock.c): set up, N pairs, tear down; the program
+ * benchmark 1 runs under callgrind.  Returns main's exit status. */
+int pairs_mode(const char *what, const char *count);
+
+#endif

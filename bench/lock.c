@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lock.c -- benchmark 1: uncontended lock+unlock pairs in one process,
+ * xsipc against a raw semop(SEM_UNDO) pair on a one-semaphore set (the
+ * baseline), Qt 5's QSharedMemory, a robust process-shared pthread mutex
+ * and a process-shared POSIX semaphore.
+ *
+ * Method: pairs per second, in rounds of about `budget` seconds with the
+ * clock read once per 1000 pairs, the contenders alternating; the ratio
+ * against the raw pair of the same run says what the library adds to the
+ * system call it cannot avoid.  With valgrind, also the exact user-space
+ * instructions per pair: callgrind counts a run of N=2000 pairs and one of
+ * N=1000 (this program's --pairs mode, or qt5-bench's), and the difference
+ * over 1000 leaves out start-up, set-up and tear-down, which both runs do
+ * alike.  Counts do not depend on load, so one measurement each.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench/benchmarks.h"
+#include "bench/contenders.h"
+#include "bench/harness.h"
+
+/* The C contenders, in the table's order (Qt's row follows xsipc's); mode
+ * is the name --pairs knows the kind by. */
+static const struct {
+    kind k;
+    const char *who, *mode;
+} c[] = {
+    {RAW, "raw semop(SEM_UNDO) pair, 1-semaphore set", "raw"},
+    {XSIPC, "xsipc_shm_lock/unlock", "xsipc"},
+    {PTHREAD, "robust process-shared pthread mutex", "pthread"},
+    {POSIX, "POSIX sem_wait/sem_post (process-shared)", "posix"},
+};
+enum { NC = sizeof c / sizeof c[0] };
+
+static const char qt_who[] = "Qt5 QSharedMemory lock/unlock";
+
+/* One batch of 1000 pairs, for per_second. */
+static void thousand_pairs(void *l)
+{
+    locker_pairs(l, 1000);
+}
+
+/* The user-space instructions callgrind counts for a program run. */
+static double callgrind_total(char *const prog[])
+{
+    char out_file[PATH_MAX + 32], opt[PATH_MAX + 64], buf[256];
+    char *argv[16];
+    int i = 0, j, rc;
+    double total = -1;
+    FILE *f;
+
+    snprintf(out_file, sizeof out_file, "%s/callgrind.out", work);
+    snprintf(opt, sizeof opt, "--callgrind-out-file=%s", out_file);
+    argv[i++] = (char *)valgrind_path;
+    argv[i++] = "--tool=callgrind";
+    argv[i++] = "-q";
+    argv[i++] = opt;
+    for (j = 0; prog[j] != NULL && i < 15; j++)
+        argv[i++] = prog[j];
+    argv[i] = NULL;
+    rc = run(argv, buf, sizeof buf);
+    if (rc != 0)
+        die("valgrind %s: exit %d", prog[0], rc);
+    if ((f = fopen(out_file, "r")) == NULL)
+        die("%s: %s", out_file, strerror(errno));
+    /* "summary: N" (or "totals: N") is the whole run's Ir count. */
+    while (fgets(buf, sizeof buf, f) != NULL)
+        if (strncmp(buf, "summary:", 8) == 0 || strncmp(buf, "totals:", 7) == 0)
+            total = strtod(strchr(buf, ':') + 1, NULL);
+    fclose(f);
+    unlink(out_file);
+    if (total < 0)
+        die("%s: no summary line", out_file);
+    return total;
+}
+
+/* Instructions per pair: N=2000 minus N=1000, over 1000.  Both runs do
+ * the same set-up and tear-down, so only the 1000 extra pairs remain. */
+static double per_pair(char *prog, char *mode, char *what)
+{
+    char *a[] = {prog, mode, what, "1000", NULL};
+    char *b[] = {prog, mode, what, "2000", NULL};
+
+    return (callgrind_total(b) - callgrind_total(a)) / 1000.0;
+}
+
+/* Adds the rows of one table of 1., the raw pair its baseline; row_of[i]
+ * is c[i]'s row, row_of[NC] Qt's. */
+static void contender_rows(const char *title, const char *unit,
+                           int row_of[NC + 1])
+{
+    row_of[0] = add_baseline(title, c[0].who, unit);
+    for (int i = 1; i < NC; i++) {
+        row_of[i] = add_row(title, c[i].who, unit, row_of[0], "raw");
+        if (c[i].k == XSIPC)
+            row_of[NC] = add_row(title, qt_who, unit, row_of[0], "raw");
+    }
+    if (qt5_path == NULL)
+        set_note(row_of[NC], "%s", no_qt5);
+}
+
+/* Pairs per second, every contender once per round. */
+static void rates(void)
+{
+    int row_of[NC + 1];
+    locker l[NC];
+    char ms[32];
+    double v[2];
+
+    snprintf(ms, sizeof ms, "%ld", (long)(budget * 1000));
+    const char *args[] = {"lock", "qtlock", ms, NULL};
+    contender_rows("1. lock+unlock, one process", "pairs/s", row_of);
+    for (int i = 0; i < NC; i++)
+        locker_open(&l[i], c[i].k, "lock");
+    fprintf(stderr, "xsipc-bench: 1. lock+unlock pairs, %d rounds\n", rounds);
+    for (int r = 0; r < rounds; r++) {
+        /* NC C contenders and Qt, in an order rotated each round. */
+        for (int j = 0; j <= NC; j++) {
+            int i = (j + r) % (NC + 1);
+            if (i < NC) {
+                put(row_of[i], per_second(thousand_pairs, &l[i], 1000));
+            } else if (qt5_path != NULL) {
+                qt5(args, v, 2);
+                put(row_of[NC], v[0] / (v[1] * 1e-9));
+            }
+        }
+    }
+    for (int i = 0; i < NC; i++)
+        locker_close(&l[i]);
+}
+
+/* Instruction counts: deterministic, so one measurement each. */
+static void instructions(void)
+{
+    int row_of[NC + 1];
+
+    contender_rows("1. instructions per pair", "instr/pair", row_of);
+    for (int i = 0; i <= NC; i++) {
+        row *r = &rows[row_of[i]];
+        if (valgrind_path == NULL || valgrind_path[0] == '\0') {
+            set_note(row_of[i], "not measured (valgrind not found)");
+            continue;
+        }
+        if (i == NC && qt5_path == NULL)
+            continue; /* the note says why */
+        fprintf(stderr, "xsipc-bench: 1. callgrind: %s\n", r->who);
+        if (i < NC)
+            put(row_of[i], per_pair(self, "--pairs", (char *)c[i].mode));
+        else
+            put(row_of[i], per_pair((char *)qt5_path, "pairs", "qtcg"));
+        set_note(row_of[i], "callgrind, (N=2000 - N=1000)/1000");
+    }
+}
+
+void bench_lock(void)
+{
+    rates();
+    instructions();
+}
+
+/* `--pairs KIND N`: set up, N pairs, tear down; run under callgrind. */
+int pairs_mode(const char *what, const char *count)
+{
+    long n = strtol(count, NULL, 10);
+    locker l;
+    int i;
+
+    for (i = 0; i < NC; i++)
+        if (strcmp(what, c[i].mode) == 0)
+            break;
+    if (i == NC || n <= 0)
+        die("--pairs raw|xsipc|pthread|posix N");
+    locker_open(&l, c[i].k, "callgrind");
+    locker_pairs(&l, n);
+    locker_close(&l);
+    return 0;
+}
