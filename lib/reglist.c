@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * reglist.c -- the public registry calls: key lookup, listing, removal of
- * a name and gc.
+ * reglist.c -- the public registry calls: opening, key lookup, listing,
+ * removal of a name and gc.
  *
  * registry/ knows files only; what a key file is worth depends on the
  * System V object at its key, which only the kernel knows.  Each key file
@@ -49,7 +49,7 @@ static xsipc_registry *use_registry(xsipc_registry *reg, const char *op,
 {
     xsipc_registry *use = reg;
 
-    if (use == NULL && (use = xsipc__reg_open(NULL, 0, st)) == NULL &&
+    if (use == NULL && (use = xsipc__registry_open(NULL, 0, st)) == NULL &&
         st != NULL)
         (void)xsipc__status_prefix(st, op);
     return use;
@@ -79,7 +79,7 @@ static int found(int id)
     return id >= 0 || errno == EACCES;
 }
 
-int xsipc__reg_key_in_use(key_t key)
+int xsipc__probe_key_in_use(key_t key)
 {
     int saved = errno, used;
 
@@ -90,6 +90,38 @@ int xsipc__reg_key_in_use(key_t key)
     used = found(shmget(key, 0, 0)) || found(semget(key, 0, 0));
     errno = saved;
     return used;
+}
+
+/* ------------------------------------------------------------------ open */
+
+xsipc_registry *xsipc__registry_open(const char *dir, unsigned flags,
+                                     xsipc_status *st)
+{
+    return xsipc__reg_open(dir, flags, xsipc__probe_key_in_use, st);
+}
+
+xsipc_registry *xsipc_registry_open(const char *dir, unsigned flags,
+                                    xsipc_status *status)
+{
+    static const char op[] = "xsipc_registry_open";
+    xsipc_registry *reg;
+    int err;
+
+    /* XSIPC__REG_NATIVE and later private bits are not the caller's. */
+    if ((flags & ~XSIPC__REG_PUBLIC_FLAGS) != 0) {
+        (void)xsipc__status_set(status, XSIPC_INVALID_ARGUMENT,
+                                "%s: unknown flags 0x%x", op,
+                                flags & ~XSIPC__REG_PUBLIC_FLAGS);
+        errno = EINVAL;
+        return NULL;
+    }
+    reg = xsipc__registry_open(dir, flags, status);
+    if (reg == NULL && status != NULL) {
+        err = errno;
+        (void)xsipc__status_prefix(status, op);
+        errno = err;
+    }
+    return reg;
 }
 
 /* ------------------------------------------------------------ key lookup */
@@ -372,7 +404,7 @@ static int unregister_unused(xsipc_registry *reg, const xsipc__key *k,
 
     if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
         return lockfd;
-    if (!xsipc__reg_key_in_use(k->key))
+    if (!xsipc__probe_key_in_use(k->key))
         rc = xsipc__reg_remove_locked(reg, k, st);
     xsipc__reg_unlock(lockfd);
     return rc;

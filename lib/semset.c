@@ -338,7 +338,7 @@ static void drop_new_file(xsipc__semset *s)
 
     if (!s->key.created || (lockfd = xsipc__reg_lock(s->reg, NULL)) < 0)
         return;
-    /* A plain query outside the seam, as xsipc__reg_key_in_use: it
+    /* A plain query outside the seam, as xsipc__probe_key_in_use: it
      * changes nothing, and an injected failure must not keep litter. */
     if (semget(s->key.key, 0, 0) < 0 && errno == ENOENT)
         xsipc__reg_drop_new_locked(s->reg, &s->key);

@@ -177,7 +177,7 @@ static int set_key(xsipc_shm *shm, const char *key)
      * up again, as Qt reads the temporary directory at each setKey. */
     if (shm->home != NULL)
         reg = xsipc__reg_ref(shm->home);
-    else if ((reg = xsipc__reg_open(NULL, 0, &shm->err)) == NULL)
+    else if ((reg = xsipc__registry_open(NULL, 0, &shm->err)) == NULL)
         return xsipc__status_prefix(&shm->err, op);
     return install_key(shm, reg, strdup(key), 0, file);
 }
@@ -216,7 +216,7 @@ static int set_native_key(xsipc_shm *shm, const char *path)
     if (*base == '\0')
         return bad_path(shm, op, "the path names a directory, not a key file",
                         path);
-    reg = xsipc__reg_open(dir, XSIPC__REG_NATIVE, &shm->err);
+    reg = xsipc__registry_open(dir, XSIPC__REG_NATIVE, &shm->err);
     if (reg == NULL)
         return xsipc__status_prefix(&shm->err, op);
     return install_key(shm, reg, strdup(base), 1, base);

@@ -25,7 +25,7 @@
  *  - A claim whose file is gone, or has another key now, is stale: the next
  *    maker of that key removes it, under the lock.
  *  - A key that no claim held is taken only when no System V object exists
- *    at it (asked of the library: xsipc__reg_key_in_use).  In Qt's life
+ *    at it (asked of the registry's opener: reg->in_use).  In Qt's life
  *    cycle a key file made by Qt is used without a claim (its claim would
  *    be left behind when the Qt program removes the file), so an object at
  *    an unclaimed key may be a Qt name's, and must not be shared.
@@ -362,7 +362,7 @@ static int take_new_key(xsipc_registry *reg, key_t key, const char *file)
     char name[32];
     int rc = take_claim(reg, key, file);
 
-    if (rc != CLAIM_NEW || !xsipc__reg_key_in_use(key))
+    if (rc != CLAIM_NEW || reg->in_use == NULL || !reg->in_use(key))
         return rc;
     xsipc__reg_claim_name(key, name, sizeof name);
     (void)unlinkat(reg->dirfd, name, 0);

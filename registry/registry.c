@@ -43,8 +43,7 @@
 #define PATH_MAX 4096
 #endif
 
-#define PUBLIC_FLAGS (XSIPC_REGISTRY_PERSISTENT | XSIPC_REGISTRY_GROUP)
-#define ALL_FLAGS (PUBLIC_FLAGS | XSIPC__REG_NATIVE)
+#define ALL_FLAGS (XSIPC__REG_PUBLIC_FLAGS | XSIPC__REG_NATIVE)
 
 /*
  * A lookup that finds no file and then, under the lock, finds one (or the
@@ -230,7 +229,7 @@ static int open_dir(const char *real, int *fd, int *shared, xsipc_status *st)
 }
 
 xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
-                                xsipc_status *st)
+                                xsipc__key_probe_fn in_use, xsipc_status *st)
 {
     char def[PATH_MAX];
     xsipc_registry *reg;
@@ -284,6 +283,7 @@ xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
     reg->dirfd = fd;
     reg->shared = shared;
     reg->dir = real;
+    reg->in_use = in_use;
     /* Qt's modes by default; a group of cooperating users opts in. */
     if ((flags & XSIPC_REGISTRY_GROUP) != 0) {
         reg->obj_mode = 0660;
@@ -294,30 +294,6 @@ xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
     }
     if (st != NULL)
         xsipc__status_clear(st);
-    return reg;
-}
-
-xsipc_registry *xsipc_registry_open(const char *dir, unsigned flags,
-                                    xsipc_status *status)
-{
-    static const char op[] = "xsipc_registry_open";
-    xsipc_registry *reg;
-    int err;
-
-    /* XSIPC__REG_NATIVE and later private bits are not the caller's. */
-    if ((flags & ~PUBLIC_FLAGS) != 0) {
-        (void)xsipc__status_set(status, XSIPC_INVALID_ARGUMENT,
-                                "%s: unknown flags 0x%x", op,
-                                flags & ~PUBLIC_FLAGS);
-        errno = EINVAL;
-        return NULL;
-    }
-    reg = xsipc__reg_open(dir, flags, status);
-    if (reg == NULL && status != NULL) {
-        err = errno;
-        (void)xsipc__status_prefix(status, op);
-        errno = err;
-    }
     return reg;
 }
 

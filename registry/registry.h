@@ -54,8 +54,21 @@ typedef xsipc_kind xsipc__kind;
 #define XSIPC__KIND_SHM XSIPC_KIND_SHM /* a segment: qipc_sharedmemory_ */
 #define XSIPC__KIND_SEM XSIPC_KIND_SEM /* a semaphore set: qipc_systemsem_ */
 
-/* Registry flags beyond the public XSIPC_REGISTRY_* ones. */
+/* Registry flags: the public ones, and those beyond them. */
+#define XSIPC__REG_PUBLIC_FLAGS                                                \
+    (XSIPC_REGISTRY_PERSISTENT | XSIPC_REGISTRY_GROUP)
 #define XSIPC__REG_NATIVE 0x100u /* names are file names (native keys) */
+
+/*
+ * Whether a System V object (a segment or a semaphore set) exists at key.
+ * The registry makes no IPC call itself: its opener passes this question
+ * in (lib/ passes a probe of the kernel), and the registry asks it before
+ * a new key file takes a key that no claim held -- an object there
+ * belongs to another name (a key file Qt made, which xsipc does not claim
+ * in Qt's life cycle, or a crash's leftover), so the key is avoided like a
+ * claimed one.  It must keep errno.
+ */
+typedef int (*xsipc__key_probe_fn)(key_t key);
 
 /* Uids trusted besides ourselves and root, per registry and per process. */
 #define XSIPC__TRUST_MAX 16
@@ -68,7 +81,8 @@ struct xsipc_registry {
     mode_t obj_mode;  /* System V object mode: 0600, or 0660 with GROUP */
     mode_t file_mode; /* key file mode: 0640, or 0660 with GROUP */
     char *dir;        /* absolute, without a trailing slash */
-    unsigned ntrust;  /* uids in trust */
+    xsipc__key_probe_fn in_use; /* the opener's "an object at this key?" */
+    unsigned ntrust;            /* uids in trust */
     uid_t trust[XSIPC__TRUST_MAX];
 };
 
@@ -104,9 +118,11 @@ int xsipc__reg_default_dir(char *buf, size_t len);
 int xsipc__reg_file_name(xsipc__kind kind, const char *name, char *buf,
                          size_t len, xsipc_status *st);
 
-/* Opens a registry on path (NULL: the default directory), one reference. */
+/* Opens a registry on path (NULL: the default directory), one reference.
+ * in_use answers whether an object exists at a key; NULL takes every key
+ * for free of objects (enough for a native registry, which claims none). */
 xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
-                                xsipc_status *st);
+                                xsipc__key_probe_fn in_use, xsipc_status *st);
 /* Adds a reference; returns reg. */
 xsipc_registry *xsipc__reg_ref(xsipc_registry *reg);
 
@@ -354,16 +370,6 @@ int xsipc__reg_create_locked(xsipc_registry *reg, xsipc__kind kind,
 int xsipc__reg_adopt_locked(xsipc_registry *reg, xsipc__kind kind,
                             const char *name, xsipc__key *out,
                             xsipc_status *st);
-
-/*
- * Whether a System V object (a segment or a semaphore set) exists at key.
- * The registry makes no IPC call itself: lib/reglist.c supplies this, and
- * the registry asks it before a new key file takes a key that no claim
- * held -- an object there belongs to another name (a key file Qt made,
- * which xsipc does not claim in Qt's life cycle, or a crash's leftover), so
- * the key is avoided like a claimed one.
- */
-int xsipc__reg_key_in_use(key_t key);
 
 /* ------------------------------------------------------ directory scans */
 
