@@ -20,10 +20,9 @@ lib_libxsipc_core_la_SOURCES = \
 	lib/semset.c \
 	lib/shm.c \
 	lib/sem.c \
-	lib/version.c \
-	lib/proc.c
-lib_libxsipc_core_la_LIBADD = lib/sysv/libxsipc-sysv.la \
-	registry/libxsipc-registry.la
+	lib/version.c
+lib_libxsipc_core_la_LIBADD = common/libxsipc-common.la \
+	lib/sysv/libxsipc-sysv.la registry/libxsipc-registry.la
 
 lib_libxsipc_la_SOURCES =
 nodist_EXTRA_lib_libxsipc_la_SOURCES = dummy.c

@@ -10,6 +10,9 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "common/proc.h"
+#include "common/qtnames.h"
+#include "common/status.h"
 #include "registry/registry.h"
 #include "semset.h"
 #include "sysv/sysv.h"
@@ -63,11 +66,6 @@ xsipc_registry *xsipc__registry_open(const char *dir, unsigned flags,
  * question the registry asks before a new key file takes a key no claim
  * held.  Keeps errno. */
 int xsipc__probe_key_in_use(key_t key);
-
-/* Non-zero when the process pid, which created an object at time
- * created, is gone: no such process, or one started after that time (a
- * reused pid).  0 when it is alive or that cannot be told. */
-int xsipc__proc_gone(pid_t pid, time_t created);
 
 /* gc's pass over the kernel's objects (orphans.c): removes those that look
  * like reg's and that no file of it names, reporting each to fn; with

@@ -545,17 +545,16 @@ static void report(gc_ctx *c, xsipc_gc_what what, const char *path, key_t key,
  * its prefix. */
 static int guards_segment(xsipc_registry *reg, const xsipc__item *it)
 {
-    static const char sem_prefix[] = "qipc_systemsem_";
     xsipc__record rec;
     xsipc_status st;
     char file[256];
     struct stat sb;
     int fd, proj = XSIPC__PROJ, exists;
 
-    if (strncmp(it->file, sem_prefix, sizeof sem_prefix - 1) != 0)
+    if (strncmp(it->file, XSIPC__SEM_PREFIX, sizeof XSIPC__SEM_PREFIX - 1) != 0)
         return 0;
-    (void)snprintf(file, sizeof file, "qipc_sharedmemory_%s",
-                   it->file + sizeof sem_prefix - 1);
+    (void)snprintf(file, sizeof file, XSIPC__SHM_PREFIX "%s",
+                   it->file + sizeof XSIPC__SEM_PREFIX - 1);
     fd = openat(reg->dirfd, file,
                 O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)

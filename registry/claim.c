@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "xsipc.h"
+#include "common/proc.h"
 #include "registry/registry.h"
 
 #if !HAVE_RENAMEAT2
@@ -81,10 +82,6 @@ static int renameat2(int olddirfd, const char *oldpath, int newdirfd,
 #define TRIES_QT 1024
 #define TRIES_OWN 1
 
-#define SHM_PREFIX "qipc_sharedmemory_"
-#define SEM_PREFIX "qipc_systemsem_"
-#define HEX_DIGITS 40
-
 void xsipc__reg_claim_name(key_t key, char *buf, size_t len)
 {
     (void)snprintf(buf, len, XSIPC__CLAIM_PREFIX "%08x", (unsigned)key);
@@ -110,18 +107,18 @@ int xsipc__reg_link_name(const char *file, char *buf, size_t len)
     size_t n = strlen(file);
     char kind;
 
-    if (strncmp(file, SHM_PREFIX, strlen(SHM_PREFIX)) == 0 &&
-        n >= strlen(SHM_PREFIX) + HEX_DIGITS)
+    if (strncmp(file, XSIPC__SHM_PREFIX, strlen(XSIPC__SHM_PREFIX)) == 0 &&
+        n >= strlen(XSIPC__SHM_PREFIX) + XSIPC__HASH_DIGITS)
         kind = 'm';
-    else if (strncmp(file, SEM_PREFIX, strlen(SEM_PREFIX)) == 0 &&
-             n >= strlen(SEM_PREFIX) + HEX_DIGITS)
+    else if (strncmp(file, XSIPC__SEM_PREFIX, strlen(XSIPC__SEM_PREFIX)) == 0 &&
+             n >= strlen(XSIPC__SEM_PREFIX) + XSIPC__HASH_DIGITS)
         kind = 's';
     else
         return -1;
-    if (!is_hex(file + n - HEX_DIGITS, HEX_DIGITS))
+    if (!is_hex(file + n - XSIPC__HASH_DIGITS, XSIPC__HASH_DIGITS))
         return -1;
     (void)snprintf(buf, len, XSIPC__LINK_PREFIX "%c%s", kind,
-                   file + n - HEX_DIGITS);
+                   file + n - XSIPC__HASH_DIGITS);
     return 0;
 }
 
@@ -158,10 +155,10 @@ static int has_key(const xsipc_registry *reg, const char *file, key_t key)
  */
 static void claim_target(const char *file, char *buf, size_t len)
 {
-    if (strncmp(file, SHM_PREFIX, strlen(SHM_PREFIX)) == 0)
-        (void)snprintf(buf, len, "m%s", file + strlen(SHM_PREFIX));
-    else if (strncmp(file, SEM_PREFIX, strlen(SEM_PREFIX)) == 0)
-        (void)snprintf(buf, len, "s%s", file + strlen(SEM_PREFIX));
+    if (strncmp(file, XSIPC__SHM_PREFIX, strlen(XSIPC__SHM_PREFIX)) == 0)
+        (void)snprintf(buf, len, "m%s", file + strlen(XSIPC__SHM_PREFIX));
+    else if (strncmp(file, XSIPC__SEM_PREFIX, strlen(XSIPC__SEM_PREFIX)) == 0)
+        (void)snprintf(buf, len, "s%s", file + strlen(XSIPC__SEM_PREFIX));
     else
         (void)snprintf(buf, len, "%s", file);
 }
@@ -171,8 +168,8 @@ static void claim_target(const char *file, char *buf, size_t len)
  * would not be a file name. */
 static int claim_file(const char *t, char *buf, size_t len)
 {
-    const char *prefix = t[0] == 'm'   ? SHM_PREFIX
-                         : t[0] == 's' ? SEM_PREFIX
+    const char *prefix = t[0] == 'm'   ? XSIPC__SHM_PREFIX
+                         : t[0] == 's' ? XSIPC__SEM_PREFIX
                                        : "";
     const char *rest = prefix[0] != '\0' ? t + 1 : t;
     int n = snprintf(buf, len, "%s%s", prefix, rest);
@@ -437,54 +434,6 @@ void xsipc__reg_drop_claim(xsipc_registry *reg, key_t key, const char *file)
 
 /* ------------------------------------------------------------- making */
 
-/* The start time of this process (clock ticks since boot, field 22 of
- * /proc/self/stat), which with the pid tells it from a later process that
- * reuses the pid.  0 when /proc cannot say. */
-static unsigned long long self_start(void)
-{
-    /* Cached per pid: a child made by fork has its own start time. */
-    static pid_t cached_pid;
-    static unsigned long long cached;
-    char buf[1024], *p;
-    unsigned long long ticks = 0;
-    pid_t me = getpid();
-    ssize_t n;
-    int fd, field;
-
-    /* cached is written before cached_pid (release), read after it
-     * (acquire): a thread that sees its pid sees its start time. */
-#if defined(__GNUC__)
-    if (__atomic_load_n(&cached_pid, __ATOMIC_ACQUIRE) == me)
-        return cached;
-#else
-    if (cached_pid == me)
-        return cached;
-#endif
-    fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    n = read(fd, buf, sizeof buf - 1);
-    (void)close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    /* The command (field 2) may hold spaces and ')': count from the last
-     * ')'. */
-    if ((p = strrchr(buf, ')')) == NULL)
-        return 0;
-    for (field = 2; field < 22 && p != NULL; field++)
-        p = strchr(p + 1, ' ');
-    if (p == NULL || sscanf(p + 1, "%llu", &ticks) != 1)
-        return 0;
-    cached = ticks;
-#if defined(__GNUC__)
-    __atomic_store_n(&cached_pid, me, __ATOMIC_RELEASE);
-#else
-    cached_pid = me;
-#endif
-    return ticks;
-}
-
 /* Writes the record into the open, empty key file fd; with lock, under
  * the file's lock (a reader that sees a part of it waits for the lock, see
  * registry.c).  A file no one can see yet needs none. */
@@ -512,7 +461,7 @@ static int write_record(int fd, xsipc__kind kind, const char *name, key_t key,
     rec->proj = proj;
     rec->key = (uint32_t)key;
     rec->pid = (long)getpid();
-    rec->start = self_start();
+    rec->start = xsipc__proc_self_start();
     rec->time = (int64_t)time(NULL);
     rec->flags = flags;
     /* A longer name goes unrecorded: the file name still finds it. */

@@ -7,9 +7,10 @@
 # and one that a layer above it, or beside it, defines is a failure.
 #
 # The layers, bottom first, and what each may use:
-#   sysv       nothing of the library    (lib/sysv)
-#   registry   nothing of the library    (registry)
-#   lib        both                      (lib)
+#   common     nothing of the library    (common)
+#   sysv       common                    (lib/sysv)
+#   registry   common                    (registry)
+#   lib        all of them               (lib)
 # Each layer is a libtool convenience library; lib/libxsipc-core.la holds
 # the objects of the lower ones too, so lib's own are those of its archive
 # that no lower layer's archive holds.  Symbols the library does not define
@@ -19,9 +20,10 @@ top=${top_builddir:-.}
 nm_cmd=${NM:-nm}
 
 # name, convenience library, the layers it may use
-layers="sysv lib/sysv/libxsipc-sysv.la -
-registry registry/libxsipc-registry.la -
-lib lib/libxsipc-core.la sysv,registry"
+layers="common common/libxsipc-common.la -
+sysv lib/sysv/libxsipc-sysv.la common
+registry registry/libxsipc-registry.la common
+lib lib/libxsipc-core.la common,sysv,registry"
 
 work=$(mktemp -d) || exit 99
 trap 'rm -rf "$work"' EXIT
@@ -84,7 +86,7 @@ done <"$work/order"
 
 if [ $fail -ne 0 ]; then
     echo "check-layers: a layer reaches one above or beside it" \
-        "(order: sysv, registry < lib)" >&2
+        "(order: common < sysv, registry < lib)" >&2
     exit 1
 fi
 echo "check-layers: objects per layer:${summary%,}; each uses only" \
