@@ -186,9 +186,9 @@ int xsipc__gc_orphans(xsipc_registry *reg, unsigned flags, xsipc__orphan_fn fn,
     known *k;
     int lockfd, rc, count = 0;
 
-    if ((reg->flags & XSIPC__REG_NATIVE) != 0)
+    if (xsipc__reg_native(reg))
         return 0; /* a native key file's directory is the caller's */
-    if (fstat(reg->dirfd, &sb) != 0)
+    if (xsipc__reg_dir_stat(reg, &sb) != 0)
         return 0;
     if ((k = calloc(1, sizeof *k)) == NULL) {
         errno = ENOMEM;

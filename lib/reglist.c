@@ -24,12 +24,12 @@
  *    once older than the grace period (Qt makes the file just before its
  *    object);
  *  - claims, parked inodes, links and unfinished key files that no key file
- *    needs any more (registry/scan.c judges them).
+ *    needs any more (registry/scan.c judges them, registry/reap.c removes
+ *    them).
  */
 #include <config.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,7 +149,7 @@ int xsipc_registry_key(xsipc_registry *reg, const char *name, xsipc_kind kind,
     /* The path's size is known before anything is made. */
     rc = xsipc__reg_file_name(kind, name, k.file, sizeof k.file, status);
     if (rc == 0 && path != NULL) {
-        need = strlen(use->dir) + 1 + strlen(k.file) + 1;
+        need = strlen(xsipc__reg_dir(use)) + 1 + strlen(k.file) + 1;
         if (need > pathlen)
             rc = xsipc__reg_file_error(use, k.file, status,
                                        XSIPC_INVALID_ARGUMENT,
@@ -163,8 +163,7 @@ int xsipc_registry_key(xsipc_registry *reg, const char *name, xsipc_kind kind,
         if (key != NULL)
             *key = k.key;
         if (path != NULL)
-            (void)snprintf(path, pathlen, "%s%s%s", use->dir,
-                           strcmp(use->dir, "/") == 0 ? "" : "/", k.file);
+            (void)xsipc__reg_path(use, k.file, path, pathlen);
     }
     done_registry(reg, use);
     return rc < 0 ? xsipc__status_prefix(status, op) : 0;
@@ -283,8 +282,7 @@ static void probe_item(xsipc_registry *reg, const xsipc__item *it, probe *p)
     p->ours = 0;
     p->ncnt = 0;
     p->changed = 0;
-    (void)snprintf(p->path, sizeof p->path, "%s%s%s", reg->dir,
-                   strcmp(reg->dir, "/") == 0 ? "" : "/", it->file);
+    (void)xsipc__reg_path(reg, it->file, p->path, sizeof p->path);
     p->e.path = p->path;
     p->e.kind = it->kind;
     p->e.id = -1;
@@ -545,28 +543,12 @@ static void report(gc_ctx *c, xsipc_gc_what what, const char *path, key_t key,
  * its prefix. */
 static int guards_segment(xsipc_registry *reg, const xsipc__item *it)
 {
-    xsipc__record rec;
-    xsipc_status st;
-    char file[256];
-    struct stat sb;
-    int fd, proj = XSIPC__PROJ, exists;
+    key_t key;
+    int rc = xsipc__reg_shm_key_of(reg, it->file, &key), exists;
 
-    if (strncmp(it->file, XSIPC__SEM_PREFIX, sizeof XSIPC__SEM_PREFIX - 1) != 0)
-        return 0;
-    (void)snprintf(file, sizeof file, XSIPC__SHM_PREFIX "%s",
-                   it->file + sizeof XSIPC__SEM_PREFIX - 1);
-    fd = openat(reg->dirfd, file,
-                O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0)
-        return 0;
-    if (fstat(fd, &sb) != 0) {
-        (void)close(fd);
-        return 2; /* cannot tell: keep the report */
-    }
-    if (xsipc__reg_read_record(reg, file, fd, &sb, &rec, &st) == 1)
-        proj = rec.proj;
-    (void)close(fd);
-    exists = shmget(xsipc__reg_ftok(&sb, proj), 0, 0) >= 0 || errno != ENOENT;
+    if (rc <= 0)
+        return rc == 0 ? 0 : 2; /* -1: cannot tell, keep the report */
+    exists = shmget(key, 0, 0) >= 0 || errno != ENOENT;
     return exists ? 2 : 1;
 }
 
@@ -624,7 +606,7 @@ static void gc_key_file(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
     gone = gc_object(reg, c, it);
     /* A persistent registry keeps its names; so does a persistent record
      * in any registry. */
-    if ((reg->flags & XSIPC_REGISTRY_PERSISTENT) != 0 || it->key.persistent)
+    if (xsipc__reg_persistent(reg) || it->key.persistent)
         return;
     old = (c->flags & XSIPC_GC_NOW) != 0 ||
           c->now - it->sb.st_ctime >= XSIPC_GC_GRACE_SECONDS;
@@ -637,17 +619,8 @@ static void gc_key_file(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
            gone ? "its object is gone" : "no object at its key");
 }
 
-/* Whether the directory entry file (not followed) is owned by a uid
- * trusted for reg. */
-static int owned_entry(const xsipc_registry *reg, const char *file)
-{
-    struct stat sb;
-
-    return fstatat(reg->dirfd, file, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-           xsipc__reg_trusted(reg, sb.st_uid);
-}
-
-/* Files no key file needs; judged again under the lock before removal. */
+/* Files no key file needs; judged again under the lock before removal
+ * (registry/reap.c). */
 static void gc_file(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
 {
     static const char *const reasons[] = {
@@ -657,36 +630,12 @@ static void gc_file(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
     static const xsipc_gc_what whats[] = {XSIPC_GC_KEY_FILE, XSIPC_GC_CLAIM,
                                           XSIPC_GC_PARKED, XSIPC_GC_TEMP,
                                           XSIPC_GC_CLAIM};
-    xsipc__item again;
-    int lockfd;
 
     if (!it->stale)
         return;
-    (void)snprintf(c->path, sizeof c->path, "%s%s%s", reg->dir,
-                   strcmp(reg->dir, "/") == 0 ? "" : "/", it->file);
-    if ((c->flags & XSIPC_GC_DRY_RUN) == 0) {
-        if ((lockfd = xsipc__reg_lock(reg, NULL)) < 0)
-            return;
-        /* Under the lock no key file is being made (a temporary file left
-         * now is a crash's), and no claim changes. */
-        again = *it;
-        if (it->type == XSIPC__ITEM_CLAIM)
-            again.stale = xsipc__reg_claim_state(reg, it->named, NULL, NULL) ==
-                          XSIPC__CLAIM_STALE;
-        else if (it->type == XSIPC__ITEM_PARKED)
-            again.stale = xsipc__reg_claim_state(reg, it->named, NULL, NULL) !=
-                          XSIPC__CLAIM_OTHER;
-        /* The entry may have been replaced since the scan, by one of
-         * another owner's (root may remove anything in a sticky
-         * directory): only ours are judged. */
-        if (again.stale && !owned_entry(reg, it->file))
-            again.stale = 0;
-        if (!again.stale || unlinkat(reg->dirfd, it->file, 0) != 0) {
-            xsipc__reg_unlock(lockfd);
-            return;
-        }
-        xsipc__reg_unlock(lockfd);
-    }
+    (void)xsipc__reg_path(reg, it->file, c->path, sizeof c->path);
+    if ((c->flags & XSIPC_GC_DRY_RUN) == 0 && !xsipc__reg_reap_file(reg, it))
+        return;
     report(c, whats[it->type], c->path,
            it->type == XSIPC__ITEM_TEMP ? 0 : it->named, -1, reasons[it->type]);
 }

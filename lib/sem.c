@@ -140,11 +140,13 @@ int xsipc_sem_release(xsipc_sem *sem, int n)
         return rc;
     if (n <= 0)
         return xsipc__status_named(&sem->err, XSIPC_INVALID_ARGUMENT, op,
-                                   sem->qname, sem->reg->dir, sem->set.key.file,
+                                   sem->qname, xsipc__reg_dir(sem->reg),
+                                   sem->set.key.file,
                                    "the count %d is not positive", n);
     if (n > 32767)
         return xsipc__status_named(&sem->err, XSIPC_INVALID_ARGUMENT, op,
-                                   sem->qname, sem->reg->dir, sem->set.key.file,
+                                   sem->qname, xsipc__reg_dir(sem->reg),
+                                   sem->set.key.file,
                                    "the count %d is above SEMVMX (32767)", n);
     return xsipc__semset_release(&sem->set, n, op, &sem->err);
 }

@@ -138,8 +138,8 @@ static int sys_fail(const xsipc__semset *s, xsipc__sys_call call, int err,
 {
     xsipc_error code = xsipc__sys_error(call, err, creating);
 
-    (void)xsipc__status_named(st, code, op, s->qname, s->reg->dir, s->key.file,
-                              "%s failed for key 0x%08x: %s%s",
+    (void)xsipc__status_named(st, code, op, s->qname, xsipc__reg_dir(s->reg),
+                              s->key.file, "%s failed for key 0x%08x: %s%s",
                               xsipc__sys_name(call), (unsigned)s->key.key,
                               strerror(err), xsipc__sys_limit(call, err));
     errno = err;
@@ -221,7 +221,8 @@ static int join_found(xsipc__semset *s, int id, const char *op,
     if (!xsipc__reg_trusted(s->reg, ds.sem_perm.uid)) {
         errno = EPERM;
         return xsipc__status_named(
-            st, XSIPC_UNTRUSTED, op, s->qname, s->reg->dir, s->key.file,
+            st, XSIPC_UNTRUSTED, op, s->qname, xsipc__reg_dir(s->reg),
+            s->key.file,
             "the semaphore set at key 0x%08x belongs to uid %u, not to us "
             "(uid %u), root or a trusted user",
             (unsigned)s->key.key, (unsigned)ds.sem_perm.uid,
@@ -263,7 +264,8 @@ static int make_set(xsipc__semset *s, int lock, const char *op,
     /* The owner's execute bit, which no System V call looks at, marks a
      * set made to outlive its users, so that gc can tell it from an
      * orphan without a key file to ask. */
-    int mode = (int)s->reg->obj_mode | (s->keep ? XSIPC__MODE_KEEP : 0);
+    int mode =
+        (int)xsipc__reg_obj_mode(s->reg) | (s->keep ? XSIPC__MODE_KEEP : 0);
     int lockfd, id, err;
 
     if ((lockfd = xsipc__reg_lock(s->reg, st)) < 0)
@@ -372,8 +374,8 @@ static int open_set(xsipc__semset *s, int lock, const char *op,
         leave_only(s);
     }
     errno = EIDRM;
-    return xsipc__status_named(st, XSIPC_REMOVED, op, s->qname, s->reg->dir,
-                               s->key.file,
+    return xsipc__status_named(st, XSIPC_REMOVED, op, s->qname,
+                               xsipc__reg_dir(s->reg), s->key.file,
                                "the semaphore set was removed %d times while "
                                "being opened",
                                MAX_ROUNDS);
@@ -496,11 +498,11 @@ static int busy(const xsipc__semset *s, xsipc__wait wait, const char *op,
     errno = EAGAIN;
     if (wait == XSIPC__NOWAIT)
         return xsipc__status_named(st, XSIPC_WOULD_BLOCK, op, s->qname,
-                                   s->reg->dir, s->key.file,
+                                   xsipc__reg_dir(s->reg), s->key.file,
                                    "the %s is held by another process", what);
-    return xsipc__status_named(st, XSIPC_TIMEOUT, op, s->qname, s->reg->dir,
-                               s->key.file, "timed out waiting for the %s",
-                               what);
+    return xsipc__status_named(st, XSIPC_TIMEOUT, op, s->qname,
+                               xsipc__reg_dir(s->reg), s->key.file,
+                               "timed out waiting for the %s", what);
 }
 
 /* semop said EIDRM or EINVAL: when the set is really gone, forget it (our
@@ -514,8 +516,8 @@ static int lost(xsipc__semset *s, int *round, const char *op, xsipc_status *st)
     if (++*round < MAX_ROUNDS)
         return 0;
     errno = EIDRM;
-    return xsipc__status_named(st, XSIPC_REMOVED, op, s->qname, s->reg->dir,
-                               s->key.file,
+    return xsipc__status_named(st, XSIPC_REMOVED, op, s->qname,
+                               xsipc__reg_dir(s->reg), s->key.file,
                                "the semaphore set was removed %d times while "
                                "in use",
                                MAX_ROUNDS);
@@ -680,7 +682,7 @@ int xsipc__semset_unlock(xsipc__semset *s, int keep_mark, const char *op,
     }
     if (errno == EAGAIN)
         return xsipc__status_named(st, XSIPC_LOCK_ERROR, op, s->qname,
-                                   s->reg->dir, s->key.file,
+                                   xsipc__reg_dir(s->reg), s->key.file,
                                    "the lock was not held: another process "
                                    "reset the semaphore");
     return sys_fail(s, XSIPC__SYS_SEMOP, errno, 0, op, st);
@@ -803,7 +805,7 @@ int xsipc__semset_release(xsipc__semset *s, int n, const char *op,
             /* The value or this process's undo adjustment would leave
              * the kernel's range (SEMVMX 32767, undo -32768..32767). */
             return xsipc__status_named(st, XSIPC_OUT_OF_RESOURCES, op, s->qname,
-                                       s->reg->dir, s->key.file,
+                                       xsipc__reg_dir(s->reg), s->key.file,
                                        "releasing %d would pass the kernel's "
                                        "limit (SEMVMX 32767)",
                                        n);

@@ -136,7 +136,7 @@ static void drop_key(xsipc_shm *shm)
 static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
                        int is_native, const char *file)
 {
-    size_t len = strlen(reg->dir) + 1 + strlen(file) + 1;
+    size_t len = strlen(xsipc__reg_dir(reg)) + 1 + strlen(file) + 1;
     char *native = malloc(len);
 
     if (native == NULL || name == NULL) {
@@ -147,7 +147,7 @@ static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
         return xsipc__status_set(&shm->err, XSIPC_OUT_OF_RESOURCES,
                                  "out of memory");
     }
-    snprintf(native, len, "%s/%s", reg->dir, file);
+    snprintf(native, len, "%s/%s", xsipc__reg_dir(reg), file);
     shm->reg = reg;
     shm->name = name;
     xsipc__status_name(name, shm->qname);
@@ -408,7 +408,7 @@ static int make_segment(xsipc_shm *shm, size_t size, const char *op)
         /* A segment made to outlive its users carries the owner's
          * execute bit, so that gc never takes it for an orphan. */
         id = xsipc__sys_shmget(shm->key.key, size,
-                               (int)shm->reg->obj_mode |
+                               (int)xsipc__reg_obj_mode(shm->reg) |
                                    (shm->keep ? XSIPC__MODE_KEEP : 0) |
                                    IPC_CREAT | IPC_EXCL);
         if (id >= 0)

@@ -48,7 +48,7 @@
 
 #include "xsipc.h"
 #include "common/proc.h"
-#include "registry/registry.h"
+#include "registry/internal.h"
 
 #if !HAVE_RENAMEAT2
 #include <sys/syscall.h>

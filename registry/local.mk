@@ -6,10 +6,12 @@ noinst_LTLIBRARIES += registry/libxsipc-registry.la
 registry_libxsipc_registry_la_CFLAGS = $(XSIPC_LAYER_CFLAGS)
 registry_libxsipc_registry_la_SOURCES = \
 	registry/registry.h \
+	registry/internal.h \
 	registry/record.h \
 	registry/sha1.c \
 	registry/naming.c \
 	registry/registry.c \
 	registry/record.c \
 	registry/claim.c \
-	registry/scan.c
+	registry/scan.c \
+	registry/reap.c

@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "xsipc.h"
-#include "registry/registry.h"
+#include "registry/internal.h"
 
 #ifndef NAME_MAX
 #define NAME_MAX 255
@@ -338,6 +338,41 @@ const char *xsipc_registry_dir(const xsipc_registry *reg)
     return reg->dir;
 }
 
+/* ------------------------------------------------------------- accessors */
+
+const char *xsipc__reg_dir(const xsipc_registry *reg)
+{
+    return reg->dir;
+}
+
+int xsipc__reg_path(const xsipc_registry *reg, const char *file, char *buf,
+                    size_t len)
+{
+    /* The root directory is the one whose name ends in '/' already. */
+    return snprintf(buf, len, "%s%s%s", reg->dir,
+                    strcmp(reg->dir, "/") == 0 ? "" : "/", file);
+}
+
+mode_t xsipc__reg_obj_mode(const xsipc_registry *reg)
+{
+    return reg->obj_mode;
+}
+
+int xsipc__reg_persistent(const xsipc_registry *reg)
+{
+    return (reg->flags & XSIPC_REGISTRY_PERSISTENT) != 0;
+}
+
+int xsipc__reg_native(const xsipc_registry *reg)
+{
+    return (reg->flags & XSIPC__REG_NATIVE) != 0;
+}
+
+int xsipc__reg_dir_stat(const xsipc_registry *reg, struct stat *sb)
+{
+    return fstat(reg->dirfd, sb);
+}
+
 /* ------------------------------------------------------------------ lock */
 
 /* How long a lock held by someone else is waited for in a directory that
@@ -583,6 +618,33 @@ int xsipc__reg_read_record(const xsipc_registry *reg, const char *file, int fd,
     return xsipc__reg_file_error(
         reg, file, st, XSIPC_KEY_ERROR, "the key file has a %s record (%s)",
         rc == XSIPC__REC_TRUNCATED ? "truncated" : "bad", why);
+}
+
+int xsipc__reg_shm_key_of(xsipc_registry *reg, const char *sem_file, key_t *key)
+{
+    xsipc__record rec;
+    xsipc_status st;
+    char file[256];
+    struct stat sb;
+    int fd, proj = XSIPC__PROJ;
+
+    if (strncmp(sem_file, XSIPC__SEM_PREFIX, sizeof XSIPC__SEM_PREFIX - 1) != 0)
+        return 0;
+    (void)snprintf(file, sizeof file, XSIPC__SHM_PREFIX "%s",
+                   sem_file + sizeof XSIPC__SEM_PREFIX - 1);
+    fd = openat(reg->dirfd, file,
+                O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    if (fstat(fd, &sb) != 0) {
+        (void)close(fd);
+        return -1;
+    }
+    if (xsipc__reg_read_record(reg, file, fd, &sb, &rec, &st) == 1)
+        proj = rec.proj;
+    (void)close(fd);
+    *key = xsipc__reg_ftok(&sb, proj);
+    return 1;
 }
 
 /* --------------------------------------------------------------- resolve */

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "xsipc.h"
-#include "registry/registry.h"
+#include "registry/internal.h"
 
 static int starts(const char *s, const char *prefix)
 {

@@ -14,9 +14,12 @@
 # Each layer is a libtool convenience library; lib/libxsipc-core.la holds
 # the objects of the lower ones too, so lib's own are those of its archive
 # that no lower layer's archive holds.  Symbols the library does not define
-# (the C library's) are no concern here.
+# (the C library's) are no concern here.  One rule is checked on the
+# sources: lib/ sees the registry through registry/registry.h alone, never
+# through registry/internal.h (the handle's structure, the claims).
 set -u
 top=${top_builddir:-.}
+src=${top_srcdir:-.}
 nm_cmd=${NM:-nm}
 
 # name, convenience library, the layers it may use
@@ -83,6 +86,14 @@ while read -r name uses; do
         done <"$work/bad"
     done <"$work/order"
 done <"$work/order"
+
+for f in "$src"/lib/*.[ch] "$src"/lib/sysv/*.[ch]; do
+    if grep -q '^#include "registry/internal.h"' "$f"; then
+        echo "check-layers: ${f#"$src"/} includes registry/internal.h," \
+            "which is the registry's own" >&2
+        fail=1
+    fi
+done
 
 if [ $fail -ne 0 ]; then
     echo "check-layers: a layer reaches one above or beside it" \

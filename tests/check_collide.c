@@ -40,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "registry/registry.h"
+#include "registry/internal.h"
 #include "testutil.h"
 
 #ifndef TMPFS_MAGIC

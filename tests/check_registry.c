@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "registry/registry.h"
+#include "registry/internal.h"
 #include "testutil.h"
 
 /* A uid that is neither ours nor root's, for the ownership refusals. */
