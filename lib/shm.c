@@ -461,7 +461,7 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
                                        "no segment (no key file)");
         if (rc < 0)
             return xsipc__status_prefix(&shm->err, op);
-        /* A key file made now has a key no object held (claim.c). */
+        /* A key file made now has a key no object held (registry/make.c). */
         if (creating && !shm->key.created && !stale_segment(shm, &old) &&
             old >= 0)
             return abandon(shm, -1, already_exists(shm, op), op, -1);

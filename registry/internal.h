@@ -82,6 +82,13 @@ int xsipc__reg_read_record(const xsipc_registry *reg, const char *file, int fd,
                            const struct stat *sb, xsipc__record *rec,
                            xsipc_status *st);
 
+/* Writes the record of name (kind, key, proj, flags: XSIPC__REC_*, and
+ * this process as its writer) into the open, empty key file fd; with lock,
+ * under the file's exclusive flock, for the readers (a file no one can see
+ * yet needs none).  0, or -1 with errno. */
+int xsipc__reg_write_record(int fd, xsipc__kind kind, const char *name,
+                            key_t key, int proj, unsigned flags, int lock);
+
 /* ------------------------------------------------ claims, parks and links */
 
 /* Names of the files beside the key files. */
@@ -91,6 +98,8 @@ int xsipc__reg_read_record(const xsipc_registry *reg, const char *file, int fd,
 #define XSIPC__LINK_PREFIX ".name-"
 #define XSIPC__PARK_MAX 16 /* parked inodes per key */
 void xsipc__reg_claim_name(key_t key, char *buf, size_t len);
+/* The name of key's n-th parked inode. */
+void xsipc__reg_park_name(key_t key, unsigned n, char *buf, size_t len);
 /* The .name- link of key file file (64 bytes); -1 for a file that is not
  * named as a key file (prefix, 40 hex digits at the end). */
 int xsipc__reg_link_name(const char *file, char *buf, size_t len);
@@ -118,12 +127,37 @@ int xsipc__reg_key_held(const xsipc_registry *reg, key_t key, const char *file,
 int xsipc__reg_claim_valid(const xsipc_registry *reg, key_t key,
                            const char *file);
 
+/* Whether file exists in the directory as a regular file with key. */
+int xsipc__reg_has_key(const xsipc_registry *reg, const char *file, key_t key);
+
+/* xsipc__reg_take_claim's answers: the claim was made now (NEW), named
+ * this file already, an earlier incarnation of it (KEPT); another file
+ * holds the key, or the claim cannot be moved (TAKEN); no claim, but an
+ * object exists at the key (BUSY); a stranger's claim, or not a link:
+ * never ours (FOREIGN). */
+#define XSIPC__TAKE_NEW 0
+#define XSIPC__TAKE_KEPT 1
+#define XSIPC__TAKE_TAKEN 2
+#define XSIPC__TAKE_BUSY 3
+#define XSIPC__TAKE_FOREIGN 4
+
+/* Claims key for file, replacing a stale claim.  Under the lock. */
+int xsipc__reg_take_claim(xsipc_registry *reg, key_t key, const char *file);
+
+/* The key a .name- link holds, or 0 (also for a stranger's link, which
+ * says nothing about our claims). */
+key_t xsipc__reg_link_key(const xsipc_registry *reg, const char *file);
+/* Points file's .name- link at key.  Only where Qt programs remove key
+ * files (the Qt life cycle): a persistent registry keeps its files, and
+ * gc finds a claim left by one removed by hand. */
+void xsipc__reg_set_link(xsipc_registry *reg, const char *file, key_t key);
+
 /* Drops key's claim when it names file, with the inodes parked for key and
  * file's .name- link.  Call under the lock. */
 void xsipc__reg_drop_claim(xsipc_registry *reg, key_t key, const char *file);
 
 /*
- * Under the lock: makes the key file out->file for name (see claim.c).
+ * Under the lock: makes the key file out->file for name (see make.c).
  * 0 with *out filled, 1 when the file appeared meanwhile (look it up
  * again), or -xsipc_error with st set.
  */

@@ -10,8 +10,11 @@ registry_libxsipc_registry_la_SOURCES = \
 	registry/record.h \
 	registry/sha1.c \
 	registry/naming.c \
-	registry/registry.c \
+	registry/dir.c \
+	registry/keyfile.c \
+	registry/resolve.c \
 	registry/record.c \
 	registry/claim.c \
+	registry/make.c \
 	registry/scan.c \
 	registry/reap.c

@@ -98,7 +98,7 @@ int xsipc__reg_trusted(const xsipc_registry *reg, uid_t uid);
 /*
  * Resolves name of kind to its key file and key_t.  With create, a missing
  * key file is made: its record written and its key claimed before it gets
- * its name, with a new inode while the key collides (see claim.c).
+ * its name, with a new inode while the key collides (see make.c).
  * Without, a missing file is -XSIPC_NOT_FOUND.  A key file that exists is
  * only read (and, in a persistent registry, claimed once when Qt made it).
  * In a NATIVE registry name is the key file's own name and neither records
