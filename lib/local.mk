@@ -32,8 +32,12 @@ lib_libxsipc_la_LIBADD = lib/libxsipc-core.la
 lib_libxsipc_la_LDFLAGS = -version-info $(XSIPC_LT_VERSION) -no-undefined \
 	-export-symbols-regex '^xsipc_[a-z]'
 
-# The public registry calls that pair key files with the System V objects
-# at their keys (listing, removal, gc).
+# The public registry calls, which pair key files with the System V objects
+# at their keys: opening, lookup, listing and removal (registry.c), gc
+# (gc.c, orphans.c), and the object at a key (probe.c).
 lib_libxsipc_core_la_SOURCES += \
-	lib/reglist.c \
+	lib/probe.h \
+	lib/probe.c \
+	lib/registry.c \
+	lib/gc.c \
 	lib/orphans.c

@@ -57,12 +57,12 @@ struct xsipc_sem {
     xsipc_status err;
 };
 
-/* Opens a registry as xsipc__reg_open does, with the kernel's answer to
- * "an object at this key?" (xsipc__probe_key_in_use) for its claims: the
- * way lib/ opens every registry. */
+/* Opens a registry (registry.c) as xsipc__reg_open does, with the kernel's
+ * answer to "an object at this key?" (xsipc__probe_key_in_use) for its claims:
+ * the way lib/ opens every registry. */
 xsipc_registry *xsipc__registry_open(const char *dir, unsigned flags,
                                      xsipc_status *st);
-/* Whether a segment or a semaphore set exists at key (reglist.c): the
+/* Whether a segment or a semaphore set exists at key (probe.c): the
  * question the registry asks before a new key file takes a key no claim
  * held.  Keeps errno. */
 int xsipc__probe_key_in_use(key_t key);

@@ -8,7 +8,7 @@
  * meanwhile, so nothing is removed on that word alone: the judgement is
  * made again under the registry lock, on an entry that must still be one
  * of ours.  What makes a key file or an object dead is lib/'s to judge
- * (lib/reglist.c): it alone knows the System V objects.
+ * (lib/gc.c): it alone knows the System V objects.
  */
 #include <config.h>
 
