@@ -18,7 +18,9 @@ lib_libxsipc_core_la_SOURCES = \
 	lib/error.c \
 	lib/semset.h \
 	lib/semset.c \
+	lib/shm.h \
 	lib/shm.c \
+	lib/segment.c \
 	lib/sem.c \
 	lib/version.c
 lib_libxsipc_core_la_LIBADD = common/libxsipc-common.la \

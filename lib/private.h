@@ -42,7 +42,7 @@ struct xsipc_shm {
     size_t size;
     xsipc_access access;
     int locked;    /* this handle holds the lock */
-    int fast_lock; /* the lock path's state: see fresh() in shm.c */
+    int fast_lock; /* the lock path's state: see xsipc__shm_fresh, shm.h */
     int fast_unlock;
     xsipc__semset lock; /* the lock: Qt's qipc_systemsem_ set */
     xsipc_status err;
