@@ -18,6 +18,8 @@ lib_libxsipc_core_la_SOURCES = \
 	lib/error.c \
 	lib/semset.h \
 	lib/semset.c \
+	lib/semclose.c \
+	lib/semlock.c \
 	lib/shm.h \
 	lib/shm.c \
 	lib/segment.c \
