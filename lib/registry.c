@@ -45,6 +45,16 @@ static void clear(xsipc_status *st)
         xsipc__status_clear(st);
 }
 
+/* What a call about a name checks first: its status cleared, its kind. */
+static int check_kind(xsipc_kind kind, const char *op, xsipc_status *status)
+{
+    clear(status);
+    if (kind != XSIPC_KIND_SHM && kind != XSIPC_KIND_SEM)
+        return xsipc__status_set(status, XSIPC_INVALID_ARGUMENT,
+                                 "%s: unknown kind %d", op, (int)kind);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ open */
 
 xsipc_registry *xsipc__registry_open(const char *dir, unsigned flags,
@@ -92,10 +102,8 @@ int xsipc_registry_key(xsipc_registry *reg, const char *name, xsipc_kind kind,
 
     if (status == NULL)
         status = &scratch;
-    clear(status);
-    if (kind != XSIPC_KIND_SHM && kind != XSIPC_KIND_SEM)
-        return xsipc__status_set(status, XSIPC_INVALID_ARGUMENT,
-                                 "%s: unknown kind %d", op, (int)kind);
+    if ((rc = check_kind(kind, op, status)) < 0)
+        return rc;
     if ((use = use_registry(reg, op, status)) == NULL)
         return -(int)status->code;
     memset(&k, 0, sizeof k);
@@ -287,10 +295,8 @@ int xsipc_registry_remove(xsipc_registry *reg, const char *name,
 
     if (status == NULL)
         status = &scratch;
-    clear(status);
-    if (kind != XSIPC_KIND_SHM && kind != XSIPC_KIND_SEM)
-        return xsipc__status_set(status, XSIPC_INVALID_ARGUMENT,
-                                 "%s: unknown kind %d", op, (int)kind);
+    if ((rc = check_kind(kind, op, status)) < 0)
+        return rc;
     if ((flags & ~XSIPC_REMOVE_OBJECT) != 0)
         return xsipc__status_set(status, XSIPC_INVALID_ARGUMENT,
                                  "%s: unknown flags 0x%x", op,

@@ -77,12 +77,7 @@ static int lost(xsipc__semset *s, int *round, const char *op, xsipc_status *st)
         s->semid = -1;
     if (++*round < XSIPC__SEM_ROUNDS)
         return 0;
-    errno = EIDRM;
-    return xsipc__status_named(st, XSIPC_REMOVED, op, s->qname,
-                               xsipc__reg_dir(s->reg), s->key.file,
-                               "the semaphore set was removed %d times while "
-                               "in use",
-                               XSIPC__SEM_ROUNDS);
+    return xsipc__semset_lost(s, "in use", op, st);
 }
 
 /*

@@ -132,6 +132,17 @@ int xsipc__semset_gone(const xsipc__semset *s)
            xsipc__semset_removed(errno);
 }
 
+int xsipc__semset_lost(const xsipc__semset *s, const char *when, const char *op,
+                       xsipc_status *st)
+{
+    errno = EIDRM;
+    return xsipc__status_named(st, XSIPC_REMOVED, op, s->qname,
+                               xsipc__reg_dir(s->reg), s->key.file,
+                               "the semaphore set was removed %d times while "
+                               "%s",
+                               XSIPC__SEM_ROUNDS, when);
+}
+
 int xsipc__semset_fail(const xsipc__semset *s, xsipc__sys_call call, int err,
                        int creating, const char *op, xsipc_status *st)
 {
@@ -345,12 +356,7 @@ int xsipc__semset_open_for(xsipc__semset *s, int lock, const char *op,
             return 0;
         leave_only(s);
     }
-    errno = EIDRM;
-    return xsipc__status_named(st, XSIPC_REMOVED, op, s->qname,
-                               xsipc__reg_dir(s->reg), s->key.file,
-                               "the semaphore set was removed %d times while "
-                               "being opened",
-                               XSIPC__SEM_ROUNDS);
+    return xsipc__semset_lost(s, "being opened", op, st);
 }
 
 int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st)

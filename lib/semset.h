@@ -136,6 +136,11 @@ static inline int xsipc__semset_removed(int err)
  * still held, so the kernel is asked once more. */
 int xsipc__semset_gone(const xsipc__semset *s);
 
+/* Fails with XSIPC_REMOVED (errno EIDRM): the set was removed
+ * XSIPC__SEM_ROUNDS times while when ("in use", "being opened"). */
+int xsipc__semset_lost(const xsipc__semset *s, const char *when, const char *op,
+                       xsipc_status *st);
+
 /* Fails with the mapped error of call's errno, naming the set. */
 int xsipc__semset_fail(const xsipc__semset *s, xsipc__sys_call call, int err,
                        int creating, const char *op, xsipc_status *st);
