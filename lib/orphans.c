@@ -20,7 +20,7 @@
  *  - has no user: for an xsipc semaphore set (three semaphores), USERS 0
  *    with its lock free, tested in the semop that takes the lock before
  *    IPC_RMID (R2 of semset.c); for a segment, no process attached and
- *    its creator gone (a reused pid does not count, see proc.c),
+ *    its creator gone (a reused pid does not count, see common/proc.c),
  *  - carries no dead owner's report (MARK 1: it may guard a segment of
  *    another registry on the same file system),
  *  - is older than the grace period, unless XSIPC_GC_NOW.
