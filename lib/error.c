@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * error.c -- error texts, generated from XSIPC_ERROR_TABLE in xsipc.h.
- * The messages kept with an error are made by registry/status.c.
+ * The messages kept with an error are made by common/status.c.
  */
 #include <config.h>
 

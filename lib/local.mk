@@ -1,33 +1,32 @@
 # SPDX-License-Identifier: MIT
-# libxsipc: every object is compiled once, into the convenience library
-# libxsipc-core.la.  The installed libxsipc.la is that library with only
-# the public xsipc_* symbols exported; the tests link the core directly so
-# they can reach the private seams (lib/sysv hook, registry internals).
-noinst_LTLIBRARIES = lib/libxsipc-core.la
+# libxsipc: the public objects (lib/) on top of the lower layers, each
+# compiled once into its convenience library; libxsipc-core.la is lib/'s
+# objects with all of them.  The installed libxsipc.la is that library
+# with only the public xsipc_* symbols exported; the tests link the core
+# directly so they can reach the private seams (lib/sysv hook, registry
+# internals).
+noinst_LTLIBRARIES += lib/libxsipc-core.la
 lib_LTLIBRARIES = lib/libxsipc.la
 
 include_HEADERS = lib/xsipc.h
 nodist_include_HEADERS = lib/xsipc_version.h
 
-lib_libxsipc_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden $(XSIPC_LIB_CFLAGS)
+lib_libxsipc_core_la_CFLAGS = $(XSIPC_LAYER_CFLAGS)
 lib_libxsipc_core_la_SOURCES = \
 	lib/xsipc.h \
 	lib/private.h \
 	lib/error.c \
 	lib/semset.h \
 	lib/semset.c \
+	lib/semclose.c \
+	lib/semlock.c \
+	lib/shm.h \
 	lib/shm.c \
+	lib/segment.c \
 	lib/sem.c \
-	lib/version.c \
-	lib/proc.c \
-	lib/sysv/sysv.h \
-	lib/sysv/calls.c \
-	lib/sysv/errmap.c \
-	registry/registry.h \
-	registry/status.c \
-	registry/sha1.c \
-	registry/naming.c \
-	registry/registry.c
+	lib/version.c
+lib_libxsipc_core_la_LIBADD = common/libxsipc-common.la \
+	lib/sysv/libxsipc-sysv.la registry/libxsipc-registry.la
 
 lib_libxsipc_la_SOURCES =
 nodist_EXTRA_lib_libxsipc_la_SOURCES = dummy.c
@@ -37,13 +36,12 @@ lib_libxsipc_la_LIBADD = lib/libxsipc-core.la
 lib_libxsipc_la_LDFLAGS = -version-info $(XSIPC_LT_VERSION) -no-undefined \
 	-export-symbols-regex '^xsipc_[a-z]'
 
-# The registry (issue 3): records, claims and collisions, directory scans;
-# lib/reglist.c holds the public registry calls that pair key files with the
-# System V objects at their keys (listing, removal, gc).
+# The public registry calls, which pair key files with the System V objects
+# at their keys: opening, lookup, listing and removal (registry.c), gc
+# (gc.c, orphans.c), and the object at a key (probe.c).
 lib_libxsipc_core_la_SOURCES += \
-	lib/reglist.c \
-	lib/orphans.c \
-	registry/record.h \
-	registry/record.c \
-	registry/claim.c \
-	registry/scan.c
+	lib/probe.h \
+	lib/probe.c \
+	lib/registry.c \
+	lib/gc.c \
+	lib/orphans.c

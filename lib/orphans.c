@@ -20,7 +20,7 @@
  *  - has no user: for an xsipc semaphore set (three semaphores), USERS 0
  *    with its lock free, tested in the semop that takes the lock before
  *    IPC_RMID (R2 of semset.c); for a segment, no process attached and
- *    its creator gone (a reused pid does not count, see proc.c),
+ *    its creator gone (a reused pid does not count, see common/proc.c),
  *  - carries no dead owner's report (MARK 1: it may guard a segment of
  *    another registry on the same file system),
  *  - is older than the grace period, unless XSIPC_GC_NOW.
@@ -186,9 +186,9 @@ int xsipc__gc_orphans(xsipc_registry *reg, unsigned flags, xsipc__orphan_fn fn,
     known *k;
     int lockfd, rc, count = 0;
 
-    if ((reg->flags & XSIPC__REG_NATIVE) != 0)
+    if (xsipc__reg_native(reg))
         return 0; /* a native key file's directory is the caller's */
-    if (fstat(reg->dirfd, &sb) != 0)
+    if (xsipc__reg_dir_stat(reg, &sb) != 0)
         return 0;
     if ((k = calloc(1, sizeof *k)) == NULL) {
         errno = ENOMEM;

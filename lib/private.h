@@ -10,6 +10,9 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "common/proc.h"
+#include "common/qtnames.h"
+#include "common/status.h"
 #include "registry/registry.h"
 #include "semset.h"
 #include "sysv/sysv.h"
@@ -39,7 +42,7 @@ struct xsipc_shm {
     size_t size;
     xsipc_access access;
     int locked;    /* this handle holds the lock */
-    int fast_lock; /* the lock path's state: see fresh() in shm.c */
+    int fast_lock; /* the lock path's state: see xsipc__shm_fresh, shm.h */
     int fast_unlock;
     xsipc__semset lock; /* the lock: Qt's qipc_systemsem_ set */
     xsipc_status err;
@@ -54,10 +57,15 @@ struct xsipc_sem {
     xsipc_status err;
 };
 
-/* Non-zero when the process pid, which created an object at time
- * created, is gone: no such process, or one started after that time (a
- * reused pid).  0 when it is alive or that cannot be told. */
-int xsipc__proc_gone(pid_t pid, time_t created);
+/* Opens a registry (registry.c) as xsipc__reg_open does, with the kernel's
+ * answer to "an object at this key?" (xsipc__probe_key_in_use) for its claims:
+ * the way lib/ opens every registry. */
+xsipc_registry *xsipc__registry_open(const char *dir, unsigned flags,
+                                     xsipc_status *st);
+/* Whether a segment or a semaphore set exists at key (probe.c): the
+ * question the registry asks before a new key file takes a key no claim
+ * held.  Keeps errno. */
+int xsipc__probe_key_in_use(key_t key);
 
 /* gc's pass over the kernel's objects (orphans.c): removes those that look
  * like reg's and that no file of it names, reporting each to fn; with

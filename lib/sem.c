@@ -45,7 +45,7 @@ static int setup(xsipc_sem *sem, const char *key, int initial,
         return xsipc__status_prefix(&sem->err, op);
     if (reg != NULL)
         sem->reg = xsipc__reg_ref(reg);
-    else if ((sem->reg = xsipc__reg_open(NULL, 0, &sem->err)) == NULL)
+    else if ((sem->reg = xsipc__registry_open(NULL, 0, &sem->err)) == NULL)
         return xsipc__status_prefix(&sem->err, op);
     if ((sem->name = strdup(key)) == NULL) {
         errno = ENOMEM;
@@ -140,11 +140,13 @@ int xsipc_sem_release(xsipc_sem *sem, int n)
         return rc;
     if (n <= 0)
         return xsipc__status_named(&sem->err, XSIPC_INVALID_ARGUMENT, op,
-                                   sem->qname, sem->reg->dir, sem->set.key.file,
+                                   sem->qname, xsipc__reg_dir(sem->reg),
+                                   sem->set.key.file,
                                    "the count %d is not positive", n);
     if (n > 32767)
         return xsipc__status_named(&sem->err, XSIPC_INVALID_ARGUMENT, op,
-                                   sem->qname, sem->reg->dir, sem->set.key.file,
+                                   sem->qname, xsipc__reg_dir(sem->reg),
+                                   sem->set.key.file,
                                    "the count %d is above SEMVMX (32767)", n);
     return xsipc__semset_release(&sem->set, n, op, &sem->err);
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * semset.h -- a System V semaphore set as xsipc uses it (private).
+ * semset.h -- a System V semaphore set as xsipc uses it (private): its
+ * protocol in semset.c (opening), semclose.c (leaving, removing) and
+ * semlock.c (locking, counting).
  *
  * Qt's set has one semaphore: number 0, the lock (1 = free) or the count.
  * A set xsipc creates has three, so that what Qt lacks fits inside the one
@@ -19,10 +21,12 @@
 #ifndef XSIPC_SEMSET_H
 #define XSIPC_SEMSET_H
 
+#include <errno.h>
 #include <sys/sem.h>
 #include <time.h>
 
 #include "registry/registry.h"
+#include "sysv/sysv.h"
 #include "xsipc.h"
 
 #define XSIPC__SEM_VALUE 0
@@ -36,7 +40,8 @@
 #define XSIPC__MODE_KEEP 0100
 
 /* A Qt-made set still at value 0 and untouched this long after it was
- * made belongs to a Qt creator killed before its SETVAL (see revive()). */
+ * made belongs to a Qt creator killed before its SETVAL (see revive() in
+ * semlock.c). */
 #define XSIPC__QT_REVIVE_SECONDS 5
 
 /* Room for a name as messages show it (xsipc__status_name). */
@@ -98,7 +103,7 @@ int xsipc__semset_unlock(xsipc__semset *s, int keep_mark, const char *op,
 int xsipc__semset_unlock_close(xsipc__semset *s, int keep_mark, const char *op,
                                xsipc_status *st);
 
-/* gc's and removal's way to remove the xsipc set semid (R2 in semset.c):
+/* gc's and removal's way to remove the xsipc set semid (R2, semclose.c):
  * only when its lock is free and no handle has it open, taking the lock in
  * the same semop.  how: XSIPC__REAP_KEEP_MARKED keeps a set whose MARK
  * reports a dead owner; XSIPC__REAP_EMPTY also takes a set at value 0 with
@@ -114,5 +119,39 @@ int xsipc__semset_acquire(xsipc__semset *s, xsipc__wait wait,
                           xsipc_status *st);
 int xsipc__semset_release(xsipc__semset *s, int n, const char *op,
                           xsipc_status *st);
+
+/* ------------------------- between semset.c, semclose.c and semlock.c */
+
+/* How often a set removed underneath is re-created before giving up. */
+#define XSIPC__SEM_ROUNDS 64
+
+/* Whether a semop's errno says the set was removed. */
+static inline int xsipc__semset_removed(int err)
+{
+    return err == EIDRM || err == EINVAL;
+}
+
+/* After a semop said EIDRM or EINVAL: is the set really gone?  Acting on
+ * a removal that did not happen would join the set twice or forget a lock
+ * still held, so the kernel is asked once more. */
+int xsipc__semset_gone(const xsipc__semset *s);
+
+/* Fails with XSIPC_REMOVED (errno EIDRM): the set was removed
+ * XSIPC__SEM_ROUNDS times while when ("in use", "being opened"). */
+int xsipc__semset_lost(const xsipc__semset *s, const char *when, const char *op,
+                       xsipc_status *st);
+
+/* Fails with the mapped error of call's errno, naming the set. */
+int xsipc__semset_fail(const xsipc__semset *s, xsipc__sys_call call, int err,
+                       int creating, const char *op, xsipc_status *st);
+
+/* xsipc__semset_open; with lock, a set made now is made locked
+ * (s->held_new says so). */
+int xsipc__semset_open_for(xsipc__semset *s, int lock, const char *op,
+                           xsipc_status *st);
+
+/* Makes the lock's and unlock's operations for the set id just opened
+ * (semlock.c: see take() for why MARK is tested with IPC_NOWAIT). */
+void xsipc__semset_arm(xsipc__semset *s, int id);
 
 #endif

@@ -1,38 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * claim.c -- making key files: records, key claims, and collisions.
+ * claim.c -- claims of keys, and the parks and links beside them: their
+ * names, what a claim says about a key file, taking and dropping one.
  *
- * Qt's key_t is ftok(key file, 'Q'): one byte of proj, one of the device
- * and only the low 16 bits of the inode.  Two key files whose inodes agree
- * in those 16 bits give one key, and Qt then silently shares one segment
- * between two names.  xsipc never lets that happen:
- *
- *  - Each key is claimed by one key file: a symbolic link .claim-KKKKKKKK
- *    naming the file.  symlinkat() fails with EEXIST when the link exists,
- *    so making it is an atomic claim, found again in O(1) by its name.
- *  - A key file is made under a temporary name (.new-PID-N), so that no
- *    one can see it before its key is settled; its key is claimed and its
- *    record written, and only then does it take its final name, with
- *    renameat2(RENAME_NOREPLACE), which fails rather than replace a file a
- *    Qt program made meanwhile (and keeps one link, unlike link+unlink).
- *  - When the new inode's key is claimed by another live key file, the
- *    inode is parked (renamed to .park-KKKKKKKK-N and kept) so that the file
- *    system cannot hand the same inode out again, and a new temporary file
- *    is made, until one has a free key.  The final path's own inode then
- *    gives a key no other file has: ftok(path, 'Q') is unique, for Qt too.
- *    In a persistent registry another proj id may be taken instead (it is
- *    written in the record); Qt programs cannot reach such a name.
- *  - A claim whose file is gone, or has another key now, is stale: the next
- *    maker of that key removes it, under the lock.
- *  - A key that no claim held is taken only when no System V object exists
- *    at it (asked of the library: xsipc__reg_key_in_use).  In Qt's life
- *    cycle a key file made by Qt is used without a claim (its claim would
- *    be left behind when the Qt program removes the file), so an object at
- *    an unclaimed key may be a Qt name's, and must not be shared.
- *
- * Everything that changes claims or makes key files runs under the registry
- * lock, so two xsipc processes never race on a claim; Qt programs make and
- * remove key files without it, which every step here allows for.
+ * A claim is a symbolic link .claim-KKKKKKKK naming the key file that owns
+ * the key 0xKKKKKKKK: symlinkat() fails with EEXIST when the link exists,
+ * so making it is an atomic claim, found again in O(1) by its name.  A
+ * parked inode (.park-KKKKKKKK-N) keeps a colliding inode out of the file
+ * system's hands while the claim holds, and goes with the claim; a .name-
+ * link lets the next maker of a key file that a Qt program removed find
+ * the claim it left (internal.h lists them).  Why and when they are made
+ * is make.c's argument.  In a shared directory any of these names may be a
+ * stranger's: only entries owned by us, root or a trusted uid are read,
+ * followed or removed here.  Claims change only under the registry lock.
  */
 #include <config.h>
 
@@ -41,56 +21,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "xsipc.h"
-#include "registry/registry.h"
-
-#if !HAVE_RENAMEAT2
-#include <sys/syscall.h>
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#endif
-/* glibc before 2.28 has no wrapper; the system call is older (3.15). */
-static int renameat2(int olddirfd, const char *oldpath, int newdirfd,
-                     const char *newpath, unsigned flags)
-{
-#ifdef SYS_renameat2
-    return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath,
-                        flags);
-#else
-    (void)olddirfd, (void)oldpath, (void)newdirfd, (void)newpath, (void)flags;
-    errno = ENOSYS;
-    return -1;
-#endif
-}
-#endif
-
-/*
- * New inodes tried for one key file.  In a registry that Qt programs share
- * the key must stay ftok(path, 'Q'), so the bound is generous: ext4 spreads
- * a directory's inodes over block groups whose low 16 bits overlap, so a
- * run of new inodes can all hit keys of older files (each try parks one
- * inode and costs seven system calls).  In a persistent registry a
- * colliding inode takes another proj id at once: no parked files, and the
- * 65,536 keys of one proj are no limit.
- */
-#define TRIES_QT 1024
-#define TRIES_OWN 1
-
-#define SHM_PREFIX "qipc_sharedmemory_"
-#define SEM_PREFIX "qipc_systemsem_"
-#define HEX_DIGITS 40
+#include "registry/internal.h"
 
 void xsipc__reg_claim_name(key_t key, char *buf, size_t len)
 {
     (void)snprintf(buf, len, XSIPC__CLAIM_PREFIX "%08x", (unsigned)key);
 }
 
-static void park_name(key_t key, unsigned n, char *buf, size_t len)
+void xsipc__reg_park_name(key_t key, unsigned n, char *buf, size_t len)
 {
     (void)snprintf(buf, len, XSIPC__PARK_PREFIX "%08x-%u", (unsigned)key, n);
 }
@@ -110,18 +52,18 @@ int xsipc__reg_link_name(const char *file, char *buf, size_t len)
     size_t n = strlen(file);
     char kind;
 
-    if (strncmp(file, SHM_PREFIX, strlen(SHM_PREFIX)) == 0 &&
-        n >= strlen(SHM_PREFIX) + HEX_DIGITS)
+    if (strncmp(file, XSIPC__SHM_PREFIX, strlen(XSIPC__SHM_PREFIX)) == 0 &&
+        n >= strlen(XSIPC__SHM_PREFIX) + XSIPC__HASH_DIGITS)
         kind = 'm';
-    else if (strncmp(file, SEM_PREFIX, strlen(SEM_PREFIX)) == 0 &&
-             n >= strlen(SEM_PREFIX) + HEX_DIGITS)
+    else if (strncmp(file, XSIPC__SEM_PREFIX, strlen(XSIPC__SEM_PREFIX)) == 0 &&
+             n >= strlen(XSIPC__SEM_PREFIX) + XSIPC__HASH_DIGITS)
         kind = 's';
     else
         return -1;
-    if (!is_hex(file + n - HEX_DIGITS, HEX_DIGITS))
+    if (!is_hex(file + n - XSIPC__HASH_DIGITS, XSIPC__HASH_DIGITS))
         return -1;
     (void)snprintf(buf, len, XSIPC__LINK_PREFIX "%c%s", kind,
-                   file + n - HEX_DIGITS);
+                   file + n - XSIPC__HASH_DIGITS);
     return 0;
 }
 
@@ -135,8 +77,7 @@ static int plain_name(const char *s)
            strcmp(s, "..") != 0;
 }
 
-/* Whether file exists in the directory as a regular file with key. */
-static int has_key(const xsipc_registry *reg, const char *file, key_t key)
+int xsipc__reg_has_key(const xsipc_registry *reg, const char *file, key_t key)
 {
     struct stat sb;
 
@@ -158,10 +99,10 @@ static int has_key(const xsipc_registry *reg, const char *file, key_t key)
  */
 static void claim_target(const char *file, char *buf, size_t len)
 {
-    if (strncmp(file, SHM_PREFIX, strlen(SHM_PREFIX)) == 0)
-        (void)snprintf(buf, len, "m%s", file + strlen(SHM_PREFIX));
-    else if (strncmp(file, SEM_PREFIX, strlen(SEM_PREFIX)) == 0)
-        (void)snprintf(buf, len, "s%s", file + strlen(SEM_PREFIX));
+    if (strncmp(file, XSIPC__SHM_PREFIX, strlen(XSIPC__SHM_PREFIX)) == 0)
+        (void)snprintf(buf, len, "m%s", file + strlen(XSIPC__SHM_PREFIX));
+    else if (strncmp(file, XSIPC__SEM_PREFIX, strlen(XSIPC__SEM_PREFIX)) == 0)
+        (void)snprintf(buf, len, "s%s", file + strlen(XSIPC__SEM_PREFIX));
     else
         (void)snprintf(buf, len, "%s", file);
 }
@@ -171,8 +112,8 @@ static void claim_target(const char *file, char *buf, size_t len)
  * would not be a file name. */
 static int claim_file(const char *t, char *buf, size_t len)
 {
-    const char *prefix = t[0] == 'm'   ? SHM_PREFIX
-                         : t[0] == 's' ? SEM_PREFIX
+    const char *prefix = t[0] == 'm'   ? XSIPC__SHM_PREFIX
+                         : t[0] == 's' ? XSIPC__SEM_PREFIX
                                        : "";
     const char *rest = prefix[0] != '\0' ? t + 1 : t;
     int n = snprintf(buf, len, "%s%s", prefix, rest);
@@ -252,7 +193,7 @@ xsipc__claim xsipc__reg_claim_state(const xsipc_registry *reg, key_t key,
             t[0] = '\0';
         } else if (file != NULL && strcmp(t, file) == 0)
             state = XSIPC__CLAIM_MINE;
-        else if (has_key(reg, t, key))
+        else if (xsipc__reg_has_key(reg, t, key))
             state = XSIPC__CLAIM_OTHER;
         else
             state = XSIPC__CLAIM_STALE;
@@ -307,18 +248,10 @@ int xsipc__reg_claim_valid(const xsipc_registry *reg, key_t key,
                            const char *file)
 {
     return xsipc__reg_claim_state(reg, key, file, NULL) == XSIPC__CLAIM_MINE &&
-           has_key(reg, file, key);
+           xsipc__reg_has_key(reg, file, key);
 }
 
-/* take_claim's answers. */
-#define CLAIM_NEW 0   /* made now */
-#define CLAIM_KEPT 1  /* it named this file already (an earlier incarnation) */
-#define CLAIM_TAKEN 2 /* another file holds the key, or cannot be moved */
-#define CLAIM_BUSY 3  /* no claim, but an object exists at the key */
-#define CLAIM_FOREIGN 4 /* a stranger's claim, or not a link: never ours */
-
-/* Claims key for file, replacing a stale claim.  Under the lock. */
-static int take_claim(xsipc_registry *reg, key_t key, const char *file)
+int xsipc__reg_take_claim(xsipc_registry *reg, key_t key, const char *file)
 {
     char name[32], target[256];
     int i;
@@ -327,18 +260,18 @@ static int take_claim(xsipc_registry *reg, key_t key, const char *file)
     claim_target(file, target, sizeof target);
     for (i = 0; i < 2; i++) {
         if (symlinkat(target, reg->dirfd, name) == 0)
-            return CLAIM_NEW;
+            return XSIPC__TAKE_NEW;
         if (errno != EEXIST)
-            return CLAIM_TAKEN; /* cannot claim: behave as if taken */
+            return XSIPC__TAKE_TAKEN; /* cannot claim: behave as if taken */
         switch (xsipc__reg_claim_state(reg, key, file, NULL)) {
         case XSIPC__CLAIM_MINE:
-            return CLAIM_KEPT;
+            return XSIPC__TAKE_KEPT;
         case XSIPC__CLAIM_NONE:
         case XSIPC__CLAIM_STALE:
             /* Under the lock no xsipc process makes or moves claims; a
              * stale one (ours: claim_state judges no other) is garbage. */
             if (unlinkat(reg->dirfd, name, 0) != 0 && errno != ENOENT)
-                return CLAIM_TAKEN;
+                return XSIPC__TAKE_TAKEN;
             break;
         case XSIPC__CLAIM_FOREIGN:
             /* Planted in a shared directory, even one naming this very
@@ -346,32 +279,15 @@ static int take_claim(xsipc_registry *reg, key_t key, const char *file)
              * and claim the key again for another of our names, which
              * would then share it.  The key is taken, as by a collision;
              * and the claim is not ours to remove, even as root. */
-            return CLAIM_FOREIGN;
+            return XSIPC__TAKE_FOREIGN;
         default:
-            return CLAIM_TAKEN;
+            return XSIPC__TAKE_TAKEN;
         }
     }
-    return CLAIM_TAKEN;
+    return XSIPC__TAKE_TAKEN;
 }
 
-/* Claims key for a new key file: take_claim, but a new claim of a key that
- * has an object already is given up (see the top of the file).  A kept
- * claim named this file: an object there is this name's own. */
-static int take_new_key(xsipc_registry *reg, key_t key, const char *file)
-{
-    char name[32];
-    int rc = take_claim(reg, key, file);
-
-    if (rc != CLAIM_NEW || !xsipc__reg_key_in_use(key))
-        return rc;
-    xsipc__reg_claim_name(key, name, sizeof name);
-    (void)unlinkat(reg->dirfd, name, 0);
-    return CLAIM_BUSY;
-}
-
-/* The key a .name- link holds, or 0 (also for a stranger's link, which
- * says nothing about our claims). */
-static key_t link_key(const xsipc_registry *reg, const char *file)
+key_t xsipc__reg_link_key(const xsipc_registry *reg, const char *file)
 {
     char name[64], t[16];
     unsigned long v;
@@ -386,10 +302,7 @@ static key_t link_key(const xsipc_registry *reg, const char *file)
     return (key_t)(unsigned)v;
 }
 
-/* Points file's .name- link at key.  Only where Qt programs remove key
- * files (the Qt life cycle): a persistent registry keeps its files, and
- * gc finds a claim left by one removed by hand. */
-static void set_link(xsipc_registry *reg, const char *file, key_t key)
+void xsipc__reg_set_link(xsipc_registry *reg, const char *file, key_t key)
 {
     char name[64], t[16];
     struct stat sb;
@@ -422,403 +335,15 @@ void xsipc__reg_drop_claim(xsipc_registry *reg, key_t key, const char *file)
          * number first, so the first gap ends them; a stranger's file
          * with a park's name is no gap, and stays. */
         for (n = 0; n < XSIPC__PARK_MAX; n++) {
-            park_name(key, n, name, sizeof name);
+            xsipc__reg_park_name(key, n, name, sizeof name);
             if ((own = own_entry(reg, name, &sb)) == 0)
                 break;
             if (own > 0)
                 (void)unlinkat(reg->dirfd, name, 0);
         }
     }
-    if (link_key(reg, file) == key &&
+    if (xsipc__reg_link_key(reg, file) == key &&
         xsipc__reg_link_name(file, name, sizeof name) == 0)
         (void)unlinkat(reg->dirfd, name, 0);
     errno = saved;
-}
-
-/* ------------------------------------------------------------- making */
-
-/* The start time of this process (clock ticks since boot, field 22 of
- * /proc/self/stat), which with the pid tells it from a later process that
- * reuses the pid.  0 when /proc cannot say. */
-static unsigned long long self_start(void)
-{
-    /* Cached per pid: a child made by fork has its own start time. */
-    static pid_t cached_pid;
-    static unsigned long long cached;
-    char buf[1024], *p;
-    unsigned long long ticks = 0;
-    pid_t me = getpid();
-    ssize_t n;
-    int fd, field;
-
-    /* cached is written before cached_pid (release), read after it
-     * (acquire): a thread that sees its pid sees its start time. */
-#if defined(__GNUC__)
-    if (__atomic_load_n(&cached_pid, __ATOMIC_ACQUIRE) == me)
-        return cached;
-#else
-    if (cached_pid == me)
-        return cached;
-#endif
-    fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    n = read(fd, buf, sizeof buf - 1);
-    (void)close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    /* The command (field 2) may hold spaces and ')': count from the last
-     * ')'. */
-    if ((p = strrchr(buf, ')')) == NULL)
-        return 0;
-    for (field = 2; field < 22 && p != NULL; field++)
-        p = strchr(p + 1, ' ');
-    if (p == NULL || sscanf(p + 1, "%llu", &ticks) != 1)
-        return 0;
-    cached = ticks;
-#if defined(__GNUC__)
-    __atomic_store_n(&cached_pid, me, __ATOMIC_RELEASE);
-#else
-    cached_pid = me;
-#endif
-    return ticks;
-}
-
-/* Writes the record into the open, empty key file fd; with lock, under
- * the file's lock (a reader that sees a part of it waits for the lock, see
- * registry.c).  A file no one can see yet needs none. */
-static int write_record(int fd, xsipc__kind kind, const char *name, key_t key,
-                        int proj, unsigned flags, int lock)
-{
-    static xsipc__record rec_zero;
-    xsipc__record *rec;
-    char *buf;
-    size_t len, name_len = strlen(name);
-    ssize_t n = -1;
-
-    /* Heap: the two buffers are 9 KB, and this runs inside callers'
-     * stacks that may be small (threads). */
-    rec = malloc(sizeof *rec);
-    buf = malloc(XSIPC__REC_MAX);
-    if (rec == NULL || buf == NULL) {
-        free(rec);
-        free(buf);
-        errno = ENOMEM;
-        return -1;
-    }
-    *rec = rec_zero;
-    rec->kind = (int)kind;
-    rec->proj = proj;
-    rec->key = (uint32_t)key;
-    rec->pid = (long)getpid();
-    rec->start = self_start();
-    rec->time = (int64_t)time(NULL);
-    rec->flags = flags;
-    /* A longer name goes unrecorded: the file name still finds it. */
-    if (name_len <= XSIPC__REC_NAME_MAX) {
-        memcpy(rec->name, name, name_len + 1);
-        rec->name_len = name_len;
-    }
-    len = xsipc__rec_format(rec, buf, XSIPC__REC_MAX);
-    if (len > 0 && (!lock || flock(fd, LOCK_EX) == 0)) {
-        n = pwrite(fd, buf, len, 0);
-        if (lock)
-            (void)flock(fd, LOCK_UN);
-    }
-    free(rec);
-    free(buf);
-    if (len == 0)
-        errno = EINVAL;
-    else if (n >= 0 && (size_t)n != len)
-        errno = ENOSPC; /* a short write: the disk is full */
-    return n >= 0 && (size_t)n == len ? 0 : -1;
-}
-
-/* A new, empty temporary key file; its name goes to temp. */
-static int make_temp(xsipc_registry *reg, char *temp, size_t len)
-{
-    static unsigned counter;
-    unsigned i, n;
-    int fd;
-
-    for (i = 0; i < 100; i++) {
-#if defined(__GNUC__)
-        n = __atomic_fetch_add(&counter, 1u, __ATOMIC_RELAXED);
-#else
-        n = counter++;
-#endif
-        (void)snprintf(temp, len, XSIPC__TEMP_PREFIX "%ld-%u", (long)getpid(),
-                       n);
-        /* Qt's flags: O_EXCL, and a crash's leftover of a reused pid is
-         * skipped rather than taken over. */
-        fd = openat(reg->dirfd, temp,
-                    O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW,
-                    reg->file_mode);
-        /* The umask takes the group's write bit from 0660; a shared group
-         * registry asked for it.  (Qt's 0640 stays as the umask makes it,
-         * as Qt's does.) */
-        if (fd >= 0 && (reg->flags & XSIPC_REGISTRY_GROUP) != 0)
-            (void)fchmod(fd, reg->file_mode);
-        if (fd >= 0 || errno != EEXIST)
-            return fd;
-    }
-    errno = EEXIST;
-    return -1;
-}
-
-/* Keeps temp's inode, whose proj-'Q' key kq is taken, alive under a
- * parked name, which goes to name (64 bytes); without a free slot the
- * inode is let go and name is "". */
-static void park(xsipc_registry *reg, const char *temp, key_t kq, char *name)
-{
-    unsigned n;
-
-    for (n = 0; n < XSIPC__PARK_MAX; n++) {
-        park_name(kq, n, name, 64);
-        if (renameat2(reg->dirfd, temp, reg->dirfd, name, RENAME_NOREPLACE) ==
-            0)
-            return;
-        if (errno != EEXIST)
-            break;
-    }
-    name[0] = '\0';
-    (void)unlinkat(reg->dirfd, temp, 0);
-}
-
-/*
- * Gives temp the name file, failing with EEXIST when file exists.
- * renameat2(RENAME_NOREPLACE) does it in one step (Linux 3.15, on every
- * common file system); where the file system refuses the flag, link+unlink
- * does the same with a moment of two links, which a reader then refuses.
- */
-static int publish(xsipc_registry *reg, const char *temp, const char *file)
-{
-    int err;
-
-    if (renameat2(reg->dirfd, temp, reg->dirfd, file, RENAME_NOREPLACE) == 0)
-        return 0;
-    err = errno;
-    if (err != EINVAL && err != ENOSYS)
-        return -1;
-    if (linkat(reg->dirfd, temp, reg->dirfd, file, 0) != 0)
-        return -1;
-    (void)unlinkat(reg->dirfd, temp, 0);
-    return 0;
-}
-
-/* Settles the key of the temporary file's inode (stat sb): proj 'Q' when
- * its key is free, another proj on the last try in a persistent registry.
- * Returns the proj, or 0 when every key tried is taken (*busy tells
- * whether 'Q' was taken by something no claim of ours holds: an object,
- * or a stranger's claim); *fresh tells
- * whether the claim was made now (and must go if the file is not
- * published). */
-static int pick_key(xsipc_registry *reg, const char *file,
-                    const struct stat *sb, int last, int *fresh, int *busy)
-{
-    int rc, i, proj;
-
-    rc = take_new_key(reg, xsipc__reg_ftok(sb, XSIPC__PROJ), file);
-    *busy = rc == CLAIM_BUSY || rc == CLAIM_FOREIGN;
-    if (rc == CLAIM_NEW || rc == CLAIM_KEPT) {
-        *fresh = rc == CLAIM_NEW;
-        return XSIPC__PROJ;
-    }
-    if (!last || (reg->flags & XSIPC_REGISTRY_PERSISTENT) == 0)
-        return 0;
-    /* Every other proj id, from 'R' on, never 0 (ftok would give key 0,
-     * which is IPC_PRIVATE, for inode 0 of device 0). */
-    for (i = 1; i < 255; i++) {
-        proj = (XSIPC__PROJ - 1 + i) % 255 + 1;
-        rc = take_new_key(reg, xsipc__reg_ftok(sb, proj), file);
-        if (rc == CLAIM_NEW || rc == CLAIM_KEPT) {
-            *fresh = rc == CLAIM_NEW;
-            return proj;
-        }
-    }
-    return 0;
-}
-
-/* Parked inodes of keys that only an object or a stranger's claim held:
- * no removal of a claim of ours will take them, so the creation that made
- * them does. */
-#define BUSY_PARKS 32
-
-static void unpark(xsipc_registry *reg, char busy[][64], int n)
-{
-    int i;
-
-    for (i = 0; i < n; i++)
-        (void)unlinkat(reg->dirfd, busy[i], 0);
-}
-
-static int create_error(xsipc_registry *reg, const char *file, xsipc_error code,
-                        const char *what, int err, xsipc_status *st)
-{
-    errno = err;
-    return xsipc__reg_file_error(
-        reg, file, st, code, "cannot create the key file: %s%s%s", what,
-        err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
-}
-
-/* The rest of xsipc__reg_create_locked, once the key is settled (fd < 0:
- * no key was found). */
-static int create_file(xsipc_registry *reg, xsipc__kind kind, const char *name,
-                       xsipc__key *out, int fd, const char *temp,
-                       const struct stat *sb, int proj, int fresh,
-                       xsipc_status *st)
-{
-    int persistent = (reg->flags & XSIPC_REGISTRY_PERSISTENT) != 0;
-    const char *what = "writing its record";
-    int err;
-
-    if (fd < 0) {
-        errno = EEXIST;
-        return xsipc__reg_file_error(
-            reg, out->file, st, XSIPC_KEY_COLLISION,
-            "cannot create the key file: the keys of %d new inodes were all "
-            "claimed",
-            persistent ? TRIES_OWN : TRIES_QT);
-    }
-    out->key = xsipc__reg_ftok(sb, proj);
-    if (write_record(fd, kind, name, out->key, proj,
-                     (persistent ? XSIPC__REC_PERSISTENT : 0) |
-                         (out->keep ? XSIPC__REC_KEEP : 0),
-                     0) != 0) {
-        err = errno;
-        goto undo;
-    }
-    if (publish(reg, temp, out->file) != 0) {
-        err = errno;
-        what = "renaming it into place";
-        if (err != EEXIST)
-            goto undo;
-        /* A Qt program made the file between our check and now: use
-         * theirs.  Our claim goes, unless their inode has our key. */
-        if (fresh && !has_key(reg, out->file, out->key))
-            xsipc__reg_drop_claim(reg, out->key, out->file);
-        (void)unlinkat(reg->dirfd, temp, 0);
-        (void)close(fd);
-        return 1;
-    }
-    (void)close(fd);
-    set_link(reg, out->file, out->key);
-    out->dev = sb->st_dev;
-    out->ino = sb->st_ino;
-    out->proj = proj;
-    out->persistent = persistent;
-    out->created = 1;
-    return 0;
-
-undo:
-    if (fresh)
-        xsipc__reg_drop_claim(reg, out->key, out->file);
-    (void)unlinkat(reg->dirfd, temp, 0);
-    (void)close(fd);
-    return create_error(reg, out->file, XSIPC_KEY_ERROR, what, err, st);
-}
-
-int xsipc__reg_create_locked(xsipc_registry *reg, xsipc__kind kind,
-                             const char *name, xsipc__key *out,
-                             xsipc_status *st)
-{
-    int persistent = (reg->flags & XSIPC_REGISTRY_PERSISTENT) != 0;
-    int tries = persistent ? TRIES_OWN : TRIES_QT;
-    char temp[64], parked[64], busy_parks[BUSY_PARKS][64];
-    struct stat sb;
-    key_t old;
-    int t, fd = -1, proj = 0, fresh = 0, busy = 0, nbusy = 0, err, rc;
-
-    /* Made while we waited for the lock: by an xsipc peer, or by Qt. */
-    if (fstatat(reg->dirfd, out->file, &sb, AT_SYMLINK_NOFOLLOW) == 0)
-        return 1;
-    if (errno != ENOENT)
-        return create_error(reg, out->file, XSIPC_KEY_ERROR, "stat", errno, st);
-    /* A Qt program removed an earlier incarnation of the file: its claim
-     * (named by .name-) is stale now. */
-    if (!persistent && (old = link_key(reg, out->file)) != 0)
-        xsipc__reg_drop_claim(reg, old, out->file);
-
-    for (t = 0; t < tries; t++) {
-        if ((fd = make_temp(reg, temp, sizeof temp)) < 0)
-            return create_error(reg, out->file, XSIPC_KEY_ERROR,
-                                "making its temporary file", errno, st);
-        if (fstat(fd, &sb) != 0) {
-            err = errno;
-            (void)unlinkat(reg->dirfd, temp, 0);
-            (void)close(fd);
-            return create_error(reg, out->file, XSIPC_KEY_ERROR, "fstat", err,
-                                st);
-        }
-        proj = pick_key(reg, out->file, &sb, t == tries - 1, &fresh, &busy);
-        if (proj > 0)
-            break;
-        /* The key is another file's: keep this inode out of the way so
-         * that the next file gets another one. */
-        park(reg, temp, xsipc__reg_ftok(&sb, XSIPC__PROJ), parked);
-        if (busy && parked[0] != '\0') {
-            if (nbusy < BUSY_PARKS)
-                memcpy(busy_parks[nbusy++], parked, sizeof parked);
-            else
-                (void)unlinkat(reg->dirfd, parked, 0);
-        }
-        (void)close(fd);
-        fd = -1;
-    }
-    rc = create_file(reg, kind, name, out, fd, temp, &sb, proj, fresh, st);
-    unpark(reg, busy_parks, nbusy);
-    return rc;
-}
-
-int xsipc__reg_adopt_locked(xsipc_registry *reg, xsipc__kind kind,
-                            const char *name, xsipc__key *out, xsipc_status *st)
-{
-    char target[256];
-    struct stat sb;
-    int fd, rc;
-
-    /* Looked up again under the lock: the caller saw it unclaimed.  A
-     * file unlinked meanwhile, even between this openat and its fstat, is
-     * gone (ENOENT): claiming its key, or writing a record into it, would
-     * claim for the name an inode no one can find. */
-    fd = xsipc__reg_open_file(reg, out->file, O_RDWR, &sb);
-    if (fd < 0 && errno == EACCES) /* root's 0640 file, say: no record */
-        fd = xsipc__reg_open_file(reg, out->file, O_RDONLY, &sb);
-    if (fd < 0)
-        return errno == ENOENT ? 1 : 0;
-    if (sb.st_dev != out->dev || sb.st_ino != out->ino) {
-        (void)close(fd);
-        return 1; /* another file now: look again */
-    }
-    /* The lookup's checks, again on the descriptor that is used. */
-    if ((rc = xsipc__reg_check_file(reg, out->file, &sb, st)) < 0) {
-        (void)close(fd);
-        return rc;
-    }
-    switch (take_claim(reg, out->key, out->file)) {
-    case CLAIM_NEW:
-    case CLAIM_KEPT:
-        break;
-    case CLAIM_FOREIGN:
-        /* Planted since the lookup saw no claim. */
-        (void)close(fd);
-        return xsipc__reg_foreign_claim(reg, out->key, out->file, st);
-    default:
-        (void)close(fd);
-        target[0] = '\0';
-        (void)xsipc__reg_claim_state(reg, out->key, out->file, target);
-        return xsipc__reg_key_held(reg, out->key, out->file, target, st);
-    }
-    set_link(reg, out->file, out->key);
-    /* Qt made it empty: record the name, once.  Under the registry lock
-     * no other xsipc process writes it; write_record takes the file's lock
-     * for the readers. */
-    if (sb.st_size == 0)
-        (void)write_record(
-            fd, kind, name, out->key, out->proj,
-            XSIPC__REC_PERSISTENT | (out->keep ? XSIPC__REC_KEEP : 0), 1);
-    (void)close(fd);
-    out->persistent = 1;
-    return 0;
 }

@@ -8,7 +8,7 @@
  * xsipc program given the same key reach the same System V object.
  *
  * Names come from callers, so messages about them show them escaped and
- * bounded (xsipc__status_name, status.c): a name must never put terminal
+ * bounded (xsipc__status_name, common/quote.c): a name must never put terminal
  * control sequences into a log, nor push a message's cause out.
  */
 #include <config.h>
@@ -26,10 +26,6 @@
 #ifndef NAME_MAX
 #define NAME_MAX 255
 #endif
-
-#define SHM_PREFIX "qipc_sharedmemory_"
-#define SEM_PREFIX "qipc_systemsem_"
-#define HEX_DIGITS 40 /* a SHA-1 digest in hex */
 
 int xsipc__reg_default_dir(char *buf, size_t len)
 {
@@ -72,9 +68,9 @@ int xsipc__reg_file_name(xsipc__kind kind, const char *name, char *buf,
     size_t name_len, letters = 0, need, pos, i;
 
     if (kind == XSIPC__KIND_SHM)
-        prefix = SHM_PREFIX;
+        prefix = XSIPC__SHM_PREFIX;
     else if (kind == XSIPC__KIND_SEM)
-        prefix = SEM_PREFIX;
+        prefix = XSIPC__SEM_PREFIX;
     else
         return xsipc__status_set(st, XSIPC_INVALID_ARGUMENT, "unknown kind %d",
                                  (int)kind);
@@ -87,7 +83,7 @@ int xsipc__reg_file_name(xsipc__kind kind, const char *name, char *buf,
     for (i = 0; i < name_len; i++)
         if (ascii_letter((unsigned char)name[i]))
             letters++;
-    need = strlen(prefix) + letters + HEX_DIGITS;
+    need = strlen(prefix) + letters + XSIPC__HASH_DIGITS;
     /* Qt would build the name anyway and fail at open with ENAMETOOLONG;
      * saying why is kinder. */
     if (need > NAME_MAX)

@@ -6,71 +6,50 @@
  * named as Qt names it (DESIGN.md section 3), and the key file's inode
  * gives the key_t, exactly as ftok(path, proj) would.  The registry works
  * on files only: it makes no System V IPC call.  It includes the public
- * header only (for xsipc_error, xsipc_status and xsipc_kind).
+ * header (for xsipc_error, xsipc_status and xsipc_kind) and common/ (the
+ * messages, Qt's names) and nothing of lib/ or lib/sysv/.
  *
- * Files in a registry directory besides the key files (all made by xsipc,
- * all starting with a dot so that `ls` and Qt leave them alone):
- *   .claim-KKKKKKKK      a symbolic link to the key file that owns the key
- *                        0xKKKKKKKK.  symlinkat() fails when it exists, so
- *                        making it is an atomic, O(1) claim of the key.
- *   .park-KKKKKKKK-N     an inode whose key (proj 'Q') collided with the
- *                        claimed key 0xKKKKKKKK, kept alive so that the file
- *                        system cannot hand it out again while that claim
- *                        holds; removed with the claim.
- *   .name-XH             (X: m for a segment, s for a semaphore set; H:
- *                        the 40 hex digits of the key file's name) a
- *                        symbolic link to the 8 hex digits of the key the
- *                        key file claimed: when a Qt program removes the
- *                        key file, the next maker of it finds and drops
- *                        the claim left behind.
- *   .new-PID-N           a key file being made (record written, key
- *                        claimed) before it takes its name with
- *                        renameat2(RENAME_NOREPLACE).  Only a crash leaves
- *                        one behind; gc removes it.
- * In a directory others may write (sticky, as /tmp), any of these names
- * may be taken first by a stranger: an entry owned by another uid than us,
- * root or a trusted one is never read, followed, adopted or removed (a
- * claim of a stranger's makes its key unusable, as a collision does).
  * Claims and key files made by xsipc change only under the registry lock,
  * a flock() of the directory.  Looking up a name that has a key file takes
  * no lock and writes nothing.
+ *
+ * This is what lib/ sees of the registry: the handle is opaque to it, read
+ * through the accessors below; the structure and the claims, parks and
+ * links beside the key files are registry/internal.h's, for registry/
+ * alone (and the tests).
  */
 #ifndef XSIPC_REGISTRY_H
 #define XSIPC_REGISTRY_H
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "common/qtnames.h"
+#include "common/status.h"
 #include "registry/record.h"
 #include "xsipc.h"
-
-/* The proj id Qt passes to ftok. */
-#define XSIPC__PROJ 'Q'
 
 /* The private spelling of the public kinds (older code uses it). */
 typedef xsipc_kind xsipc__kind;
 #define XSIPC__KIND_SHM XSIPC_KIND_SHM /* a segment: qipc_sharedmemory_ */
 #define XSIPC__KIND_SEM XSIPC_KIND_SEM /* a semaphore set: qipc_systemsem_ */
 
-/* Registry flags beyond the public XSIPC_REGISTRY_* ones. */
+/* Registry flags: the public ones, and those beyond them. */
+#define XSIPC__REG_PUBLIC_FLAGS                                                \
+    (XSIPC_REGISTRY_PERSISTENT | XSIPC_REGISTRY_GROUP)
 #define XSIPC__REG_NATIVE 0x100u /* names are file names (native keys) */
 
-/* Uids trusted besides ourselves and root, per registry and per process. */
-#define XSIPC__TRUST_MAX 16
-
-struct xsipc_registry {
-    unsigned refs;    /* handles made from it hold one each */
-    unsigned flags;   /* XSIPC_REGISTRY_* and XSIPC__REG_* */
-    int dirfd;        /* O_DIRECTORY|O_CLOEXEC: key files are opened at it */
-    int shared;       /* others may write the directory (sticky, as /tmp) */
-    mode_t obj_mode;  /* System V object mode: 0600, or 0660 with GROUP */
-    mode_t file_mode; /* key file mode: 0640, or 0660 with GROUP */
-    char *dir;        /* absolute, without a trailing slash */
-    unsigned ntrust;  /* uids in trust */
-    uid_t trust[XSIPC__TRUST_MAX];
-};
+/*
+ * Whether a System V object (a segment or a semaphore set) exists at key.
+ * The registry makes no IPC call itself: its opener passes this question
+ * in (lib/ passes a probe of the kernel), and the registry asks it before
+ * a new key file takes a key that no claim held -- an object there
+ * belongs to another name (a key file Qt made, which xsipc does not claim
+ * in Qt's life cycle, or a crash's leftover), so the key is avoided like a
+ * claimed one.  It must keep errno.
+ */
+typedef int (*xsipc__key_probe_fn)(key_t key);
 
 /* A name resolved to its key file and key_t. */
 typedef struct xsipc__key {
@@ -104,9 +83,11 @@ int xsipc__reg_default_dir(char *buf, size_t len);
 int xsipc__reg_file_name(xsipc__kind kind, const char *name, char *buf,
                          size_t len, xsipc_status *st);
 
-/* Opens a registry on path (NULL: the default directory), one reference. */
+/* Opens a registry on path (NULL: the default directory), one reference.
+ * in_use answers whether an object exists at a key; NULL takes every key
+ * for free of objects (enough for a native registry, which claims none). */
 xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
-                                xsipc_status *st);
+                                xsipc__key_probe_fn in_use, xsipc_status *st);
 /* Adds a reference; returns reg. */
 xsipc_registry *xsipc__reg_ref(xsipc_registry *reg);
 
@@ -117,7 +98,7 @@ int xsipc__reg_trusted(const xsipc_registry *reg, uid_t uid);
 /*
  * Resolves name of kind to its key file and key_t.  With create, a missing
  * key file is made: its record written and its key claimed before it gets
- * its name, with a new inode while the key collides (see claim.c).
+ * its name, with a new inode while the key collides (see make.c).
  * Without, a missing file is -XSIPC_NOT_FOUND.  A key file that exists is
  * only read (and, in a persistent registry, claimed once when Qt made it).
  * In a NATIVE registry name is the key file's own name and neither records
@@ -164,86 +145,7 @@ void xsipc__reg_release_locked(xsipc_registry *reg, const xsipc__key *k);
 int xsipc__reg_unregister(xsipc_registry *reg, const xsipc__key *k,
                           xsipc_status *st);
 
-/* ------------------------------------------------------------ messages */
-
-/*
- * Every message reads "OPERATION: CAUSE: OBJECT", the object last and
- * ending with its path, shortened in the middle to the room the rest
- * leaves, so that the cause is never cut (status.c says why).
- */
-
-/* What a message shows of a name at the most: its first and last bytes
- * (quoted), joined by "..."; XSIPC__NAME_BUF holds it. */
-#define XSIPC__NAME_HEAD 24
-#define XSIPC__NAME_TAIL 16
-#define XSIPC__NAME_BUF (XSIPC__NAME_HEAD + 3 + XSIPC__NAME_TAIL + 1)
-/* Bytes a message made below the public layer leaves for "operation: "
- * (the longest public function name is 25 bytes). */
-#define XSIPC__OP_ROOM 32
-
-/*
- * Copies s into buf (len bytes) for a message: control characters, DEL and
- * malformed UTF-8 as \xNN, '"' and '\\' backslashed, whole characters
- * only.  When the quoted text is longer than head + 3 + tail bytes (or
- * than buf), its middle goes: at most head bytes of its start and tail of
- * its end are kept, joined by "...".  Returns buf ("" when buf is NULL or
- * len is 0).
- */
-const char *xsipc__status_quote(const char *s, size_t head, size_t tail,
-                                char *buf, size_t len);
-/* xsipc__status_quote of a name with the budget above. */
-const char *xsipc__status_name(const char *name, char buf[XSIPC__NAME_BUF]);
-
-/* Fills st (when not NULL) with code and a printf-style message that has
- * no path in it (the cause alone, or a cause and a quoted name). */
-int xsipc__status_set(xsipc_status *st, xsipc_error code, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-/*
- * Fills st (when not NULL) with code and the message "CAUSE: OBJECT": fmt
- * makes the cause, what ("key file ", "directory ", "\"share\", key file ")
- * introduces the path dir/file (dir NULL: file is the whole path), which
- * comes last, quoted and shortened in its middle to the room left, with
- * XSIPC__OP_ROOM bytes kept free.  Returns -code; errno is kept.
- */
-int xsipc__status_path(xsipc_status *st, xsipc_error code, const char *what,
-                       const char *dir, const char *file, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 6, 7)))
-#endif
-    ;
-int xsipc__status_vpath(xsipc_status *st, xsipc_error code, const char *what,
-                        const char *dir, const char *file, const char *fmt,
-                        va_list ap)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 6, 0)))
-#endif
-    ;
-
-/* Clears st (code 0, empty text). */
-void xsipc__status_clear(xsipc_status *st);
-/* Puts "op: " before st's text (a message from a lower layer, which left
- * XSIPC__OP_ROOM bytes for it); returns -st->code. */
-int xsipc__status_prefix(xsipc_status *st, const char *op);
-/*
- * Fails st with code and the message about a handle's object: "op: CAUSE:
- * \"NAME\", key file PATH" -- fmt makes the cause, qname is the name as
- * messages show it (xsipc__status_name), dir/file (dir NULL: file alone)
- * the key file, left out while file is NULL or "".  Returns -code; errno
- * is kept.
- */
-int xsipc__status_named(xsipc_status *st, xsipc_error code, const char *op,
-                        const char *qname, const char *dir, const char *file,
-                        const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 7, 8)))
-#endif
-    ;
-
-/* ------------------------------------------- shared by the registry files */
+/* --------------------------------------------- key files, lock, accessors */
 
 /* The key ftok(file, proj) gives for a file of stat sb (glibc's formula:
  * proj, the low byte of the device, the low 16 bits of the inode). */
@@ -259,46 +161,37 @@ int xsipc__reg_file_error(const xsipc_registry *reg, const char *file,
 #endif
     ;
 
-/*
- * Opens the key file file for reading (O_RDONLY or O_RDWR in flags;
- * O_CLOEXEC, O_NOFOLLOW and O_NONBLOCK are added) and fstats the
- * descriptor into *sb.  A file with no link left was unlinked between the
- * openat and the fstat: it is gone, and the answer is the one openat gives
- * a moment later, -1 with errno ENOENT.  The descriptor, or -1 with errno.
- */
-int xsipc__reg_open_file(const xsipc_registry *reg, const char *file, int flags,
-                         struct stat *sb);
-
-/* The checks of DESIGN.md section 6 on an open key file's stat: a regular
- * file, one link, a trusted owner.  0 or -error with st set. */
-int xsipc__reg_check_file(const xsipc_registry *reg, const char *file,
-                          const struct stat *sb, xsipc_status *st);
-
-/*
- * Reads and parses the record of the open key file fd (stat sb).  1 with
- * *rec filled, 0 when the file is empty (no record), or -XSIPC_KEY_ERROR
- * with st naming the file and the fault (truncated, oversized, garbage).
- */
-int xsipc__reg_read_record(const xsipc_registry *reg, const char *file, int fd,
-                           const struct stat *sb, xsipc__record *rec,
-                           xsipc_status *st);
-
 /* Takes the registry lock (an flock of the directory on a descriptor of
  * its own, so threads exclude each other too).  The descriptor to give to
  * xsipc__reg_unlock, or -xsipc_error with st set. */
 int xsipc__reg_lock(xsipc_registry *reg, xsipc_status *st);
 void xsipc__reg_unlock(int lockfd);
 
-/* Names of the files beside the key files. */
-#define XSIPC__CLAIM_PREFIX ".claim-"
-#define XSIPC__PARK_PREFIX ".park-"
-#define XSIPC__TEMP_PREFIX ".new-"
-#define XSIPC__LINK_PREFIX ".name-"
-#define XSIPC__PARK_MAX 16 /* parked inodes per key */
-void xsipc__reg_claim_name(key_t key, char *buf, size_t len);
-/* The .name- link of key file file (64 bytes); -1 for a file that is not
- * named as a key file (prefix, 40 hex digits at the end). */
-int xsipc__reg_link_name(const char *file, char *buf, size_t len);
+/* The registry's directory: absolute, without a trailing slash ("/" for
+ * the root). */
+const char *xsipc__reg_dir(const xsipc_registry *reg);
+/* dir/file into buf (len bytes), as snprintf: "/file" in the root. */
+int xsipc__reg_path(const xsipc_registry *reg, const char *file, char *buf,
+                    size_t len);
+/* The mode of the System V objects made for the registry's names: 0600,
+ * or 0660 with XSIPC_REGISTRY_GROUP. */
+mode_t xsipc__reg_obj_mode(const xsipc_registry *reg);
+/* Non-zero for a persistent registry (XSIPC_REGISTRY_PERSISTENT). */
+int xsipc__reg_persistent(const xsipc_registry *reg);
+/* Non-zero for a native one (XSIPC__REG_NATIVE: the caller's key file). */
+int xsipc__reg_native(const xsipc_registry *reg);
+/* fstat of the registry's directory (the descriptor it holds): 0, or -1
+ * with errno. */
+int xsipc__reg_dir_stat(const xsipc_registry *reg, struct stat *sb);
+
+/*
+ * Of the semaphore set key file sem_file, the key of the segment key file
+ * of the same name (the one its lock guards): 1 with *key set, 0 when
+ * sem_file is no semaphore set's or there is no such segment key file, -1
+ * when that file exists but cannot be read.
+ */
+int xsipc__reg_shm_key_of(xsipc_registry *reg, const char *sem_file,
+                          key_t *key);
 
 /* What the claim of a key says about a key file. */
 typedef enum xsipc__claim {
@@ -309,61 +202,6 @@ typedef enum xsipc__claim {
     XSIPC__CLAIM_FOREIGN   /* not a symbolic link, or one owned by an
                               untrusted uid: planted by someone */
 } xsipc__claim;
-
-/* The state of key's claim for file (NULL: for no file in particular);
- * target (when not NULL, 256 bytes) gets the file it names.  Only a claim
- * of ours (owned by us, root or a trusted uid) is read: a stranger's is
- * FOREIGN whatever it names, never MINE, OTHER or STALE. */
-xsipc__claim xsipc__reg_claim_state(const xsipc_registry *reg, key_t key,
-                                    const char *file, char *target);
-
-/* Fills st for key's FOREIGN claim, met for key file file: a stranger's
- * link (its uid named) or something else.  -XSIPC_UNTRUSTED. */
-int xsipc__reg_foreign_claim(const xsipc_registry *reg, key_t key,
-                             const char *file, xsipc_status *st);
-
-/* Fills st for file's key, which the claim of key file target holds
- * (target "": a claim that names no file of ours).  -XSIPC_KEY_COLLISION,
- * errno EEXIST. */
-int xsipc__reg_key_held(const xsipc_registry *reg, key_t key, const char *file,
-                        const char *target, xsipc_status *st);
-
-/* Non-zero when key's claim names file and file exists with that key:
- * the claim is in force. */
-int xsipc__reg_claim_valid(const xsipc_registry *reg, key_t key,
-                           const char *file);
-
-/* Drops key's claim when it names file, with the inodes parked for key and
- * file's .name- link.  Call under the lock. */
-void xsipc__reg_drop_claim(xsipc_registry *reg, key_t key, const char *file);
-
-/*
- * Under the lock: makes the key file out->file for name (see claim.c).
- * 0 with *out filled, 1 when the file appeared meanwhile (look it up
- * again), or -xsipc_error with st set.
- */
-int xsipc__reg_create_locked(xsipc_registry *reg, xsipc__kind kind,
-                             const char *name, xsipc__key *out,
-                             xsipc_status *st);
-
-/*
- * Under the lock, in a persistent registry: claims the existing key file
- * out->file, which has no claim (Qt made it), and writes its record when it
- * is empty.  0, 1 when the file is gone (make it), or -xsipc_error.
- */
-int xsipc__reg_adopt_locked(xsipc_registry *reg, xsipc__kind kind,
-                            const char *name, xsipc__key *out,
-                            xsipc_status *st);
-
-/*
- * Whether a System V object (a segment or a semaphore set) exists at key.
- * The registry makes no IPC call itself: lib/reglist.c supplies this, and
- * the registry asks it before a new key file takes a key that no claim
- * held -- an object there belongs to another name (a key file Qt made,
- * which xsipc does not claim in Qt's life cycle, or a crash's leftover), so
- * the key is avoided like a claimed one.
- */
-int xsipc__reg_key_in_use(key_t key);
 
 /* ------------------------------------------------------ directory scans */
 
@@ -407,5 +245,13 @@ typedef int (*xsipc__scan_fn)(xsipc_registry *reg, const xsipc__item *item,
  */
 int xsipc__reg_scan(xsipc_registry *reg, xsipc__scan_fn fn, void *arg,
                     xsipc_status *st);
+
+/*
+ * gc's removal of the file item, found stale by a scan (a claim, parked
+ * inode, .name- link or unfinished key file): judged again under the
+ * registry lock, and removed when it is still stale and still ours (see
+ * reap.c).  1 when it was removed, 0 when it stays.
+ */
+int xsipc__reg_reap_file(xsipc_registry *reg, const xsipc__item *it);
 
 #endif /* XSIPC_REGISTRY_H */

@@ -22,10 +22,7 @@
 #include <unistd.h>
 
 #include "xsipc.h"
-#include "registry/registry.h"
-
-#define SHM_PREFIX "qipc_sharedmemory_"
-#define SEM_PREFIX "qipc_systemsem_"
+#include "registry/internal.h"
 
 static int starts(const char *s, const char *prefix)
 {
@@ -59,7 +56,8 @@ static int key_file(xsipc_registry *reg, xsipc__item *it, xsipc__record *rec)
     struct stat sb;
     int fd, has;
 
-    it->kind = starts(it->file, SHM_PREFIX) ? XSIPC__KIND_SHM : XSIPC__KIND_SEM;
+    it->kind =
+        starts(it->file, XSIPC__SHM_PREFIX) ? XSIPC__KIND_SHM : XSIPC__KIND_SEM;
     if (S_ISLNK(it->sb.st_mode)) {
         (void)snprintf(it->problem, sizeof it->problem,
                        "a symbolic link, not a key file");
@@ -147,7 +145,7 @@ static int classify(xsipc_registry *reg, const char *name, xsipc__item *it,
            pl = strlen(XSIPC__PARK_PREFIX), ll = strlen(XSIPC__LINK_PREFIX);
     long long v;
 
-    if (starts(name, SHM_PREFIX) || starts(name, SEM_PREFIX))
+    if (starts(name, XSIPC__SHM_PREFIX) || starts(name, XSIPC__SEM_PREFIX))
         it->type = XSIPC__ITEM_KEY_FILE;
     else if (starts(name, XSIPC__CLAIM_PREFIX) && n == cl + 8 &&
              (v = hex_at(name + cl, 8)) >= 0) {

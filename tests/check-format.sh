@@ -8,9 +8,9 @@ command -v clang-format >/dev/null 2>&1 || {
     exit 1
 }
 cd "${top_srcdir:-.}" || exit 99
-files=$(ls lib/*.[ch] lib/sysv/*.[ch] registry/*.[ch] tests/*.[ch] \
-    examples/*.c tests/interop/*.cpp tools/*.[ch] bench/*.[ch] \
-    bench/*.cpp 2>/dev/null)
+files=$(ls common/*.[ch] lib/*.[ch] lib/sysv/*.[ch] registry/*.[ch] \
+    tests/*.[ch] examples/*.c tests/interop/*.cpp tools/*.[ch] \
+    bench/*.[ch] bench/*.cpp 2>/dev/null)
 if clang-format --dry-run -Werror $files; then
     echo "check-format: $(echo "$files" | wc -l) files formatted as .clang-format says"
     exit 0

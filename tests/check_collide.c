@@ -40,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "registry/registry.h"
+#include "registry/internal.h"
 #include "testutil.h"
 
 #ifndef TMPFS_MAGIC
@@ -934,7 +934,7 @@ START_TEST(test_collide_gone_native_key_file)
     xsipc__key k;
     int fd, rc;
 
-    reg = xsipc__reg_open(tu_dir(), XSIPC__REG_NATIVE, &st);
+    reg = xsipc__reg_open(tu_dir(), XSIPC__REG_NATIVE, NULL, &st);
     ck_assert_msg(reg != NULL, "open: %s", st.text);
     fd = open(tu_path("native"), O_CREAT | O_EXCL | O_RDWR, 0640);
     ck_assert_int_ge(fd, 0);

@@ -12,7 +12,7 @@
  *  - be shorter than its buffer (a status text filled to the last byte may
  *    have been cut),
  *  - start with the operation and the expected cause (the library's form
- *    is "OPERATION: CAUSE: OBJECT", registry/status.c),
+ *    is "OPERATION: CAUSE: OBJECT", common/status.c),
  *  - end with the end of the path or name it names (nothing was cut),
  *  - show "..." where the path or name was too long to show whole,
  *  - carry no raw control byte.

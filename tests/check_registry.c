@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "registry/registry.h"
+#include "registry/internal.h"
 #include "testutil.h"
 
 /* A uid that is neither ours nor root's, for the ownership refusals. */
@@ -557,7 +557,8 @@ END_TEST
 START_TEST(test_registry_native_plain_file_name)
 {
     xsipc_status st = {XSIPC_NO_ERROR, ""};
-    xsipc_registry *reg = xsipc__reg_open(tu_dir(), XSIPC__REG_NATIVE, &st);
+    xsipc_registry *reg =
+        xsipc__reg_open(tu_dir(), XSIPC__REG_NATIVE, NULL, &st);
     xsipc__key k;
 
     ck_assert_msg(reg != NULL, "open: %s", st.text);
@@ -781,7 +782,8 @@ START_TEST(test_registry_native_rejects_bad_names)
 {
     static const char *const bad[] = {"a/b", "..", ".", "", "/abs", "dir/"};
     xsipc_status st = {XSIPC_NO_ERROR, ""};
-    xsipc_registry *reg = xsipc__reg_open(tu_dir(), XSIPC__REG_NATIVE, &st);
+    xsipc_registry *reg =
+        xsipc__reg_open(tu_dir(), XSIPC__REG_NATIVE, NULL, &st);
     xsipc__key k;
     size_t i;
 
@@ -806,7 +808,7 @@ START_TEST(test_registry_bad_flags_invalid_argument)
     assert_open_failed(reg, &st, XSIPC_INVALID_ARGUMENT);
     reg = xsipc_registry_open(tu_dir(), 0x80u, &st);
     assert_open_failed(reg, &st, XSIPC_INVALID_ARGUMENT);
-    reg = xsipc__reg_open(tu_dir(), 0x8000u, &st);
+    reg = xsipc__reg_open(tu_dir(), 0x8000u, NULL, &st);
     assert_open_failed(reg, &st, XSIPC_INVALID_ARGUMENT);
 }
 END_TEST
@@ -946,7 +948,8 @@ END_TEST
 START_TEST(test_registry_native_name_max)
 {
     xsipc_status st = {XSIPC_NO_ERROR, ""};
-    xsipc_registry *reg = xsipc__reg_open(tu_dir(), XSIPC__REG_NATIVE, &st);
+    xsipc_registry *reg =
+        xsipc__reg_open(tu_dir(), XSIPC__REG_NATIVE, NULL, &st);
     xsipc__key k;
 
     ck_assert_msg(reg != NULL, "open: %s", st.text);

@@ -193,6 +193,11 @@ fuzz: tests/fuzz/fuzz_record
 TESTS += tests/check-man.sh tests/check-man-links.sh
 EXTRA_DIST += tests/check-man.sh tests/check-man-links.sh
 
+# The library's layers depend one way (DESIGN.md section 1): no object of
+# a layer uses a symbol of a layer above or beside it (nm on the objects).
+TESTS += tests/check-layers.sh
+EXTRA_DIST += tests/check-layers.sh
+
 # The Debian symbols file lists exactly the exported symbols.
 TESTS += tests/check-symbols.sh
 EXTRA_DIST += tests/check-symbols.sh

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shm.h -- what the two halves of xsipc_shm share (private): shm.c (the
+ * handle: its key, its lock, its accessors) and segment.c (creating,
+ * attaching and detaching its segment).
+ */
+#ifndef XSIPC_SHM_H
+#define XSIPC_SHM_H
+
+#include "private.h"
+
+/*
+ * The lock path's precomputed state: the set's id in fast_lock while the
+ * handle is attached and does not hold the lock, in fast_unlock while it
+ * does; -1 otherwise.  Every call that can change the handle's state or
+ * its set's id ends here, so xsipc_shm_lock and xsipc_shm_unlock test one
+ * field before their one system call.  Returns rc.
+ */
+static inline int xsipc__shm_fresh(xsipc_shm *shm, int rc)
+{
+    int id = shm != NULL && shm->shmid >= 0 ? shm->lock.semid : -1;
+
+    if (shm != NULL) {
+        shm->fast_lock = shm->locked ? -1 : id;
+        shm->fast_unlock = shm->locked ? id : -1;
+    }
+    return rc;
+}
+
+/* Without a key: the reason the last key was refused, kept in the
+ * handle, or "no key is set" when none was given (code, "op: no key is
+ * set" what).  Returns -code. */
+int xsipc__shm_no_key(xsipc_shm *shm, xsipc_error code, const char *op,
+                      const char *what);
+
+#endif /* XSIPC_SHM_H */

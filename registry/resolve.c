@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * resolve.c -- names to key files and key_t values, and a key file's end
+ * (removed with its last user in Qt's life cycle, or by removal and gc).
+ *
+ * Looking up a name whose key file exists costs a fixed number of system
+ * calls (openat, fstat, pread of the record, close; and an fstatat and a
+ * readlinkat of the key's claim when no record vouches for it), whatever
+ * the size of the directory: there is no scan, no lock, nothing written.
+ * Making a key file (make.c) takes the registry lock and a few more calls.
+ * A key file is removed only while it is still the inode its key came
+ * from, and its claim goes with it.  Files only: no System V IPC call is
+ * made here.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xsipc.h"
+#include "registry/internal.h"
+
+#ifndef NAME_MAX
+#define NAME_MAX 255
+#endif
+
+/*
+ * A lookup that finds no file and then, under the lock, finds one (or the
+ * other way round) is racing a peer that makes and removes the key file
+ * (Qt removes it with the last user).  Trying again is right; a bound
+ * keeps the cost of a lookup constant even against a peer that loops.
+ */
+#define RESOLVE_ATTEMPTS 4
+
+/* In a native registry the caller's name is the file name itself (Qt's
+ * setNativeKey); it must stay inside the directory. */
+static int native_name(const char *name, char *buf, size_t len,
+                       xsipc_status *st)
+{
+    size_t name_len;
+
+    if (name == NULL || name[0] == '\0')
+        return xsipc__status_set(st, XSIPC_KEY_ERROR,
+                                 "the native key's file name is empty");
+    if (strchr(name, '/') != NULL)
+        return xsipc__status_path(
+            st, XSIPC_KEY_ERROR, "native key ", NULL, name,
+            "the native key is not a plain file name (contains '/')");
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return xsipc__status_path(st, XSIPC_KEY_ERROR, "native key ", NULL,
+                                  name, "the native key names a directory");
+    name_len = strlen(name);
+    if (name_len > NAME_MAX || name_len >= len)
+        return xsipc__status_path(
+            st, XSIPC_KEY_ERROR, "native key ", NULL, name,
+            "the native key is %zu bytes, over NAME_MAX (%d)", name_len,
+            NAME_MAX);
+    memcpy(buf, name, name_len + 1);
+    return 0;
+}
+
+/* The name has no key file (errno ENOENT). */
+static int no_key_file(const xsipc_registry *reg, const char *file,
+                       xsipc_status *st)
+{
+    errno = ENOENT;
+    return xsipc__reg_file_error(reg, file, st, XSIPC_NOT_FOUND,
+                                 "no such key file");
+}
+
+/* Maps the errno of an openat of a key file. */
+static int open_error(const xsipc_registry *reg, const char *file, int create,
+                      int err, xsipc_status *st)
+{
+    int rc;
+
+    switch (err) {
+    case ELOOP:
+        /* O_NOFOLLOW's answer for a symbolic link as last component: a
+         * link where a key file belongs would let its author pick our
+         * key_t (and Qt, which follows it, would be fooled). */
+        rc = xsipc__reg_file_error(reg, file, st, XSIPC_UNTRUSTED,
+                                   "the key file is a symbolic link");
+        break;
+    case EACCES:
+    case EPERM:
+        rc = xsipc__reg_file_error(reg, file, st, XSIPC_PERMISSION_DENIED,
+                                   "cannot open the key file: %s",
+                                   strerror(err));
+        break;
+    case ENOENT:
+        /* Without create, the name was never registered (or its last user
+         * is gone).  With create, it means the directory itself has been
+         * removed, or the file kept vanishing between our two opens. */
+        if (!create)
+            rc = no_key_file(reg, file, st);
+        else
+            rc = xsipc__reg_file_error(reg, file, st, XSIPC_KEY_ERROR,
+                                       "cannot create the key file: %s",
+                                       strerror(err));
+        break;
+    default:
+        rc = xsipc__reg_file_error(reg, file, st, XSIPC_KEY_ERROR,
+                                   "cannot open the key file: %s",
+                                   strerror(err));
+        break;
+    }
+    errno = err;
+    return rc;
+}
+
+/* lookup()'s answers besides errors. */
+#define LOOK_FOUND 0     /* the key file, with its claim (or no claim use) */
+#define LOOK_NOENT 1     /* no key file */
+#define LOOK_UNCLAIMED 2 /* a key file no claim holds (Qt made it) */
+
+/* The record of a key file must be about this name and kind: another
+ * name would mean a SHA-1 clash or a file written by hand. */
+static int record_matches(const xsipc_registry *reg, const char *file,
+                          xsipc__kind kind, const char *name,
+                          const xsipc__record *rec, xsipc_status *st)
+{
+    char n[XSIPC__NAME_BUF];
+
+    if (rec->kind != (int)kind)
+        return xsipc__reg_file_error(
+            reg, file, st, XSIPC_KEY_ERROR, "the key file's record is for a %s",
+            rec->kind == XSIPC__KIND_SHM ? "segment" : "semaphore set");
+    if (rec->name_len != 0 && (strlen(name) != rec->name_len ||
+                               memcmp(name, rec->name, rec->name_len) != 0))
+        return xsipc__reg_file_error(reg, file, st, XSIPC_KEY_COLLISION,
+                                     "the key file records another name, "
+                                     "\"%s\"",
+                                     xsipc__status_name(rec->name, n));
+    return 0;
+}
+
+/* The key file of an existing name: its key, and the state of its claim.
+ * The file may change (Qt removes it); the caller decides. */
+static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
+                  xsipc__key *out, xsipc_status *st)
+{
+    xsipc__record rec;
+    char target[256];
+    struct stat sb;
+    int fd, rc, has_rec;
+
+    /* ENOENT also for a file unlinked as we opened it: the caller looks
+     * the name up again, or makes it. */
+    fd = xsipc__reg_open_file(reg, out->file, O_RDONLY, &sb);
+    if (fd < 0)
+        return errno == ENOENT ? LOOK_NOENT
+                               : open_error(reg, out->file, 0, errno, st);
+    rc = xsipc__reg_check_file(reg, out->file, &sb, st);
+    has_rec =
+        rc < 0 ? 0 : xsipc__reg_read_record(reg, out->file, fd, &sb, &rec, st);
+    (void)close(fd);
+    if (rc < 0)
+        return rc;
+    if (has_rec < 0)
+        return has_rec;
+    if (has_rec &&
+        (rc = record_matches(reg, out->file, kind, name, &rec, st)) < 0)
+        return rc;
+
+    out->proj = has_rec ? rec.proj : XSIPC__PROJ;
+    out->persistent = has_rec && (rec.flags & XSIPC__REC_PERSISTENT) != 0;
+    out->keep = has_rec && (rec.flags & XSIPC__REC_KEEP) != 0;
+    out->key = xsipc__reg_ftok(&sb, out->proj);
+    out->dev = sb.st_dev;
+    out->ino = sb.st_ino;
+
+    /* A record is written only into a key file whose key xsipc has
+     * claimed (make.c), and the claim goes only after the file: a record
+     * of this very key vouches for the claim without reading it.  A key
+     * file restored from a copy has a new inode, so another key, and is
+     * checked. */
+    if (has_rec && rec.key == (uint32_t)out->key)
+        return LOOK_FOUND;
+    switch (xsipc__reg_claim_state(reg, out->key, out->file, target)) {
+    case XSIPC__CLAIM_MINE:
+        return LOOK_FOUND;
+    case XSIPC__CLAIM_NONE:
+    case XSIPC__CLAIM_STALE:
+        return LOOK_UNCLAIMED;
+    case XSIPC__CLAIM_OTHER:
+        /* Two live key files, one key: a Qt program made this one beside
+         * ours.  Using it would share the other name's objects. */
+        return xsipc__reg_key_held(reg, out->key, out->file, target, st);
+    default:
+        /* Not a link, or a stranger's: it may name this file, but its
+         * owner could drop it and claim the key for another name. */
+        return xsipc__reg_foreign_claim(reg, out->key, out->file, st);
+    }
+}
+
+/* The native-key path (Qt's setNativeKey): the file is the caller's, so
+ * it is opened as Qt opens it, without records or claims. */
+static int resolve_native(xsipc_registry *reg, int create, xsipc__key *out,
+                          xsipc_status *st)
+{
+    struct stat sb;
+    int attempt, fd = -1, err = ENOENT, rc;
+
+    /* Each round ends with a descriptor and its stat, or with the file
+     * gone (ENOENT: never there, or unlinked by its last user between the
+     * openat and the fstat), which with create is another round. */
+    for (attempt = 0; attempt < RESOLVE_ATTEMPTS && fd < 0; attempt++) {
+        if (create) {
+            /* As Qt creates it (plus O_NOFOLLOW): O_EXCL makes exactly one
+             * of several racing processes the creator. */
+            fd = openat(reg->dirfd, out->file,
+                        O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW,
+                        reg->file_mode);
+            if (fd >= 0) {
+                if (fstat(fd, &sb) != 0)
+                    err = errno;
+                else if (sb.st_nlink == 0)
+                    err = ENOENT; /* made, and unlinked at once */
+                else {
+                    out->created = 1;
+                    break;
+                }
+                (void)close(fd);
+                fd = -1;
+                if (err != ENOENT)
+                    break;
+                continue;
+            }
+            err = errno;
+            if (err != EEXIST)
+                return open_error(reg, out->file, create, err, st);
+        }
+        fd = xsipc__reg_open_file(reg, out->file, O_RDONLY, &sb);
+        if (fd < 0) {
+            err = errno;
+            if (!create || err != ENOENT)
+                break;
+        }
+    }
+    if (fd < 0)
+        return open_error(reg, out->file, create, err, st);
+    (void)close(fd);
+    if ((rc = xsipc__reg_check_file(reg, out->file, &sb, st)) < 0)
+        return rc;
+    out->key = xsipc__reg_ftok(&sb, XSIPC__PROJ);
+    out->dev = sb.st_dev;
+    out->ino = sb.st_ino;
+    return 0;
+}
+
+int xsipc__reg_resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
+                       int create, xsipc__key *out, xsipc_status *st)
+{
+    return xsipc__reg_resolve_keep(reg, kind, name, create, 0, out, st);
+}
+
+int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
+                            const char *name, int create, int keep,
+                            xsipc__key *out, xsipc_status *st)
+{
+    char file[256];
+    int attempt, rc, lockfd;
+
+    if (reg == NULL || out == NULL)
+        return xsipc__status_set(st, XSIPC_INVALID_ARGUMENT,
+                                 "key lookup: no registry or no key");
+    if ((reg->flags & XSIPC__REG_NATIVE) != 0)
+        rc = native_name(name, file, sizeof file, st);
+    else
+        rc = xsipc__reg_file_name(kind, name, file, sizeof file, st);
+    if (rc < 0)
+        return rc;
+    memcpy(out->file, file, strlen(file) + 1);
+    out->created = 0;
+    out->proj = XSIPC__PROJ;
+    out->persistent = 0;
+    out->keep = 0;
+    if ((reg->flags & XSIPC__REG_NATIVE) != 0)
+        return resolve_native(reg, create, out, st);
+
+    for (attempt = 0; attempt < RESOLVE_ATTEMPTS; attempt++) {
+        rc = lookup(reg, kind, name, out, st);
+        if (rc < 0 || rc == LOOK_FOUND)
+            return rc;
+        /* A key file Qt made, in a registry that follows Qt's life cycle:
+         * used as it is.  Claiming it would leave the claim behind when
+         * the Qt program removes the file; its key is checked not to be
+         * another file's, which is what the claim is for. */
+        if (rc == LOOK_UNCLAIMED &&
+            (reg->flags & XSIPC_REGISTRY_PERSISTENT) == 0)
+            return 0;
+        if (rc == LOOK_NOENT && !create)
+            return no_key_file(reg, out->file, st);
+        if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
+            return lockfd;
+        out->keep = keep; /* what a record made now will say */
+        if (rc == LOOK_NOENT)
+            rc = xsipc__reg_create_locked(reg, kind, name, out, st);
+        else
+            rc = xsipc__reg_adopt_locked(reg, kind, name, out, st);
+        xsipc__reg_unlock(lockfd);
+        if (rc <= 0)
+            return rc;
+    }
+    errno = ESTALE;
+    return xsipc__reg_file_error(reg, out->file, st, XSIPC_KEY_ERROR,
+                                 "the key file was made and removed %d times "
+                                 "while being resolved",
+                                 RESOLVE_ATTEMPTS);
+}
+
+int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k)
+{
+    struct stat sb;
+    int saved = errno, same;
+
+    /* AT_SYMLINK_NOFOLLOW: a link put in the key file's place is not the
+     * key file, whatever it points to. */
+    same = fstatat(reg->dirfd, k->file, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+           sb.st_dev == k->dev && sb.st_ino == k->ino;
+    errno = saved;
+    return same;
+}
+
+int xsipc__reg_remove_locked(xsipc_registry *reg, const xsipc__key *k,
+                             xsipc_status *st)
+{
+    int saved = errno;
+
+    /* Only the inode the key came from: a new key file made meanwhile by
+     * another process (after a Qt peer removed ours) belongs to its new
+     * users.  Under the lock no xsipc process makes one; a Qt program
+     * could, in the window between the test and the unlink, as it could
+     * in its own detach. */
+    if (!xsipc__reg_current(reg, k))
+        return 0;
+    /* ENOENT: a Qt program removed it first, which is just as good. */
+    if (unlinkat(reg->dirfd, k->file, 0) != 0 && errno != ENOENT)
+        return xsipc__reg_file_error(reg, k->file, st, XSIPC_PERMISSION_DENIED,
+                                     "cannot remove the key file: %s",
+                                     strerror(errno));
+    xsipc__reg_drop_claim(reg, k->key, k->file);
+    errno = saved;
+    return 0;
+}
+
+int xsipc__reg_unregister(xsipc_registry *reg, const xsipc__key *k,
+                          xsipc_status *st)
+{
+    int lockfd, rc;
+
+    if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
+        return lockfd;
+    rc = xsipc__reg_remove_locked(reg, k, st);
+    xsipc__reg_unlock(lockfd);
+    return rc;
+}
+
+int xsipc__reg_follows_qt(const xsipc_registry *reg)
+{
+    /* A native key file is the caller's own path, never ours to remove. */
+    return (reg->flags & (XSIPC_REGISTRY_PERSISTENT | XSIPC__REG_NATIVE)) == 0;
+}
+
+void xsipc__reg_drop_new_locked(xsipc_registry *reg, const xsipc__key *k)
+{
+    if (k->created && (reg->flags & XSIPC__REG_NATIVE) == 0)
+        (void)xsipc__reg_remove_locked(reg, k, NULL);
+}
+
+void xsipc__reg_release_locked(xsipc_registry *reg, const xsipc__key *k)
+{
+    if (xsipc__reg_follows_qt(reg))
+        (void)xsipc__reg_remove_locked(reg, k, NULL);
+}
+
+void xsipc__reg_release(xsipc_registry *reg, const xsipc__key *k)
+{
+    int saved = errno;
+
+    if (!xsipc__reg_follows_qt(reg) || !xsipc__reg_current(reg, k))
+        return;
+    /* Without the lock (it timed out), the file still goes, as Qt would
+     * remove it; its claim is then stale, and gc or the next maker of the
+     * key removes it. */
+    if (xsipc__reg_unregister(reg, k, NULL) < 0 && xsipc__reg_current(reg, k))
+        (void)unlinkat(reg->dirfd, k->file, 0);
+    errno = saved;
+}
