@@ -25,6 +25,16 @@
  *                     Exit 1 when the counter is not exactly 2N.
  *   create NAME MS    QSharedMemory(NAME) + create(4096) + detach +
  *                     destroy, repeated for MS ms; print "CYCLES NANOSECONDS"
+ *   recreate NAME MS  one QSharedMemory(NAME), create(4096) + detach on it
+ *                     repeated for MS ms; print "CYCLES NANOSECONDS"
+ *   attach NAME MS    one QSharedMemory(NAME) of a segment xsipc-bench made
+ *                     and keeps attached: attach + lock + read the mark at
+ *                     its start + unlock + detach, repeated for MS ms;
+ *                     print "CYCLES NANOSECONDS"
+ *   inodes NAME N     one cycle as `create`, then N more between two probe
+ *                     files made and removed in $TMPDIR (a tmpfs whose
+ *                     inode numbers come in sequence); print "INODES", the
+ *                     inodes the N cycles allocated
  */
 #include <config.h>
 
@@ -37,7 +47,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -185,6 +197,17 @@ int cmd_handoff(const char *name, long n)
     return shm.detach() ? 0 : fail(shm, "detach");
 }
 
+/* One cycle of a fresh object: construct, create(4096), detach (the
+ * last user: the segment goes), destroy (the lock set and both key files
+ * go).  0, or 1 after a message. */
+int fresh_cycle(const QString &key)
+{
+    QSharedMemory shm(key);
+    if (!shm.create(4096))
+        return fail(shm, "create");
+    return shm.detach() ? 0 : fail(shm, "detach");
+}
+
 int cmd_create(const char *name, long ms)
 {
     const QString key = QString::fromUtf8(name);
@@ -192,8 +215,26 @@ int cmd_create(const char *name, long ms)
     long cycles = 0;
 
     do {
+        for (int i = 0; i < 50; i++)
+            if (fresh_cycle(key) != 0)
+                return 1;
+        cycles += 50;
+        t = now_ns();
+    } while (t - t0 < budget);
+    std::printf("%ld %lld\n", cycles, t - t0);
+    return 0;
+}
+
+/* create(4096) + detach on one object, as a program that makes the same
+ * segment again and again with one QSharedMemory does. */
+int cmd_recreate(const char *name, long ms)
+{
+    QSharedMemory shm(QString::fromUtf8(name));
+    long long t0 = now_ns(), t, budget = ms * 1000000LL;
+    long cycles = 0;
+
+    do {
         for (int i = 0; i < 50; i++) {
-            QSharedMemory shm(key);
             if (!shm.create(4096))
                 return fail(shm, "create");
             if (!shm.detach())
@@ -203,6 +244,82 @@ int cmd_create(const char *name, long ms)
         t = now_ns();
     } while (t - t0 < budget);
     std::printf("%ld %lld\n", cycles, t - t0);
+    return 0;
+}
+
+/* What attach.c writes at the start of the segment, and both read. */
+const char attach_mark[] = "xsipc-bench attach";
+
+/* attach + lock + read + unlock + detach of a segment that another
+ * process keeps attached (so detach never removes it). */
+int cmd_attach(const char *name, long ms)
+{
+    QSharedMemory shm(QString::fromUtf8(name));
+    long long t0 = now_ns(), t, budget = ms * 1000000LL;
+    long cycles = 0;
+
+    do {
+        for (int i = 0; i < 50; i++) {
+            if (!shm.attach())
+                return fail(shm, "attach");
+            if (!shm.lock())
+                return fail(shm, "lock");
+            bool same = std::memcmp(shm.constData(), attach_mark,
+                                    sizeof attach_mark) == 0;
+            if (!shm.unlock())
+                return fail(shm, "unlock");
+            if (!same) {
+                std::fprintf(stderr, "qt5-bench: attach: not the mark\n");
+                return 1;
+            }
+            if (!shm.detach())
+                return fail(shm, "detach");
+        }
+        cycles += 50;
+        t = now_ns();
+    } while (t - t0 < budget);
+    std::printf("%ld %lld\n", cycles, t - t0);
+    return 0;
+}
+
+/* The number the next inode made in dir gets: a probe file made, stat'ed
+ * and removed.  -1 on failure. */
+long next_ino(const char *dir)
+{
+    char path[4096];
+    struct stat sb;
+
+    std::snprintf(path, sizeof path, "%s/probe", dir);
+    int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    int rc = fstat(fd, &sb);
+    close(fd);
+    unlink(path);
+    return rc == 0 ? static_cast<long>(sb.st_ino) : -1;
+}
+
+/* The inodes n fresh cycles allocate, after a first one (whatever a
+ * process keeps between cycles is made once).  Between the two probes
+ * only the cycles make inodes, and the second probe takes one itself. */
+int cmd_inodes(const char *name, long n)
+{
+    const QString key = QString::fromUtf8(name);
+    const char *dir = std::getenv("TMPDIR");
+
+    if (dir == nullptr || dir[0] == '\0' || fresh_cycle(key) != 0)
+        return 1;
+    long a = next_ino(dir);
+    for (long i = 0; i < n; i++)
+        if (fresh_cycle(key) != 0)
+            return 1;
+    long b = next_ino(dir);
+    if (a < 0 || b < 0) {
+        std::fprintf(stderr, "qt5-bench: probe in %s: %s\n", dir,
+                     std::strerror(errno));
+        return 1;
+    }
+    std::printf("%ld\n", b - a - 1);
     return 0;
 }
 
@@ -216,7 +333,7 @@ int main(int argc, char **argv)
     }
     if (argc != 4) {
         std::fprintf(stderr, "usage: qt5-bench version | lock|pairs|handoff|"
-                             "create NAME N\n");
+                             "create|recreate|attach|inodes NAME N\n");
         return 2;
     }
     const char *cmd = argv[1], *name = argv[2];
@@ -229,6 +346,12 @@ int main(int argc, char **argv)
         return cmd_handoff(name, n);
     if (std::strcmp(cmd, "create") == 0)
         return cmd_create(name, n);
+    if (std::strcmp(cmd, "recreate") == 0)
+        return cmd_recreate(name, n);
+    if (std::strcmp(cmd, "attach") == 0)
+        return cmd_attach(name, n);
+    if (std::strcmp(cmd, "inodes") == 0)
+        return cmd_inodes(name, n);
     std::fprintf(stderr, "qt5-bench: unknown command %s\n", cmd);
     return 2;
 }
