@@ -2,8 +2,11 @@
 /*
  * create.c -- benchmark 3: create(4096)+detach cycles.  xsipc's default
  * registry against Qt 5 (both make and remove two key files per cycle),
- * beside the floor of Qt's key-file life cycle done with no library; and
- * a persistent registry (key files kept) against raw
+ * with a fresh handle per cycle (new+create+free against a QSharedMemory
+ * constructed, created, detached and destroyed) beside the floor of Qt's
+ * key-file life cycle done with no library, and with one handle reused
+ * for every cycle (create+detach against one QSharedMemory's); and a
+ * persistent registry (key files kept) against raw
  * shmget+shmat+shmdt+IPC_RMID, beside the floor of Qt's lock protocol
  * with known keys.
  *
@@ -35,6 +38,7 @@
 
 static xsipc_registry *persistent; /* the persistent registry of 3 */
 static key_t raw_key;              /* ftok of a file of our own */
+static xsipc_shm *reused;          /* the reused handle of the group run */
 
 /* One create+detach cycle of each kind.  xsipc: create(4096) on a new
  * handle s, and free (the detach). */
@@ -53,6 +57,14 @@ static void cycle_default(void)
 static void cycle_persistent(void)
 {
     xsipc_cycle(xsipc_shm_new_in(persistent, "cycle"));
+}
+
+/* create(4096) + detach on the one handle of the pair being run. */
+static void cycle_reused(void)
+{
+    if (xsipc_shm_create(reused, 4096, XSIPC_READ_WRITE) != 0 ||
+        xsipc_shm_detach(reused) != 0)
+        die("create/detach: %s", xsipc_shm_error_string(reused));
 }
 
 /* shmget(IPC_CREAT|IPC_EXCL) + shmat + shmdt + IPC_RMID of 4096 bytes. */
@@ -168,29 +180,31 @@ static double cycle_rate(cycle_fn *cycle)
     return per_second(fifty_cycles, &cycle, 50);
 }
 
-/* The default-registry pair of 3 in one $TMPDIR: Qt 5 and xsipc, and
- * the floor of Qt's life cycle in the same directory. */
+/* The default-registry group of 3 in one $TMPDIR: Qt 5 and xsipc with a
+ * fresh handle per cycle, the floor of Qt's life cycle in the same
+ * directory, and Qt 5 and xsipc with one handle reused. */
 typedef struct tmp_pair {
     char dir[PATH_MAX + 8];
-    char qt_who[96], xs_who[96], fl_who[96];
-    int rq, rd, rf;
-    int dirfd; /* dir, for the floor's *at() calls */
+    char qt_who[96], xs_who[96], fl_who[96], qr_who[96], xr_who[96];
+    int rq, rd, rf, rqr, rxr;
+    int dirfd;      /* dir, for the floor's *at() calls */
+    xsipc_shm *shm; /* the reused handle, made in dir */
 } tmp_pair;
 
 static void pair_rows(tmp_pair *p, const char *title, const char *fs)
 {
-    snprintf(p->qt_who, sizeof p->qt_who, "Qt5 QSharedMemory, $TMPDIR on %s",
-             fs);
+    snprintf(p->qt_who, sizeof p->qt_who,
+             "Qt5 QSharedMemory, fresh object, $TMPDIR on %s", fs);
     snprintf(p->xs_who, sizeof p->xs_who,
-             "xsipc default registry, $TMPDIR on %s", fs);
+             "xsipc default registry, fresh handle, $TMPDIR on %s", fs);
     p->rq = add_baseline(title, p->qt_who, "cycles/s");
     p->rd = add_row(title, p->xs_who, "cycles/s", p->rq, "Qt5");
     set_note(p->rq, "%s",
-             qt5_path == NULL
-                 ? no_qt5
-                 : "QSharedMemory(name) + create + detach + destroy");
-    set_note(p->rd,
-             "xsipc_shm_new + create + free; key files made and removed");
+             qt5_path == NULL ? no_qt5
+                              : "per cycle: QSharedMemory(name) constructed, "
+                                "create(4096), detach, destroyed");
+    set_note(p->rd, "per cycle: xsipc_shm_new(name) + create(4096) + free; "
+                    "key files made and removed");
     snprintf(p->fl_who, sizeof p->fl_who,
              "Qt key-file life cycle floor, $TMPDIR on %s", fs);
     p->rf = add_row(title, p->fl_who, "cycles/s", p->rq, "Qt5");
@@ -198,16 +212,37 @@ static void pair_rows(tmp_pair *p, const char *title, const char *fs)
              "no library: 2 x (openat O_CREAT|O_EXCL|O_RDWR|O_CLOEXEC 0640 + "
              "fstat + close), shmget(IPC_EXCL)+shmat+shmdt+IPC_RMID, 2 x "
              "unlinkat");
+    snprintf(p->qr_who, sizeof p->qr_who,
+             "Qt5 QSharedMemory, reused object, $TMPDIR on %s", fs);
+    snprintf(p->xr_who, sizeof p->xr_who,
+             "xsipc default registry, reused handle, $TMPDIR on %s", fs);
+    p->rqr = add_baseline(title, p->qr_who, "cycles/s");
+    p->rxr = add_row(title, p->xr_who, "cycles/s", p->rqr, "Qt5");
+    set_note(p->rqr, "%s",
+             qt5_path == NULL ? no_qt5
+                              : "one QSharedMemory(name) for every cycle: "
+                                "create(4096) + detach");
+    set_note(p->rxr, "one xsipc_shm_new(name) for every cycle: create(4096) "
+                     "+ detach; key files made and removed");
     p->dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (p->dirfd < 0)
         die("%s: %s", p->dir, strerror(errno));
+    /* Its own name: nothing of the fresh handles' cycles in its way. */
+    setenv("TMPDIR", p->dir, 1);
+    if ((p->shm = xsipc_shm_new("reuse")) == NULL)
+        die("xsipc_shm_new: out of memory");
+    setenv("TMPDIR", tmpdir, 1);
 }
 
-/* One round of one of the pair (which: 0 xsipc, 1 Qt, 2 the floor):
- * $TMPDIR pointed at its directory (xsipc reads it at each key, the Qt
- * program inherits it). */
+/* One round of one of the group (which: 0 xsipc fresh, 1 Qt fresh, 2
+ * the floor, 3 xsipc reused, 4 Qt reused): $TMPDIR pointed at its
+ * directory (xsipc reads it at each key, the Qt program inherits it). */
 static void pair_round(const tmp_pair *p, int which, const char *ms)
 {
+    const char *fresh[] = {"create", "cycle", ms, NULL};
+    const char *again[] = {"recreate", "reuse", ms, NULL};
+    double v[2];
+
     setenv("TMPDIR", p->dir, 1);
     if (which == 0) {
         put(p->rd, cycle_rate(cycle_default));
@@ -215,11 +250,13 @@ static void pair_round(const tmp_pair *p, int which, const char *ms)
         floor_dirfd = p->dirfd;
         put(p->rf, cycle_rate(cycle_floor));
         floor_dirfd = -1;
+    } else if (which == 3) {
+        reused = p->shm;
+        put(p->rxr, cycle_rate(cycle_reused));
+        reused = NULL;
     } else if (qt5_path != NULL) {
-        const char *args[] = {"create", "cycle", ms, NULL};
-        double v[2];
-        qt5(args, v, 2);
-        put(p->rq, v[0] / (v[1] * 1e-9));
+        qt5(which == 1 ? fresh : again, v, 2);
+        put(which == 1 ? p->rq : p->rqr, v[0] / (v[1] * 1e-9));
     }
     setenv("TMPDIR", tmpdir, 1);
 }
@@ -259,7 +296,7 @@ static void make_keys(const char *dir)
 /*
  * Qt and the default registry create and remove two key files per cycle,
  * and on a disk file system (ext4 /tmp, Debian's default) those dominate:
- * the pair runs once in our $TMPDIR and, when that is not tmpfs, once
+ * the group runs once in our $TMPDIR and, when that is not tmpfs, once
  * more on tmpfs (/dev/shm), where the libraries' own costs show.
  */
 void bench_create(void)
@@ -298,7 +335,7 @@ void bench_create(void)
              work_fs);
 
     fprintf(stderr, "xsipc-bench: 3. create+detach, %d rounds\n", rounds);
-    n = 3 + 3 * npairs;
+    n = 3 + 5 * npairs;
     for (int r = 0; r < rounds; r++) {
         for (int j = 0; j < n; j++) {
             int i = (j + r) % n;
@@ -309,11 +346,13 @@ void bench_create(void)
             else if (i == 2)
                 put(rl, cycle_rate(cycle_protocol));
             else
-                pair_round(&pair[(i - 3) / 3], (i - 3) % 3, ms);
+                pair_round(&pair[(i - 3) / 5], (i - 3) % 5, ms);
         }
     }
-    for (int i = 0; i < npairs; i++)
+    for (int i = 0; i < npairs; i++) {
         close(pair[i].dirfd);
+        xsipc_shm_free(pair[i].shm);
+    }
     xsipc_registry_close(persistent);
     persistent = NULL;
     remove_tree(dir);
