@@ -12,8 +12,13 @@ void bench_create(void);  /* 3. create.c */
 void bench_resolve(void); /* 4. resolve.c */
 void bench_bulk(void);    /* 5. bulk.c */
 
+/* 1.: the semop calls of one xsipc lock+unlock pair, as ptrace counted
+ * them beside all its system calls (lock.c); -1 when not counted. */
+extern double xsipc_pair_semops;
+
 /* `--pairs KIND N` (lock.c): set up, N pairs, tear down; the program
- * benchmark 1 runs under callgrind.  Returns main's exit status. */
+ * benchmark 1 runs under callgrind and ptrace.  Returns main's exit
+ * status. */
 int pairs_mode(const char *what, const char *count);
 
 #endif

@@ -12,7 +12,10 @@
  * instructions per pair: callgrind counts a run of N=2000 pairs and one of
  * N=1000 (this program's --pairs mode, or qt5-bench's), and the difference
  * over 1000 leaves out start-up, set-up and tear-down, which both runs do
- * alike.  Counts do not depend on load, so one measurement each.
+ * alike.  And the exact system calls per pair, counted with ptrace
+ * (syscalls.c) by the same difference: the aim is one semop each for lock
+ * and unlock, and nothing else.  Counts do not depend on load, so one
+ * measurement each.
  */
 #include <config.h>
 
@@ -25,6 +28,9 @@
 #include "bench/benchmarks.h"
 #include "bench/contenders.h"
 #include "bench/harness.h"
+#include "bench/syscalls.h"
+
+double xsipc_pair_semops = -1;
 
 /* The C contenders, in the table's order (Qt's row follows xsipc's); mode
  * is the name --pairs knows the kind by. */
@@ -159,13 +165,66 @@ static void instructions(void)
     }
 }
 
+/* The system calls of the N=2000 run minus the N=1000 run's, over 1000,
+ * all of them in *all and semop/semtimedop in *semops; 0, or -1 with why
+ * when they cannot be counted here. */
+static int syscalls_per_pair(char *prog, char *mode, char *what, double *all,
+                             double *semops, char *why, size_t len)
+{
+    char *a[] = {prog, mode, what, "1000", NULL};
+    char *b[] = {prog, mode, what, "2000", NULL};
+    long all_a, all_b, sem_a, sem_b;
+
+    if (count_syscalls(a, &all_a, &sem_a, why, len) != 0 ||
+        count_syscalls(b, &all_b, &sem_b, why, len) != 0)
+        return -1;
+    *all = (double)(all_b - all_a) / 1000.0;
+    *semops = (double)(sem_b - sem_a) / 1000.0;
+    return 0;
+}
+
+/* System call counts: deterministic as well, one measurement each. */
+static void system_calls(void)
+{
+    int row_of[NC + 1];
+    char why[128];
+    double all, semops;
+
+    contender_rows("1. system calls per pair", "syscalls/pair", row_of);
+    for (int i = 0; i <= NC; i++) {
+        int rc;
+        if (i == NC && qt5_path == NULL)
+            continue; /* the note says why */
+        fprintf(stderr, "xsipc-bench: 1. ptrace: %s\n", rows[row_of[i]].who);
+        if (i < NC)
+            rc = syscalls_per_pair(self, "--pairs", (char *)c[i].mode, &all,
+                                   &semops, why, sizeof why);
+        else
+            rc = syscalls_per_pair((char *)qt5_path, "pairs", "qtst", &all,
+                                   &semops, why, sizeof why);
+        if (rc != 0) {
+            set_note(row_of[i], "%s", why);
+            continue;
+        }
+        put(row_of[i], all);
+        set_note(row_of[i],
+                 "ptrace, (N=2000 - N=1000)/1000; of them semop/semtimedop: "
+                 "%.3g",
+                 semops);
+        if (i < NC && c[i].k == XSIPC)
+            xsipc_pair_semops = semops;
+    }
+}
+
 void bench_lock(void)
 {
     rates();
     instructions();
+    system_calls();
 }
 
-/* `--pairs KIND N`: set up, N pairs, tear down; run under callgrind. */
+/* `--pairs KIND N`: set up, N pairs, tear down; run under callgrind
+ * and ptrace. */
 int pairs_mode(const char *what, const char *count)
 {
     long n = strtol(count, NULL, 10);

@@ -6,19 +6,19 @@
  *
  * Usage: xsipc-bench [--out=FILE] [--qt5=PATH] [--valgrind=PATH]
  *                    [--rounds=N] [--only=1..5] [--revision=GIT] [--quick]
- *        xsipc-bench --pairs raw|xsipc|pthread|posix N   (callgrind helper)
+ *        xsipc-bench --pairs raw|xsipc|pthread|posix N   (callgrind, ptrace)
  *
  * Five benchmarks, a file each (bench/RESULTS.md holds the table of one
- * run): 1. uncontended lock+unlock (lock.c), 2. two-process handoff
- * (handoff.c), 3. create(4096)+detach cycles (create.c), 4. resolving a
- * known name (resolve.c), 5. 1 GiB through a segment (bulk.c).  The
- * contenders are in contenders.c, the settings, the clean-up and the table
- * in harness.c, the report in report.c.
+ * run): 1. uncontended lock+unlock (lock.c; its system calls counted by
+ * syscalls.c), 2. two-process handoff (handoff.c), 3. create(4096)+detach
+ * cycles (create.c), 4. resolving a known name (resolve.c), 5. 1 GiB through a
+ * segment (bulk.c).  The contenders are in contenders.c, the settings, the
+ * clean-up and the table in harness.c, the report in report.c.
  *
  * Method: ratios against a baseline run in the same process, in
  * alternating rounds, rather than absolute numbers, which depend on the
- * machine and its load; exact counts (callgrind's instructions, the
- * handoff's counter) where a count can be had.
+ * machine and its load; exact counts (callgrind's instructions, ptrace's
+ * system calls, the handoff's counter) where a count can be had.
  */
 #include <config.h>
 
