@@ -42,20 +42,20 @@
 /* ----------------------------------------------------------- settings */
 
 int rounds = 7;
-double budget = 0.15;         /* seconds per timed round (1, 3) */
+double budget = 0.15;         /* seconds per timed round (1, 3, 6) */
 long handoff_n = 20000;       /* increments per process (2) */
 long lookups = 20000;         /* resolves per round (4) */
 long bulk_bytes = 1024 * MIB; /* written, then read (5) */
 const char *out_path = "bench/RESULTS.md";
 const char *qt5_path;      /* NULL: Qt 5 contender not built */
 const char *valgrind_path; /* NULL or "": no callgrind counts */
-int only;                  /* 1..5: run that benchmark alone */
+int only;                  /* 1..6: run that benchmark alone */
 const char *revision = ""; /* git describe of the tree, if any */
 
 static void usage(void)
 {
     fprintf(stderr, "Usage: xsipc-bench [--out=FILE] [--qt5=PATH] "
-                    "[--valgrind=PATH] [--rounds=N] [--only=1..5] [--quick]\n");
+                    "[--valgrind=PATH] [--rounds=N] [--only=1..6] [--quick]\n");
     exit(1);
 }
 
