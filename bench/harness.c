@@ -49,13 +49,13 @@ long bulk_bytes = 1024 * MIB; /* written, then read (5) */
 const char *out_path = "bench/RESULTS.md";
 const char *qt5_path;      /* NULL: Qt 5 contender not built */
 const char *valgrind_path; /* NULL or "": no callgrind counts */
-int only;                  /* 1..6: run that benchmark alone */
+int only;                  /* 1..7: run that benchmark alone */
 const char *revision = ""; /* git describe of the tree, if any */
 
 static void usage(void)
 {
     fprintf(stderr, "Usage: xsipc-bench [--out=FILE] [--qt5=PATH] "
-                    "[--valgrind=PATH] [--rounds=N] [--only=1..6] [--quick]\n");
+                    "[--valgrind=PATH] [--rounds=N] [--only=1..7] [--quick]\n");
     exit(1);
 }
 

@@ -7,7 +7,8 @@
 EXTRA_PROGRAMS = bench/xsipc-bench
 bench_xsipc_bench_SOURCES = bench/main.c bench/harness.c bench/report.c \
 	bench/contenders.c bench/lock.c bench/syscalls.c bench/handoff.c \
-	bench/create.c bench/resolve.c bench/bulk.c bench/attach.c bench/pin.c
+	bench/create.c bench/resolve.c bench/bulk.c bench/attach.c \
+	bench/inodes.c bench/pin.c
 bench_xsipc_bench_CFLAGS = $(AM_CFLAGS) -pthread
 # The core library: benchmark 4 calls the private xsipc__reg_resolve.
 bench_xsipc_bench_LDADD = lib/libxsipc-core.la $(BENCH_LIBS)
