@@ -330,8 +330,13 @@ void bench_create(void)
                  "unlock, lock, IPC_STAT, unlock, both IPC_RMID (the floor for "
                  "a persistent registry)");
     rp = add_row(title, "xsipc persistent registry", "cycles/s", rr, "raw");
-    set_note(rr, "key from ftok of a file of its own, on %s", work_fs);
-    set_note(rp, "xsipc_shm_new_in + create + free; key files kept, on %s",
+    set_note(rr,
+             "per cycle: shmget(IPC_CREAT|IPC_EXCL, 4096) + shmat + shmdt + "
+             "IPC_RMID; key from ftok of a file of its own, on %s",
+             work_fs);
+    set_note(rp,
+             "per cycle: xsipc_shm_new_in(persistent registry, name) + "
+             "create(4096) + free; key files kept, on %s",
              work_fs);
 
     fprintf(stderr, "xsipc-bench: 3. create+detach, %d rounds\n", rounds);

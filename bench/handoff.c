@@ -169,6 +169,14 @@ void bench_handoff(void)
             share[i][r] = sh;
         }
     }
+    static const char *what[3] = {
+        "semop -1/+1, SEM_UNDO, on an IPC_PRIVATE 1-semaphore set, the "
+        "counter in an IPC_PRIVATE segment",
+        "xsipc_shm_lock/unlock, the counter in the xsipc segment; the "
+        "child attaches a handle of its own",
+        "qt5-bench handoff: QSharedMemory lock/unlock; the child attaches "
+        "a QSharedMemory of its own",
+    };
     for (int i = 0; i < 3; i++) {
         row tmp;
         if (rows[row_of[i]].n == 0) {
@@ -180,8 +188,9 @@ void bench_handoff(void)
         memcpy(tmp.v, share[i], sizeof tmp.v);
         tmp.n = rows[row_of[i]].n;
         set_note(row_of[i],
-                 "lock changed hands on %.1f%% of increments; counter exact "
-                 "(2 x %ld) in every round",
-                 100.0 * median(&tmp), handoff_n);
+                 "2 processes on 2 CPUs, each %ld x (lock, increment, "
+                 "unlock): %s; lock changed hands on %.1f%% of increments; "
+                 "counter exact (2 x %ld) in every round",
+                 handoff_n, what[i], 100.0 * median(&tmp), handoff_n);
     }
 }

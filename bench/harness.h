@@ -76,7 +76,7 @@ typedef struct row {
     int n;
     int base;              /* row of the ratio's baseline; -1: none */
     const char *base_name; /* as the ratio column names it */
-    char note[200];        /* extra facts, or why there is no value */
+    char note[320];        /* what the row does, or why there is no value */
 } row;
 
 extern row rows[MAX_ROWS];

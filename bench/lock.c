@@ -33,19 +33,29 @@
 double xsipc_pair_semops = -1;
 
 /* The C contenders, in the table's order (Qt's row follows xsipc's); mode
- * is the name --pairs knows the kind by. */
+ * is the name --pairs knows the kind by, what the pair it makes. */
 static const struct {
     kind k;
-    const char *who, *mode;
+    const char *who, *mode, *what;
 } c[] = {
-    {RAW, "raw semop(SEM_UNDO) pair, 1-semaphore set", "raw"},
-    {XSIPC, "xsipc_shm_lock/unlock", "xsipc"},
-    {PTHREAD, "robust process-shared pthread mutex", "pthread"},
-    {POSIX, "POSIX sem_wait/sem_post (process-shared)", "posix"},
+    {RAW, "raw semop(SEM_UNDO) pair, 1-semaphore set", "raw",
+     "semop -1 + semop +1, SEM_UNDO, on an IPC_PRIVATE set of 1 semaphore "
+     "(value 1)"},
+    {XSIPC, "xsipc_shm_lock/unlock", "xsipc",
+     "xsipc_shm_lock + xsipc_shm_unlock of a 4096-byte segment in the "
+     "default registry"},
+    {PTHREAD, "robust process-shared pthread mutex", "pthread",
+     "pthread_mutex_lock + unlock, PTHREAD_PROCESS_SHARED and "
+     "PTHREAD_MUTEX_ROBUST, in a MAP_SHARED page"},
+    {POSIX, "POSIX sem_wait/sem_post (process-shared)", "posix",
+     "sem_wait + sem_post, sem_init(pshared 1, value 1) in a MAP_SHARED "
+     "page"},
 };
 enum { NC = sizeof c / sizeof c[0] };
 
 static const char qt_who[] = "Qt5 QSharedMemory lock/unlock";
+static const char qt_what[] = "QSharedMemory::lock + unlock of a 4096-byte "
+                              "segment qt5-bench created";
 
 /* One batch of 1000 pairs, for per_second. */
 static void thousand_pairs(void *l)
@@ -112,6 +122,22 @@ static void contender_rows(const char *title, const char *unit,
         set_note(row_of[NC], "%s", no_qt5);
 }
 
+/* The note of row i of a count of 1.: the tool, the program it ran and
+ * the difference taken, then the extra fact (or ""). */
+static void count_note(int row, int i, const char *tool, const char *extra)
+{
+    if (i < NC)
+        set_note(row,
+                 "%s of `xsipc-bench --pairs %s N` (set up, N pairs: %s; "
+                 "tear down), (N=2000 - N=1000)/1000%s",
+                 tool, c[i].mode, c[i].what, extra);
+    else
+        set_note(row,
+                 "%s of `qt5-bench pairs NAME N` (create, N pairs: %s; "
+                 "detach), (N=2000 - N=1000)/1000%s",
+                 tool, qt_what, extra);
+}
+
 /* Pairs per second, every contender once per round. */
 static void rates(void)
 {
@@ -123,8 +149,16 @@ static void rates(void)
     snprintf(ms, sizeof ms, "%ld", (long)(budget * 1000));
     const char *args[] = {"lock", "qtlock", ms, NULL};
     contender_rows("1. lock+unlock, one process", "pairs/s", row_of);
-    for (int i = 0; i < NC; i++)
+    for (int i = 0; i < NC; i++) {
         locker_open(&l[i], c[i].k, "lock");
+        set_note(row_of[i], "%s; the clock read once per 1000 pairs",
+                 c[i].what);
+    }
+    if (qt5_path != NULL)
+        set_note(row_of[NC],
+                 "%s, timed by qt5-bench lock itself; the clock read once "
+                 "per 1000 pairs",
+                 qt_what);
     fprintf(stderr, "xsipc-bench: 1. lock+unlock pairs, %d rounds\n", rounds);
     for (int r = 0; r < rounds; r++) {
         /* NC C contenders and Qt, in an order rotated each round. */
@@ -161,7 +195,7 @@ static void instructions(void)
             put(row_of[i], per_pair(self, "--pairs", (char *)c[i].mode));
         else
             put(row_of[i], per_pair((char *)qt5_path, "pairs", "qtcg"));
-        set_note(row_of[i], "callgrind, (N=2000 - N=1000)/1000");
+        count_note(row_of[i], i, "callgrind", "");
     }
 }
 
@@ -207,10 +241,8 @@ static void system_calls(void)
             continue;
         }
         put(row_of[i], all);
-        set_note(row_of[i],
-                 "ptrace, (N=2000 - N=1000)/1000; of them semop/semtimedop: "
-                 "%.3g",
-                 semops);
+        snprintf(why, sizeof why, "; of them semop/semtimedop: %.3g", semops);
+        count_note(row_of[i], i, "ptrace", why);
         if (i < NC && c[i].k == XSIPC)
             xsipc_pair_semops = semops;
     }
