@@ -20,7 +20,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <limits.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/sem.h>
@@ -98,7 +97,7 @@ void bench_attach(void)
 {
     static const char title[] = "6. attach+lock+read+unlock+detach";
     xsipc_shm *holder = xsipc_shm_new("attach");
-    char ms[32], fs_note[PATH_MAX + 64];
+    char ms[32], fs_note[160];
     int rq, rx, rf;
     double v[2];
 
@@ -127,13 +126,13 @@ void bench_attach(void)
         set_note(rq, "%s", no_qt5);
     else
         set_note(rq,
-                 "one QSharedMemory(name): attach + lock + memcmp 19 bytes "
-                 "+ unlock + detach, %s",
-                 fs_note);
+                 "one QSharedMemory(name): attach(ReadWrite) + lock + memcmp "
+                 "%zu bytes + unlock + detach, %s",
+                 sizeof mark, fs_note);
     set_note(rx,
              "one xsipc_shm_new(name): attach(READ_WRITE) + lock + memcmp "
-             "19 bytes + unlock + detach, %s",
-             fs_note);
+             "%zu bytes + unlock + detach, %s",
+             sizeof mark, fs_note);
     set_note(rf, "no library, no file: shmget(key, 0) + shmat + semop -1 + "
                  "memcmp + semop +1 + shmdt, the lock a 1-semaphore set of its "
                  "own");
