@@ -509,7 +509,7 @@ static int staged_qt(const char *dir, void *arg)
 #endif
     xsipc_shm_free(a);
     xsipc_shm_free(b);
-    /* The last users removed key files, claims, links and the park. */
+    /* The last users removed key files, claims and the park. */
     CK(entries(dir, names, sizeof names) == 0, "left:%s", names);
     xsipc_registry_close(reg);
     return 0;
@@ -653,8 +653,9 @@ static int staged_busy_key(const char *dir, void *arg)
     kh = child_key(reg, "newcomer", 1, ph, sizeof ph);
     CK(kh != kq, "the new key file took the Qt name's key 0x%08x",
        (unsigned)kq);
-    /* The inode parked on the way went when the file was made. */
-    CK(entries(dir, names, sizeof names) == 4, "files:%s", names);
+    /* The inode parked on the way went when the file was made: the Qt
+     * file, the new one and its claim are left. */
+    CK(entries(dir, names, sizeof names) == 3, "files:%s", names);
     CK(shmctl(id, IPC_RMID, NULL) == 0, "IPC_RMID");
     CK(unlink(pq) == 0, "unlink");
     CK(xsipc_registry_remove(reg, "newcomer", XSIPC_KIND_SHM, 0, &st) == 0,
@@ -676,11 +677,10 @@ static int staged_stale_claim(const char *dir, void *arg)
 {
     xsipc_status st;
     xsipc_registry *reg;
-    char claim[PATH_MAX], target[256], pt[PATH_MAX];
+    char claim[PATH_MAX], pt[PATH_MAX];
     ino_t last;
     key_t key;
-    struct stat sb;
-    ssize_t n;
+    struct stat sb, sc, st_;
 
     (void)arg;
     reg = xsipc_registry_open(dir, 0, &st);
@@ -691,14 +691,13 @@ static int staged_stale_claim(const char *dir, void *arg)
     sb.st_ino = last + 2;
     key = xsipc__reg_ftok(&sb, 'Q');
     snprintf(claim, sizeof claim, "%s/.claim-%08x", dir, (unsigned)key);
+    /* An older xsipc's claim, a symbolic link, of a gone file. */
     CK(symlink("qipc_sharedmemory_gone", claim) == 0, "plant");
     CK(child_key(reg, "taker", 1, pt, sizeof pt) == key, "not the staged key");
-    n = readlink(claim, target, sizeof target - 1);
-    CK(n > 0, "claim gone");
-    target[n] = '\0';
-    /* The link holds the key file's name with Qt's prefix cut to 'm'. */
-    CK(target[0] == 'm' && strstr(pt, target + 1) != NULL, "claim names %s",
-       target);
+    /* The claim is now the new file's second link. */
+    CK(lstat(claim, &sc) == 0 && S_ISREG(sc.st_mode), "claim gone");
+    CK(stat(pt, &st_) == 0 && st_.st_ino == sc.st_ino && st_.st_nlink == 2,
+       "the claim is not %s's inode", pt);
     CK(xsipc_registry_remove(reg, "taker", XSIPC_KIND_SHM, 0, &st) == 0,
        "remove: %s", st.text);
     CK(entries(dir, NULL, 0) == 0, "files left");
@@ -712,29 +711,40 @@ START_TEST(test_collide_stale_claim_taken_over)
 }
 END_TEST
 
-/* A Qt program removed our key file (its last detach): making the file
- * again drops the old claim, found through the .name- link. */
-START_TEST(test_collide_removed_key_file_drops_old_claim)
+/* A Qt program removed our key file (its last detach): its claim, the
+ * inode's last link now, is stale by itself -- no other file says so.
+ * Making the name again needs nothing of it; the next maker of its key, or
+ * gc, removes it. */
+START_TEST(test_collide_removed_key_file_leaves_stale_claim)
 {
     xsipc_status st;
     char path[PATH_MAX], claim[64], names[1024];
+    struct stat sb;
     key_t k1 = 0, k2 = 0;
 
     ck_assert_int_eq(xsipc_registry_key(tu_registry(), "again", XSIPC_KIND_SHM,
                                         1, &k1, path, sizeof path, &st),
                      0);
     ck_assert(unlink(path) == 0);
+    snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)k1);
+    ck_assert(lstat(tu_path(claim), &sb) == 0 && sb.st_nlink == 1);
+    ck_assert_int_eq(
+        xsipc__reg_claim_state(tu_registry(), k1, NULL, NULL, NULL),
+        XSIPC__CLAIM_STALE);
     ck_assert_int_eq(xsipc_registry_key(tu_registry(), "again", XSIPC_KIND_SHM,
                                         1, &k2, path, sizeof path, &st),
                      0);
-    snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)k1);
-    if (k1 != k2)
-        ck_assert_msg(!exists_in(tu_dir(), claim), "stale %s left", claim);
-    snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)k2);
+    /* Its inode is still held, so the new file has another one, and
+     * (unless that one's low 16 bits are the same: then it took the stale
+     * claim over) another key. */
     ck_assert(exists_in(tu_dir(), claim));
     ck_assert_int_eq(
         xsipc_registry_remove(tu_registry(), "again", XSIPC_KIND_SHM, 0, &st),
         0);
+    ck_assert_int_eq(entries(tu_dir(), names, sizeof names), k1 != k2);
+    ck_assert_int_eq(
+        xsipc_registry_gc(tu_registry(), XSIPC_GC_NOW, NULL, NULL, &st),
+        k1 != k2);
     ck_assert_msg(entries(tu_dir(), names, sizeof names) == 0, "left:%s",
                   names);
 }
@@ -891,7 +901,8 @@ START_TEST(test_collide_gone_key_file_made_again)
                      0);
     ck_assert(k == ftok(path, 'Q'));
     xsipc_shm_free(shm);
-    /* The first file's claim went with the new file's making. */
+    /* The first file's claim, its inode's last link, went with the handle
+     * that had its key. */
     ck_assert_msg(entries(tu_dir(), names, sizeof names) == 0, "left:%s",
                   names);
 }
@@ -1115,24 +1126,26 @@ static const char *link_in(const char *dir, const char *name, char *buf,
     return buf;
 }
 
-/* What a claim of key file file holds: the name with Qt's prefix cut to
- * 'm' (see claim.c). */
+/* CK that key's claim is ours and is file's inode, its second link. */
+static void check_own_claim(const char *dir, key_t key, const char *file)
+{
+    char claim[PATH_MAX], path[PATH_MAX];
+    struct stat sc, sf;
+
+    snprintf(claim, sizeof claim, "%s/.claim-%08x", dir, (unsigned)key);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    CK(lstat(claim, &sc) == 0 && sc.st_uid == geteuid(),
+       "%s is not ours (owner %ld)", claim, (long)owner_in(dir, claim));
+    CK(lstat(path, &sf) == 0 && S_ISREG(sc.st_mode) && sc.st_ino == sf.st_ino &&
+           sf.st_nlink == 2,
+       "%s is not the inode of %s", claim, file);
+}
+
+/* What an older xsipc's claim of key file file held, a symbolic link: the
+ * name with Qt's prefix cut to 'm'.  A stranger plants such links. */
 static void claim_text(const char *file, char *buf, size_t len)
 {
     snprintf(buf, len, "m%s", file + strlen("qipc_sharedmemory_"));
-}
-
-/* CK that key's claim is ours and names file. */
-static void check_own_claim(const char *dir, key_t key, const char *file)
-{
-    char claim[32], want[256], got[256];
-
-    snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)key);
-    claim_text(file, want, sizeof want);
-    CK(owner_in(dir, claim) == geteuid(), "%s is not ours (owner %ld)", claim,
-       (long)owner_in(dir, claim));
-    CK(strcmp(link_in(dir, claim, got, sizeof got), want) == 0,
-       "%s names \"%s\", not \"%s\"", claim, got, want);
 }
 
 /*
@@ -1280,14 +1293,17 @@ START_TEST(test_collide_planted_claim_of_qt_file_refused)
 }
 END_TEST
 
-/* A stranger's .name- link for a name we make is not followed to drop the
- * claim it points at, and neither it nor the claim is removed. */
+/* A stranger's .name- link (as an older xsipc made them) for a name we
+ * make is not followed to drop the claim it points at, and neither it nor
+ * the claim is removed, by gc either. */
 START_TEST(test_collide_planted_name_link_not_followed)
 {
     xsipc_status st;
     xsipc_registry *reg;
     const char *dir;
-    char fx[256], fy[256], link[64], hex[16], got[64], path[PATH_MAX];
+    char fx[256], fy[256], link[64], hex[16], got[64], path[PATH_MAX],
+        py[PATH_MAX];
+    struct stat sc, sy;
     key_t ky;
     int rc;
 
@@ -1301,7 +1317,7 @@ START_TEST(test_collide_planted_name_link_not_followed)
         xsipc__reg_file_name(XSIPC__KIND_SHM, "x", fx, sizeof fx, &st), 0);
     ck_assert_int_eq(
         xsipc__reg_file_name(XSIPC__KIND_SHM, "y", fy, sizeof fy, &st), 0);
-    ck_assert_int_eq(xsipc__reg_link_name(fx, link, sizeof link), 0);
+    ck_assert_int_eq(xsipc__reg_old_link_name(fx, link, sizeof link), 0);
     snprintf(hex, sizeof hex, "%08x", (unsigned)ky);
     snprintf(path, sizeof path, "%s/%s", dir, link);
     ck_assert_int_eq(stranger_does(AS_LINK, path, hex), 0);
@@ -1313,11 +1329,12 @@ START_TEST(test_collide_planted_name_link_not_followed)
     ck_assert_int_eq(xsipc_registry_remove(reg, "x", XSIPC_KIND_SHM, 0, &st),
                      0);
     ck_assert_uint_eq(owner_in(dir, link), STRANGER_UID);
-    /* y kept its claim throughout. */
-    snprintf(path, sizeof path, ".claim-%08x", (unsigned)ky);
-    link_in(dir, path, got, sizeof got);
-    ck_assert_msg(got[0] == 'm' && strcmp(got + 1, fy + 18) == 0,
-                  "y's claim: \"%s\"", got);
+    /* y kept its claim throughout: its key file's second link. */
+    snprintf(path, sizeof path, "%s/.claim-%08x", dir, (unsigned)ky);
+    snprintf(py, sizeof py, "%s/%s", dir, fy);
+    ck_assert(lstat(path, &sc) == 0 && lstat(py, &sy) == 0);
+    ck_assert_msg(sc.st_ino == sy.st_ino && sy.st_nlink == 2,
+                  "y's claim is not y's inode");
     ck_assert_int_eq(xsipc_registry_remove(reg, "y", XSIPC_KIND_SHM, 0, &st),
                      0);
     /* Nor does gc take it for a stale link of ours. */
@@ -1483,8 +1500,8 @@ START_TEST(test_collide_lookup_of_empty_file_reads_claim)
 END_TEST
 
 /* A create whose lock's key file cannot be made (a full file system)
- * leaves nothing: the segment's key file, its claim and its .name- link,
- * made just before, go again. */
+ * leaves nothing: the segment's key file and its claim, made just before,
+ * go again. */
 START_TEST(test_collide_full_fs_leaves_nothing)
 {
     xsipc_shm *shm = xsipc_shm_new_in(tu_registry(), "full");
@@ -1646,7 +1663,7 @@ Suite *collide_suite(void)
     tcase_add_test(core, test_collide_foreign_key_file_refused);
     tcase_add_test(core, test_collide_stale_claim_taken_over);
     tcase_add_test(core, test_collide_object_keeps_new_key_off);
-    tcase_add_test(core, test_collide_removed_key_file_drops_old_claim);
+    tcase_add_test(core, test_collide_removed_key_file_leaves_stale_claim);
     tcase_add_test(core, test_collide_eight_processes_same_keys);
     tcase_add_test(core, test_collide_lookup_costs_constant_calls);
     tcase_add_test(core, test_collide_lookup_of_empty_file_reads_claim);

@@ -175,21 +175,17 @@ static void assert_record(const char *path, xsipc__kind kind, const char *name,
 /* The claim of key names file. */
 static void assert_claim(key_t key, const char *file)
 {
-    char claim[64], target[256];
-    ssize_t n;
+    char claim[64];
+    struct stat sc, sf;
 
     snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)key);
-    n = readlink(tu_path(claim), target, sizeof target - 1);
-    ck_assert_msg(n > 0, "no claim %s", claim);
-    target[n] = '\0';
-    /* The link holds the file name with Qt's prefix cut to 'm' or 's'
-     * (a fast symbolic link, see claim.c). */
-    ck_assert_msg(
-        (target[0] == 'm' && strncmp(file, "qipc_sharedmemory_", 18) == 0 &&
-         strcmp(target + 1, file + 18) == 0) ||
-            (target[0] == 's' && strncmp(file, "qipc_systemsem_", 15) == 0 &&
-             strcmp(target + 1, file + 15) == 0),
-        "claim %s holds %s, for %s", claim, target, file);
+    ck_assert_msg(lstat(tu_path(claim), &sc) == 0, "no claim %s", claim);
+    ck_assert_msg(lstat(tu_path(file), &sf) == 0, "no key file %s", file);
+    /* A hard link of the key file's inode (see claim.c): its second. */
+    ck_assert_msg(S_ISREG(sc.st_mode) && sc.st_dev == sf.st_dev &&
+                      sc.st_ino == sf.st_ino,
+                  "claim %s is not a link of %s", claim, file);
+    ck_assert_int_eq(sf.st_nlink, 2);
 }
 
 /* Writes len bytes into a new key file for name, as someone else would. */
@@ -415,11 +411,12 @@ START_TEST(test_registry_resolve_creates_key_file)
     ck_assert_int_eq(sb.st_mode & 07777, 0640);
     ck_assert(sb.st_dev == k.dev && sb.st_ino == k.ino);
     ck_assert(xsipc__reg_current(tu_registry(), &k));
-    /* Its record, its claim and its .name- link. */
-    assert_record(path, XSIPC__KIND_SHM, "share", k.key, 0);
+    /* Its record and its claim, the inode's second link (and nothing
+     * else: no .name- link, as an older xsipc made). */
+    assert_record(path, XSIPC__KIND_SHM, "share", k.key, XSIPC__REC_LINKED);
     assert_claim(k.key, k.file);
     ck_assert(
-        exists(tu_path(".name-maab90dfe8c6f152a4fb071f5f4f9df804626e6ab")));
+        !exists(tu_path(".name-maab90dfe8c6f152a4fb071f5f4f9df804626e6ab")));
 
     xsipc__reg_release(tu_registry(), &k);
     ck_assert(!exists(path));
@@ -503,6 +500,7 @@ START_TEST(test_registry_release_same_inode_only)
     xsipc_status st = {XSIPC_NO_ERROR, ""};
     xsipc__key k;
     const char *path, *other = tu_path("newer");
+    char names[512];
 
     ck_assert_int_eq(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
                                         "replaced", 1, &k, &st),
@@ -517,15 +515,14 @@ START_TEST(test_registry_release_same_inode_only)
     xsipc__reg_release(tu_registry(), &k);
     ck_assert_int_eq(errno, EINTR);
     ck_assert_msg(exists(path), "release removed a newer key file");
+    /* The replaced file's claim, its inode's last link, went with it. */
+    ck_assert_int_eq(dir_entries(names, sizeof names), 1);
 
     ck_assert(unlink(path) == 0);
     ck_assert(!xsipc__reg_current(tu_registry(), &k));
     xsipc__reg_release(tu_registry(), &k); /* gone already: nothing to do */
     ck_assert(!exists(path));
-    /* The claim of the replaced file is stale now: gc takes it, and the
-     * file's .name- link with it. */
-    ck_assert_int_eq(
-        xsipc_registry_gc(tu_registry(), XSIPC_GC_NOW, NULL, NULL, NULL), 2);
+    assert_dir_empty();
 }
 END_TEST
 
@@ -652,8 +649,9 @@ START_TEST(test_registry_hard_link_untrusted)
 {
     xsipc_status st;
     xsipc__key k, again;
-    const char *twin = tu_path("twin");
+    char twin[PATH_MAX], path[PATH_MAX];
 
+    snprintf(twin, sizeof twin, "%s", tu_path("twin"));
     ck_assert_int_eq(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
                                         "linked", 1, &k, &st),
                      0);
@@ -661,11 +659,30 @@ START_TEST(test_registry_hard_link_untrusted)
     assert_failed(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM, "linked",
                                      1, &again, &st),
                   &st, XSIPC_UNTRUSTED);
-    ck_assert_msg(strstr(st.text, "2 hard links") != NULL, "message: %s",
+    /* Three: its claim, the twin, itself. */
+    ck_assert_msg(strstr(st.text, "3 hard links") != NULL, "message: %s",
                   st.text);
     ck_assert(unlink(twin) == 0);
     xsipc__reg_release(tu_registry(), &k);
     ck_assert(!exists(tu_path(k.file)));
+
+    /* A file Qt made has no claim: a second link is never its claim. */
+    ck_assert_int_eq(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
+                                        "linked", 1, &k, &st),
+                     0);
+    xsipc__reg_release(tu_registry(), &k);
+    snprintf(path, sizeof path, "%s", tu_path(k.file));
+    make_file(path, 0640);
+    ck_assert(link(path, twin) == 0);
+    assert_failed(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM, "linked",
+                                     0, &again, &st),
+                  &st, XSIPC_UNTRUSTED);
+    ck_assert_msg(strstr(st.text, "2 hard links, and the second is not its "
+                                  "claim") != NULL,
+                  "message: %s", st.text);
+    ck_assert(unlink(twin) == 0);
+    ck_assert(unlink(path) == 0);
+    assert_dir_empty();
 }
 END_TEST
 
@@ -1042,7 +1059,7 @@ START_TEST(test_registry_record_garbage)
         "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 1\nstart 0\n"
         "time 9223372036854775808\n",
         "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 1\nstart 0\n"
-        "time 1\nflags 4\n", /* a bit version 1 does not know */
+        "time 1\nflags 8\n", /* a bit version 1 does not know */
         "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 1\nstart 0\n"
         "time 1\nflags 0\nname 4097 ",
         "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 1\nstart 0\n"
@@ -1117,7 +1134,7 @@ START_TEST(test_registry_persistent_adopts_qt_key_file)
     ck_assert_int_eq(
         xsipc__reg_resolve(reg, XSIPC__KIND_SEM, "adopted", 0, &k, &st), 0);
     assert_record(tu_path(file), XSIPC__KIND_SEM, "adopted", k.key,
-                  XSIPC__REC_PERSISTENT);
+                  XSIPC__REC_PERSISTENT | XSIPC__REC_LINKED);
     assert_claim(k.key, file);
     ck_assert_int_eq(dir_entries(names, sizeof names), 2);
     ck_assert(lstat(tu_path(file), &before) == 0);
@@ -1210,15 +1227,31 @@ START_TEST(test_registry_planted_claims_refused)
     key = xsipc__reg_ftok(&sb, 'Q');
     snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)key);
 
-    /* A regular file in the claim's place. */
-    make_file(tu_path(claim), 0600);
+    /* A directory in the claim's place: no claim xsipc makes. */
+    ck_assert(mkdir(tu_path(claim), 0700) == 0);
     assert_failed(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM, "planted",
                                      0, &k, &st),
                   &st, XSIPC_UNTRUSTED);
-    ck_assert_msg(strstr(st.text, "not a symbolic link") != NULL &&
+    ck_assert_msg(strstr(st.text, "not a claim made by xsipc") != NULL &&
                       strstr(st.text, file) != NULL,
                   "message: %s", st.text);
+    ck_assert(rmdir(tu_path(claim)) == 0);
+
+    /* A file of ours with one link, or a second link of an inode with
+     * another key: neither claims the key for any file, so they are
+     * stale, and the Qt file is used as it is. */
+    make_file(tu_path(claim), 0600);
+    ck_assert_int_eq(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
+                                        "planted", 0, &k, &st),
+                     0);
     ck_assert(unlink(tu_path(claim)) == 0);
+    make_file(tu_path("other"), 0600);
+    ck_assert(link(tu_path("other"), tu_path(claim)) == 0);
+    ck_assert_int_eq(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
+                                        "planted", 0, &k, &st),
+                     0);
+    ck_assert(unlink(tu_path(claim)) == 0);
+    ck_assert(unlink(tu_path("other")) == 0);
 
     /* A link out of the directory. */
     ck_assert(symlink("../../etc/passwd", tu_path(claim)) == 0);
@@ -1282,13 +1315,12 @@ START_TEST(test_registry_names_stay_inside)
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         ck_assert_msg(strncmp(e->d_name, "qipc_sharedmemory_", 18) == 0 ||
-                          strncmp(e->d_name, ".claim-", 7) == 0 ||
-                          strncmp(e->d_name, ".name-m", 7) == 0,
+                          strncmp(e->d_name, ".claim-", 7) == 0,
                       "unexpected %s", e->d_name);
         files++;
     }
     closedir(d);
-    ck_assert_int_eq(files, 3 * 9);
+    ck_assert_int_eq(files, 2 * 9);
     ck_assert_int_eq(xsipc_registry_gc(reg, XSIPC_GC_NOW, NULL, NULL, &st), 9);
     xsipc_registry_close(reg);
     ck_assert(rmdir(sub) == 0);
