@@ -1327,6 +1327,148 @@ START_TEST(test_registry_names_stay_inside)
 }
 END_TEST
 
+/*
+ * A key file as an older xsipc left it in tu_dir(): its record (flags,
+ * without XSIPC__REC_LINKED), a claim that is a symbolic link naming it
+ * ('m' and the name after Qt's prefix) and, with link, a .name- link
+ * naming the claim's key.  Its name goes to file (256 bytes); its key is
+ * returned.
+ */
+static key_t old_key_file(const char *name, unsigned flags, int link,
+                          char *file)
+{
+    char claim[64], target[256], old[64], hex[16];
+    struct stat sb;
+    key_t key;
+    int fd;
+
+    plant_key_file(XSIPC__KIND_SHM, name, NULL, 0, file);
+    fd = open(tu_path(file), O_RDWR | O_CLOEXEC);
+    ck_assert(fd >= 0 && fstat(fd, &sb) == 0);
+    key = xsipc__reg_ftok(&sb, 'Q');
+    ck_assert_int_eq(
+        xsipc__reg_write_record(fd, XSIPC__KIND_SHM, name, key, 'Q', flags, 0),
+        0);
+    close(fd);
+    snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)key);
+    snprintf(target, sizeof target, "m%s", file + 18);
+    ck_assert(symlink(target, tu_path(claim)) == 0);
+    if (link) {
+        ck_assert_int_eq(xsipc__reg_old_link_name(file, old, sizeof old), 0);
+        snprintf(hex, sizeof hex, "%08x", (unsigned)key);
+        ck_assert(symlink(hex, tu_path(old)) == 0);
+    }
+    return key;
+}
+
+/* What an older xsipc left of a key file of name that a Qt program
+ * removed: its claim and its .name- link, naming a file that is gone.  Its
+ * key has another device byte than tu_dir()'s, so that no file made in the
+ * test can have it (and take the claim over). */
+static void old_leftovers(const char *name)
+{
+    char file[256], claim[64], target[256], old[64], hex[16];
+    xsipc_status st;
+    struct stat sb;
+    unsigned key;
+
+    ck_assert(stat(tu_dir(), &sb) == 0);
+    key =
+        ((unsigned)'Q' << 24) | (((unsigned)sb.st_dev + 1u) & 0xffu) << 16 | 1u;
+    ck_assert_int_eq(
+        xsipc__reg_file_name(XSIPC__KIND_SHM, name, file, sizeof file, &st), 0);
+    snprintf(claim, sizeof claim, ".claim-%08x", key);
+    snprintf(target, sizeof target, "m%s", file + 18);
+    ck_assert(symlink(target, tu_path(claim)) == 0);
+    ck_assert_int_eq(xsipc__reg_old_link_name(file, old, sizeof old), 0);
+    snprintf(hex, sizeof hex, "%08x", key);
+    ck_assert(symlink(hex, tu_path(old)) == 0);
+}
+
+static int count_entry(const xsipc_registry_entry *e, void *arg)
+{
+    int *n = arg;
+
+    ck_assert_msg(e->problem == NULL, "problem: %s", e->problem);
+    ck_assert_msg(
+        (e->flags & (XSIPC_ENTRY_UNCLAIMED | XSIPC_ENTRY_COLLISION)) == 0,
+        "flags 0x%x", e->flags);
+    (*n)++;
+    return 0;
+}
+
+/*
+ * An upgrade: a registry an older xsipc left -- claims that are symbolic
+ * links, .name- links -- keeps working, and leaves no litter.  Its key
+ * files are used with the keys they have (their claims read as they are),
+ * their last user removes them with their claims and .name- links, and gc
+ * takes the leftovers of files Qt removed.  In a persistent registry the
+ * lookup writes nothing, and a second link is refused as before.
+ */
+START_TEST(test_registry_older_registry_upgrades)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    xsipc_shm *a, *b;
+    char file[256], names[1024], twin[PATH_MAX];
+    struct stat before, after;
+    xsipc__key k;
+    key_t key, got = 0;
+    int n = 0;
+
+    /* Qt's life cycle (the test's registry). */
+    key = old_key_file("live", 0, 1, file);
+    old_leftovers("gone");
+    ck_assert_int_eq(dir_entries(names, sizeof names), 5);
+    ck_assert_int_eq(xsipc_registry_key(tu_registry(), "live", XSIPC_KIND_SHM,
+                                        0, &got, NULL, 0, &st),
+                     0);
+    ck_assert(got == key);
+    ck_assert_int_eq(xsipc_registry_list(tu_registry(), count_entry, &n, &st),
+                     1);
+    a = xsipc_shm_new_in(tu_registry(), "live");
+    b = xsipc_shm_new_in(tu_registry(), "live");
+    ck_assert_int_eq(xsipc_shm_create(a, 64, XSIPC_READ_WRITE), 0);
+    strcpy(xsipc_shm_data(a), "upgraded");
+    ck_assert_int_eq(xsipc_shm_attach(b, XSIPC_READ_ONLY), 0);
+    ck_assert_str_eq(xsipc_shm_const_data(b), "upgraded");
+    xsipc_shm_free(b);
+    xsipc_shm_free(a);
+    /* The last user took the key file, its claim and its .name- link (and
+     * the lock's key file and claim, made new). */
+    ck_assert_int_eq(dir_entries(names, sizeof names), 2);
+    ck_assert_int_eq(
+        xsipc_registry_gc(tu_registry(), XSIPC_GC_NOW, NULL, NULL, &st), 2);
+    assert_dir_empty();
+
+    /* A persistent registry. */
+    key = old_key_file("kept", XSIPC__REC_PERSISTENT, 0, file);
+    old_leftovers("gone");
+    reg = xsipc_registry_open(tu_dir(), XSIPC_REGISTRY_PERSISTENT, &st);
+    ck_assert_msg(reg != NULL, "open: %s", st.text);
+    ck_assert(lstat(tu_path(file), &before) == 0);
+    ck_assert_int_eq(
+        xsipc__reg_resolve(reg, XSIPC__KIND_SHM, "kept", 1, &k, &st), 0);
+    ck_assert(k.key == key && !k.created && k.persistent);
+    ck_assert(lstat(tu_path(file), &after) == 0);
+    ck_assert(before.st_ctime == after.st_ctime &&
+              before.st_size == after.st_size && after.st_nlink == 1);
+    /* A second link is no claim of an older xsipc's either. */
+    snprintf(twin, sizeof twin, "%s", tu_path("twin"));
+    ck_assert(link(tu_path(file), twin) == 0);
+    assert_failed(xsipc__reg_resolve(reg, XSIPC__KIND_SHM, "kept", 0, &k, &st),
+                  &st, XSIPC_UNTRUSTED);
+    ck_assert(unlink(twin) == 0);
+    /* gc takes what the Qt program's removal left, not the live claim. */
+    ck_assert_int_eq(xsipc_registry_gc(reg, XSIPC_GC_NOW, NULL, NULL, &st), 2);
+    ck_assert_int_eq(dir_entries(names, sizeof names), 2);
+    ck_assert_int_eq(xsipc_registry_remove(reg, "kept", XSIPC_KIND_SHM, 0, &st),
+                     0);
+    assert_dir_empty();
+    xsipc_registry_close(reg);
+}
+END_TEST
+
 /* The registry lock excludes other processes: a creation waits for it. */
 START_TEST(test_registry_lock_excludes)
 {
@@ -1397,6 +1539,7 @@ Suite *registry_suite(void)
     tcase_add_test(core, test_registry_record_truncated);
     tcase_add_test(core, test_registry_qt_key_file_used_as_is);
     tcase_add_test(core, test_registry_persistent_adopts_qt_key_file);
+    tcase_add_test(core, test_registry_older_registry_upgrades);
     tcase_add_test(core, test_registry_lock_excludes);
     suite_add_tcase(s, core);
 
