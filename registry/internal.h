@@ -199,4 +199,17 @@ int xsipc__reg_adopt_locked(xsipc_registry *reg, xsipc__kind kind,
                             const char *name, xsipc__key *out,
                             xsipc_status *st);
 
+/*
+ * Under the lock, for a create: out->file is an empty key file Qt made
+ * whose key another key file's claim holds (a Qt program of this name
+ * would share that name's objects).  Its inode is parked, as a colliding
+ * inode of our own is, and the file made again (xsipc__reg_create_locked),
+ * so that each name has a key of its own.  0 with *out filled, 1 when the
+ * file changed meanwhile (look it up again), or -xsipc_error (the
+ * collision itself when the file is not Qt's empty one).
+ */
+int xsipc__reg_remake_locked(xsipc_registry *reg, xsipc__kind kind,
+                             const char *name, xsipc__key *out,
+                             xsipc_status *st);
+
 #endif /* XSIPC_REGISTRY_INTERNAL_H */

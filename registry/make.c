@@ -52,16 +52,23 @@
  * checked (Qt may replace F at any moment), then the record: a record that
  * vouches for a claim must never be written into a file whose claim could
  * fail.  Until it is written the claim names no file, and holds while it
- * has its second link.  Removing F (resolve.c): F is unlinked first, then
- * its claim and the parks of K; a release that cannot take the lock
- * unlinks F alone, leaving a claim of one link.
+ * has its second link.  Making F again (xsipc__reg_remake_locked, for a
+ * create): F is Qt's, empty, one link, and its key is held by another
+ * file's claim -- a Qt program of this name shares that name's objects.
+ * Checked again under the lock, its inode is renamed to a park of that key
+ * (RENAME_NOREPLACE; the park is checked after to be the inode checked, and
+ * put back if not, or if F cannot be made), and F is made as above.  The
+ * park goes with the other file's claim.  Removing F (resolve.c): F is
+ * unlinked first, then its claim and the parks of K; a release that cannot
+ * take the lock unlinks F alone, leaving a claim of one link.
  *
  * Who changes what: xsipc makes and removes claims, parks and temps, and
- * makes and removes key files, only under the registry lock (an flock of
- * the directory) -- all but that release, which only unlinks its F.  Qt
- * programs make and remove key files without the lock, at any moment, and
- * never touch the dot files.  A stranger, in a sticky directory, may make
- * dot files of its own, never remove ours.  Lookups take no lock.
+ * makes, removes and (to make one again) parks key files, only under the
+ * registry lock (an flock of the directory) -- all but that release, which
+ * only unlinks its F.  Qt programs make and remove key files without the
+ * lock, at any moment, and never touch the dot files.  A stranger, in a
+ * sticky directory, may make dot files of its own, never remove ours.
+ * Lookups take no lock.
  *
  * Why no interleaving lets two names share a key or lose a claim:
  *  - Two xsipc key files never hold one key: each holds its key through
@@ -81,10 +88,15 @@
  *    and its claim (DESIGN.md section 6), and a lookup reads no claim.
  *  - Qt's files are the limit: a Qt program makes a key file and its
  *    object without the lock.  xsipc keeps a new key off a key with an
- *    object (step 3), and refuses a Qt file whose key another file's claim
- *    holds; a Qt name whose file was looked up before a new claim of its
+ *    object (step 3), refuses a Qt file whose key another file's claim
+ *    holds, and for a create moves it aside so that the name gets a key of
+ *    its own; a Qt name whose file was looked up before a new claim of its
  *    key, and whose object is made after step 3's check, can still meet
  *    that new file's key -- as it could before xsipc, with no claims at all.
+ *    Moving Qt's F is no replacement of a key file under its users: its
+ *    key was never its own, and a Qt program that opens F from then on
+ *    gets the new one (one that has it open keeps the other name's objects,
+ *    as it had them before).
  */
 #include <config.h>
 
@@ -456,4 +468,70 @@ int xsipc__reg_adopt_locked(xsipc_registry *reg, xsipc__kind kind,
     (void)close(fd);
     out->persistent = 1;
     return 0;
+}
+
+int xsipc__reg_remake_locked(xsipc_registry *reg, xsipc__kind kind,
+                             const char *name, xsipc__key *out,
+                             xsipc_status *st)
+{
+    char target[256], parked[64];
+    struct stat sb, now;
+    unsigned n;
+    int fd, c, rc;
+
+    /* Looked up again under the lock, on a descriptor: the file may be
+     * gone, replaced, or claimed since (then the lookup tells). */
+    fd = xsipc__reg_open_file(reg, out->file, O_RDONLY, &sb);
+    if (fd < 0)
+        return errno == ENOENT ? 1
+                               : create_error(reg, out->file, XSIPC_KEY_ERROR,
+                                              "opening it", errno, st);
+    (void)close(fd);
+    if (sb.st_dev != out->dev || sb.st_ino != out->ino)
+        return 1;
+    if ((rc = xsipc__reg_check_file(reg, out->file, &sb, st)) < 0)
+        return rc;
+    c = xsipc__reg_file_claim(reg, out->file, &sb, NULL, out->key, target, st);
+    if (c < 0)
+        return c;
+    if (c == XSIPC__CLAIM_FOREIGN)
+        return xsipc__reg_foreign_claim(reg, out->key, out->file, st);
+    if (c != XSIPC__CLAIM_OTHER)
+        return 1;
+    /* Only Qt's own file, empty with its one link, is moved: a record is
+     * xsipc's word about the file (a copy of one, say), not ours to
+     * overrule. */
+    if (sb.st_size != 0 || sb.st_nlink != 1)
+        return xsipc__reg_key_held(reg, out->key, out->file, target, st);
+    /* Parked as a colliding inode of ours is (its key is the other
+     * file's, so it goes with that file's claim), which keeps the file
+     * system from handing the inode out again.  A Qt program of this
+     * name that opens the file from now on finds the new one. */
+    for (n = 0; n < XSIPC__PARK_MAX; n++) {
+        xsipc__reg_park_name(out->key, n, parked, sizeof parked);
+        if (renameat2(reg->dirfd, out->file, reg->dirfd, parked,
+                      RENAME_NOREPLACE) == 0)
+            break;
+        if (errno == ENOENT)
+            return 1; /* a Qt program removed it: look again */
+        if (errno != EEXIST)
+            n = XSIPC__PARK_MAX;
+    }
+    if (n == XSIPC__PARK_MAX)
+        return xsipc__reg_key_held(reg, out->key, out->file, target, st);
+    /* The rename took what had the name then: a Qt program may have put
+     * another file there since the checks.  That one goes back. */
+    if (fstatat(reg->dirfd, parked, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
+        now.st_dev != sb.st_dev || now.st_ino != sb.st_ino) {
+        (void)renameat2(reg->dirfd, parked, reg->dirfd, out->file,
+                        RENAME_NOREPLACE);
+        return 1;
+    }
+    rc = xsipc__reg_create_locked(reg, kind, name, out, st);
+    /* Not made: Qt's file is put back as it was (unless one took its name
+     * meanwhile: then it stays parked, and goes with the claim). */
+    if (rc < 0)
+        (void)renameat2(reg->dirfd, parked, reg->dirfd, out->file,
+                        RENAME_NOREPLACE);
+    return rc;
 }

@@ -100,7 +100,9 @@ int xsipc__reg_trusted(const xsipc_registry *reg, uid_t uid);
  * key file is made: its record written and its key claimed before it gets
  * its name, with a new inode while the key collides (see make.c).
  * Without, a missing file is -XSIPC_NOT_FOUND.  A key file that exists is
- * only read (and, in a persistent registry, claimed once when Qt made it).
+ * only read (and, in a persistent registry, claimed once when Qt made it);
+ * one Qt made on a key another file's claim holds is refused, or with
+ * create parked and made again.
  * In a NATIVE registry name is the key file's own name and neither records
  * nor claims are used.  *out needs no initialisation.  Returns 0 or
  * -xsipc_error with st set.

@@ -120,6 +120,7 @@ static int open_error(const xsipc_registry *reg, const char *file, int create,
 #define LOOK_FOUND 0     /* the key file, with its claim (or no claim use) */
 #define LOOK_NOENT 1     /* no key file */
 #define LOOK_UNCLAIMED 2 /* a key file no claim holds (Qt made it) */
+#define LOOK_HELD 3      /* a key file whose key another file's claim holds */
 
 /* The record of a key file must be about this name and kind: another
  * name would mean a SHA-1 clash or a file written by hand. */
@@ -142,13 +143,13 @@ static int record_matches(const xsipc_registry *reg, const char *file,
     return 0;
 }
 
-/* The key file of an existing name: its key, and the state of its claim.
- * The file may change (Qt removes it); the caller decides. */
+/* The key file of an existing name: its key, and the state of its claim
+ * (target, 256 bytes, gets the file that holds a key LOOK_HELD).  The file
+ * may change (Qt removes it); the caller decides. */
 static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
-                  xsipc__key *out, xsipc_status *st)
+                  xsipc__key *out, char *target, xsipc_status *st)
 {
     xsipc__record rec;
-    char target[256];
     struct stat sb;
     int fd, rc, has_rec;
 
@@ -190,7 +191,7 @@ static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
     case XSIPC__CLAIM_OTHER:
         /* Two live key files, one key: a Qt program made this one beside
          * ours.  Using it would share the other name's objects. */
-        return xsipc__reg_key_held(reg, out->key, out->file, target, st);
+        return LOOK_HELD;
     case XSIPC__CLAIM_FOREIGN:
         /* A stranger's, or not a claim: it may be this file, but its
          * owner could drop it and claim the key for another name. */
@@ -271,7 +272,7 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
                             xsipc__key *out, xsipc_status *st)
 {
     xsipc__key was;
-    char file[256];
+    char file[256], target[256];
     int attempt, rc, lockfd;
 
     if (reg == NULL || out == NULL)
@@ -296,9 +297,13 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
         return resolve_native(reg, create, out, st);
 
     for (attempt = 0; attempt < RESOLVE_ATTEMPTS; attempt++) {
-        rc = lookup(reg, kind, name, out, st);
+        rc = lookup(reg, kind, name, out, target, st);
         if (rc < 0 || rc == LOOK_FOUND)
             return rc;
+        /* Another name's key: refused, but for a create, which makes this
+         * name's file again when Qt made it (make.c). */
+        if (rc == LOOK_HELD && !create)
+            return xsipc__reg_key_held(reg, out->key, out->file, target, st);
         /* A key file Qt made, in a registry that follows Qt's life cycle:
          * used as it is.  Claiming it would leave the claim behind when
          * the Qt program removes the file; its key is checked not to be
@@ -317,6 +322,8 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
             xsipc__reg_drop_gone_claim(reg, &was);
         if (rc == LOOK_NOENT)
             rc = xsipc__reg_create_locked(reg, kind, name, out, st);
+        else if (rc == LOOK_HELD)
+            rc = xsipc__reg_remake_locked(reg, kind, name, out, st);
         else
             rc = xsipc__reg_adopt_locked(reg, kind, name, out, st);
         xsipc__reg_unlock(lockfd);

@@ -572,57 +572,104 @@ START_TEST(test_collide_persistent_takes_other_proj)
 }
 END_TEST
 
-/* A key file made by someone else (Qt) on a claimed key: refused, never
- * shared. */
-static int staged_foreign_file(const char *dir, void *arg)
+/*
+ * A key file made by Qt (empty, no claim) on a key that another name's
+ * claim holds: a Qt program of that name reads the other name's segment.
+ * Attach and a lookup refuse the file, never share the key.  Create parks
+ * its inode, as a colliding inode of our own, and makes the file again:
+ * each name then has a key of its own, and a Qt reader of either reads its
+ * own data.  (Before, create refused it too, and the Qt reader went on
+ * reading the other name's segment.)
+ */
+static int staged_qt_file(const char *dir, void *arg)
 {
+    unsigned flags = *(const unsigned *)arg;
     xsipc_status st;
     xsipc_registry *reg;
-    char pa[PATH_MAX], fb[256], pb[PATH_MAX];
-    struct stat sa;
-    xsipc_shm *shm;
-    int fd, rc;
+    char pa[PATH_MAX], fb[256], pb[PATH_MAX], park[64], names[2048];
+    const char *const both[] = {"first", "second"};
+    struct stat sa, sq, sb;
+    xsipc_shm *a, *b;
+    key_t ka, kb;
+    int fd, rc, i;
 
-    (void)arg;
-    reg = xsipc_registry_open(dir, 0, &st);
+    CK(setenv("TMPDIR", dir, 1) == 0, "setenv");
+    reg = xsipc_registry_open(dir, flags, &st);
     CK(reg != NULL, "open: %s", st.text);
-    (void)child_key(reg, "first", 1, pa, sizeof pa);
+    a = child_created(reg, "first", "data of first");
+    snprintf(pa, sizeof pa, "%s", xsipc_shm_native_key(a));
     CK(stat(pa, &sa) == 0, "stat");
+    ka = key_of_path(pa, 'Q');
     CK(xsipc__reg_file_name(XSIPC_KIND_SHM, "second", fb, sizeof fb, &st) == 0,
        "file name");
     snprintf(pb, sizeof pb, "%s/%s", dir, fb);
     CK(burn_to(dir, sa.st_ino) != 0, "inodes are not counted");
     /* As Qt makes it: O_CREAT|O_EXCL, empty. */
     fd = open(pb, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
-    CK(fd >= 0, "create %s", pb);
+    CK(fd >= 0 && fstat(fd, &sq) == 0, "create %s", pb);
     close(fd);
-    CK(key_of_path(pa, 'Q') == key_of_path(pb, 'Q'), "staging missed");
+    CK(key_of_path(pb, 'Q') == ka, "staging missed");
+#ifdef QT5_PEER
+    /* What Qt makes of it: the other name's data. */
+    qt5_reads("second", "data of first");
+#endif
 
-    rc = xsipc_registry_key(reg, "second", XSIPC_KIND_SHM, 1, NULL, NULL, 0,
+    rc = xsipc_registry_key(reg, "second", XSIPC_KIND_SHM, 0, NULL, NULL, 0,
                             &st);
     CK(rc == -XSIPC_KEY_COLLISION, "second: %d %s", rc, st.text);
     CK(strstr(st.text, "qipc_sharedmemory_first") != NULL, "message: %s",
        st.text);
     CK(strstr(st.text, fb) != NULL, "message: %s", st.text);
-    shm = xsipc_shm_new_in(reg, "second");
-    rc = xsipc_shm_attach(shm, XSIPC_READ_ONLY);
+    b = xsipc_shm_new_in(reg, "second");
+    rc = xsipc_shm_attach(b, XSIPC_READ_ONLY);
     CK(rc == -XSIPC_KEY_COLLISION, "attach: %d %s", rc,
-       xsipc_shm_error_string(shm));
-    rc = xsipc_shm_create(shm, 16, XSIPC_READ_WRITE);
-    CK(rc == -XSIPC_KEY_COLLISION, "create: %d %s", rc,
-       xsipc_shm_error_string(shm));
-    xsipc_shm_free(shm);
-    CK(unlink(pb) == 0, "unlink");
-    CK(xsipc_registry_remove(reg, "first", XSIPC_KIND_SHM, 0, &st) == 0,
-       "remove: %s", st.text);
-    CK(entries(dir, NULL, 0) == 0, "files left");
+       xsipc_shm_error_string(b));
+
+    rc = xsipc_shm_create(b, 64, XSIPC_READ_WRITE);
+    CK(rc == 0, "create: %d %s", rc, xsipc_shm_error_string(b));
+    CK(xsipc_shm_lock(b) >= 0, "lock");
+    strcpy(xsipc_shm_data(b), "data of second");
+    CK(xsipc_shm_unlock(b) == 0, "unlock");
+    kb = key_of_path(pb, 'Q');
+    CK(kb != ka, "first and second share key 0x%08x", (unsigned)ka);
+    CK(stat(pb, &sb) == 0 && sb.st_ino != sq.st_ino, "not made again");
+    /* Qt's inode is parked for as long as first's claim holds. */
+    snprintf(park, sizeof park, ".park-%08x-0", (unsigned)ka);
+    snprintf(pa, sizeof pa, "%s/%s", dir, park);
+    CK(stat(pa, &sb) == 0 && sb.st_ino == sq.st_ino, "%s is not Qt's inode",
+       park);
+    CK(child_key(reg, "first", 0, NULL, 0) == ka, "first's key");
+    CK(child_key(reg, "second", 0, NULL, 0) == kb, "second's key");
+#ifdef QT5_PEER
+    qt5_reads("first", "data of first");
+    qt5_reads("second", "data of second");
+#endif
+    xsipc_shm_free(a);
+    xsipc_shm_free(b);
+    for (i = 0; i < 4 && (flags & XSIPC_REGISTRY_PERSISTENT) != 0; i++) {
+        rc = xsipc_registry_remove(
+            reg, both[i % 2], i < 2 ? XSIPC_KIND_SHM : XSIPC_KIND_SEM, 0, &st);
+        CK(rc == 0, "remove %s: %d %s", both[i % 2], rc, st.text);
+    }
+    /* The park went with first's claim. */
+    CK(entries(dir, names, sizeof names) == 0, "left:%s", names);
     xsipc_registry_close(reg);
     return 0;
 }
 
-START_TEST(test_collide_foreign_key_file_refused)
+START_TEST(test_collide_qt_file_on_claimed_key_made_again)
 {
-    in_tmpfs("foreign colliding key file", staged_foreign_file, NULL);
+    unsigned flags = 0;
+
+    in_tmpfs("Qt's colliding key file", staged_qt_file, &flags);
+}
+END_TEST
+
+START_TEST(test_collide_qt_file_on_claimed_key_made_again_persistent)
+{
+    unsigned flags = XSIPC_REGISTRY_PERSISTENT;
+
+    in_tmpfs("Qt's colliding key file, persistent", staged_qt_file, &flags);
 }
 END_TEST
 
@@ -1660,7 +1707,9 @@ Suite *collide_suite(void)
     tcase_set_timeout(core, 60);
     tcase_add_test(core, test_collide_staged_names_get_own_keys);
     tcase_add_test(core, test_collide_persistent_takes_other_proj);
-    tcase_add_test(core, test_collide_foreign_key_file_refused);
+    tcase_add_test(core, test_collide_qt_file_on_claimed_key_made_again);
+    tcase_add_test(core,
+                   test_collide_qt_file_on_claimed_key_made_again_persistent);
     tcase_add_test(core, test_collide_stale_claim_taken_over);
     tcase_add_test(core, test_collide_object_keeps_new_key_off);
     tcase_add_test(core, test_collide_removed_key_file_leaves_stale_claim);
