@@ -16,7 +16,9 @@
  * The program is linked with --wrap for the file system calls the library
  * makes (tests/local.mk): the wrappers below count them, so a test can
  * assert that a lookup reads no directory and writes nothing; the openat
- * wrapper can also unlink a file the moment it is opened.
+ * wrapper can also unlink a file the moment it is opened, and the linkat
+ * and renameat2 ones run a peer's act (a Qt program's, a crash, a gc)
+ * just before a chosen call: the windows of registry/make.c's protocol.
  */
 #include <config.h>
 
@@ -25,6 +27,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -199,9 +202,49 @@ int __wrap_fstatat(int fd, const char *path, struct stat *sb, int flags)
     return __real_fstatat(fd, path, sb, flags);
 }
 
+/*
+ * The seam of the window tests: window_fn(window_arg) runs once, just
+ * before the first linkat or renameat2 (window_call) from now on whose new
+ * name starts with window_prefix -- the moment a peer (a Qt program, a
+ * crash, a gc) acts inside a step of the protocol.
+ */
+enum { W_NONE, W_LINKAT, W_RENAMEAT2 };
+static int window_call;
+static const char *window_prefix;
+static void (*window_fn)(void *);
+static void *window_arg;
+
+static void window_arm(int call, const char *prefix, void (*fn)(void *),
+                       void *arg)
+{
+    window_call = call;
+    window_prefix = prefix;
+    window_fn = fn;
+    window_arg = arg;
+}
+
+static void window_at(int call, const char *new_)
+{
+    void (*fn)(void *) = window_fn;
+
+    if (fn == NULL || call != window_call ||
+        strncmp(new_, window_prefix, strlen(window_prefix)) != 0)
+        return;
+    window_fn = NULL;
+    fn(window_arg);
+}
+
+/* When set, the next LOCK_EX flock first writes a byte to this pipe: the
+ * caller is about to wait for the registry lock. */
+static int flock_tell = -1;
+
 int __wrap_flock(int fd, int op)
 {
     count(C_FLOCK);
+    if (flock_tell >= 0 && (op & LOCK_EX) != 0) {
+        (void)!write(flock_tell, "w", 1);
+        flock_tell = -1;
+    }
     return __real_flock(fd, op);
 }
 
@@ -215,6 +258,7 @@ int __wrap_renameat2(int ofd, const char *old, int nfd, const char *new_,
                      unsigned flags)
 {
     count(C_WRITE);
+    window_at(W_RENAMEAT2, new_);
     return __real_renameat2(ofd, old, nfd, new_, flags);
 }
 
@@ -228,6 +272,7 @@ int __wrap_linkat(int ofd, const char *old, int nfd, const char *new_,
                   int flags)
 {
     count(C_WRITE);
+    window_at(W_LINKAT, new_);
     return __real_linkat(ofd, old, nfd, new_, flags);
 }
 
@@ -1093,6 +1138,392 @@ START_TEST(test_collide_gone_key_file_not_listed)
 }
 END_TEST
 
+/* ------------------------------------------------------------ windows */
+
+/*
+ * Each window of make.c's protocol entered exactly, at the seam above:
+ * something happens between two of the library's file system calls, and
+ * the outcome is checked.  The peers' acts come first.
+ */
+static void crash_now(void *arg)
+{
+    (void)arg;
+    _exit(0);
+}
+
+/* As a Qt program makes a key file: O_CREAT|O_EXCL, 0640, empty. */
+static void qt_makes(void *arg)
+{
+    int fd =
+        open((const char *)arg, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
+
+    if (fd >= 0)
+        close(fd);
+}
+
+/* A Qt program's last detach removes the file... */
+static void qt_removes(void *arg)
+{
+    (void)unlink((const char *)arg);
+}
+
+/* ...and another one's create makes it again. */
+static void qt_replaces(void *arg)
+{
+    qt_removes(arg);
+    qt_makes(arg);
+}
+
+/* A registry of flags in the new directory tu_path(sub). */
+static xsipc_registry *sub_registry(const char *sub, unsigned flags)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+
+    ck_assert(mkdir(tu_path(sub), 0700) == 0);
+    reg = xsipc_registry_open(tu_path(sub), flags, &st);
+    ck_assert_msg(reg != NULL, "open: %s", st.text);
+    return reg;
+}
+
+static void sub_done(xsipc_registry *reg, const char *sub)
+{
+    char names[1024];
+
+    ck_assert_msg(entries(tu_path(sub), names, sizeof names) == 0, "left:%s",
+                  names);
+    xsipc_registry_close(reg);
+    ck_assert(rmdir(tu_path(sub)) == 0);
+}
+
+/* The key in the name of dir's one claim (0 when there is none). */
+static key_t the_claim(const char *dir)
+{
+    DIR *d = __real_opendir(dir);
+    struct dirent *e;
+    unsigned long v = 0;
+
+    if (d == NULL)
+        return 0;
+    while ((e = __real_readdir(d)) != NULL)
+        if (strncmp(e->d_name, ".claim-", 7) == 0)
+            v = strtoul(e->d_name + 7, NULL, 16);
+    closedir(d);
+    return (key_t)(unsigned)v;
+}
+
+/* Whether dir's claim of key is the inode of key file path, its second
+ * link. */
+static int claim_is(const char *dir, key_t key, const char *path)
+{
+    char claim[PATH_MAX];
+    struct stat sc, sf;
+
+    snprintf(claim, sizeof claim, "%s/.claim-%08x", dir, (unsigned)key);
+    return lstat(claim, &sc) == 0 && lstat(path, &sf) == 0 &&
+           sc.st_ino == sf.st_ino && sf.st_nlink == 2;
+}
+
+/*
+ * A crash between the claim and the rename into place (make.c, steps 3
+ * and 5) leaves the temp and its claim: one inode, two links, its record
+ * naming a file that is not there.  The claim is stale, the name is made
+ * again (on another inode: that one is still held), and gc takes both.
+ */
+START_TEST(test_collide_window_crash_before_rename)
+{
+    xsipc_registry *reg = sub_registry("p", XSIPC_REGISTRY_PERSISTENT);
+    const char *dir = tu_path("p");
+    char file[256], path[PATH_MAX], claim[PATH_MAX];
+    xsipc_status st;
+    struct stat sc;
+    key_t k, again;
+    int status;
+    pid_t pid;
+
+    ck_assert_int_eq(
+        xsipc__reg_file_name(XSIPC__KIND_SHM, "crashed", file, 256, &st), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        window_arm(W_RENAMEAT2, file, crash_now, NULL);
+        (void)xsipc_registry_key(reg, "crashed", XSIPC_KIND_SHM, 1, NULL, NULL,
+                                 0, &st);
+        _exit(1);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(entries(dir, NULL, 0), 2);
+    ck_assert((k = the_claim(dir)) != 0);
+    snprintf(claim, sizeof claim, "%s/.claim-%08x", dir, (unsigned)k);
+    ck_assert(lstat(claim, &sc) == 0 && sc.st_nlink == 2);
+    ck_assert_int_eq(xsipc__reg_claim_state(reg, k, NULL, NULL, NULL),
+                     XSIPC__CLAIM_STALE);
+    ck_assert_int_eq(xsipc_registry_key(reg, "crashed", XSIPC_KIND_SHM, 0, NULL,
+                                        NULL, 0, &st),
+                     -XSIPC_NOT_FOUND);
+    ck_assert_int_eq(xsipc_registry_key(reg, "crashed", XSIPC_KIND_SHM, 1,
+                                        &again, path, sizeof path, &st),
+                     0);
+    ck_assert(again != k && claim_is(dir, again, path));
+    ck_assert_int_eq(xsipc_registry_gc(reg, XSIPC_GC_NOW, NULL, NULL, &st), 2);
+    ck_assert_int_eq(entries(dir, NULL, 0), 2);
+    ck_assert_int_eq(
+        xsipc_registry_remove(reg, "crashed", XSIPC_KIND_SHM, 0, &st), 0);
+    sub_done(reg, "p");
+}
+END_TEST
+
+/*
+ * A Qt program makes the key file between make.c's look for it and the
+ * rename into place: RENAME_NOREPLACE fails rather than replace it, the
+ * temp and its claim go, and Qt's file is the name's -- used as it is in
+ * Qt's life cycle, adopted in a persistent registry.
+ */
+static void qt_file_before_rename(unsigned flags)
+{
+    xsipc_registry *reg = sub_registry("r", flags);
+    const char *dir = tu_path("r");
+    char file[256], path[PATH_MAX];
+    xsipc_status st;
+    struct stat sb;
+    key_t k = 0;
+    int persistent = (flags & XSIPC_REGISTRY_PERSISTENT) != 0;
+
+    ck_assert_int_eq(
+        xsipc__reg_file_name(XSIPC__KIND_SHM, "raced", file, 256, &st), 0);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    window_arm(W_RENAMEAT2, file, qt_makes, path);
+    ck_assert_int_eq(
+        xsipc_registry_key(reg, "raced", XSIPC_KIND_SHM, 1, &k, NULL, 0, &st),
+        0);
+    ck_assert_ptr_null(window_fn);
+    ck_assert(k == key_of_path(path, 'Q'));
+    ck_assert(stat(path, &sb) == 0);
+    /* Adopted: its record written now, its claim its second link. */
+    ck_assert_int_eq(sb.st_size != 0, persistent);
+    ck_assert_int_eq(entries(dir, NULL, 0), persistent ? 2 : 1);
+    if (persistent)
+        ck_assert(claim_is(dir, k, path));
+    ck_assert_int_eq(
+        xsipc_registry_remove(reg, "raced", XSIPC_KIND_SHM, 0, &st), 0);
+    sub_done(reg, "r");
+}
+
+START_TEST(test_collide_window_qt_file_before_rename)
+{
+    qt_file_before_rename(0);
+    qt_file_before_rename(XSIPC_REGISTRY_PERSISTENT);
+}
+END_TEST
+
+/*
+ * A persistent registry adopts a Qt file: its claim is linked after the
+ * file is checked.  A Qt program that replaces the file, or removes it, in
+ * between gets no claim made of another inode under the checked one's key:
+ * the link is checked to be the checked inode and goes if not, and the
+ * name is looked up again -- the new file adopted, or a file made.
+ */
+START_TEST(test_collide_window_qt_file_replaced_before_claim)
+{
+    void (*const acts[])(void *) = {qt_replaces, qt_removes};
+    const char *dir;
+    char file[256], path[PATH_MAX];
+    xsipc_registry *reg;
+    xsipc_status st;
+    struct stat sb;
+    key_t old, k;
+    size_t i;
+
+    for (i = 0; i < sizeof acts / sizeof acts[0]; i++) {
+        reg = sub_registry("a", XSIPC_REGISTRY_PERSISTENT);
+        dir = tu_path("a");
+        qt_key_file(dir, "adopted", file);
+        snprintf(path, sizeof path, "%s/%s", dir, file);
+        old = key_of_path(path, 'Q');
+        window_arm(W_LINKAT, XSIPC__CLAIM_PREFIX, acts[i], path);
+        ck_assert_int_eq(xsipc_registry_key(reg, "adopted", XSIPC_KIND_SHM, 1,
+                                            &k, NULL, 0, &st),
+                         0);
+        ck_assert_ptr_null(window_fn);
+        /* A replacement is made while the inode checked is open: it has
+         * another (a file made after a removal may reuse the number). */
+        ck_assert(k == key_of_path(path, 'Q'));
+        if (acts[i] == qt_replaces)
+            ck_assert(k != old);
+        ck_assert(claim_is(dir, k, path));
+        ck_assert(stat(path, &sb) == 0 && sb.st_size > 0);
+        ck_assert_int_eq(entries(dir, NULL, 0), 2);
+        ck_assert_int_eq(
+            xsipc_registry_remove(reg, "adopted", XSIPC_KIND_SHM, 0, &st), 0);
+        sub_done(reg, "a");
+    }
+}
+END_TEST
+
+/* qt_replaces, two inodes later: the staged inode's next ones share their
+ * low 16 bits with first's lock's key file and its neighbours, and the
+ * replacement must have a key of its own. */
+static void qt_replaces_later(void *arg)
+{
+    char spacer[PATH_MAX];
+    int i;
+
+    snprintf(spacer, sizeof spacer, "%s.spacer", (const char *)arg);
+    for (i = 0; i < 2; i++) {
+        qt_makes(spacer);
+        qt_removes(spacer);
+    }
+    qt_replaces(arg);
+}
+
+/*
+ * A create makes a Qt file on another name's key again (make.c): its inode
+ * is parked after it is checked.  A Qt program that replaces the file in
+ * between (its new inode has a key of its own) does not lose it to the
+ * park: the park is checked to be the checked inode, the file goes back to
+ * its name, and is looked up again -- and used as it is.
+ */
+static int staged_qt_file_replaced(const char *dir, void *arg)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    char pa[PATH_MAX], fb[256], pb[PATH_MAX], park[64], names[1024];
+    struct stat sa, sb;
+    xsipc_shm *a, *b;
+    key_t ka, kb;
+    int rc;
+
+    (void)arg;
+    reg = xsipc_registry_open(dir, 0, &st);
+    CK(reg != NULL, "open: %s", st.text);
+    a = child_created(reg, "first", "data of first");
+    snprintf(pa, sizeof pa, "%s", xsipc_shm_native_key(a));
+    CK(stat(pa, &sa) == 0, "stat");
+    ka = key_of_path(pa, 'Q');
+    CK(xsipc__reg_file_name(XSIPC_KIND_SHM, "second", fb, sizeof fb, &st) == 0,
+       "file name");
+    snprintf(pb, sizeof pb, "%s/%s", dir, fb);
+    CK(burn_to(dir, sa.st_ino) != 0, "inodes are not counted");
+    qt_makes(pb);
+    CK(key_of_path(pb, 'Q') == ka, "staging missed");
+    /* (The lock's key file of "second" may be parked on the way too.) */
+    snprintf(park, sizeof park, ".park-%08x-0", (unsigned)ka);
+    window_arm(W_RENAMEAT2, park, qt_replaces_later, pb);
+    b = xsipc_shm_new_in(reg, "second");
+    rc = xsipc_shm_create(b, 64, XSIPC_READ_WRITE);
+    CK(rc == 0, "create: %d %s", rc, xsipc_shm_error_string(b));
+    CK(window_fn == NULL, "the park's rename was never made");
+    kb = key_of_path(pb, 'Q');
+    CK(kb != ka, "second has first's key 0x%08x", (unsigned)ka);
+    CK(child_key(reg, "second", 0, NULL, 0) == kb, "second's key");
+    /* The replacement is Qt's, empty, and was not parked. */
+    CK(stat(pb, &sb) == 0 && sb.st_size == 0 && sb.st_nlink == 1,
+       "not Qt's file: size %ld, %lu links", (long)sb.st_size,
+       (unsigned long)sb.st_nlink);
+    CK(!exists_in(dir, park), "%s left", park);
+    xsipc_shm_free(a);
+    xsipc_shm_free(b);
+    CK(entries(dir, names, sizeof names) == 0, "left:%s", names);
+    xsipc_registry_close(reg);
+    return 0;
+}
+
+START_TEST(test_collide_window_qt_file_replaced_before_park)
+{
+    in_tmpfs("Qt's file replaced before its park", staged_qt_file_replaced,
+             NULL);
+}
+END_TEST
+
+typedef struct gc_window {
+    xsipc_registry *reg;
+    const char *dir;
+    xsipc__item claim; /* the claim as a scan saw it */
+    char name[64];     /* its entry's name */
+    int told;          /* the reaper came to wait for the lock */
+    pid_t pid;
+} gc_window;
+
+static int grab_claim(xsipc_registry *reg, const xsipc__item *it, void *arg)
+{
+    gc_window *w = arg;
+
+    (void)reg;
+    if (it->type == XSIPC__ITEM_CLAIM) {
+        w->claim = *it;
+        snprintf(w->name, sizeof w->name, "%s", it->file);
+        w->claim.file = w->name;
+    }
+    return 0;
+}
+
+/* Between the claim and the rename: gc's scan (no lock) sees the claim,
+ * and gc's removal of it, in another process, comes to take the registry
+ * lock (which the maker holds). */
+static void gc_now(void *arg)
+{
+    gc_window *w = arg;
+    struct pollfd p;
+    xsipc_status st;
+    int tell[2];
+    char c;
+
+    if (xsipc__reg_scan(w->reg, grab_claim, w, &st) != 0 || pipe(tell) != 0)
+        return;
+    w->pid = fork();
+    if (w->pid == 0) {
+        close(tell[0]);
+        flock_tell = tell[1];
+        _exit(xsipc__reg_reap_file(w->reg, &w->claim));
+    }
+    close(tell[1]);
+    p.fd = tell[0];
+    p.events = POLLIN;
+    w->told = poll(&p, 1, 10000) == 1 && read(tell[0], &c, 1) == 1;
+    close(tell[0]);
+}
+
+/*
+ * gc's scan takes no lock: between the claim and the rename it sees the
+ * claim of a file not there yet, and judges it stale.  gc removes nothing
+ * on that word: it judges again under the registry lock, once the maker is
+ * done, and the claim is then the file's.
+ */
+START_TEST(test_collide_window_gc_while_made)
+{
+    xsipc_registry *reg = sub_registry("g", XSIPC_REGISTRY_PERSISTENT);
+    gc_window w;
+    char file[256], path[PATH_MAX];
+    xsipc_status st;
+    key_t k;
+    int status;
+
+    memset(&w, 0, sizeof w);
+    w.reg = reg;
+    w.dir = tu_path("g");
+    w.claim.type = XSIPC__ITEM_KEY_FILE; /* none seen yet */
+    ck_assert_int_eq(
+        xsipc__reg_file_name(XSIPC__KIND_SHM, "made", file, 256, &st), 0);
+    window_arm(W_RENAMEAT2, file, gc_now, &w);
+    ck_assert_int_eq(xsipc_registry_key(reg, "made", XSIPC_KIND_SHM, 1, &k,
+                                        path, sizeof path, &st),
+                     0);
+    ck_assert_ptr_null(window_fn);
+    ck_assert_msg(w.claim.type == XSIPC__ITEM_CLAIM && w.claim.stale,
+                  "the scan did not judge the claim in the making stale");
+    ck_assert_msg(w.told, "the removal did not come to the lock");
+    ck_assert_int_eq(waitpid(w.pid, &status, 0), w.pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the claim was removed (status 0x%x)", status);
+    ck_assert(claim_is(w.dir, k, path));
+    ck_assert_int_eq(entries(w.dir, NULL, 0), 2);
+    ck_assert_int_eq(xsipc_registry_remove(reg, "made", XSIPC_KIND_SHM, 0, &st),
+                     0);
+    sub_done(reg, "g");
+}
+END_TEST
+
 /* ------------------------------------------------- a stranger's files */
 
 /*
@@ -1723,6 +2154,11 @@ Suite *collide_suite(void)
     tcase_add_test(core, test_collide_gone_native_key_file);
     tcase_add_test(core, test_collide_gone_key_file_not_adopted);
     tcase_add_test(core, test_collide_gone_key_file_not_listed);
+    tcase_add_test(core, test_collide_window_crash_before_rename);
+    tcase_add_test(core, test_collide_window_qt_file_before_rename);
+    tcase_add_test(core, test_collide_window_qt_file_replaced_before_claim);
+    tcase_add_test(core, test_collide_window_qt_file_replaced_before_park);
+    tcase_add_test(core, test_collide_window_gc_while_made);
     tcase_add_test(core, test_collide_planted_claim_not_adopted);
     tcase_add_test(core, test_collide_planted_claim_shares_no_key_persistent);
     tcase_add_test(core, test_collide_planted_claim_of_qt_file_refused);
