@@ -1008,6 +1008,15 @@ START_TEST(test_registry_record_round_trip)
                      "key 0x5100abcd\npid 4242\nstart 777\n"
                      "time 1700000000\nflags 0\nname 9 my key 42\n",
                      n) == 0);
+    /* Every flag this version knows: persistent, keep, claimed by a hard
+     * link. */
+    r.flags = XSIPC__REC_PERSISTENT | XSIPC__REC_KEEP | XSIPC__REC_LINKED;
+    n = xsipc__rec_format(&r, buf, sizeof buf);
+    ck_assert_uint_gt(n, 0);
+    buf[n] = '\0';
+    ck_assert(strstr(buf, "\nflags 7\n") != NULL);
+    ck_assert_int_eq(xsipc__rec_parse(buf, n, &r, &why), 0);
+    ck_assert_uint_eq(r.flags, 7);
     /* A 4,000-byte name fits; control bytes and newlines are kept. */
     memset(name, 'x', 4000);
     name[0] = '\n';

@@ -165,7 +165,7 @@ FUZZ_CORPUS = tests/fuzz/corpus/empty-name tests/fuzz/corpus/shm-share \
 	tests/fuzz/corpus/sem-persistent tests/fuzz/corpus/long-name \
 	tests/fuzz/corpus/newline-name tests/fuzz/corpus/truncated \
 	tests/fuzz/corpus/version-2 tests/fuzz/corpus/other-proj \
-	tests/fuzz/corpus/shm-keep
+	tests/fuzz/corpus/shm-keep tests/fuzz/corpus/shm-linked
 EXTRA_DIST += tests/fuzz/fuzz_record.c $(FUZZ_CORPUS)
 CLEANFILES += tests/fuzz/fuzz_record tests/host-ipcns.lock
 
