@@ -22,6 +22,9 @@
  *            another key (a copy of the registry, links kept, on new inode
  *            numbers), or a record naming a file that is gone or another
  *            inode (a crash between the claim and the rename into place).
+ *            Removed under the lock by the next maker of its key, by the
+ *            handle that had its key (xsipc__reg_drop_gone_claim: the claim
+ *            is that key's very inode), or by gc.
  *   FOREIGN  owned by a stranger, or neither a regular file nor a symbolic
  *            link: never taken as ours, never removed.
  *   NONE     no claim.
@@ -337,6 +340,7 @@ int xsipc__reg_file_claim(const xsipc_registry *reg, const char *file,
                           key_t key, char *target, xsipc_status *st)
 {
     char t[256];
+    struct stat now;
     int saved = errno, old;
     xsipc__claim state;
 
@@ -353,8 +357,15 @@ int xsipc__reg_file_claim(const xsipc_registry *reg, const char *file,
         return XSIPC__CLAIM_MINE;
     state = judge(reg, key, file, sb, t, &old);
     errno = saved;
-    if (sb->st_nlink > 1 && (state != XSIPC__CLAIM_MINE || old))
+    /* Two links, and the claim is not the second: refused -- unless the
+     * file lost one meanwhile (its remover unlinks it, then its claim). */
+    if (sb->st_nlink > 1 && (state != XSIPC__CLAIM_MINE || old) &&
+        fstatat(reg->dirfd, file, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+        same_inode(&now, sb) && now.st_nlink > 1) {
+        errno = saved;
         return second_link(reg, file, st);
+    }
+    errno = saved;
     if (target != NULL)
         memcpy(target, t, strlen(t) + 1);
     return (int)state;

@@ -182,33 +182,13 @@ int __wrap___openat_2(int fd, const char *path, int flags)
     return __wrap_openat(fd, path, flags);
 }
 
-static int is_claim(const char *path)
-{
-    return strncmp(path, XSIPC__CLAIM_PREFIX, strlen(XSIPC__CLAIM_PREFIX)) == 0;
-}
-
-ssize_t __wrap_readlinkat(int fd, const char *path, char *buf, size_t len)
-{
-    count(C_READLINK);
-    if (is_claim(path))
-        count(C_CLAIM);
-    return __real_readlinkat(fd, path, buf, len);
-}
-
-int __wrap_fstatat(int fd, const char *path, struct stat *sb, int flags)
-{
-    if (is_claim(path))
-        count(C_CLAIM);
-    return __real_fstatat(fd, path, sb, flags);
-}
-
 /*
  * The seam of the window tests: window_fn(window_arg) runs once, just
- * before the first linkat or renameat2 (window_call) from now on whose new
- * name starts with window_prefix -- the moment a peer (a Qt program, a
- * crash, a gc) acts inside a step of the protocol.
+ * before the first linkat, renameat2 or fstatat (window_call) from now on
+ * whose new name (fstatat: path) starts with window_prefix -- the moment a
+ * peer (a Qt program, a crash, a gc) acts inside a step of the protocol.
  */
-enum { W_NONE, W_LINKAT, W_RENAMEAT2 };
+enum { W_NONE, W_LINKAT, W_RENAMEAT2, W_FSTATAT };
 static int window_call;
 static const char *window_prefix;
 static void (*window_fn)(void *);
@@ -232,6 +212,27 @@ static void window_at(int call, const char *new_)
         return;
     window_fn = NULL;
     fn(window_arg);
+}
+
+static int is_claim(const char *path)
+{
+    return strncmp(path, XSIPC__CLAIM_PREFIX, strlen(XSIPC__CLAIM_PREFIX)) == 0;
+}
+
+ssize_t __wrap_readlinkat(int fd, const char *path, char *buf, size_t len)
+{
+    count(C_READLINK);
+    if (is_claim(path))
+        count(C_CLAIM);
+    return __real_readlinkat(fd, path, buf, len);
+}
+
+int __wrap_fstatat(int fd, const char *path, struct stat *sb, int flags)
+{
+    if (is_claim(path))
+        count(C_CLAIM);
+    window_at(W_FSTATAT, path);
+    return __real_fstatat(fd, path, sb, flags);
 }
 
 /* When set, the next LOCK_EX flock first writes a byte to this pipe: the
@@ -1436,6 +1437,58 @@ START_TEST(test_collide_window_qt_file_replaced_before_park)
 }
 END_TEST
 
+/* Its remover takes a key file away: the file, then its claim. */
+static void removed(void *arg)
+{
+    char claim[PATH_MAX];
+    const char *path = arg;
+    struct stat sb;
+
+    if (stat(path, &sb) != 0)
+        return;
+    snprintf(claim, sizeof claim, "%.*s/.claim-%08x",
+             (int)(strrchr(path, '/') - path), path,
+             (unsigned)xsipc__reg_ftok(&sb, 'Q'));
+    (void)unlink(path);
+    (void)unlink(claim);
+}
+
+/*
+ * A key file with two links and no record that vouches for its claim (an
+ * adopted copy: its record has another key) is removed as a lookup judges
+ * it, between its fstat and the look at its claim: its second link, gone
+ * by then, was its claim -- the file is gone, not linked elsewhere.
+ */
+START_TEST(test_collide_window_removed_as_judged)
+{
+    xsipc_registry *reg = sub_registry("j", XSIPC_REGISTRY_PERSISTENT);
+    const char *dir = tu_path("j");
+    char file[256], path[PATH_MAX];
+    xsipc_status st;
+    key_t k;
+    int fd;
+
+    qt_key_file(dir, "copied", file);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(xsipc__reg_write_record(fd, XSIPC__KIND_SHM, "copied",
+                                             (key_t)0x51ffffff, 'Q', 0, 0),
+                     0);
+    close(fd);
+    ck_assert_int_eq(
+        xsipc_registry_key(reg, "copied", XSIPC_KIND_SHM, 0, &k, NULL, 0, &st),
+        0);
+    ck_assert(claim_is(dir, k, path));
+    window_arm(W_FSTATAT, XSIPC__CLAIM_PREFIX, removed, path);
+    ck_assert_int_eq(
+        xsipc_registry_key(reg, "copied", XSIPC_KIND_SHM, 0, &k, NULL, 0, &st),
+        -XSIPC_NOT_FOUND);
+    ck_assert_ptr_null(window_fn);
+    sub_done(reg, "j");
+}
+END_TEST
+
 typedef struct gc_window {
     xsipc_registry *reg;
     const char *dir;
@@ -2159,6 +2212,7 @@ Suite *collide_suite(void)
     tcase_add_test(core, test_collide_window_qt_file_replaced_before_claim);
     tcase_add_test(core, test_collide_window_qt_file_replaced_before_park);
     tcase_add_test(core, test_collide_window_gc_while_made);
+    tcase_add_test(core, test_collide_window_removed_as_judged);
     tcase_add_test(core, test_collide_planted_claim_not_adopted);
     tcase_add_test(core, test_collide_planted_claim_shares_no_key_persistent);
     tcase_add_test(core, test_collide_planted_claim_of_qt_file_refused);
