@@ -267,6 +267,26 @@ int xsipc__reg_resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
     return xsipc__reg_resolve_keep(reg, kind, name, create, 0, out, st);
 }
 
+/* The claim that the caller's earlier key file left, when a Qt program
+ * removed that file (or put another in its place): the claim is its last
+ * link, which only the caller can find without a scan, and goes under the
+ * lock.  Nothing to do, and no call made, while the file is the one the
+ * caller had. */
+static void forget_gone(xsipc_registry *reg, const xsipc__key *was,
+                        const xsipc__key *now)
+{
+    int saved = errno, lockfd;
+
+    if (was->ino == 0 || (was->dev == now->dev && was->ino == now->ino) ||
+        !xsipc__reg_claim_gone(reg, was))
+        return;
+    if ((lockfd = xsipc__reg_lock(reg, NULL)) >= 0) {
+        xsipc__reg_drop_gone_claim(reg, was);
+        xsipc__reg_unlock(lockfd);
+    }
+    errno = saved;
+}
+
 int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
                             const char *name, int create, int keep,
                             xsipc__key *out, xsipc_status *st)
@@ -298,6 +318,8 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
 
     for (attempt = 0; attempt < RESOLVE_ATTEMPTS; attempt++) {
         rc = lookup(reg, kind, name, out, target, st);
+        if (rc == LOOK_FOUND)
+            forget_gone(reg, &was, out);
         if (rc < 0 || rc == LOOK_FOUND)
             return rc;
         /* Another name's key: refused, but for a create, which makes this
@@ -309,17 +331,18 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
          * the Qt program removes the file; its key is checked not to be
          * another file's, which is what the claim is for. */
         if (rc == LOOK_UNCLAIMED &&
-            (reg->flags & XSIPC_REGISTRY_PERSISTENT) == 0)
+            (reg->flags & XSIPC_REGISTRY_PERSISTENT) == 0) {
+            forget_gone(reg, &was, out);
             return 0;
+        }
         if (rc == LOOK_NOENT && !create)
             return no_key_file(reg, out->file, st);
         if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
             return lockfd;
         out->keep = keep; /* what a record made now will say */
-        if (rc == LOOK_NOENT)
-            /* A Qt program removed the file the caller had: its claim
-             * stays behind, with one link, unless it goes now. */
-            xsipc__reg_drop_gone_claim(reg, &was);
+        /* A Qt program removed the file the caller had: its claim stays
+         * behind, with one link, unless it goes now. */
+        xsipc__reg_drop_gone_claim(reg, &was);
         if (rc == LOOK_NOENT)
             rc = xsipc__reg_create_locked(reg, kind, name, out, st);
         else if (rc == LOOK_HELD)

@@ -526,6 +526,46 @@ START_TEST(test_registry_release_same_inode_only)
 }
 END_TEST
 
+/*
+ * A Qt program removed our key file and another made it again, as Qt or
+ * as xsipc: the claim of the removed one, its inode's last link now, is
+ * stale, and the handle that had its key drops it when it looks the name
+ * up again -- nothing else would find it without a scan.
+ */
+START_TEST(test_registry_replaced_key_file_claim_goes)
+{
+    xsipc_status st;
+    xsipc__key k, other;
+    char claim[64], names[512], path[PATH_MAX];
+    int round;
+
+    for (round = 0; round < 2; round++) {
+        memset(&k, 0, sizeof k);
+        ck_assert_int_eq(xsipc__reg_resolve_keep(tu_registry(), XSIPC__KIND_SHM,
+                                                 "swapped", 1, 0, &k, &st),
+                         0);
+        snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)k.key);
+        snprintf(path, sizeof path, "%s", tu_path(k.file));
+        ck_assert(unlink(path) == 0);
+        if (round == 0)
+            make_file(path, 0640); /* Qt's */
+        else
+            ck_assert_int_eq(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
+                                                "swapped", 1, &other, &st),
+                             0);
+        ck_assert(exists(tu_path(claim)));
+        ck_assert_int_eq(xsipc__reg_resolve_keep(tu_registry(), XSIPC__KIND_SHM,
+                                                 "swapped", 0, 0, &k, &st),
+                         0);
+        ck_assert_msg(!exists(tu_path(claim)), "round %d: %s left", round,
+                      claim);
+        ck_assert_int_eq(dir_entries(names, sizeof names), round == 0 ? 1 : 2);
+        xsipc__reg_release(tu_registry(), &k);
+        assert_dir_empty();
+    }
+}
+END_TEST
+
 START_TEST(test_registry_persistent_keeps_key_file)
 {
     xsipc_status st = {XSIPC_NO_ERROR, ""};
@@ -1549,6 +1589,7 @@ Suite *registry_suite(void)
     tcase_add_test(core, test_registry_qt_key_file_used_as_is);
     tcase_add_test(core, test_registry_persistent_adopts_qt_key_file);
     tcase_add_test(core, test_registry_older_registry_upgrades);
+    tcase_add_test(core, test_registry_replaced_key_file_claim_goes);
     tcase_add_test(core, test_registry_lock_excludes);
     suite_add_tcase(s, core);
 
