@@ -60,7 +60,10 @@
  * put back if not, or if F cannot be made), and F is made as above.  The
  * park goes with the other file's claim.  Removing F (resolve.c): F is
  * unlinked first, then its claim and the parks of K; a release that cannot
- * take the lock unlinks F alone, leaving a claim of one link.
+ * take the lock unlinks F alone, leaving a claim of one link, as a Qt
+ * program's removal of F does.  Such a claim goes, under the lock, with the
+ * next maker of K, gc, or the handle that had K when it looks its name up
+ * or lets it go again (the claim is that key's very inode).
  *
  * Who changes what: xsipc makes and removes claims, parks and temps, and
  * makes, removes and (to make one again) parks key files, only under the
