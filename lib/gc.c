@@ -142,7 +142,7 @@ static void gc_file(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
     static const char *const reasons[] = {
         "", "its key file is gone or has another key",
         "its key is not claimed any more", "a key file never finished",
-        "its key file does not hold the key"};
+        "made by an older xsipc, used no more"};
     static const xsipc_gc_what whats[] = {XSIPC_GC_KEY_FILE, XSIPC_GC_CLAIM,
                                           XSIPC_GC_PARKED, XSIPC_GC_TEMP,
                                           XSIPC_GC_CLAIM};

@@ -78,16 +78,16 @@ static int collect(xsipc_registry *reg, const xsipc__item *it, void *arg)
         add_key(k, it->key.key);
         k->projs[it->key.proj & 0xff] = 1;
     }
-    /* A stale claim, parked inode or link (scan.c's judgement: its key
-     * file is gone or holds another key) holds no key. */
-    if ((it->type == XSIPC__ITEM_CLAIM || it->type == XSIPC__ITEM_PARKED ||
-         it->type == XSIPC__ITEM_LINK) &&
+    /* A stale claim or parked inode (scan.c's judgement: its key file is
+     * gone or holds another key) holds no key. */
+    if ((it->type == XSIPC__ITEM_CLAIM || it->type == XSIPC__ITEM_PARKED) &&
         !it->stale)
         add_key(k, it->named);
     /* Any regular file's inode stands for its keys under every proj in
      * use: a key file that could not be read is still a key file. */
     if (S_ISREG(it->sb.st_mode) &&
-        !(it->type == XSIPC__ITEM_PARKED && it->stale))
+        !((it->type == XSIPC__ITEM_PARKED || it->type == XSIPC__ITEM_CLAIM) &&
+          it->stale))
         for (p = 1; p < 256; p++)
             if (p == XSIPC__PROJ || k->projs[p])
                 add_key(k, xsipc__reg_ftok(&it->sb, p));

@@ -1,23 +1,59 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * claim.c -- claims of keys, and the parks and links beside them: their
- * names, what a claim says about a key file, taking and dropping one.
+ * claim.c -- claims of keys, and the parks beside them: their names, what
+ * a claim says about a key file, taking and dropping one.
  *
- * A claim is a symbolic link .claim-KKKKKKKK naming the key file that owns
- * the key 0xKKKKKKKK: symlinkat() fails with EEXIST when the link exists,
- * so making it is an atomic claim, found again in O(1) by its name.  A
- * parked inode (.park-KKKKKKKK-N) keeps a colliding inode out of the file
- * system's hands while the claim holds, and goes with the claim; a .name-
- * link lets the next maker of a key file that a Qt program removed find
- * the claim it left (internal.h lists them).  Why and when they are made
- * is make.c's argument.  In a shared directory any of these names may be a
- * stranger's: only entries owned by us, root or a trusted uid are read,
- * followed or removed here.  Claims change only under the registry lock.
+ * A claim .claim-KKKKKKKK is a second hard link of the inode of the key
+ * file that owns the key 0xKKKKKKKK.  linkat() fails with EEXIST when the
+ * name exists, so making it is an atomic claim, found again in O(1) by its
+ * name, and it costs no inode: the claim *is* the key file's inode.  What
+ * a claim is worth is read off it alone (why it is made when it is, and
+ * who may change what, is make.c's argument):
+ *
+ *   MINE     it is the inode of the key file asked about.
+ *   OTHER    it is another inode, whose key is 0xKKKKKKKK, with two links
+ *            or more, and its record (written before the claim was made)
+ *            names a key file that exists and is that inode.  A claim
+ *            whose record names no file -- a name too long to record, or a
+ *            Qt-made file being adopted, whose record comes just after its
+ *            claim -- holds for as long as it has a second link.
+ *   STALE    one link left: its key file is gone (a Qt program removed it,
+ *            or a release that could not take the lock).  Or an inode with
+ *            another key (a copy of the registry, links kept, on new inode
+ *            numbers), or a record naming a file that is gone or another
+ *            inode (a crash between the claim and the rename into place).
+ *            Removed under the lock by the next maker of its key, by the
+ *            handle that had its key (xsipc__reg_drop_gone_claim: the claim
+ *            is that key's very inode), or by gc.
+ *   FOREIGN  owned by a stranger, or neither a regular file nor a symbolic
+ *            link: never taken as ours, never removed.
+ *   NONE     no claim.
+ *
+ * A hard link belongs to its inode's owner, whoever made the name: a
+ * stranger who may link our key file (fs.protected_hardlinks lets only an
+ * owner, or one who may read and write it, do so) can only make the very
+ * claim we would make, or one of another key, which is STALE; and in a
+ * sticky directory cannot remove it, owning neither it nor the directory.
+ *
+ * An older xsipc made claims symbolic links naming the key file ('m' or
+ * 's' and the name after Qt's prefix) and, in Qt's life cycle, a .name-
+ * link per key file naming its claim.  Those claims are still read (MINE
+ * when they name the file asked about, OTHER when the file they name holds
+ * the key, else STALE) and give way to a hard link when their key is
+ * claimed again; a .name- link goes with the old claim it served (or with
+ * gc), and nothing reads one any more.
+ *
+ * A parked inode (.park-KKKKKKKK-N) keeps a colliding inode out of the
+ * file system's hands while the claim of 0xKKKKKKKK holds, and goes with
+ * it.  In a shared directory any of these names may be a stranger's: only
+ * entries owned by us, root or a trusted uid are read or removed here.
+ * Claims change only under the registry lock.
  */
 #include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +83,7 @@ static int is_hex(const char *s, size_t n)
     return 1;
 }
 
-int xsipc__reg_link_name(const char *file, char *buf, size_t len)
+int xsipc__reg_old_link_name(const char *file, char *buf, size_t len)
 {
     size_t n = strlen(file);
     char kind;
@@ -62,19 +98,22 @@ int xsipc__reg_link_name(const char *file, char *buf, size_t len)
         return -1;
     if (!is_hex(file + n - XSIPC__HASH_DIGITS, XSIPC__HASH_DIGITS))
         return -1;
-    (void)snprintf(buf, len, XSIPC__LINK_PREFIX "%c%s", kind,
+    (void)snprintf(buf, len, XSIPC__OLD_LINK_PREFIX "%c%s", kind,
                    file + n - XSIPC__HASH_DIGITS);
     return 0;
 }
 
 /* ---------------------------------------------------------------- claims */
 
-/* A claim's target must be a plain name in the directory: anything else
- * was not written by xsipc. */
-static int plain_name(const char *s)
+/* The proj id of key: its top byte. */
+static int proj_of(key_t key)
 {
-    return s[0] != '\0' && strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
-           strcmp(s, "..") != 0;
+    return (int)(((unsigned)key >> 24) & 0xff);
+}
+
+static int same_inode(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
 int xsipc__reg_has_key(const xsipc_registry *reg, const char *file, key_t key)
@@ -82,43 +121,7 @@ int xsipc__reg_has_key(const xsipc_registry *reg, const char *file, key_t key)
     struct stat sb;
 
     return fstatat(reg->dirfd, file, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-           S_ISREG(sb.st_mode) &&
-           xsipc__reg_ftok(&sb, (int)(((unsigned)key >> 24) & 0xff)) == key;
-}
-
-/*
- * What a claim's link holds for key file file.  ext4 keeps a symbolic
- * link's target inside the inode only when it is under 60 bytes; a longer
- * one takes a data block, allocated at every claim and freed (with the
- * discard mount option, sent to the disk) at every release, which made a
- * claim cost many times an empty file.  A Qt key file name is 55 bytes or
- * more (a prefix of 15 or 18, the name's letters, 40 hex digits), so the
- * link holds it with the prefix cut to one letter: 'm' for a segment's,
- * 's' for a semaphore set's -- under 60 bytes for names of up to 18
- * letters.
- */
-static void claim_target(const char *file, char *buf, size_t len)
-{
-    if (strncmp(file, XSIPC__SHM_PREFIX, strlen(XSIPC__SHM_PREFIX)) == 0)
-        (void)snprintf(buf, len, "m%s", file + strlen(XSIPC__SHM_PREFIX));
-    else if (strncmp(file, XSIPC__SEM_PREFIX, strlen(XSIPC__SEM_PREFIX)) == 0)
-        (void)snprintf(buf, len, "s%s", file + strlen(XSIPC__SEM_PREFIX));
-    else
-        (void)snprintf(buf, len, "%s", file);
-}
-
-/* The key file a claim's link names, from what claim_target made; a whole
- * file name (no 'm' or 's' first) is taken as it is.  -1 when the result
- * would not be a file name. */
-static int claim_file(const char *t, char *buf, size_t len)
-{
-    const char *prefix = t[0] == 'm'   ? XSIPC__SHM_PREFIX
-                         : t[0] == 's' ? XSIPC__SEM_PREFIX
-                                       : "";
-    const char *rest = prefix[0] != '\0' ? t + 1 : t;
-    int n = snprintf(buf, len, "%s%s", prefix, rest);
-
-    return n < 0 || (size_t)n >= len ? -1 : 0;
+           S_ISREG(sb.st_mode) && xsipc__reg_ftok(&sb, proj_of(key)) == key;
 }
 
 /*
@@ -126,8 +129,8 @@ static int claim_file(const char *t, char *buf, size_t len)
  * exists and belongs to us, root or a trusted uid (*sb gets its lstat), 0
  * when there is none, -1 when it is someone else's (or cannot be told).
  * In a directory others may write (sticky, as /tmp) anyone can make a
- * claim, a park or a .name- link before we do, with the name we would
- * give it; such an entry says nothing about our key files.
+ * claim or a park before we do, with the name we would give it; such an
+ * entry says nothing about our key files.
  */
 static int own_entry(const xsipc_registry *reg, const char *name,
                      struct stat *sb)
@@ -139,17 +142,13 @@ static int own_entry(const xsipc_registry *reg, const char *name,
 
 /*
  * Reads the symbolic link name into buf (len bytes, NUL added) when it is
- * ours (own_entry).  Its length, 0 when there is no such entry, or -1 for
- * one that is not a symbolic link or is someone else's.  The owner is
- * read first: the sticky bit lets only an entry's owner (or root, or the
- * directory's owner) remove or rename it, so a stranger cannot swap its
- * own link in after the fstatat; only one of ours could replace it, and
- * under the registry lock, where claims are made, kept and dropped, none
- * does.  (Outside it -- a lookup of a key file no record vouches for, a
- * listing -- one of ours dropped in that instant could give way to a
- * stranger's, read as ours once: a lookup then uses a key file Qt made as
- * it is, without adopting it that time, and gc judges again under the
- * lock before it removes anything.)
+ * ours (own_entry): an older xsipc's claim or .name- link.  Its length, 0
+ * when there is no such entry, or -1 for one that is not a symbolic link
+ * or is someone else's.  The owner is read first: the sticky bit lets only
+ * an entry's owner (or root, or the directory's owner) remove or rename
+ * it, so a stranger cannot swap its own link in after the fstatat; only
+ * one of ours could replace it, and under the registry lock, where claims
+ * are made, kept and dropped, none does.
  */
 static ssize_t read_own_link(const xsipc_registry *reg, const char *name,
                              char *buf, size_t len)
@@ -170,38 +169,206 @@ static ssize_t read_own_link(const xsipc_registry *reg, const char *name,
     return n;
 }
 
-xsipc__claim xsipc__reg_claim_state(const xsipc_registry *reg, key_t key,
-                                    const char *file, char *target)
+/* A symbolic link's target must be a plain name in the directory:
+ * anything else was not written by xsipc. */
+static int plain_name(const char *s)
 {
-    char name[32], link[256], t[256];
-    ssize_t n;
-    int saved = errno;
-    xsipc__claim state;
+    return s[0] != '\0' && strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
+           strcmp(s, "..") != 0;
+}
 
-    xsipc__reg_claim_name(key, name, sizeof name);
-    n = read_own_link(reg, name, link, sizeof link);
-    if (n <= 0) {
-        /* Something that is not a symbolic link has the claim's name, or
-         * a stranger's link does: not ours, and not to be trusted either
-         * way -- not as naming a file, not as stale. */
-        state = n == 0 ? XSIPC__CLAIM_NONE : XSIPC__CLAIM_FOREIGN;
+/* The key file an older xsipc's claim names: its target is the file name
+ * with Qt's prefix cut to 'm' (segment) or 's' (semaphore set), or a whole
+ * file name.  -1 when the result would not be a file name. */
+static int old_claim_file(const char *t, char *buf, size_t len)
+{
+    const char *prefix = t[0] == 'm'   ? XSIPC__SHM_PREFIX
+                         : t[0] == 's' ? XSIPC__SEM_PREFIX
+                                       : "";
+    const char *rest = prefix[0] != '\0' ? t + 1 : t;
+    int n = snprintf(buf, len, "%s%s", prefix, rest);
+
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* An older xsipc's claim name, a symbolic link of ours: what it says for
+ * file (NULL: none in particular); t (256 bytes) gets the file it names. */
+static xsipc__claim old_claim(const xsipc_registry *reg, key_t key,
+                              const char *name, const char *file, char *t)
+{
+    char link[256];
+    ssize_t n = read_own_link(reg, name, link, sizeof link);
+
+    if (n <= 0)
+        return n == 0 ? XSIPC__CLAIM_NONE : XSIPC__CLAIM_FOREIGN;
+    /* The prefix put back cannot make a plain name anything else. */
+    if (!plain_name(link) || old_claim_file(link, t, 256) < 0) {
         t[0] = '\0';
-    } else {
-        /* The prefix put back cannot make a plain name anything else. */
-        if (!plain_name(link) || claim_file(link, t, sizeof t) < 0) {
-            state = XSIPC__CLAIM_FOREIGN;
-            t[0] = '\0';
-        } else if (file != NULL && strcmp(t, file) == 0)
-            state = XSIPC__CLAIM_MINE;
-        else if (xsipc__reg_has_key(reg, t, key))
-            state = XSIPC__CLAIM_OTHER;
-        else
-            state = XSIPC__CLAIM_STALE;
+        return XSIPC__CLAIM_FOREIGN;
     }
+    if (file != NULL && strcmp(t, file) == 0)
+        return XSIPC__CLAIM_MINE;
+    return xsipc__reg_has_key(reg, t, key) ? XSIPC__CLAIM_OTHER
+                                           : XSIPC__CLAIM_STALE;
+}
+
+/*
+ * The key file that the record of the hard-link claim name (lstat csb)
+ * names, into t (256 bytes): 1, or 0 when it names none -- no record
+ * (being adopted), a name too long to record, a record that cannot be
+ * read.  The claim is opened as a key file is (O_NOFOLLOW, O_NONBLOCK),
+ * and the descriptor must be the inode that was judged.  Only a claim of
+ * another inode than the one asked about comes here: a collision, a crash's
+ * leftover, a listing.
+ */
+static int recorded_file(const xsipc_registry *reg, const char *name,
+                         const struct stat *csb, char *t)
+{
+    xsipc__record *rec = NULL;
+    xsipc_status st;
+    struct stat sb;
+    int fd, named = 0;
+
+    fd = openat(reg->dirfd, name,
+                O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    if (fstat(fd, &sb) == 0 && same_inode(&sb, csb) &&
+        (rec = malloc(sizeof *rec)) != NULL &&
+        xsipc__reg_read_record(reg, name, fd, &sb, rec, &st) == 1 &&
+        rec->name_len > 0 &&
+        (rec->kind == XSIPC__KIND_SHM || rec->kind == XSIPC__KIND_SEM))
+        named = xsipc__reg_file_name((xsipc__kind)rec->kind, rec->name, t, 256,
+                                     &st) == 0;
+    free(rec);
+    (void)close(fd);
+    return named;
+}
+
+/*
+ * What key's claim says about key file file (NULL: no file in particular),
+ * whose lstat is fsb (NULL: looked up when needed); t (256 bytes) gets the
+ * file the claim names, *old whether it is an older xsipc's symbolic link.
+ * See the top of the file for the states.  Without the registry lock a
+ * claim whose file is not there yet may be one being made (make.c): its
+ * STALE is a hint, acted on only under the lock.
+ */
+static xsipc__claim judge(const xsipc_registry *reg, key_t key,
+                          const char *file, const struct stat *fsb, char *t,
+                          int *old)
+{
+    char name[32];
+    struct stat csb, sb;
+    int own;
+
+    *old = 0;
+    t[0] = '\0';
+    xsipc__reg_claim_name(key, name, sizeof name);
+    if ((own = own_entry(reg, name, &csb)) <= 0)
+        return own == 0 ? XSIPC__CLAIM_NONE : XSIPC__CLAIM_FOREIGN;
+    if (S_ISLNK(csb.st_mode)) {
+        *old = 1;
+        return old_claim(reg, key, name, file, t);
+    }
+    if (!S_ISREG(csb.st_mode))
+        return XSIPC__CLAIM_FOREIGN;
+    if (xsipc__reg_ftok(&csb, proj_of(key)) != key || csb.st_nlink < 2)
+        return XSIPC__CLAIM_STALE;
+    if (fsb == NULL && file != NULL &&
+        fstatat(reg->dirfd, file, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+        fsb = &sb;
+    if (fsb != NULL && same_inode(fsb, &csb)) {
+        (void)snprintf(t, 256, "%s", file != NULL ? file : "");
+        return XSIPC__CLAIM_MINE;
+    }
+    if (!recorded_file(reg, name, &csb, t))
+        return XSIPC__CLAIM_OTHER;
+    /* The file it names, as it is now: the very inode, or the claim is a
+     * leftover (of an earlier incarnation of file, too). */
+    if (fstatat(reg->dirfd, t, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(sb.st_mode) && same_inode(&sb, &csb))
+        return XSIPC__CLAIM_OTHER;
+    return XSIPC__CLAIM_STALE;
+}
+
+xsipc__claim xsipc__reg_claim_state(const xsipc_registry *reg, key_t key,
+                                    const char *file, const struct stat *fsb,
+                                    char *target)
+{
+    char t[256];
+    int saved = errno, old;
+    xsipc__claim state = judge(reg, key, file, fsb, t, &old);
+
     if (target != NULL)
         memcpy(target, t, strlen(t) + 1);
     errno = saved;
     return state;
+}
+
+/* A key file with two links whose second is not its claim: see
+ * keyfile.c's check of the links. */
+static int second_link(const xsipc_registry *reg, const char *file,
+                       xsipc_status *st)
+{
+    errno = EMLINK;
+    return xsipc__reg_file_error(reg, file, st, XSIPC_UNTRUSTED,
+                                 "the key file has 2 hard links, and the "
+                                 "second is not its claim");
+}
+
+int xsipc__reg_check_links(const xsipc_registry *reg, const char *file,
+                           const struct stat *sb, key_t key, xsipc_status *st)
+{
+    char name[32];
+    struct stat csb;
+    int saved = errno;
+
+    if (sb->st_nlink < 2)
+        return 0;
+    xsipc__reg_claim_name(key, name, sizeof name);
+    if (sb->st_nlink == 2 &&
+        fstatat(reg->dirfd, name, &csb, AT_SYMLINK_NOFOLLOW) == 0 &&
+        same_inode(&csb, sb)) {
+        errno = saved;
+        return 0;
+    }
+    return second_link(reg, file, st);
+}
+
+int xsipc__reg_file_claim(const xsipc_registry *reg, const char *file,
+                          const struct stat *sb, const xsipc__record *rec,
+                          key_t key, char *target, xsipc_status *st)
+{
+    char t[256];
+    struct stat now;
+    int saved = errno, old;
+    xsipc__claim state;
+
+    if (target != NULL)
+        target[0] = '\0';
+    /* A record of this very key is written only where xsipc claims the
+     * key, and the claim goes only after the file (make.c): it vouches for
+     * the claim without a look at it -- a hard link when the record says
+     * so (then the file's two links are itself and its claim), else an
+     * older xsipc's symbolic link (then the file has one).  A key file
+     * copied elsewhere has a new inode, so another key, and is judged. */
+    if (rec != NULL && rec->key == (uint32_t)key &&
+        sb->st_nlink == ((rec->flags & XSIPC__REC_LINKED) != 0 ? 2u : 1u))
+        return XSIPC__CLAIM_MINE;
+    state = judge(reg, key, file, sb, t, &old);
+    errno = saved;
+    /* Two links, and the claim is not the second: refused -- unless the
+     * file lost one meanwhile (its remover unlinks it, then its claim). */
+    if (sb->st_nlink > 1 && (state != XSIPC__CLAIM_MINE || old) &&
+        fstatat(reg->dirfd, file, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+        same_inode(&now, sb) && now.st_nlink > 1) {
+        errno = saved;
+        return second_link(reg, file, st);
+    }
+    errno = saved;
+    if (target != NULL)
+        memcpy(target, t, strlen(t) + 1);
+    return (int)state;
 }
 
 int xsipc__reg_foreign_claim(const xsipc_registry *reg, key_t key,
@@ -212,7 +379,7 @@ int xsipc__reg_foreign_claim(const xsipc_registry *reg, key_t key,
 
     xsipc__reg_claim_name(key, name, sizeof name);
     if (fstatat(reg->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISLNK(sb.st_mode) && !xsipc__reg_trusted(reg, sb.st_uid)) {
+        !xsipc__reg_trusted(reg, sb.st_uid)) {
         errno = EPERM;
         return xsipc__reg_file_error(
             reg, file, st, XSIPC_UNTRUSTED,
@@ -222,8 +389,8 @@ int xsipc__reg_foreign_claim(const xsipc_registry *reg, key_t key,
     }
     errno = EPERM;
     return xsipc__reg_file_error(reg, file, st, XSIPC_UNTRUSTED,
-                                 "the claim of key 0x%08x is not a symbolic "
-                                 "link made by xsipc",
+                                 "the claim of key 0x%08x is not a claim "
+                                 "made by xsipc (a hard link of its key file)",
                                  (unsigned)key);
 }
 
@@ -236,7 +403,7 @@ int xsipc__reg_key_held(const xsipc_registry *reg, key_t key, const char *file,
     if (target[0] == '\0')
         return xsipc__reg_file_error(reg, file, st, XSIPC_KEY_COLLISION,
                                      "the key file's key 0x%08x is held by "
-                                     "someone else's claim",
+                                     "another key file's claim",
                                      (unsigned)key);
     return xsipc__reg_file_error(reg, file, st, XSIPC_KEY_COLLISION,
                                  "the key file's key 0x%08x is held by key "
@@ -244,92 +411,70 @@ int xsipc__reg_key_held(const xsipc_registry *reg, key_t key, const char *file,
                                  (unsigned)key, xsipc__status_name(target, t));
 }
 
-int xsipc__reg_claim_valid(const xsipc_registry *reg, key_t key,
-                           const char *file)
+/* Removes the .name- link that an older xsipc made for key file file when
+ * it is ours and names key: it goes with the old claim it served. */
+static void drop_old_link(xsipc_registry *reg, const char *file, key_t key)
 {
-    return xsipc__reg_claim_state(reg, key, file, NULL) == XSIPC__CLAIM_MINE &&
-           xsipc__reg_has_key(reg, file, key);
+    char name[64], t[16];
+
+    if (xsipc__reg_old_link_name(file, name, sizeof name) == 0 &&
+        read_own_link(reg, name, t, sizeof t) == 8 && is_hex(t, 8) &&
+        strtoul(t, NULL, 16) == (unsigned long)(unsigned)key)
+        (void)unlinkat(reg->dirfd, name, 0);
 }
 
-int xsipc__reg_take_claim(xsipc_registry *reg, key_t key, const char *file)
+int xsipc__reg_take_claim(xsipc_registry *reg, key_t key, const char *src,
+                          const struct stat *sb, const char *file)
 {
-    char name[32], target[256];
-    int i;
+    char name[32], t[256];
+    xsipc__claim state;
+    int i, old;
 
     xsipc__reg_claim_name(key, name, sizeof name);
-    claim_target(file, target, sizeof target);
     for (i = 0; i < 2; i++) {
-        if (symlinkat(target, reg->dirfd, name) == 0)
+        /* Flags 0: src itself, were it a link (it is a file we opened). */
+        if (linkat(reg->dirfd, src, reg->dirfd, name, 0) == 0)
             return XSIPC__TAKE_NEW;
+        if (errno == ENOENT)
+            return XSIPC__TAKE_GONE; /* src went: a Qt program removed it */
         if (errno != EEXIST)
             return XSIPC__TAKE_TAKEN; /* cannot claim: behave as if taken */
-        switch (xsipc__reg_claim_state(reg, key, file, NULL)) {
-        case XSIPC__CLAIM_MINE:
+        state = judge(reg, key, file, sb, t, &old);
+        if (state == XSIPC__CLAIM_MINE && !old)
             return XSIPC__TAKE_KEPT;
-        case XSIPC__CLAIM_NONE:
-        case XSIPC__CLAIM_STALE:
-            /* Under the lock no xsipc process makes or moves claims; a
-             * stale one (ours: claim_state judges no other) is garbage. */
-            if (unlinkat(reg->dirfd, name, 0) != 0 && errno != ENOENT)
-                return XSIPC__TAKE_TAKEN;
-            break;
-        case XSIPC__CLAIM_FOREIGN:
+        if (state == XSIPC__CLAIM_FOREIGN)
             /* Planted in a shared directory, even one naming this very
              * file: taking it as ours would let its owner drop it at will
              * and claim the key again for another of our names, which
              * would then share it.  The key is taken, as by a collision;
              * and the claim is not ours to remove, even as root. */
             return XSIPC__TAKE_FOREIGN;
-        default:
+        if (state == XSIPC__CLAIM_OTHER)
             return XSIPC__TAKE_TAKEN;
-        }
+        /* NONE (gone meanwhile), STALE, or an older xsipc's link naming
+         * this file: under the lock no xsipc process makes or moves
+         * claims, so it is garbage, or gives way to the hard link. */
+        if (unlinkat(reg->dirfd, name, 0) != 0 && errno != ENOENT)
+            return XSIPC__TAKE_TAKEN;
+        if (old)
+            drop_old_link(reg, t[0] != '\0' ? t : file, key);
     }
     return XSIPC__TAKE_TAKEN;
 }
 
-key_t xsipc__reg_link_key(const xsipc_registry *reg, const char *file)
-{
-    char name[64], t[16];
-    unsigned long v;
-
-    if (xsipc__reg_link_name(file, name, sizeof name) < 0)
-        return 0;
-    if (read_own_link(reg, name, t, sizeof t) != 8)
-        return 0;
-    if (!is_hex(t, 8))
-        return 0;
-    v = strtoul(t, NULL, 16);
-    return (key_t)(unsigned)v;
-}
-
-void xsipc__reg_set_link(xsipc_registry *reg, const char *file, key_t key)
-{
-    char name[64], t[16];
-    struct stat sb;
-
-    if ((reg->flags & XSIPC_REGISTRY_PERSISTENT) != 0 ||
-        xsipc__reg_link_name(file, name, sizeof name) < 0)
-        return;
-    (void)snprintf(t, sizeof t, "%08x", (unsigned)key);
-    /* Only a hint for clean-up: a failure costs a stale claim at worst.
-     * A stranger's link in its place stays (it is not ours to remove), and
-     * is never followed. */
-    if (symlinkat(t, reg->dirfd, name) != 0 && errno == EEXIST &&
-        own_entry(reg, name, &sb) > 0 && unlinkat(reg->dirfd, name, 0) == 0 &&
-        symlinkat(t, reg->dirfd, name) != 0)
-        return; /* (a cast to void does not quiet warn_unused_result) */
-}
-
 void xsipc__reg_drop_claim(xsipc_registry *reg, key_t key, const char *file)
 {
-    char name[64];
+    char name[64], t[256];
     struct stat sb;
     unsigned n;
-    int saved = errno, own;
+    int saved = errno, own, old;
+    xsipc__claim state = judge(reg, key, file, NULL, t, &old);
 
-    if (xsipc__reg_claim_state(reg, key, file, NULL) == XSIPC__CLAIM_MINE) {
+    if (state == XSIPC__CLAIM_MINE || state == XSIPC__CLAIM_STALE) {
         xsipc__reg_claim_name(key, name, sizeof name);
         (void)unlinkat(reg->dirfd, name, 0);
+        if (old)
+            drop_old_link(reg, t[0] != '\0' ? t : file, key);
         /* Parked inodes only kept the key's other candidates away: with
          * the claim gone, none collides any more.  They are made lowest
          * number first, so the first gap ends them; a stranger's file
@@ -342,8 +487,29 @@ void xsipc__reg_drop_claim(xsipc_registry *reg, key_t key, const char *file)
                 (void)unlinkat(reg->dirfd, name, 0);
         }
     }
-    if (xsipc__reg_link_key(reg, file) == key &&
-        xsipc__reg_link_name(file, name, sizeof name) == 0)
-        (void)unlinkat(reg->dirfd, name, 0);
     errno = saved;
+}
+
+int xsipc__reg_claim_gone(const xsipc_registry *reg, const xsipc__key *k)
+{
+    char name[32];
+    struct stat sb;
+    int saved = errno, gone;
+
+    if (k->ino == 0 || (reg->flags & XSIPC__REG_NATIVE) != 0)
+        return 0;
+    xsipc__reg_claim_name(k->key, name, sizeof name);
+    gone = fstatat(reg->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+           S_ISREG(sb.st_mode) && sb.st_nlink == 1 && sb.st_dev == k->dev &&
+           sb.st_ino == k->ino;
+    errno = saved;
+    return gone;
+}
+
+void xsipc__reg_drop_gone_claim(xsipc_registry *reg, const xsipc__key *k)
+{
+    /* Its own inode, its last link: whatever removed the key file, the
+     * claim is k's, and stale (the parks of its key go with it). */
+    if (xsipc__reg_claim_gone(reg, k))
+        xsipc__reg_drop_claim(reg, k->key, k->file);
 }

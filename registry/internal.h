@@ -1,29 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * internal.h -- the registry's own parts (private to registry/; the tests
- * reach in too): the handle's structure, key file I/O, and the claims,
- * parks and links that keep two names from sharing a key_t.  lib/ never
+ * reach in too): the handle's structure, key file I/O, and the claims and
+ * parks that keep two names from sharing a key_t.  lib/ never
  * includes it: it sees the registry through registry.h alone.
  *
  * Files in a registry directory besides the key files (all made by xsipc,
  * all starting with a dot so that `ls` and Qt leave them alone):
- *   .claim-KKKKKKKK      a symbolic link to the key file that owns the key
- *                        0xKKKKKKKK.  symlinkat() fails when it exists, so
- *                        making it is an atomic, O(1) claim of the key.
+ *   .claim-KKKKKKKK      a second hard link of the key file that owns the
+ *                        key 0xKKKKKKKK (no inode of its own).  linkat()
+ *                        fails when the name exists, so making it is an
+ *                        atomic, O(1) claim of the key.  With one link
+ *                        left (its key file gone) it is stale by itself.
  *   .park-KKKKKKKK-N     an inode whose key (proj 'Q') collided with the
  *                        claimed key 0xKKKKKKKK, kept alive so that the file
  *                        system cannot hand it out again while that claim
  *                        holds; removed with the claim.
- *   .name-XH             (X: m for a segment, s for a semaphore set; H:
- *                        the 40 hex digits of the key file's name) a
- *                        symbolic link to the 8 hex digits of the key the
- *                        key file claimed: when a Qt program removes the
- *                        key file, the next maker of it finds and drops
- *                        the claim left behind.
  *   .new-PID-N           a key file being made (record written, key
  *                        claimed) before it takes its name with
- *                        renameat2(RENAME_NOREPLACE).  Only a crash leaves
- *                        one behind; gc removes it.
+ *                        renameat2(RENAME_NOREPLACE): the same inode, so no
+ *                        inode of its own either.  Only a crash leaves one
+ *                        behind; gc removes it.
+ * An older xsipc made its claims symbolic links naming the key file, and
+ * .name-XH links (X: m or s; H: the 40 hex digits of the key file's name)
+ * naming a key file's claim; claim.c still reads the old claims, and gc
+ * removes both when they are of no use.
  * In a directory others may write (sticky, as /tmp), any of these names
  * may be taken first by a stranger: an entry owned by another uid than us,
  * root or a trusted one is never read, followed, adopted or removed (a
@@ -68,8 +69,11 @@ struct xsipc_registry {
 int xsipc__reg_open_file(const xsipc_registry *reg, const char *file, int flags,
                          struct stat *sb);
 
-/* The checks of DESIGN.md section 6 on an open key file's stat: a regular
- * file, one link, a trusted owner.  0 or -error with st set. */
+/* The checks of DESIGN.md section 6 on an open key file's stat that come
+ * before its key is known: a regular file, a trusted owner, one link or
+ * two.  A second link must be the file's own claim, which only the key
+ * tells: xsipc__reg_file_claim (or xsipc__reg_check_links) decides it, and
+ * every caller asks one of them.  0 or -error with st set. */
 int xsipc__reg_check_file(const xsipc_registry *reg, const char *file,
                           const struct stat *sb, xsipc_status *st);
 
@@ -89,72 +93,92 @@ int xsipc__reg_read_record(const xsipc_registry *reg, const char *file, int fd,
 int xsipc__reg_write_record(int fd, xsipc__kind kind, const char *name,
                             key_t key, int proj, unsigned flags, int lock);
 
-/* ------------------------------------------------ claims, parks and links */
+/* ------------------------------------------------------ claims and parks */
 
 /* Names of the files beside the key files. */
 #define XSIPC__CLAIM_PREFIX ".claim-"
 #define XSIPC__PARK_PREFIX ".park-"
 #define XSIPC__TEMP_PREFIX ".new-"
-#define XSIPC__LINK_PREFIX ".name-"
-#define XSIPC__PARK_MAX 16 /* parked inodes per key */
+#define XSIPC__OLD_LINK_PREFIX ".name-" /* an older xsipc's (see the top) */
+#define XSIPC__PARK_MAX 16              /* parked inodes per key */
 void xsipc__reg_claim_name(key_t key, char *buf, size_t len);
 /* The name of key's n-th parked inode. */
 void xsipc__reg_park_name(key_t key, unsigned n, char *buf, size_t len);
-/* The .name- link of key file file (64 bytes); -1 for a file that is not
- * named as a key file (prefix, 40 hex digits at the end). */
-int xsipc__reg_link_name(const char *file, char *buf, size_t len);
+/* The .name- link an older xsipc made for key file file (64 bytes); -1
+ * for a file that is not named as a key file (prefix, 40 hex digits at the
+ * end). */
+int xsipc__reg_old_link_name(const char *file, char *buf, size_t len);
 
-/* The state of key's claim for file (NULL: for no file in particular);
- * target (when not NULL, 256 bytes) gets the file it names.  Only a claim
- * of ours (owned by us, root or a trusted uid) is read: a stranger's is
- * FOREIGN whatever it names, never MINE, OTHER or STALE. */
+/* The state of key's claim for file (NULL: for no file in particular),
+ * whose lstat is fsb (NULL: looked up when needed); target (when not
+ * NULL, 256 bytes) gets the file it names ("" when it names none).  Only
+ * a claim of ours (owned by us, root or a trusted uid) is read: a
+ * stranger's is FOREIGN whatever it is, never MINE, OTHER or STALE.
+ * Without the registry lock STALE is a hint (see claim.c). */
 xsipc__claim xsipc__reg_claim_state(const xsipc_registry *reg, key_t key,
-                                    const char *file, char *target);
+                                    const char *file, const struct stat *fsb,
+                                    char *target);
+
+/*
+ * The claim of key (its proj from the record) for the key file file, of
+ * fstat sb and record rec (NULL: none), which passed xsipc__reg_check_file:
+ * an xsipc__claim (MINE without a look at the claim when the record of
+ * this key vouches for it), with target as for xsipc__reg_claim_state; or
+ * -XSIPC_UNTRUSTED with st set when the file has a second link that is not
+ * its claim.
+ */
+int xsipc__reg_file_claim(const xsipc_registry *reg, const char *file,
+                          const struct stat *sb, const xsipc__record *rec,
+                          key_t key, char *target, xsipc_status *st);
+
+/* The file of stat sb, used with key, has one link, or two of which the
+ * second is key's claim: 0, or -XSIPC_UNTRUSTED with st set. */
+int xsipc__reg_check_links(const xsipc_registry *reg, const char *file,
+                           const struct stat *sb, key_t key, xsipc_status *st);
 
 /* Fills st for key's FOREIGN claim, met for key file file: a stranger's
- * link (its uid named) or something else.  -XSIPC_UNTRUSTED. */
+ * entry (its uid named) or something else.  -XSIPC_UNTRUSTED. */
 int xsipc__reg_foreign_claim(const xsipc_registry *reg, key_t key,
                              const char *file, xsipc_status *st);
 
 /* Fills st for file's key, which the claim of key file target holds
- * (target "": a claim that names no file of ours).  -XSIPC_KEY_COLLISION,
- * errno EEXIST. */
+ * (target "": a claim that names no file).  -XSIPC_KEY_COLLISION, errno
+ * EEXIST. */
 int xsipc__reg_key_held(const xsipc_registry *reg, key_t key, const char *file,
                         const char *target, xsipc_status *st);
-
-/* Non-zero when key's claim names file and file exists with that key:
- * the claim is in force. */
-int xsipc__reg_claim_valid(const xsipc_registry *reg, key_t key,
-                           const char *file);
 
 /* Whether file exists in the directory as a regular file with key. */
 int xsipc__reg_has_key(const xsipc_registry *reg, const char *file, key_t key);
 
-/* xsipc__reg_take_claim's answers: the claim was made now (NEW), named
- * this file already, an earlier incarnation of it (KEPT); another file
- * holds the key, or the claim cannot be moved (TAKEN); no claim, but an
- * object exists at the key (BUSY); a stranger's claim, or not a link:
- * never ours (FOREIGN). */
+/* xsipc__reg_take_claim's answers: the claim was made now (NEW), is this
+ * inode already (KEPT); another file holds the key, or the claim cannot be
+ * made (TAKEN); no claim, but an object exists at the key (BUSY); a
+ * stranger's claim, or not one of ours: never ours (FOREIGN); the file to
+ * claim is gone (GONE). */
 #define XSIPC__TAKE_NEW 0
 #define XSIPC__TAKE_KEPT 1
 #define XSIPC__TAKE_TAKEN 2
 #define XSIPC__TAKE_BUSY 3
 #define XSIPC__TAKE_FOREIGN 4
+#define XSIPC__TAKE_GONE 5
 
-/* Claims key for file, replacing a stale claim.  Under the lock. */
-int xsipc__reg_take_claim(xsipc_registry *reg, key_t key, const char *file);
+/* Under the lock: claims key for the inode of directory entry src (stat
+ * sb), which is, or will be renamed to, key file file: a hard link
+ * .claim-KKKKKKKK of src, replacing a stale claim or an older xsipc's. */
+int xsipc__reg_take_claim(xsipc_registry *reg, key_t key, const char *src,
+                          const struct stat *sb, const char *file);
 
-/* The key a .name- link holds, or 0 (also for a stranger's link, which
- * says nothing about our claims). */
-key_t xsipc__reg_link_key(const xsipc_registry *reg, const char *file);
-/* Points file's .name- link at key.  Only where Qt programs remove key
- * files (the Qt life cycle): a persistent registry keeps its files, and
- * gc finds a claim left by one removed by hand. */
-void xsipc__reg_set_link(xsipc_registry *reg, const char *file, key_t key);
-
-/* Drops key's claim when it names file, with the inodes parked for key and
- * file's .name- link.  Call under the lock. */
+/* Under the lock: drops key's claim when it is file's or stale, with the
+ * inodes parked for key (and, for an older xsipc's claim, file's .name-
+ * link). */
 void xsipc__reg_drop_claim(xsipc_registry *reg, key_t key, const char *file);
+
+/* Whether the claim of k's key is k's own inode with one link left: its
+ * key file is gone (a Qt program removed it), and nothing but k -- held by
+ * whoever resolved it -- leads to the claim without a scan. */
+int xsipc__reg_claim_gone(const xsipc_registry *reg, const xsipc__key *k);
+/* Under the lock: drops that claim when xsipc__reg_claim_gone says so. */
+void xsipc__reg_drop_gone_claim(xsipc_registry *reg, const xsipc__key *k);
 
 /*
  * Under the lock: makes the key file out->file for name (see make.c).
@@ -168,10 +192,24 @@ int xsipc__reg_create_locked(xsipc_registry *reg, xsipc__kind kind,
 /*
  * Under the lock, in a persistent registry: claims the existing key file
  * out->file, which has no claim (Qt made it), and writes its record when it
- * is empty.  0, 1 when the file is gone (make it), or -xsipc_error.
+ * is empty.  0, 1 when the file is gone or replaced (look it up again), or
+ * -xsipc_error.
  */
 int xsipc__reg_adopt_locked(xsipc_registry *reg, xsipc__kind kind,
                             const char *name, xsipc__key *out,
                             xsipc_status *st);
+
+/*
+ * Under the lock, for a create: out->file is an empty key file Qt made
+ * whose key another key file's claim holds (a Qt program of this name
+ * would share that name's objects).  Its inode is parked, as a colliding
+ * inode of our own is, and the file made again (xsipc__reg_create_locked),
+ * so that each name has a key of its own.  0 with *out filled, 1 when the
+ * file changed meanwhile (look it up again), or -xsipc_error (the
+ * collision itself when the file is not Qt's empty one).
+ */
+int xsipc__reg_remake_locked(xsipc_registry *reg, xsipc__kind kind,
+                             const char *name, xsipc__key *out,
+                             xsipc_status *st);
 
 #endif /* XSIPC_REGISTRY_INTERNAL_H */

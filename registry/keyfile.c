@@ -5,10 +5,12 @@
  *
  * A key file is opened with O_NOFOLLOW and checked with fstat on the open
  * descriptor, never by a stat of the path followed by an open (the classic
- * /tmp race): a regular file, one link, a trusted owner (DESIGN.md section
- * 6).  Its key is computed from that fstat as ftok() would compute it from
- * the path.  A record is written once, into a file no one else writes
- * (make.c); a reader that sees a part of one waits for the writer's flock.
+ * /tmp race): a regular file, a trusted owner, one link -- or two when the
+ * second is the file's own claim (DESIGN.md section 6; claim.c tells, once
+ * the key is known).  Its key is computed from that fstat as ftok() would
+ * compute it from the path.  A record is written once, into a file no one
+ * else writes (make.c); a reader that sees a part of one waits for the
+ * writer's flock.
  */
 #include <config.h>
 
@@ -89,12 +91,16 @@ int xsipc__reg_check_file(const xsipc_registry *reg, const char *file,
     if (!S_ISREG(sb->st_mode))
         return xsipc__reg_file_error(reg, file, st, XSIPC_KEY_ERROR,
                                      "the key file is not a regular file");
-    /* A second link elsewhere (made by whoever can read the file) would
-     * survive our unlink and keep our key_t reachable from another name. */
-    if (sb->st_nlink != 1)
+    /* A link elsewhere (made by whoever may link the file) would survive
+     * our unlink and keep our key_t reachable from another name.  One
+     * second link is allowed here: the file's claim, which the caller
+     * checks it is (xsipc__reg_file_claim, xsipc__reg_check_links). */
+    if (sb->st_nlink > 2) {
+        errno = EMLINK;
         return xsipc__reg_file_error(reg, file, st, XSIPC_UNTRUSTED,
                                      "the key file has %lu hard links",
                                      (unsigned long)sb->st_nlink);
+    }
     if (!xsipc__reg_trusted(reg, sb->st_uid))
         return xsipc__reg_file_error(
             reg, file, st, XSIPC_UNTRUSTED,

@@ -7,34 +7,99 @@
  * Qt's key_t is ftok(key file, 'Q'): one byte of proj, one of the device
  * and only the low 16 bits of the inode.  Two key files whose inodes agree
  * in those 16 bits give one key, and Qt then silently shares one segment
- * between two names.  xsipc never lets that happen:
+ * between two names.  xsipc never lets that happen.
  *
- *  - Each key is claimed by one key file: a symbolic link .claim-KKKKKKKK
- *    naming the file.  symlinkat() fails with EEXIST when the link exists,
- *    so making it is an atomic claim, found again in O(1) by its name.
- *  - A key file is made under a temporary name (.new-PID-N), so that no
- *    one can see it before its key is settled; its key is claimed and its
- *    record written, and only then does it take its final name, with
- *    renameat2(RENAME_NOREPLACE), which fails rather than replace a file a
- *    Qt program made meanwhile (and keeps one link, unlike link+unlink).
- *  - When the new inode's key is claimed by another live key file, the
- *    inode is parked (renamed to .park-KKKKKKKK-N and kept) so that the file
- *    system cannot hand the same inode out again, and a new temporary file
- *    is made, until one has a free key.  The final path's own inode then
- *    gives a key no other file has: ftok(path, 'Q') is unique, for Qt too.
- *    In a persistent registry another proj id may be taken instead (it is
- *    written in the record); Qt programs cannot reach such a name.
- *  - A claim whose file is gone, or has another key now, is stale: the next
- *    maker of that key removes it, under the lock.
- *  - A key that no claim held is taken only when no System V object exists
- *    at it (asked of the registry's opener: reg->in_use).  In Qt's life
- *    cycle a key file made by Qt is used without a claim (its claim would
- *    be left behind when the Qt program removes the file), so an object at
- *    an unclaimed key may be a Qt name's, and must not be shared.
+ * The states, for a key K of the directory (claim.c judges them):
+ *   key file F  a name's file; its inode is the key.  One link when Qt made
+ *               it and no one claimed it (or an older xsipc claimed it with
+ *               a symbolic link); two when it is claimed: F and .claim-K.
+ *   claim       .claim-K, a hard link of F's inode, so its record names F.
+ *               linkat() fails when the name exists: one claim per key,
+ *               taken atomically, found in O(1), no inode of its own.  Two
+ *               links while F lives; one when F is gone, and then it is
+ *               stale by itself, with no lock and no other file to read.
+ *   park        .park-K-N, one link: an inode whose key collided with a
+ *               claimed K, kept while that claim holds, so that the file
+ *               system cannot hand the same inode out again.
+ *   temp        .new-PID-N: the inode F will be, with its record; two links
+ *               from its claim on.  Only a crash leaves one (gc removes it).
  *
- * Everything that changes claims or makes key files runs under the registry
- * lock, so two xsipc processes never race on a claim; Qt programs make and
- * remove key files without it, which every step here allows for.
+ * Making F (xsipc__reg_create_locked):
+ *   1. the temp is made with O_EXCL: an inode no one else sees;
+ *   2. its record is written: name, kind, the key its inode gives, and the
+ *      flag that its claim is its second link.  Before the claim, so that
+ *      no one ever finds a claim without the record that names its file;
+ *   3. the claim, linkat(temp, .claim-K).  A .claim-K that exists is
+ *      judged: another live file's (OTHER) or a stranger's (FOREIGN) keeps
+ *      the key taken; a stale one, or an older xsipc's naming F, is removed
+ *      and the link made again.  A key that no claim held is given up when
+ *      a System V object exists at it (reg->in_use): an object at an
+ *      unclaimed key may be a Qt name's (a key file Qt made is used without
+ *      a claim in Qt's life cycle: a claim of it would be left behind when
+ *      the Qt program removes the file), and must not be shared;
+ *   4. a key that stays taken: the temp is parked and a new temp made (back
+ *      to 1), so that the file system hands out another inode, until one has
+ *      a free key.  In a persistent registry another proj id may be taken
+ *      instead (the record written again for it first); Qt programs cannot
+ *      reach such a name;
+ *   5. renameat2(temp, F, RENAME_NOREPLACE): F appears with its key settled,
+ *      claimed and recorded, and a file a Qt program made meanwhile is never
+ *      replaced (the temp and the claim then go, and Qt's F is looked up
+ *      again).  The rename keeps the inode: a key file costs one inode, its
+ *      claim none.
+ * Adopting F that Qt made (persistent registry, xsipc__reg_adopt_locked):
+ * the claim first, linkat(F, .claim-K), checked to be the inode that was
+ * checked (Qt may replace F at any moment), then the record: a record that
+ * vouches for a claim must never be written into a file whose claim could
+ * fail.  Until it is written the claim names no file, and holds while it
+ * has its second link.  Making F again (xsipc__reg_remake_locked, for a
+ * create): F is Qt's, empty, one link, and its key is held by another
+ * file's claim -- a Qt program of this name shares that name's objects.
+ * Checked again under the lock, its inode is renamed to a park of that key
+ * (RENAME_NOREPLACE; the park is checked after to be the inode checked, and
+ * put back if not, or if F cannot be made), and F is made as above.  The
+ * park goes with the other file's claim.  Removing F (resolve.c): F is
+ * unlinked first, then its claim and the parks of K; a release that cannot
+ * take the lock unlinks F alone, leaving a claim of one link, as a Qt
+ * program's removal of F does.  Such a claim goes, under the lock, with the
+ * next maker of K, gc, or the handle that had K when it looks its name up
+ * or lets it go again (the claim is that key's very inode).
+ *
+ * Who changes what: xsipc makes and removes claims, parks and temps, and
+ * makes, removes and (to make one again) parks key files, only under the
+ * registry lock (an flock of the directory) -- all but that release, which
+ * only unlinks its F.  Qt programs make and remove key files without the
+ * lock, at any moment, and never touch the dot files.  A stranger, in a
+ * sticky directory, may make dot files of its own, never remove ours.
+ * Lookups take no lock.
+ *
+ * Why no interleaving lets two names share a key or lose a claim:
+ *  - Two xsipc key files never hold one key: each holds its key through
+ *    its claim, there is one name .claim-K, and linkat makes it or fails.
+ *  - A claim is removed only under the lock: with its F, by its own maker
+ *    that gives it up (steps 3 and 5), or when stale.  Under the lock no
+ *    temp is between its claim and its rename, so a claim whose record
+ *    names a file that is not its inode is a leftover, and one with one
+ *    link has lost F for good (xsipc renames only temps, once; nothing
+ *    links an inode back as F).  So no claim of a live F is ever taken.
+ *  - A lookup without the lock may see a claim between steps 3 and 5 and
+ *    judge it stale: it acts on that only by using a Qt file as it is, or
+ *    by taking the lock (adopt), where it is judged again.
+ *  - A record of its own key vouches for the claim: a file with the link
+ *    flag was claimed before it got its name (adopted: before the record),
+ *    and keeps its claim until it is unlinked; so its two links are itself
+ *    and its claim (DESIGN.md section 6), and a lookup reads no claim.
+ *  - Qt's files are the limit: a Qt program makes a key file and its
+ *    object without the lock.  xsipc keeps a new key off a key with an
+ *    object (step 3), refuses a Qt file whose key another file's claim
+ *    holds, and for a create moves it aside so that the name gets a key of
+ *    its own; a Qt name whose file was looked up before a new claim of its
+ *    key, and whose object is made after step 3's check, can still meet
+ *    that new file's key -- as it could before xsipc, with no claims at all.
+ *    Moving Qt's F is no replacement of a key file under its users: its
+ *    key was never its own, and a Qt program that opens F from then on
+ *    gets the new one (one that has it open keeps the other name's objects,
+ *    as it had them before).
  */
 #include <config.h>
 
@@ -74,20 +139,21 @@ static int renameat2(int olddirfd, const char *oldpath, int newdirfd,
  * the key must stay ftok(path, 'Q'), so the bound is generous: ext4 spreads
  * a directory's inodes over block groups whose low 16 bits overlap, so a
  * run of new inodes can all hit keys of older files (each try parks one
- * inode and costs seven system calls).  In a persistent registry a
+ * inode and costs about eight system calls).  In a persistent registry a
  * colliding inode takes another proj id at once: no parked files, and the
  * 65,536 keys of one proj are no limit.
  */
 #define TRIES_QT 1024
 #define TRIES_OWN 1
 
-/* Claims key for a new key file: take_claim, but a new claim of a key that
- * has an object already is given up (see the top of the file).  A kept
- * claim named this file: an object there is this name's own. */
-static int take_new_key(xsipc_registry *reg, key_t key, const char *file)
+/* Claims key for the temp (stat sb) of the new key file file: take_claim,
+ * but a new claim of a key that has an object already is given up (see the
+ * top of the file). */
+static int take_new_key(xsipc_registry *reg, key_t key, const char *temp,
+                        const struct stat *sb, const char *file)
 {
     char name[32];
-    int rc = xsipc__reg_take_claim(reg, key, file);
+    int rc = xsipc__reg_take_claim(reg, key, temp, sb, file);
 
     if (rc != XSIPC__TAKE_NEW || reg->in_use == NULL || !reg->in_use(key))
         return rc;
@@ -151,7 +217,7 @@ static void park(xsipc_registry *reg, const char *temp, key_t kq, char *name)
  * Gives temp the name file, failing with EEXIST when file exists.
  * renameat2(RENAME_NOREPLACE) does it in one step (Linux 3.15, on every
  * common file system); where the file system refuses the flag, link+unlink
- * does the same with a moment of two links, which a reader then refuses.
+ * does the same with a moment of three links, which a reader then refuses.
  */
 static int publish(xsipc_registry *reg, const char *temp, const char *file)
 {
@@ -168,35 +234,55 @@ static int publish(xsipc_registry *reg, const char *temp, const char *file)
     return 0;
 }
 
-/* Settles the key of the temporary file's inode (stat sb): proj 'Q' when
- * its key is free, another proj on the last try in a persistent registry.
- * Returns the proj, or 0 when every key tried is taken (*busy tells
- * whether 'Q' was taken by something no claim of ours holds: an object,
- * or a stranger's claim); *fresh tells
- * whether the claim was made now (and must go if the file is not
- * published). */
-static int pick_key(xsipc_registry *reg, const char *file,
-                    const struct stat *sb, int last, int *fresh, int *busy)
+/* Writes the record of the temp fd for key (of proj), over the one written
+ * for an earlier try when again. */
+static int temp_record(xsipc_registry *reg, int fd, xsipc__kind kind,
+                       const char *name, const xsipc__key *out, key_t key,
+                       int proj, int again)
 {
+    unsigned flags = XSIPC__REC_LINKED;
+
+    if ((reg->flags & XSIPC_REGISTRY_PERSISTENT) != 0)
+        flags |= XSIPC__REC_PERSISTENT;
+    if (out->keep)
+        flags |= XSIPC__REC_KEEP;
+    /* Another proj's record may be shorter. */
+    if (again && ftruncate(fd, 0) != 0)
+        return -1;
+    return xsipc__reg_write_record(fd, kind, name, key, proj, flags, 0);
+}
+
+/* Settles the key of the temporary file fd's inode (stat sb), its record
+ * written first for each key tried: proj 'Q' when its key is free, another
+ * proj on the last try in a persistent registry.  Returns the proj, 0 when
+ * every key tried is taken (*busy tells whether 'Q' was taken by something
+ * no claim of ours holds: an object, or a stranger's claim), or -1 with
+ * errno when the record cannot be written. */
+static int pick_key(xsipc_registry *reg, xsipc__kind kind, const char *name,
+                    const xsipc__key *out, int fd, const char *temp,
+                    const struct stat *sb, int last, int *busy)
+{
+    key_t key = xsipc__reg_ftok(sb, XSIPC__PROJ);
     int rc, i, proj;
 
-    rc = take_new_key(reg, xsipc__reg_ftok(sb, XSIPC__PROJ), file);
+    if (temp_record(reg, fd, kind, name, out, key, XSIPC__PROJ, 0) != 0)
+        return -1;
+    rc = take_new_key(reg, key, temp, sb, out->file);
     *busy = rc == XSIPC__TAKE_BUSY || rc == XSIPC__TAKE_FOREIGN;
-    if (rc == XSIPC__TAKE_NEW || rc == XSIPC__TAKE_KEPT) {
-        *fresh = rc == XSIPC__TAKE_NEW;
+    if (rc == XSIPC__TAKE_NEW || rc == XSIPC__TAKE_KEPT)
         return XSIPC__PROJ;
-    }
     if (!last || (reg->flags & XSIPC_REGISTRY_PERSISTENT) == 0)
         return 0;
     /* Every other proj id, from 'R' on, never 0 (ftok would give key 0,
      * which is IPC_PRIVATE, for inode 0 of device 0). */
     for (i = 1; i < 255; i++) {
         proj = (XSIPC__PROJ - 1 + i) % 255 + 1;
-        rc = take_new_key(reg, xsipc__reg_ftok(sb, proj), file);
-        if (rc == XSIPC__TAKE_NEW || rc == XSIPC__TAKE_KEPT) {
-            *fresh = rc == XSIPC__TAKE_NEW;
+        key = xsipc__reg_ftok(sb, proj);
+        if (temp_record(reg, fd, kind, name, out, key, proj, 1) != 0)
+            return -1;
+        rc = take_new_key(reg, key, temp, sb, out->file);
+        if (rc == XSIPC__TAKE_NEW || rc == XSIPC__TAKE_KEPT)
             return proj;
-        }
     }
     return 0;
 }
@@ -224,14 +310,12 @@ static int create_error(xsipc_registry *reg, const char *file, xsipc_error code,
 }
 
 /* The rest of xsipc__reg_create_locked, once the key is settled (fd < 0:
- * no key was found). */
-static int create_file(xsipc_registry *reg, xsipc__kind kind, const char *name,
-                       xsipc__key *out, int fd, const char *temp,
-                       const struct stat *sb, int proj, int fresh,
+ * no key was found): the temp, recorded and claimed, takes its name. */
+static int create_file(xsipc_registry *reg, xsipc__key *out, int fd,
+                       const char *temp, const struct stat *sb, int proj,
                        xsipc_status *st)
 {
     int persistent = (reg->flags & XSIPC_REGISTRY_PERSISTENT) != 0;
-    const char *what = "writing its record";
     int err;
 
     if (fd < 0) {
@@ -243,41 +327,25 @@ static int create_file(xsipc_registry *reg, xsipc__kind kind, const char *name,
             persistent ? TRIES_OWN : TRIES_QT);
     }
     out->key = xsipc__reg_ftok(sb, proj);
-    if (xsipc__reg_write_record(fd, kind, name, out->key, proj,
-                                (persistent ? XSIPC__REC_PERSISTENT : 0) |
-                                    (out->keep ? XSIPC__REC_KEEP : 0),
-                                0) != 0) {
-        err = errno;
-        goto undo;
-    }
     if (publish(reg, temp, out->file) != 0) {
         err = errno;
-        what = "renaming it into place";
-        if (err != EEXIST)
-            goto undo;
-        /* A Qt program made the file between our check and now: use
-         * theirs.  Our claim goes, unless their inode has our key. */
-        if (fresh && !xsipc__reg_has_key(reg, out->file, out->key))
-            xsipc__reg_drop_claim(reg, out->key, out->file);
+        /* The temp first: its claim, down to one link, is stale, and goes
+         * (with what it had parked). */
         (void)unlinkat(reg->dirfd, temp, 0);
+        xsipc__reg_drop_claim(reg, out->key, out->file);
         (void)close(fd);
-        return 1;
+        if (err == EEXIST)
+            return 1; /* a Qt program made the file meanwhile: use theirs */
+        return create_error(reg, out->file, XSIPC_KEY_ERROR,
+                            "renaming it into place", err, st);
     }
     (void)close(fd);
-    xsipc__reg_set_link(reg, out->file, out->key);
     out->dev = sb->st_dev;
     out->ino = sb->st_ino;
     out->proj = proj;
     out->persistent = persistent;
     out->created = 1;
     return 0;
-
-undo:
-    if (fresh)
-        xsipc__reg_drop_claim(reg, out->key, out->file);
-    (void)unlinkat(reg->dirfd, temp, 0);
-    (void)close(fd);
-    return create_error(reg, out->file, XSIPC_KEY_ERROR, what, err, st);
 }
 
 int xsipc__reg_create_locked(xsipc_registry *reg, xsipc__kind kind,
@@ -287,47 +355,53 @@ int xsipc__reg_create_locked(xsipc_registry *reg, xsipc__kind kind,
     int persistent = (reg->flags & XSIPC_REGISTRY_PERSISTENT) != 0;
     int tries = persistent ? TRIES_OWN : TRIES_QT;
     char temp[64], parked[64], busy_parks[BUSY_PARKS][64];
+    const char *what = NULL;
     struct stat sb;
-    key_t old;
-    int t, fd = -1, proj = 0, fresh = 0, busy = 0, nbusy = 0, err, rc;
+    int t, fd = -1, proj = 0, busy = 0, nbusy = 0, err = 0, rc;
 
     /* Made while we waited for the lock: by an xsipc peer, or by Qt. */
     if (fstatat(reg->dirfd, out->file, &sb, AT_SYMLINK_NOFOLLOW) == 0)
         return 1;
     if (errno != ENOENT)
         return create_error(reg, out->file, XSIPC_KEY_ERROR, "stat", errno, st);
-    /* A Qt program removed an earlier incarnation of the file: its claim
-     * (named by .name-) is stale now. */
-    if (!persistent && (old = xsipc__reg_link_key(reg, out->file)) != 0)
-        xsipc__reg_drop_claim(reg, old, out->file);
 
-    for (t = 0; t < tries; t++) {
-        if ((fd = make_temp(reg, temp, sizeof temp)) < 0)
-            return create_error(reg, out->file, XSIPC_KEY_ERROR,
-                                "making its temporary file", errno, st);
+    for (t = 0; t < tries && what == NULL; t++) {
+        if ((fd = make_temp(reg, temp, sizeof temp)) < 0) {
+            err = errno;
+            what = "making its temporary file";
+            break;
+        }
         if (fstat(fd, &sb) != 0) {
             err = errno;
-            (void)unlinkat(reg->dirfd, temp, 0);
-            (void)close(fd);
-            return create_error(reg, out->file, XSIPC_KEY_ERROR, "fstat", err,
-                                st);
-        }
-        proj = pick_key(reg, out->file, &sb, t == tries - 1, &fresh, &busy);
-        if (proj > 0)
+            what = "fstat";
+        } else if ((proj = pick_key(reg, kind, name, out, fd, temp, &sb,
+                                    t == tries - 1, &busy)) < 0) {
+            err = errno;
+            what = "writing its record";
+        } else if (proj > 0) {
             break;
-        /* The key is another file's: keep this inode out of the way so
-         * that the next file gets another one. */
-        park(reg, temp, xsipc__reg_ftok(&sb, XSIPC__PROJ), parked);
-        if (busy && parked[0] != '\0') {
-            if (nbusy < BUSY_PARKS)
-                memcpy(busy_parks[nbusy++], parked, sizeof parked);
-            else
-                (void)unlinkat(reg->dirfd, parked, 0);
+        } else {
+            /* The key is another file's: keep this inode out of the way so
+             * that the next file gets another one. */
+            park(reg, temp, xsipc__reg_ftok(&sb, XSIPC__PROJ), parked);
+            if (busy && parked[0] != '\0') {
+                if (nbusy < BUSY_PARKS)
+                    memcpy(busy_parks[nbusy++], parked, sizeof parked);
+                else
+                    (void)unlinkat(reg->dirfd, parked, 0);
+            }
+            (void)close(fd);
+            fd = -1;
+            continue;
         }
+        (void)unlinkat(reg->dirfd, temp, 0);
         (void)close(fd);
         fd = -1;
     }
-    rc = create_file(reg, kind, name, out, fd, temp, &sb, proj, fresh, st);
+    if (what != NULL)
+        rc = create_error(reg, out->file, XSIPC_KEY_ERROR, what, err, st);
+    else
+        rc = create_file(reg, out, fd, temp, &sb, proj, st);
     unpark(reg, busy_parks, nbusy);
     return rc;
 }
@@ -335,8 +409,8 @@ int xsipc__reg_create_locked(xsipc_registry *reg, xsipc__kind kind,
 int xsipc__reg_adopt_locked(xsipc_registry *reg, xsipc__kind kind,
                             const char *name, xsipc__key *out, xsipc_status *st)
 {
-    char target[256];
-    struct stat sb;
+    char target[256], claim[32];
+    struct stat sb, csb;
     int fd, rc;
 
     /* Looked up again under the lock: the caller saw it unclaimed.  A
@@ -352,34 +426,115 @@ int xsipc__reg_adopt_locked(xsipc_registry *reg, xsipc__kind kind,
         (void)close(fd);
         return 1; /* another file now: look again */
     }
-    /* The lookup's checks, again on the descriptor that is used. */
-    if ((rc = xsipc__reg_check_file(reg, out->file, &sb, st)) < 0) {
+    /* The lookup's checks, again on the descriptor that is used: a second
+     * link may only be its claim already. */
+    if ((rc = xsipc__reg_check_file(reg, out->file, &sb, st)) < 0 ||
+        (rc = xsipc__reg_check_links(reg, out->file, &sb, out->key, st)) < 0) {
         (void)close(fd);
         return rc;
     }
-    switch (xsipc__reg_take_claim(reg, out->key, out->file)) {
+    rc = xsipc__reg_take_claim(reg, out->key, out->file, &sb, out->file);
+    xsipc__reg_claim_name(out->key, claim, sizeof claim);
+    /* linkat links what has the name now: a Qt program may have put
+     * another file there since the checks. */
+    if (rc == XSIPC__TAKE_NEW &&
+        (fstatat(reg->dirfd, claim, &csb, AT_SYMLINK_NOFOLLOW) != 0 ||
+         csb.st_dev != sb.st_dev || csb.st_ino != sb.st_ino)) {
+        (void)unlinkat(reg->dirfd, claim, 0);
+        rc = XSIPC__TAKE_GONE;
+    }
+    switch (rc) {
     case XSIPC__TAKE_NEW:
     case XSIPC__TAKE_KEPT:
         break;
+    case XSIPC__TAKE_GONE:
+        (void)close(fd);
+        return 1;
     case XSIPC__TAKE_FOREIGN:
         /* Planted since the lookup saw no claim. */
         (void)close(fd);
         return xsipc__reg_foreign_claim(reg, out->key, out->file, st);
     default:
         (void)close(fd);
-        target[0] = '\0';
-        (void)xsipc__reg_claim_state(reg, out->key, out->file, target);
+        (void)xsipc__reg_claim_state(reg, out->key, out->file, &sb, target);
         return xsipc__reg_key_held(reg, out->key, out->file, target, st);
     }
-    xsipc__reg_set_link(reg, out->file, out->key);
-    /* Qt made it empty: record the name, once.  Under the registry lock
-     * no other xsipc process writes it; write_record takes the file's lock
-     * for the readers. */
+    /* Qt made it empty: record the name, once, now that the claim is
+     * there.  Under the registry lock no other xsipc process writes it;
+     * write_record takes the file's lock for the readers. */
     if (sb.st_size == 0)
-        (void)xsipc__reg_write_record(
-            fd, kind, name, out->key, out->proj,
-            XSIPC__REC_PERSISTENT | (out->keep ? XSIPC__REC_KEEP : 0), 1);
+        (void)xsipc__reg_write_record(fd, kind, name, out->key, out->proj,
+                                      XSIPC__REC_PERSISTENT |
+                                          XSIPC__REC_LINKED |
+                                          (out->keep ? XSIPC__REC_KEEP : 0),
+                                      1);
     (void)close(fd);
     out->persistent = 1;
     return 0;
+}
+
+int xsipc__reg_remake_locked(xsipc_registry *reg, xsipc__kind kind,
+                             const char *name, xsipc__key *out,
+                             xsipc_status *st)
+{
+    char target[256], parked[64];
+    struct stat sb, now;
+    unsigned n;
+    int fd, c, rc;
+
+    /* Looked up again under the lock, on a descriptor: the file may be
+     * gone, replaced, or claimed since (then the lookup tells). */
+    fd = xsipc__reg_open_file(reg, out->file, O_RDONLY, &sb);
+    if (fd < 0)
+        return errno == ENOENT ? 1
+                               : create_error(reg, out->file, XSIPC_KEY_ERROR,
+                                              "opening it", errno, st);
+    (void)close(fd);
+    if (sb.st_dev != out->dev || sb.st_ino != out->ino)
+        return 1;
+    if ((rc = xsipc__reg_check_file(reg, out->file, &sb, st)) < 0)
+        return rc;
+    c = xsipc__reg_file_claim(reg, out->file, &sb, NULL, out->key, target, st);
+    if (c < 0)
+        return c;
+    if (c == XSIPC__CLAIM_FOREIGN)
+        return xsipc__reg_foreign_claim(reg, out->key, out->file, st);
+    if (c != XSIPC__CLAIM_OTHER)
+        return 1;
+    /* Only Qt's own file, empty with its one link, is moved: a record is
+     * xsipc's word about the file (a copy of one, say), not ours to
+     * overrule. */
+    if (sb.st_size != 0 || sb.st_nlink != 1)
+        return xsipc__reg_key_held(reg, out->key, out->file, target, st);
+    /* Parked as a colliding inode of ours is (its key is the other
+     * file's, so it goes with that file's claim), which keeps the file
+     * system from handing the inode out again.  A Qt program of this
+     * name that opens the file from now on finds the new one. */
+    for (n = 0; n < XSIPC__PARK_MAX; n++) {
+        xsipc__reg_park_name(out->key, n, parked, sizeof parked);
+        if (renameat2(reg->dirfd, out->file, reg->dirfd, parked,
+                      RENAME_NOREPLACE) == 0)
+            break;
+        if (errno == ENOENT)
+            return 1; /* a Qt program removed it: look again */
+        if (errno != EEXIST)
+            n = XSIPC__PARK_MAX;
+    }
+    if (n == XSIPC__PARK_MAX)
+        return xsipc__reg_key_held(reg, out->key, out->file, target, st);
+    /* The rename took what had the name then: a Qt program may have put
+     * another file there since the checks.  That one goes back. */
+    if (fstatat(reg->dirfd, parked, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
+        now.st_dev != sb.st_dev || now.st_ino != sb.st_ino) {
+        (void)renameat2(reg->dirfd, parked, reg->dirfd, out->file,
+                        RENAME_NOREPLACE);
+        return 1;
+    }
+    rc = xsipc__reg_create_locked(reg, kind, name, out, st);
+    /* Not made: Qt's file is put back as it was (unless one took its name
+     * meanwhile: then it stays parked, and goes with the claim). */
+    if (rc < 0)
+        (void)renameat2(reg->dirfd, parked, reg->dirfd, out->file,
+                        RENAME_NOREPLACE);
+    return rc;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * reap.c -- gc's removal of the registry's own files: claims whose key
- * file is gone, parked inodes and .name- links no claim needs any more,
- * and key files that a crash left unfinished (.new-).
+ * file is gone, parked inodes no claim needs any more, key files that a
+ * crash left unfinished (.new-), and the .name- links an older xsipc made
+ * (nothing reads them now).
  *
  * A scan (scan.c) judges each of them without the lock, and things move
  * meanwhile, so nothing is removed on that word alone: the judgement is
@@ -36,12 +37,13 @@ int xsipc__reg_reap_file(xsipc_registry *reg, const xsipc__item *it)
     if ((lockfd = xsipc__reg_lock(reg, NULL)) < 0)
         return 0;
     /* Under the lock no key file is being made (a temporary file left now
-     * is a crash's), and no claim changes. */
+     * is a crash's, and a claim whose record names a file not there is its
+     * leftover), and no claim changes. */
     if (it->type == XSIPC__ITEM_CLAIM)
-        stale = xsipc__reg_claim_state(reg, it->named, NULL, NULL) ==
+        stale = xsipc__reg_claim_state(reg, it->named, NULL, NULL, NULL) ==
                 XSIPC__CLAIM_STALE;
     else if (it->type == XSIPC__ITEM_PARKED)
-        stale = xsipc__reg_claim_state(reg, it->named, NULL, NULL) !=
+        stale = xsipc__reg_claim_state(reg, it->named, NULL, NULL, NULL) !=
                 XSIPC__CLAIM_OTHER;
     /* The entry may have been replaced since the scan, by one of another
      * owner's (root may remove anything in a sticky directory): only ours

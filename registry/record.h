@@ -18,7 +18,10 @@
  *     start 1234567            its start time, clock ticks since boot
  *     time 1700000000          seconds since the epoch
  *     flags 1                  XSIPC__REC_* bits: 1 made in a persistent
- *                              registry, 2 the segment outlives its users
+ *                              registry, 2 the segment outlives its users,
+ *                              4 the key's claim is the file's second hard
+ *                              link (an older xsipc, which made its claims
+ *                              symbolic links, never set it)
  *     name 5 share             byte length, a space, the name's bytes
  *
  * Numbers are decimal without sign or leading zeros.  The name may hold any
@@ -43,7 +46,8 @@
 /* flags */
 #define XSIPC__REC_PERSISTENT 0x1u /* made in a persistent registry */
 #define XSIPC__REC_KEEP 0x2u       /* its segment outlives its users */
-#define XSIPC__REC_FLAGS 0x3u      /* every bit version 1 knows */
+#define XSIPC__REC_LINKED 0x4u     /* its claim is its second hard link */
+#define XSIPC__REC_FLAGS 0x7u      /* every bit version 1 knows */
 
 /* xsipc__rec_parse results besides 0. */
 #define XSIPC__REC_TRUNCATED 1 /* a proper prefix of a record */

@@ -14,9 +14,9 @@
  * no lock and writes nothing.
  *
  * This is what lib/ sees of the registry: the handle is opaque to it, read
- * through the accessors below; the structure and the claims, parks and
- * links beside the key files are registry/internal.h's, for registry/
- * alone (and the tests).
+ * through the accessors below; the structure and the claims and parks
+ * beside the key files are registry/internal.h's, for registry/ alone (and
+ * the tests).
  */
 #ifndef XSIPC_REGISTRY_H
 #define XSIPC_REGISTRY_H
@@ -100,7 +100,9 @@ int xsipc__reg_trusted(const xsipc_registry *reg, uid_t uid);
  * key file is made: its record written and its key claimed before it gets
  * its name, with a new inode while the key collides (see make.c).
  * Without, a missing file is -XSIPC_NOT_FOUND.  A key file that exists is
- * only read (and, in a persistent registry, claimed once when Qt made it).
+ * only read (and, in a persistent registry, claimed once when Qt made it);
+ * one Qt made on a key another file's claim holds is refused, or with
+ * create parked and made again.
  * In a NATIVE registry name is the key file's own name and neither records
  * nor claims are used.  *out needs no initialisation.  Returns 0 or
  * -xsipc_error with st set.
@@ -109,7 +111,10 @@ int xsipc__reg_resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
                        int create, xsipc__key *out, xsipc_status *st);
 
 /* xsipc__reg_resolve, and a key file made by this call gets a record that
- * marks its segment as outliving its users when keep is non-zero. */
+ * marks its segment as outliving its users when keep is non-zero.  *out
+ * holds zeroes, or what an earlier resolution gave the caller (a handle's
+ * key): when that key file is gone and the name is made again, the claim
+ * it left is dropped (only its holder can find it without a scan). */
 int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
                             const char *name, int create, int keep,
                             xsipc__key *out, xsipc_status *st);
@@ -120,7 +125,7 @@ int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k);
 /*
  * Removes k's key file and its claim when it is still k's inode, as Qt
  * removes its key files with the last user; a persistent registry keeps
- * them.
+ * them.  When a Qt program removed the file first, the claim it left goes.
  */
 void xsipc__reg_release(xsipc_registry *reg, const xsipc__key *k);
 
@@ -196,11 +201,11 @@ int xsipc__reg_shm_key_of(xsipc_registry *reg, const char *sem_file,
 /* What the claim of a key says about a key file. */
 typedef enum xsipc__claim {
     XSIPC__CLAIM_NONE = 0, /* no claim */
-    XSIPC__CLAIM_MINE,     /* the claim names this file */
-    XSIPC__CLAIM_OTHER,    /* it names another key file that has this key */
-    XSIPC__CLAIM_STALE,    /* it names a file that is gone or has another key */
-    XSIPC__CLAIM_FOREIGN   /* not a symbolic link, or one owned by an
-                              untrusted uid: planted by someone */
+    XSIPC__CLAIM_MINE,     /* the claim is this file */
+    XSIPC__CLAIM_OTHER,    /* it is another key file that has this key */
+    XSIPC__CLAIM_STALE,    /* its key file is gone, or it holds no key now */
+    XSIPC__CLAIM_FOREIGN   /* owned by an untrusted uid, or not a claim
+                              xsipc makes: planted by someone */
 } xsipc__claim;
 
 /* ------------------------------------------------------ directory scans */
@@ -211,7 +216,7 @@ typedef enum xsipc__item_type {
     XSIPC__ITEM_CLAIM,
     XSIPC__ITEM_PARKED,
     XSIPC__ITEM_TEMP,
-    XSIPC__ITEM_LINK /* a .name- link */
+    XSIPC__ITEM_OLD /* an older xsipc's .name- link: nothing uses it now */
 } xsipc__item_type;
 
 typedef struct xsipc__item {
@@ -225,11 +230,11 @@ typedef struct xsipc__item {
     const xsipc__record *rec; /* its record, or NULL */
     xsipc__claim claim;       /* the state of its key's claim, when usable */
     char problem[256];        /* why it is not usable */
-    /* claims, parked inodes, links */
-    key_t named;      /* the key in the entry's name (a link's target) */
+    /* claims, parked inodes, an older xsipc's files */
+    key_t named;      /* the key in the entry's name */
     int stale;        /* a claim of a gone key file; a parked inode whose
-                         key no longer has a valid claim; a link whose key
-                         file does not hold the key */
+                         key no longer has a valid claim; an unfinished key
+                         file; an older xsipc's .name- link */
     char target[256]; /* a claim's key file */
 } xsipc__item;
 
@@ -240,15 +245,16 @@ typedef int (*xsipc__scan_fn)(xsipc_registry *reg, const xsipc__item *item,
 
 /*
  * Reads the directory once (the only place that does) and calls fn for
- * every key file, claim, parked inode and temp file.  Other entries are
- * skipped.  Returns fn's non-zero value, 0, or -xsipc_error with st set.
+ * every key file, claim, parked inode, temp file and an older xsipc's
+ * .name- link.  Other entries are skipped.  Returns fn's non-zero value,
+ * 0, or -xsipc_error with st set.
  */
 int xsipc__reg_scan(xsipc_registry *reg, xsipc__scan_fn fn, void *arg,
                     xsipc_status *st);
 
 /*
  * gc's removal of the file item, found stale by a scan (a claim, parked
- * inode, .name- link or unfinished key file): judged again under the
+ * inode, unfinished key file or old .name- link): judged again under the
  * registry lock, and removed when it is still stale and still ours (see
  * reap.c).  1 when it was removed, 0 when it stays.
  */

@@ -4,9 +4,10 @@
  * (removed with its last user in Qt's life cycle, or by removal and gc).
  *
  * Looking up a name whose key file exists costs a fixed number of system
- * calls (openat, fstat, pread of the record, close; and an fstatat and a
- * readlinkat of the key's claim when no record vouches for it), whatever
- * the size of the directory: there is no scan, no lock, nothing written.
+ * calls (openat, fstat, pread of the record, close; and an fstatat of the
+ * key's claim when no record vouches for it, more only when it is another
+ * file's), whatever the size of the directory: there is no scan, no lock,
+ * nothing written.
  * Making a key file (make.c) takes the registry lock and a few more calls.
  * A key file is removed only while it is still the inode its key came
  * from, and its claim goes with it.  Files only: no System V IPC call is
@@ -119,6 +120,7 @@ static int open_error(const xsipc_registry *reg, const char *file, int create,
 #define LOOK_FOUND 0     /* the key file, with its claim (or no claim use) */
 #define LOOK_NOENT 1     /* no key file */
 #define LOOK_UNCLAIMED 2 /* a key file no claim holds (Qt made it) */
+#define LOOK_HELD 3      /* a key file whose key another file's claim holds */
 
 /* The record of a key file must be about this name and kind: another
  * name would mean a SHA-1 clash or a file written by hand. */
@@ -141,13 +143,13 @@ static int record_matches(const xsipc_registry *reg, const char *file,
     return 0;
 }
 
-/* The key file of an existing name: its key, and the state of its claim.
- * The file may change (Qt removes it); the caller decides. */
+/* The key file of an existing name: its key, and the state of its claim
+ * (target, 256 bytes, gets the file that holds a key LOOK_HELD).  The file
+ * may change (Qt removes it); the caller decides. */
 static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
-                  xsipc__key *out, xsipc_status *st)
+                  xsipc__key *out, char *target, xsipc_status *st)
 {
     xsipc__record rec;
-    char target[256];
     struct stat sb;
     int fd, rc, has_rec;
 
@@ -176,14 +178,11 @@ static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
     out->dev = sb.st_dev;
     out->ino = sb.st_ino;
 
-    /* A record is written only into a key file whose key xsipc has
-     * claimed (make.c), and the claim goes only after the file: a record
-     * of this very key vouches for the claim without reading it.  A key
-     * file restored from a copy has a new inode, so another key, and is
-     * checked. */
-    if (has_rec && rec.key == (uint32_t)out->key)
-        return LOOK_FOUND;
-    switch (xsipc__reg_claim_state(reg, out->key, out->file, target)) {
+    /* The claim, unless the record vouches for it (claim.c), and with it
+     * the file's second link, which may only be its claim. */
+    switch (rc = xsipc__reg_file_claim(reg, out->file, &sb,
+                                       has_rec ? &rec : NULL, out->key, target,
+                                       st)) {
     case XSIPC__CLAIM_MINE:
         return LOOK_FOUND;
     case XSIPC__CLAIM_NONE:
@@ -192,11 +191,13 @@ static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
     case XSIPC__CLAIM_OTHER:
         /* Two live key files, one key: a Qt program made this one beside
          * ours.  Using it would share the other name's objects. */
-        return xsipc__reg_key_held(reg, out->key, out->file, target, st);
-    default:
-        /* Not a link, or a stranger's: it may name this file, but its
+        return LOOK_HELD;
+    case XSIPC__CLAIM_FOREIGN:
+        /* A stranger's, or not a claim: it may be this file, but its
          * owner could drop it and claim the key for another name. */
         return xsipc__reg_foreign_claim(reg, out->key, out->file, st);
+    default:
+        return rc;
     }
 }
 
@@ -247,9 +248,12 @@ static int resolve_native(xsipc_registry *reg, int create, xsipc__key *out,
     if (fd < 0)
         return open_error(reg, out->file, create, err, st);
     (void)close(fd);
-    if ((rc = xsipc__reg_check_file(reg, out->file, &sb, st)) < 0)
-        return rc;
     out->key = xsipc__reg_ftok(&sb, XSIPC__PROJ);
+    /* No claim of ours is made for it; one made for it as a name's key
+     * file may be its second link. */
+    if ((rc = xsipc__reg_check_file(reg, out->file, &sb, st)) < 0 ||
+        (rc = xsipc__reg_check_links(reg, out->file, &sb, out->key, st)) < 0)
+        return rc;
     out->dev = sb.st_dev;
     out->ino = sb.st_ino;
     return 0;
@@ -258,14 +262,37 @@ static int resolve_native(xsipc_registry *reg, int create, xsipc__key *out,
 int xsipc__reg_resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
                        int create, xsipc__key *out, xsipc_status *st)
 {
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
     return xsipc__reg_resolve_keep(reg, kind, name, create, 0, out, st);
+}
+
+/* The claim that the caller's earlier key file left, when a Qt program
+ * removed that file (or put another in its place): the claim is its last
+ * link, which only the caller can find without a scan, and goes under the
+ * lock.  Nothing to do, and no call made, while the file is the one the
+ * caller had. */
+static void forget_gone(xsipc_registry *reg, const xsipc__key *was,
+                        const xsipc__key *now)
+{
+    int saved = errno, lockfd;
+
+    if (was->ino == 0 || (was->dev == now->dev && was->ino == now->ino) ||
+        !xsipc__reg_claim_gone(reg, was))
+        return;
+    if ((lockfd = xsipc__reg_lock(reg, NULL)) >= 0) {
+        xsipc__reg_drop_gone_claim(reg, was);
+        xsipc__reg_unlock(lockfd);
+    }
+    errno = saved;
 }
 
 int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
                             const char *name, int create, int keep,
                             xsipc__key *out, xsipc_status *st)
 {
-    char file[256];
+    xsipc__key was;
+    char file[256], target[256];
     int attempt, rc, lockfd;
 
     if (reg == NULL || out == NULL)
@@ -277,6 +304,10 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
         rc = xsipc__reg_file_name(kind, name, file, sizeof file, st);
     if (rc < 0)
         return rc;
+    /* The caller's earlier key of this name, if any (see registry.h). */
+    memset(&was, 0, sizeof was);
+    if (strcmp(out->file, file) == 0)
+        was = *out;
     memcpy(out->file, file, strlen(file) + 1);
     out->created = 0;
     out->proj = XSIPC__PROJ;
@@ -286,23 +317,36 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
         return resolve_native(reg, create, out, st);
 
     for (attempt = 0; attempt < RESOLVE_ATTEMPTS; attempt++) {
-        rc = lookup(reg, kind, name, out, st);
+        rc = lookup(reg, kind, name, out, target, st);
+        if (rc == LOOK_FOUND)
+            forget_gone(reg, &was, out);
         if (rc < 0 || rc == LOOK_FOUND)
             return rc;
+        /* Another name's key: refused, but for a create, which makes this
+         * name's file again when Qt made it (make.c). */
+        if (rc == LOOK_HELD && !create)
+            return xsipc__reg_key_held(reg, out->key, out->file, target, st);
         /* A key file Qt made, in a registry that follows Qt's life cycle:
          * used as it is.  Claiming it would leave the claim behind when
          * the Qt program removes the file; its key is checked not to be
          * another file's, which is what the claim is for. */
         if (rc == LOOK_UNCLAIMED &&
-            (reg->flags & XSIPC_REGISTRY_PERSISTENT) == 0)
+            (reg->flags & XSIPC_REGISTRY_PERSISTENT) == 0) {
+            forget_gone(reg, &was, out);
             return 0;
+        }
         if (rc == LOOK_NOENT && !create)
             return no_key_file(reg, out->file, st);
         if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
             return lockfd;
         out->keep = keep; /* what a record made now will say */
+        /* A Qt program removed the file the caller had: its claim stays
+         * behind, with one link, unless it goes now. */
+        xsipc__reg_drop_gone_claim(reg, &was);
         if (rc == LOOK_NOENT)
             rc = xsipc__reg_create_locked(reg, kind, name, out, st);
+        else if (rc == LOOK_HELD)
+            rc = xsipc__reg_remake_locked(reg, kind, name, out, st);
         else
             rc = xsipc__reg_adopt_locked(reg, kind, name, out, st);
         xsipc__reg_unlock(lockfd);
@@ -338,9 +382,11 @@ int xsipc__reg_remove_locked(xsipc_registry *reg, const xsipc__key *k,
      * another process (after a Qt peer removed ours) belongs to its new
      * users.  Under the lock no xsipc process makes one; a Qt program
      * could, in the window between the test and the unlink, as it could
-     * in its own detach. */
-    if (!xsipc__reg_current(reg, k))
+     * in its own detach.  The claim a Qt peer's removal left goes. */
+    if (!xsipc__reg_current(reg, k)) {
+        xsipc__reg_drop_gone_claim(reg, k);
         return 0;
+    }
     /* ENOENT: a Qt program removed it first, which is just as good. */
     if (unlinkat(reg->dirfd, k->file, 0) != 0 && errno != ENOENT)
         return xsipc__reg_file_error(reg, k->file, st, XSIPC_PERMISSION_DENIED,
@@ -385,11 +431,12 @@ void xsipc__reg_release(xsipc_registry *reg, const xsipc__key *k)
 {
     int saved = errno;
 
-    if (!xsipc__reg_follows_qt(reg) || !xsipc__reg_current(reg, k))
+    if (!xsipc__reg_follows_qt(reg) ||
+        (!xsipc__reg_current(reg, k) && !xsipc__reg_claim_gone(reg, k)))
         return;
     /* Without the lock (it timed out), the file still goes, as Qt would
-     * remove it; its claim is then stale, and gc or the next maker of the
-     * key removes it. */
+     * remove it; its claim, down to one link, is then stale, and gc, the
+     * next maker of the key or this name's next one (with k) removes it. */
     if (xsipc__reg_unregister(reg, k, NULL) < 0 && xsipc__reg_current(reg, k))
         (void)unlinkat(reg->dirfd, k->file, 0);
     errno = saved;

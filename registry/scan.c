@@ -8,7 +8,9 @@
  * registry.h) -- and everything else is skipped: the Qt default directory
  * is /tmp, which holds anything.  Key files are opened as a lookup opens
  * them (O_NOFOLLOW, O_NONBLOCK, checks on the descriptor; one gone as it
- * was opened is no entry) and their record read; nothing is changed here.
+ * was opened is no entry), their record read and their claim judged as a
+ * lookup judges it (claim.c); nothing is changed here.  The .name- links
+ * of an older xsipc are reported, to be removed: nothing reads them now.
  */
 #include <config.h>
 
@@ -54,7 +56,8 @@ static int key_file(xsipc_registry *reg, xsipc__item *it, xsipc__record *rec)
 {
     xsipc_status st;
     struct stat sb;
-    int fd, has;
+    key_t key;
+    int fd, has, c;
 
     it->kind =
         starts(it->file, XSIPC__SHM_PREFIX) ? XSIPC__KIND_SHM : XSIPC__KIND_SEM;
@@ -84,6 +87,13 @@ static int key_file(xsipc_registry *reg, xsipc__item *it, xsipc__record *rec)
                        "its record is for another kind");
         return 1;
     }
+    key = xsipc__reg_ftok(&sb, has ? rec->proj : XSIPC__PROJ);
+    c = xsipc__reg_file_claim(reg, it->file, &sb, has ? rec : NULL, key,
+                              it->target, &st);
+    if (c < 0) {
+        (void)snprintf(it->problem, sizeof it->problem, "%s", st.text);
+        return 1;
+    }
     it->rec = has ? rec : NULL;
     it->usable = 1;
     memset(&it->key, 0, sizeof it->key);
@@ -91,17 +101,18 @@ static int key_file(xsipc_registry *reg, xsipc__item *it, xsipc__record *rec)
     it->key.proj = has ? rec->proj : XSIPC__PROJ;
     it->key.persistent = has && (rec->flags & XSIPC__REC_PERSISTENT) != 0;
     it->key.keep = has && (rec->flags & XSIPC__REC_KEEP) != 0;
-    it->key.key = xsipc__reg_ftok(&sb, it->key.proj);
+    it->key.key = key;
     it->key.dev = sb.st_dev;
     it->key.ino = sb.st_ino;
-    it->claim = xsipc__reg_claim_state(reg, it->key.key, it->file, it->target);
+    it->claim = (xsipc__claim)c;
     return 1;
 }
 
-/* A claim is stale when the file it names does not hold its key. */
+/* A claim is stale when it holds its key for no key file (claim.c). */
 static void claim(xsipc_registry *reg, xsipc__item *it)
 {
-    xsipc__claim c = xsipc__reg_claim_state(reg, it->named, NULL, it->target);
+    xsipc__claim c =
+        xsipc__reg_claim_state(reg, it->named, NULL, NULL, it->target);
 
     it->stale = c == XSIPC__CLAIM_STALE;
 }
@@ -109,32 +120,10 @@ static void claim(xsipc_registry *reg, xsipc__item *it)
 /* A parked inode is needed while its key has a claim in force. */
 static void parked(xsipc_registry *reg, xsipc__item *it)
 {
-    xsipc__claim c = xsipc__reg_claim_state(reg, it->named, NULL, it->target);
+    xsipc__claim c =
+        xsipc__reg_claim_state(reg, it->named, NULL, NULL, it->target);
 
     it->stale = c != XSIPC__CLAIM_OTHER;
-}
-
-/* A .name- link is needed while the claim of its key names a key file of
- * its kind and hash that holds the key. */
-static void name_link(xsipc_registry *reg, xsipc__item *it)
-{
-    char t[16], expect[64];
-    ssize_t n;
-    long long v;
-
-    it->stale = 1;
-    n = readlinkat(reg->dirfd, it->file, t, sizeof t - 1);
-    if (n != 8)
-        return;
-    t[n] = '\0';
-    if ((v = hex_at(t, 8)) < 0)
-        return;
-    it->named = (key_t)(unsigned)v;
-    if (xsipc__reg_claim_state(reg, it->named, NULL, it->target) !=
-        XSIPC__CLAIM_OTHER)
-        return;
-    it->stale = xsipc__reg_link_name(it->target, expect, sizeof expect) != 0 ||
-                strcmp(expect, it->file) != 0;
 }
 
 /* Classifies the entry name; 0 when it is none of the registry's. */
@@ -142,7 +131,7 @@ static int classify(xsipc_registry *reg, const char *name, xsipc__item *it,
                     xsipc__record *rec)
 {
     size_t n = strlen(name), cl = strlen(XSIPC__CLAIM_PREFIX),
-           pl = strlen(XSIPC__PARK_PREFIX), ll = strlen(XSIPC__LINK_PREFIX);
+           pl = strlen(XSIPC__PARK_PREFIX), ll = strlen(XSIPC__OLD_LINK_PREFIX);
     long long v;
 
     if (starts(name, XSIPC__SHM_PREFIX) || starts(name, XSIPC__SEM_PREFIX))
@@ -157,8 +146,8 @@ static int classify(xsipc_registry *reg, const char *name, xsipc__item *it,
         it->named = (key_t)(unsigned)v;
     } else if (starts(name, XSIPC__TEMP_PREFIX))
         it->type = XSIPC__ITEM_TEMP;
-    else if (starts(name, XSIPC__LINK_PREFIX) && n == ll + 41)
-        it->type = XSIPC__ITEM_LINK;
+    else if (starts(name, XSIPC__OLD_LINK_PREFIX) && n == ll + 41)
+        it->type = XSIPC__ITEM_OLD;
     else
         return 0;
     it->file = name;
@@ -182,11 +171,10 @@ static int classify(xsipc_registry *reg, const char *name, xsipc__item *it,
     case XSIPC__ITEM_PARKED:
         parked(reg, it);
         break;
-    case XSIPC__ITEM_LINK:
-        name_link(reg, it);
-        break;
     default:
-        it->stale = 1; /* judged by the caller, under the lock */
+        /* An unfinished key file (judged by the caller, under the lock),
+         * or an older xsipc's .name- link, which nothing reads now. */
+        it->stale = 1;
         break;
     }
     return 1;

@@ -16,7 +16,9 @@
  * The program is linked with --wrap for the file system calls the library
  * makes (tests/local.mk): the wrappers below count them, so a test can
  * assert that a lookup reads no directory and writes nothing; the openat
- * wrapper can also unlink a file the moment it is opened.
+ * wrapper can also unlink a file the moment it is opened, and the linkat
+ * and renameat2 ones run a peer's act (a Qt program's, a crash, a gc)
+ * just before a chosen call: the windows of registry/make.c's protocol.
  */
 #include <config.h>
 
@@ -25,6 +27,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -179,6 +182,38 @@ int __wrap___openat_2(int fd, const char *path, int flags)
     return __wrap_openat(fd, path, flags);
 }
 
+/*
+ * The seam of the window tests: window_fn(window_arg) runs once, just
+ * before the first linkat, renameat2 or fstatat (window_call) from now on
+ * whose new name (fstatat: path) starts with window_prefix -- the moment a
+ * peer (a Qt program, a crash, a gc) acts inside a step of the protocol.
+ */
+enum { W_NONE, W_LINKAT, W_RENAMEAT2, W_FSTATAT };
+static int window_call;
+static const char *window_prefix;
+static void (*window_fn)(void *);
+static void *window_arg;
+
+static void window_arm(int call, const char *prefix, void (*fn)(void *),
+                       void *arg)
+{
+    window_call = call;
+    window_prefix = prefix;
+    window_fn = fn;
+    window_arg = arg;
+}
+
+static void window_at(int call, const char *new_)
+{
+    void (*fn)(void *) = window_fn;
+
+    if (fn == NULL || call != window_call ||
+        strncmp(new_, window_prefix, strlen(window_prefix)) != 0)
+        return;
+    window_fn = NULL;
+    fn(window_arg);
+}
+
 static int is_claim(const char *path)
 {
     return strncmp(path, XSIPC__CLAIM_PREFIX, strlen(XSIPC__CLAIM_PREFIX)) == 0;
@@ -196,12 +231,21 @@ int __wrap_fstatat(int fd, const char *path, struct stat *sb, int flags)
 {
     if (is_claim(path))
         count(C_CLAIM);
+    window_at(W_FSTATAT, path);
     return __real_fstatat(fd, path, sb, flags);
 }
+
+/* When set, the next LOCK_EX flock first writes a byte to this pipe: the
+ * caller is about to wait for the registry lock. */
+static int flock_tell = -1;
 
 int __wrap_flock(int fd, int op)
 {
     count(C_FLOCK);
+    if (flock_tell >= 0 && (op & LOCK_EX) != 0) {
+        (void)!write(flock_tell, "w", 1);
+        flock_tell = -1;
+    }
     return __real_flock(fd, op);
 }
 
@@ -215,6 +259,7 @@ int __wrap_renameat2(int ofd, const char *old, int nfd, const char *new_,
                      unsigned flags)
 {
     count(C_WRITE);
+    window_at(W_RENAMEAT2, new_);
     return __real_renameat2(ofd, old, nfd, new_, flags);
 }
 
@@ -228,6 +273,7 @@ int __wrap_linkat(int ofd, const char *old, int nfd, const char *new_,
                   int flags)
 {
     count(C_WRITE);
+    window_at(W_LINKAT, new_);
     return __real_linkat(ofd, old, nfd, new_, flags);
 }
 
@@ -509,7 +555,7 @@ static int staged_qt(const char *dir, void *arg)
 #endif
     xsipc_shm_free(a);
     xsipc_shm_free(b);
-    /* The last users removed key files, claims, links and the park. */
+    /* The last users removed key files, claims and the park. */
     CK(entries(dir, names, sizeof names) == 0, "left:%s", names);
     xsipc_registry_close(reg);
     return 0;
@@ -572,57 +618,104 @@ START_TEST(test_collide_persistent_takes_other_proj)
 }
 END_TEST
 
-/* A key file made by someone else (Qt) on a claimed key: refused, never
- * shared. */
-static int staged_foreign_file(const char *dir, void *arg)
+/*
+ * A key file made by Qt (empty, no claim) on a key that another name's
+ * claim holds: a Qt program of that name reads the other name's segment.
+ * Attach and a lookup refuse the file, never share the key.  Create parks
+ * its inode, as a colliding inode of our own, and makes the file again:
+ * each name then has a key of its own, and a Qt reader of either reads its
+ * own data.  (Before, create refused it too, and the Qt reader went on
+ * reading the other name's segment.)
+ */
+static int staged_qt_file(const char *dir, void *arg)
 {
+    unsigned flags = *(const unsigned *)arg;
     xsipc_status st;
     xsipc_registry *reg;
-    char pa[PATH_MAX], fb[256], pb[PATH_MAX];
-    struct stat sa;
-    xsipc_shm *shm;
-    int fd, rc;
+    char pa[PATH_MAX], fb[256], pb[PATH_MAX], park[64], names[2048];
+    const char *const both[] = {"first", "second"};
+    struct stat sa, sq, sb;
+    xsipc_shm *a, *b;
+    key_t ka, kb;
+    int fd, rc, i;
 
-    (void)arg;
-    reg = xsipc_registry_open(dir, 0, &st);
+    CK(setenv("TMPDIR", dir, 1) == 0, "setenv");
+    reg = xsipc_registry_open(dir, flags, &st);
     CK(reg != NULL, "open: %s", st.text);
-    (void)child_key(reg, "first", 1, pa, sizeof pa);
+    a = child_created(reg, "first", "data of first");
+    snprintf(pa, sizeof pa, "%s", xsipc_shm_native_key(a));
     CK(stat(pa, &sa) == 0, "stat");
+    ka = key_of_path(pa, 'Q');
     CK(xsipc__reg_file_name(XSIPC_KIND_SHM, "second", fb, sizeof fb, &st) == 0,
        "file name");
     snprintf(pb, sizeof pb, "%s/%s", dir, fb);
     CK(burn_to(dir, sa.st_ino) != 0, "inodes are not counted");
     /* As Qt makes it: O_CREAT|O_EXCL, empty. */
     fd = open(pb, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
-    CK(fd >= 0, "create %s", pb);
+    CK(fd >= 0 && fstat(fd, &sq) == 0, "create %s", pb);
     close(fd);
-    CK(key_of_path(pa, 'Q') == key_of_path(pb, 'Q'), "staging missed");
+    CK(key_of_path(pb, 'Q') == ka, "staging missed");
+#ifdef QT5_PEER
+    /* What Qt makes of it: the other name's data. */
+    qt5_reads("second", "data of first");
+#endif
 
-    rc = xsipc_registry_key(reg, "second", XSIPC_KIND_SHM, 1, NULL, NULL, 0,
+    rc = xsipc_registry_key(reg, "second", XSIPC_KIND_SHM, 0, NULL, NULL, 0,
                             &st);
     CK(rc == -XSIPC_KEY_COLLISION, "second: %d %s", rc, st.text);
     CK(strstr(st.text, "qipc_sharedmemory_first") != NULL, "message: %s",
        st.text);
     CK(strstr(st.text, fb) != NULL, "message: %s", st.text);
-    shm = xsipc_shm_new_in(reg, "second");
-    rc = xsipc_shm_attach(shm, XSIPC_READ_ONLY);
+    b = xsipc_shm_new_in(reg, "second");
+    rc = xsipc_shm_attach(b, XSIPC_READ_ONLY);
     CK(rc == -XSIPC_KEY_COLLISION, "attach: %d %s", rc,
-       xsipc_shm_error_string(shm));
-    rc = xsipc_shm_create(shm, 16, XSIPC_READ_WRITE);
-    CK(rc == -XSIPC_KEY_COLLISION, "create: %d %s", rc,
-       xsipc_shm_error_string(shm));
-    xsipc_shm_free(shm);
-    CK(unlink(pb) == 0, "unlink");
-    CK(xsipc_registry_remove(reg, "first", XSIPC_KIND_SHM, 0, &st) == 0,
-       "remove: %s", st.text);
-    CK(entries(dir, NULL, 0) == 0, "files left");
+       xsipc_shm_error_string(b));
+
+    rc = xsipc_shm_create(b, 64, XSIPC_READ_WRITE);
+    CK(rc == 0, "create: %d %s", rc, xsipc_shm_error_string(b));
+    CK(xsipc_shm_lock(b) >= 0, "lock");
+    strcpy(xsipc_shm_data(b), "data of second");
+    CK(xsipc_shm_unlock(b) == 0, "unlock");
+    kb = key_of_path(pb, 'Q');
+    CK(kb != ka, "first and second share key 0x%08x", (unsigned)ka);
+    CK(stat(pb, &sb) == 0 && sb.st_ino != sq.st_ino, "not made again");
+    /* Qt's inode is parked for as long as first's claim holds. */
+    snprintf(park, sizeof park, ".park-%08x-0", (unsigned)ka);
+    snprintf(pa, sizeof pa, "%s/%s", dir, park);
+    CK(stat(pa, &sb) == 0 && sb.st_ino == sq.st_ino, "%s is not Qt's inode",
+       park);
+    CK(child_key(reg, "first", 0, NULL, 0) == ka, "first's key");
+    CK(child_key(reg, "second", 0, NULL, 0) == kb, "second's key");
+#ifdef QT5_PEER
+    qt5_reads("first", "data of first");
+    qt5_reads("second", "data of second");
+#endif
+    xsipc_shm_free(a);
+    xsipc_shm_free(b);
+    for (i = 0; i < 4 && (flags & XSIPC_REGISTRY_PERSISTENT) != 0; i++) {
+        rc = xsipc_registry_remove(
+            reg, both[i % 2], i < 2 ? XSIPC_KIND_SHM : XSIPC_KIND_SEM, 0, &st);
+        CK(rc == 0, "remove %s: %d %s", both[i % 2], rc, st.text);
+    }
+    /* The park went with first's claim. */
+    CK(entries(dir, names, sizeof names) == 0, "left:%s", names);
     xsipc_registry_close(reg);
     return 0;
 }
 
-START_TEST(test_collide_foreign_key_file_refused)
+START_TEST(test_collide_qt_file_on_claimed_key_made_again)
 {
-    in_tmpfs("foreign colliding key file", staged_foreign_file, NULL);
+    unsigned flags = 0;
+
+    in_tmpfs("Qt's colliding key file", staged_qt_file, &flags);
+}
+END_TEST
+
+START_TEST(test_collide_qt_file_on_claimed_key_made_again_persistent)
+{
+    unsigned flags = XSIPC_REGISTRY_PERSISTENT;
+
+    in_tmpfs("Qt's colliding key file, persistent", staged_qt_file, &flags);
 }
 END_TEST
 
@@ -653,8 +746,9 @@ static int staged_busy_key(const char *dir, void *arg)
     kh = child_key(reg, "newcomer", 1, ph, sizeof ph);
     CK(kh != kq, "the new key file took the Qt name's key 0x%08x",
        (unsigned)kq);
-    /* The inode parked on the way went when the file was made. */
-    CK(entries(dir, names, sizeof names) == 4, "files:%s", names);
+    /* The inode parked on the way went when the file was made: the Qt
+     * file, the new one and its claim are left. */
+    CK(entries(dir, names, sizeof names) == 3, "files:%s", names);
     CK(shmctl(id, IPC_RMID, NULL) == 0, "IPC_RMID");
     CK(unlink(pq) == 0, "unlink");
     CK(xsipc_registry_remove(reg, "newcomer", XSIPC_KIND_SHM, 0, &st) == 0,
@@ -676,11 +770,10 @@ static int staged_stale_claim(const char *dir, void *arg)
 {
     xsipc_status st;
     xsipc_registry *reg;
-    char claim[PATH_MAX], target[256], pt[PATH_MAX];
+    char claim[PATH_MAX], pt[PATH_MAX];
     ino_t last;
     key_t key;
-    struct stat sb;
-    ssize_t n;
+    struct stat sb, sc, st_;
 
     (void)arg;
     reg = xsipc_registry_open(dir, 0, &st);
@@ -691,14 +784,13 @@ static int staged_stale_claim(const char *dir, void *arg)
     sb.st_ino = last + 2;
     key = xsipc__reg_ftok(&sb, 'Q');
     snprintf(claim, sizeof claim, "%s/.claim-%08x", dir, (unsigned)key);
+    /* An older xsipc's claim, a symbolic link, of a gone file. */
     CK(symlink("qipc_sharedmemory_gone", claim) == 0, "plant");
     CK(child_key(reg, "taker", 1, pt, sizeof pt) == key, "not the staged key");
-    n = readlink(claim, target, sizeof target - 1);
-    CK(n > 0, "claim gone");
-    target[n] = '\0';
-    /* The link holds the key file's name with Qt's prefix cut to 'm'. */
-    CK(target[0] == 'm' && strstr(pt, target + 1) != NULL, "claim names %s",
-       target);
+    /* The claim is now the new file's second link. */
+    CK(lstat(claim, &sc) == 0 && S_ISREG(sc.st_mode), "claim gone");
+    CK(stat(pt, &st_) == 0 && st_.st_ino == sc.st_ino && st_.st_nlink == 2,
+       "the claim is not %s's inode", pt);
     CK(xsipc_registry_remove(reg, "taker", XSIPC_KIND_SHM, 0, &st) == 0,
        "remove: %s", st.text);
     CK(entries(dir, NULL, 0) == 0, "files left");
@@ -712,29 +804,40 @@ START_TEST(test_collide_stale_claim_taken_over)
 }
 END_TEST
 
-/* A Qt program removed our key file (its last detach): making the file
- * again drops the old claim, found through the .name- link. */
-START_TEST(test_collide_removed_key_file_drops_old_claim)
+/* A Qt program removed our key file (its last detach): its claim, the
+ * inode's last link now, is stale by itself -- no other file says so.
+ * Making the name again needs nothing of it; the next maker of its key, or
+ * gc, removes it. */
+START_TEST(test_collide_removed_key_file_leaves_stale_claim)
 {
     xsipc_status st;
     char path[PATH_MAX], claim[64], names[1024];
+    struct stat sb;
     key_t k1 = 0, k2 = 0;
 
     ck_assert_int_eq(xsipc_registry_key(tu_registry(), "again", XSIPC_KIND_SHM,
                                         1, &k1, path, sizeof path, &st),
                      0);
     ck_assert(unlink(path) == 0);
+    snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)k1);
+    ck_assert(lstat(tu_path(claim), &sb) == 0 && sb.st_nlink == 1);
+    ck_assert_int_eq(
+        xsipc__reg_claim_state(tu_registry(), k1, NULL, NULL, NULL),
+        XSIPC__CLAIM_STALE);
     ck_assert_int_eq(xsipc_registry_key(tu_registry(), "again", XSIPC_KIND_SHM,
                                         1, &k2, path, sizeof path, &st),
                      0);
-    snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)k1);
-    if (k1 != k2)
-        ck_assert_msg(!exists_in(tu_dir(), claim), "stale %s left", claim);
-    snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)k2);
+    /* Its inode is still held, so the new file has another one, and
+     * (unless that one's low 16 bits are the same: then it took the stale
+     * claim over) another key. */
     ck_assert(exists_in(tu_dir(), claim));
     ck_assert_int_eq(
         xsipc_registry_remove(tu_registry(), "again", XSIPC_KIND_SHM, 0, &st),
         0);
+    ck_assert_int_eq(entries(tu_dir(), names, sizeof names), k1 != k2);
+    ck_assert_int_eq(
+        xsipc_registry_gc(tu_registry(), XSIPC_GC_NOW, NULL, NULL, &st),
+        k1 != k2);
     ck_assert_msg(entries(tu_dir(), names, sizeof names) == 0, "left:%s",
                   names);
 }
@@ -891,7 +994,8 @@ START_TEST(test_collide_gone_key_file_made_again)
                      0);
     ck_assert(k == ftok(path, 'Q'));
     xsipc_shm_free(shm);
-    /* The first file's claim went with the new file's making. */
+    /* The first file's claim, its inode's last link, went with the handle
+     * that had its key. */
     ck_assert_msg(entries(tu_dir(), names, sizeof names) == 0, "left:%s",
                   names);
 }
@@ -1035,6 +1139,444 @@ START_TEST(test_collide_gone_key_file_not_listed)
 }
 END_TEST
 
+/* ------------------------------------------------------------ windows */
+
+/*
+ * Each window of make.c's protocol entered exactly, at the seam above:
+ * something happens between two of the library's file system calls, and
+ * the outcome is checked.  The peers' acts come first.
+ */
+static void crash_now(void *arg)
+{
+    (void)arg;
+    _exit(0);
+}
+
+/* As a Qt program makes a key file: O_CREAT|O_EXCL, 0640, empty. */
+static void qt_makes(void *arg)
+{
+    int fd =
+        open((const char *)arg, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
+
+    if (fd >= 0)
+        close(fd);
+}
+
+/* A Qt program's last detach removes the file... */
+static void qt_removes(void *arg)
+{
+    (void)unlink((const char *)arg);
+}
+
+/* ...and another one's create makes it again. */
+static void qt_replaces(void *arg)
+{
+    qt_removes(arg);
+    qt_makes(arg);
+}
+
+/* A registry of flags in the new directory tu_path(sub). */
+static xsipc_registry *sub_registry(const char *sub, unsigned flags)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+
+    ck_assert(mkdir(tu_path(sub), 0700) == 0);
+    reg = xsipc_registry_open(tu_path(sub), flags, &st);
+    ck_assert_msg(reg != NULL, "open: %s", st.text);
+    return reg;
+}
+
+static void sub_done(xsipc_registry *reg, const char *sub)
+{
+    char names[1024];
+
+    ck_assert_msg(entries(tu_path(sub), names, sizeof names) == 0, "left:%s",
+                  names);
+    xsipc_registry_close(reg);
+    ck_assert(rmdir(tu_path(sub)) == 0);
+}
+
+/* The key in the name of dir's one claim (0 when there is none). */
+static key_t the_claim(const char *dir)
+{
+    DIR *d = __real_opendir(dir);
+    struct dirent *e;
+    unsigned long v = 0;
+
+    if (d == NULL)
+        return 0;
+    while ((e = __real_readdir(d)) != NULL)
+        if (strncmp(e->d_name, ".claim-", 7) == 0)
+            v = strtoul(e->d_name + 7, NULL, 16);
+    closedir(d);
+    return (key_t)(unsigned)v;
+}
+
+/* Whether dir's claim of key is the inode of key file path, its second
+ * link. */
+static int claim_is(const char *dir, key_t key, const char *path)
+{
+    char claim[PATH_MAX];
+    struct stat sc, sf;
+
+    snprintf(claim, sizeof claim, "%s/.claim-%08x", dir, (unsigned)key);
+    return lstat(claim, &sc) == 0 && lstat(path, &sf) == 0 &&
+           sc.st_ino == sf.st_ino && sf.st_nlink == 2;
+}
+
+/*
+ * A crash between the claim and the rename into place (make.c, steps 3
+ * and 5) leaves the temp and its claim: one inode, two links, its record
+ * naming a file that is not there.  The claim is stale, the name is made
+ * again (on another inode: that one is still held), and gc takes both.
+ */
+START_TEST(test_collide_window_crash_before_rename)
+{
+    xsipc_registry *reg = sub_registry("p", XSIPC_REGISTRY_PERSISTENT);
+    const char *dir = tu_path("p");
+    char file[256], path[PATH_MAX], claim[PATH_MAX];
+    xsipc_status st;
+    struct stat sc;
+    key_t k, again;
+    int status;
+    pid_t pid;
+
+    ck_assert_int_eq(
+        xsipc__reg_file_name(XSIPC__KIND_SHM, "crashed", file, 256, &st), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        window_arm(W_RENAMEAT2, file, crash_now, NULL);
+        (void)xsipc_registry_key(reg, "crashed", XSIPC_KIND_SHM, 1, NULL, NULL,
+                                 0, &st);
+        _exit(1);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(entries(dir, NULL, 0), 2);
+    ck_assert((k = the_claim(dir)) != 0);
+    snprintf(claim, sizeof claim, "%s/.claim-%08x", dir, (unsigned)k);
+    ck_assert(lstat(claim, &sc) == 0 && sc.st_nlink == 2);
+    ck_assert_int_eq(xsipc__reg_claim_state(reg, k, NULL, NULL, NULL),
+                     XSIPC__CLAIM_STALE);
+    ck_assert_int_eq(xsipc_registry_key(reg, "crashed", XSIPC_KIND_SHM, 0, NULL,
+                                        NULL, 0, &st),
+                     -XSIPC_NOT_FOUND);
+    ck_assert_int_eq(xsipc_registry_key(reg, "crashed", XSIPC_KIND_SHM, 1,
+                                        &again, path, sizeof path, &st),
+                     0);
+    ck_assert(again != k && claim_is(dir, again, path));
+    ck_assert_int_eq(xsipc_registry_gc(reg, XSIPC_GC_NOW, NULL, NULL, &st), 2);
+    ck_assert_int_eq(entries(dir, NULL, 0), 2);
+    ck_assert_int_eq(
+        xsipc_registry_remove(reg, "crashed", XSIPC_KIND_SHM, 0, &st), 0);
+    sub_done(reg, "p");
+}
+END_TEST
+
+/*
+ * A Qt program makes the key file between make.c's look for it and the
+ * rename into place: RENAME_NOREPLACE fails rather than replace it, the
+ * temp and its claim go, and Qt's file is the name's -- used as it is in
+ * Qt's life cycle, adopted in a persistent registry.
+ */
+static void qt_file_before_rename(unsigned flags)
+{
+    xsipc_registry *reg = sub_registry("r", flags);
+    const char *dir = tu_path("r");
+    char file[256], path[PATH_MAX];
+    xsipc_status st;
+    struct stat sb;
+    key_t k = 0;
+    int persistent = (flags & XSIPC_REGISTRY_PERSISTENT) != 0;
+
+    ck_assert_int_eq(
+        xsipc__reg_file_name(XSIPC__KIND_SHM, "raced", file, 256, &st), 0);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    window_arm(W_RENAMEAT2, file, qt_makes, path);
+    ck_assert_int_eq(
+        xsipc_registry_key(reg, "raced", XSIPC_KIND_SHM, 1, &k, NULL, 0, &st),
+        0);
+    ck_assert_ptr_null(window_fn);
+    ck_assert(k == key_of_path(path, 'Q'));
+    ck_assert(stat(path, &sb) == 0);
+    /* Adopted: its record written now, its claim its second link. */
+    ck_assert_int_eq(sb.st_size != 0, persistent);
+    ck_assert_int_eq(entries(dir, NULL, 0), persistent ? 2 : 1);
+    if (persistent)
+        ck_assert(claim_is(dir, k, path));
+    ck_assert_int_eq(
+        xsipc_registry_remove(reg, "raced", XSIPC_KIND_SHM, 0, &st), 0);
+    sub_done(reg, "r");
+}
+
+START_TEST(test_collide_window_qt_file_before_rename)
+{
+    qt_file_before_rename(0);
+    qt_file_before_rename(XSIPC_REGISTRY_PERSISTENT);
+}
+END_TEST
+
+/*
+ * A persistent registry adopts a Qt file: its claim is linked after the
+ * file is checked.  A Qt program that replaces the file, or removes it, in
+ * between gets no claim made of another inode under the checked one's key:
+ * the link is checked to be the checked inode and goes if not, and the
+ * name is looked up again -- the new file adopted, or a file made.
+ */
+START_TEST(test_collide_window_qt_file_replaced_before_claim)
+{
+    void (*const acts[])(void *) = {qt_replaces, qt_removes};
+    const char *dir;
+    char file[256], path[PATH_MAX];
+    xsipc_registry *reg;
+    xsipc_status st;
+    struct stat sb;
+    key_t old, k;
+    size_t i;
+
+    for (i = 0; i < sizeof acts / sizeof acts[0]; i++) {
+        reg = sub_registry("a", XSIPC_REGISTRY_PERSISTENT);
+        dir = tu_path("a");
+        qt_key_file(dir, "adopted", file);
+        snprintf(path, sizeof path, "%s/%s", dir, file);
+        old = key_of_path(path, 'Q');
+        window_arm(W_LINKAT, XSIPC__CLAIM_PREFIX, acts[i], path);
+        ck_assert_int_eq(xsipc_registry_key(reg, "adopted", XSIPC_KIND_SHM, 1,
+                                            &k, NULL, 0, &st),
+                         0);
+        ck_assert_ptr_null(window_fn);
+        /* A replacement is made while the inode checked is open: it has
+         * another (a file made after a removal may reuse the number). */
+        ck_assert(k == key_of_path(path, 'Q'));
+        if (acts[i] == qt_replaces)
+            ck_assert(k != old);
+        ck_assert(claim_is(dir, k, path));
+        ck_assert(stat(path, &sb) == 0 && sb.st_size > 0);
+        ck_assert_int_eq(entries(dir, NULL, 0), 2);
+        ck_assert_int_eq(
+            xsipc_registry_remove(reg, "adopted", XSIPC_KIND_SHM, 0, &st), 0);
+        sub_done(reg, "a");
+    }
+}
+END_TEST
+
+/* qt_replaces, two inodes later: the staged inode's next ones share their
+ * low 16 bits with first's lock's key file and its neighbours, and the
+ * replacement must have a key of its own. */
+static void qt_replaces_later(void *arg)
+{
+    char spacer[PATH_MAX];
+    int i;
+
+    snprintf(spacer, sizeof spacer, "%s.spacer", (const char *)arg);
+    for (i = 0; i < 2; i++) {
+        qt_makes(spacer);
+        qt_removes(spacer);
+    }
+    qt_replaces(arg);
+}
+
+/*
+ * A create makes a Qt file on another name's key again (make.c): its inode
+ * is parked after it is checked.  A Qt program that replaces the file in
+ * between (its new inode has a key of its own) does not lose it to the
+ * park: the park is checked to be the checked inode, the file goes back to
+ * its name, and is looked up again -- and used as it is.
+ */
+static int staged_qt_file_replaced(const char *dir, void *arg)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    char pa[PATH_MAX], fb[256], pb[PATH_MAX], park[64], names[1024];
+    struct stat sa, sb;
+    xsipc_shm *a, *b;
+    key_t ka, kb;
+    int rc;
+
+    (void)arg;
+    reg = xsipc_registry_open(dir, 0, &st);
+    CK(reg != NULL, "open: %s", st.text);
+    a = child_created(reg, "first", "data of first");
+    snprintf(pa, sizeof pa, "%s", xsipc_shm_native_key(a));
+    CK(stat(pa, &sa) == 0, "stat");
+    ka = key_of_path(pa, 'Q');
+    CK(xsipc__reg_file_name(XSIPC_KIND_SHM, "second", fb, sizeof fb, &st) == 0,
+       "file name");
+    snprintf(pb, sizeof pb, "%s/%s", dir, fb);
+    CK(burn_to(dir, sa.st_ino) != 0, "inodes are not counted");
+    qt_makes(pb);
+    CK(key_of_path(pb, 'Q') == ka, "staging missed");
+    /* (The lock's key file of "second" may be parked on the way too.) */
+    snprintf(park, sizeof park, ".park-%08x-0", (unsigned)ka);
+    window_arm(W_RENAMEAT2, park, qt_replaces_later, pb);
+    b = xsipc_shm_new_in(reg, "second");
+    rc = xsipc_shm_create(b, 64, XSIPC_READ_WRITE);
+    CK(rc == 0, "create: %d %s", rc, xsipc_shm_error_string(b));
+    CK(window_fn == NULL, "the park's rename was never made");
+    kb = key_of_path(pb, 'Q');
+    CK(kb != ka, "second has first's key 0x%08x", (unsigned)ka);
+    CK(child_key(reg, "second", 0, NULL, 0) == kb, "second's key");
+    /* The replacement is Qt's, empty, and was not parked. */
+    CK(stat(pb, &sb) == 0 && sb.st_size == 0 && sb.st_nlink == 1,
+       "not Qt's file: size %ld, %lu links", (long)sb.st_size,
+       (unsigned long)sb.st_nlink);
+    CK(!exists_in(dir, park), "%s left", park);
+    xsipc_shm_free(a);
+    xsipc_shm_free(b);
+    CK(entries(dir, names, sizeof names) == 0, "left:%s", names);
+    xsipc_registry_close(reg);
+    return 0;
+}
+
+START_TEST(test_collide_window_qt_file_replaced_before_park)
+{
+    in_tmpfs("Qt's file replaced before its park", staged_qt_file_replaced,
+             NULL);
+}
+END_TEST
+
+/* Its remover takes a key file away: the file, then its claim. */
+static void removed(void *arg)
+{
+    char claim[PATH_MAX];
+    const char *path = arg;
+    struct stat sb;
+
+    if (stat(path, &sb) != 0)
+        return;
+    snprintf(claim, sizeof claim, "%.*s/.claim-%08x",
+             (int)(strrchr(path, '/') - path), path,
+             (unsigned)xsipc__reg_ftok(&sb, 'Q'));
+    (void)unlink(path);
+    (void)unlink(claim);
+}
+
+/*
+ * A key file with two links and no record that vouches for its claim (an
+ * adopted copy: its record has another key) is removed as a lookup judges
+ * it, between its fstat and the look at its claim: its second link, gone
+ * by then, was its claim -- the file is gone, not linked elsewhere.
+ */
+START_TEST(test_collide_window_removed_as_judged)
+{
+    xsipc_registry *reg = sub_registry("j", XSIPC_REGISTRY_PERSISTENT);
+    const char *dir = tu_path("j");
+    char file[256], path[PATH_MAX];
+    xsipc_status st;
+    key_t k;
+    int fd;
+
+    qt_key_file(dir, "copied", file);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(xsipc__reg_write_record(fd, XSIPC__KIND_SHM, "copied",
+                                             (key_t)0x51ffffff, 'Q', 0, 0),
+                     0);
+    close(fd);
+    ck_assert_int_eq(
+        xsipc_registry_key(reg, "copied", XSIPC_KIND_SHM, 0, &k, NULL, 0, &st),
+        0);
+    ck_assert(claim_is(dir, k, path));
+    window_arm(W_FSTATAT, XSIPC__CLAIM_PREFIX, removed, path);
+    ck_assert_int_eq(
+        xsipc_registry_key(reg, "copied", XSIPC_KIND_SHM, 0, &k, NULL, 0, &st),
+        -XSIPC_NOT_FOUND);
+    ck_assert_ptr_null(window_fn);
+    sub_done(reg, "j");
+}
+END_TEST
+
+typedef struct gc_window {
+    xsipc_registry *reg;
+    const char *dir;
+    xsipc__item claim; /* the claim as a scan saw it */
+    char name[64];     /* its entry's name */
+    int told;          /* the reaper came to wait for the lock */
+    pid_t pid;
+} gc_window;
+
+static int grab_claim(xsipc_registry *reg, const xsipc__item *it, void *arg)
+{
+    gc_window *w = arg;
+
+    (void)reg;
+    if (it->type == XSIPC__ITEM_CLAIM) {
+        w->claim = *it;
+        snprintf(w->name, sizeof w->name, "%s", it->file);
+        w->claim.file = w->name;
+    }
+    return 0;
+}
+
+/* Between the claim and the rename: gc's scan (no lock) sees the claim,
+ * and gc's removal of it, in another process, comes to take the registry
+ * lock (which the maker holds). */
+static void gc_now(void *arg)
+{
+    gc_window *w = arg;
+    struct pollfd p;
+    xsipc_status st;
+    int tell[2];
+    char c;
+
+    if (xsipc__reg_scan(w->reg, grab_claim, w, &st) != 0 || pipe(tell) != 0)
+        return;
+    w->pid = fork();
+    if (w->pid == 0) {
+        close(tell[0]);
+        flock_tell = tell[1];
+        _exit(xsipc__reg_reap_file(w->reg, &w->claim));
+    }
+    close(tell[1]);
+    p.fd = tell[0];
+    p.events = POLLIN;
+    w->told = poll(&p, 1, 10000) == 1 && read(tell[0], &c, 1) == 1;
+    close(tell[0]);
+}
+
+/*
+ * gc's scan takes no lock: between the claim and the rename it sees the
+ * claim of a file not there yet, and judges it stale.  gc removes nothing
+ * on that word: it judges again under the registry lock, once the maker is
+ * done, and the claim is then the file's.
+ */
+START_TEST(test_collide_window_gc_while_made)
+{
+    xsipc_registry *reg = sub_registry("g", XSIPC_REGISTRY_PERSISTENT);
+    gc_window w;
+    char file[256], path[PATH_MAX];
+    xsipc_status st;
+    key_t k;
+    int status;
+
+    memset(&w, 0, sizeof w);
+    w.reg = reg;
+    w.dir = tu_path("g");
+    w.claim.type = XSIPC__ITEM_KEY_FILE; /* none seen yet */
+    ck_assert_int_eq(
+        xsipc__reg_file_name(XSIPC__KIND_SHM, "made", file, 256, &st), 0);
+    window_arm(W_RENAMEAT2, file, gc_now, &w);
+    ck_assert_int_eq(xsipc_registry_key(reg, "made", XSIPC_KIND_SHM, 1, &k,
+                                        path, sizeof path, &st),
+                     0);
+    ck_assert_ptr_null(window_fn);
+    ck_assert_msg(w.claim.type == XSIPC__ITEM_CLAIM && w.claim.stale,
+                  "the scan did not judge the claim in the making stale");
+    ck_assert_msg(w.told, "the removal did not come to the lock");
+    ck_assert_int_eq(waitpid(w.pid, &status, 0), w.pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the claim was removed (status 0x%x)", status);
+    ck_assert(claim_is(w.dir, k, path));
+    ck_assert_int_eq(entries(w.dir, NULL, 0), 2);
+    ck_assert_int_eq(xsipc_registry_remove(reg, "made", XSIPC_KIND_SHM, 0, &st),
+                     0);
+    sub_done(reg, "g");
+}
+END_TEST
+
 /* ------------------------------------------------- a stranger's files */
 
 /*
@@ -1115,24 +1657,26 @@ static const char *link_in(const char *dir, const char *name, char *buf,
     return buf;
 }
 
-/* What a claim of key file file holds: the name with Qt's prefix cut to
- * 'm' (see claim.c). */
+/* CK that key's claim is ours and is file's inode, its second link. */
+static void check_own_claim(const char *dir, key_t key, const char *file)
+{
+    char claim[PATH_MAX], path[PATH_MAX];
+    struct stat sc, sf;
+
+    snprintf(claim, sizeof claim, "%s/.claim-%08x", dir, (unsigned)key);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    CK(lstat(claim, &sc) == 0 && sc.st_uid == geteuid(),
+       "%s is not ours (owner %ld)", claim, (long)owner_in(dir, claim));
+    CK(lstat(path, &sf) == 0 && S_ISREG(sc.st_mode) && sc.st_ino == sf.st_ino &&
+           sf.st_nlink == 2,
+       "%s is not the inode of %s", claim, file);
+}
+
+/* What an older xsipc's claim of key file file held, a symbolic link: the
+ * name with Qt's prefix cut to 'm'.  A stranger plants such links. */
 static void claim_text(const char *file, char *buf, size_t len)
 {
     snprintf(buf, len, "m%s", file + strlen("qipc_sharedmemory_"));
-}
-
-/* CK that key's claim is ours and names file. */
-static void check_own_claim(const char *dir, key_t key, const char *file)
-{
-    char claim[32], want[256], got[256];
-
-    snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)key);
-    claim_text(file, want, sizeof want);
-    CK(owner_in(dir, claim) == geteuid(), "%s is not ours (owner %ld)", claim,
-       (long)owner_in(dir, claim));
-    CK(strcmp(link_in(dir, claim, got, sizeof got), want) == 0,
-       "%s names \"%s\", not \"%s\"", claim, got, want);
 }
 
 /*
@@ -1280,14 +1824,17 @@ START_TEST(test_collide_planted_claim_of_qt_file_refused)
 }
 END_TEST
 
-/* A stranger's .name- link for a name we make is not followed to drop the
- * claim it points at, and neither it nor the claim is removed. */
+/* A stranger's .name- link (as an older xsipc made them) for a name we
+ * make is not followed to drop the claim it points at, and neither it nor
+ * the claim is removed, by gc either. */
 START_TEST(test_collide_planted_name_link_not_followed)
 {
     xsipc_status st;
     xsipc_registry *reg;
     const char *dir;
-    char fx[256], fy[256], link[64], hex[16], got[64], path[PATH_MAX];
+    char fx[256], fy[256], link[64], hex[16], got[64], path[PATH_MAX],
+        py[PATH_MAX];
+    struct stat sc, sy;
     key_t ky;
     int rc;
 
@@ -1301,7 +1848,7 @@ START_TEST(test_collide_planted_name_link_not_followed)
         xsipc__reg_file_name(XSIPC__KIND_SHM, "x", fx, sizeof fx, &st), 0);
     ck_assert_int_eq(
         xsipc__reg_file_name(XSIPC__KIND_SHM, "y", fy, sizeof fy, &st), 0);
-    ck_assert_int_eq(xsipc__reg_link_name(fx, link, sizeof link), 0);
+    ck_assert_int_eq(xsipc__reg_old_link_name(fx, link, sizeof link), 0);
     snprintf(hex, sizeof hex, "%08x", (unsigned)ky);
     snprintf(path, sizeof path, "%s/%s", dir, link);
     ck_assert_int_eq(stranger_does(AS_LINK, path, hex), 0);
@@ -1313,11 +1860,12 @@ START_TEST(test_collide_planted_name_link_not_followed)
     ck_assert_int_eq(xsipc_registry_remove(reg, "x", XSIPC_KIND_SHM, 0, &st),
                      0);
     ck_assert_uint_eq(owner_in(dir, link), STRANGER_UID);
-    /* y kept its claim throughout. */
-    snprintf(path, sizeof path, ".claim-%08x", (unsigned)ky);
-    link_in(dir, path, got, sizeof got);
-    ck_assert_msg(got[0] == 'm' && strcmp(got + 1, fy + 18) == 0,
-                  "y's claim: \"%s\"", got);
+    /* y kept its claim throughout: its key file's second link. */
+    snprintf(path, sizeof path, "%s/.claim-%08x", dir, (unsigned)ky);
+    snprintf(py, sizeof py, "%s/%s", dir, fy);
+    ck_assert(lstat(path, &sc) == 0 && lstat(py, &sy) == 0);
+    ck_assert_msg(sc.st_ino == sy.st_ino && sy.st_nlink == 2,
+                  "y's claim is not y's inode");
     ck_assert_int_eq(xsipc_registry_remove(reg, "y", XSIPC_KIND_SHM, 0, &st),
                      0);
     /* Nor does gc take it for a stale link of ours. */
@@ -1483,8 +2031,8 @@ START_TEST(test_collide_lookup_of_empty_file_reads_claim)
 END_TEST
 
 /* A create whose lock's key file cannot be made (a full file system)
- * leaves nothing: the segment's key file, its claim and its .name- link,
- * made just before, go again. */
+ * leaves nothing: the segment's key file and its claim, made just before,
+ * go again. */
 START_TEST(test_collide_full_fs_leaves_nothing)
 {
     xsipc_shm *shm = xsipc_shm_new_in(tu_registry(), "full");
@@ -1643,10 +2191,12 @@ Suite *collide_suite(void)
     tcase_set_timeout(core, 60);
     tcase_add_test(core, test_collide_staged_names_get_own_keys);
     tcase_add_test(core, test_collide_persistent_takes_other_proj);
-    tcase_add_test(core, test_collide_foreign_key_file_refused);
+    tcase_add_test(core, test_collide_qt_file_on_claimed_key_made_again);
+    tcase_add_test(core,
+                   test_collide_qt_file_on_claimed_key_made_again_persistent);
     tcase_add_test(core, test_collide_stale_claim_taken_over);
     tcase_add_test(core, test_collide_object_keeps_new_key_off);
-    tcase_add_test(core, test_collide_removed_key_file_drops_old_claim);
+    tcase_add_test(core, test_collide_removed_key_file_leaves_stale_claim);
     tcase_add_test(core, test_collide_eight_processes_same_keys);
     tcase_add_test(core, test_collide_lookup_costs_constant_calls);
     tcase_add_test(core, test_collide_lookup_of_empty_file_reads_claim);
@@ -1657,6 +2207,12 @@ Suite *collide_suite(void)
     tcase_add_test(core, test_collide_gone_native_key_file);
     tcase_add_test(core, test_collide_gone_key_file_not_adopted);
     tcase_add_test(core, test_collide_gone_key_file_not_listed);
+    tcase_add_test(core, test_collide_window_crash_before_rename);
+    tcase_add_test(core, test_collide_window_qt_file_before_rename);
+    tcase_add_test(core, test_collide_window_qt_file_replaced_before_claim);
+    tcase_add_test(core, test_collide_window_qt_file_replaced_before_park);
+    tcase_add_test(core, test_collide_window_gc_while_made);
+    tcase_add_test(core, test_collide_window_removed_as_judged);
     tcase_add_test(core, test_collide_planted_claim_not_adopted);
     tcase_add_test(core, test_collide_planted_claim_shares_no_key_persistent);
     tcase_add_test(core, test_collide_planted_claim_of_qt_file_refused);

@@ -577,11 +577,20 @@ START_TEST(test_messages_key_file_hard_link)
 {
     (void)key_of(XSIPC_KIND_SHM, "linked", 1);
     ck_assert(link(key_path(XSIPC_KIND_SHM, "linked"), in_long("second")) == 0);
+    /* Itself, its claim and the second name. */
     LOOKUP_FAILS("linked", XSIPC_UNTRUSTED,
-                 "xsipc_registry_key: the key file has 2 hard links: key "
+                 "xsipc_registry_key: the key file has 3 hard links: key "
                  "file ");
     ck_assert(unlink(in_long("second")) == 0);
     remove_key(XSIPC_KIND_SHM, "linked");
+    /* A file Qt made, with a second name: that is no claim. */
+    write_file(key_path(XSIPC_KIND_SHM, "qt"), "", 0);
+    ck_assert(link(key_path(XSIPC_KIND_SHM, "qt"), in_long("second")) == 0);
+    LOOKUP_FAILS("qt", XSIPC_UNTRUSTED,
+                 "xsipc_registry_key: the key file has 2 hard links, and the "
+                 "second is not its claim: key file ");
+    ck_assert(unlink(in_long("second")) == 0);
+    ck_assert(unlink(key_path(XSIPC_KIND_SHM, "qt")) == 0);
 }
 END_TEST
 
@@ -693,18 +702,19 @@ static key_t planted_key(const char *name, char *claim, size_t len)
     return key;
 }
 
-/* A claim that is a plain file: no claim xsipc made. */
+/* A claim that is a directory: no claim xsipc made. */
 START_TEST(test_messages_planted_claim)
 {
     char claim[PATH_MAX + 32];
     key_t key = planted_key("planted", claim, sizeof claim);
 
-    write_file(claim, "", 0);
+    ck_assert(mkdir(claim, 0700) == 0);
     LOOKUP_FAILS("planted", XSIPC_UNTRUSTED,
                  fmt("xsipc_registry_key: the claim of key 0x%08x is not a "
-                     "symbolic link made by xsipc: key file ",
+                     "claim made by xsipc (a hard link of its key file): key "
+                     "file ",
                      (unsigned)key));
-    ck_assert(unlink(claim) == 0);
+    ck_assert(rmdir(claim) == 0);
     ck_assert(unlink(key_path(XSIPC_KIND_SHM, "planted")) == 0);
 }
 END_TEST

@@ -175,21 +175,17 @@ static void assert_record(const char *path, xsipc__kind kind, const char *name,
 /* The claim of key names file. */
 static void assert_claim(key_t key, const char *file)
 {
-    char claim[64], target[256];
-    ssize_t n;
+    char claim[64];
+    struct stat sc, sf;
 
     snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)key);
-    n = readlink(tu_path(claim), target, sizeof target - 1);
-    ck_assert_msg(n > 0, "no claim %s", claim);
-    target[n] = '\0';
-    /* The link holds the file name with Qt's prefix cut to 'm' or 's'
-     * (a fast symbolic link, see claim.c). */
-    ck_assert_msg(
-        (target[0] == 'm' && strncmp(file, "qipc_sharedmemory_", 18) == 0 &&
-         strcmp(target + 1, file + 18) == 0) ||
-            (target[0] == 's' && strncmp(file, "qipc_systemsem_", 15) == 0 &&
-             strcmp(target + 1, file + 15) == 0),
-        "claim %s holds %s, for %s", claim, target, file);
+    ck_assert_msg(lstat(tu_path(claim), &sc) == 0, "no claim %s", claim);
+    ck_assert_msg(lstat(tu_path(file), &sf) == 0, "no key file %s", file);
+    /* A hard link of the key file's inode (see claim.c): its second. */
+    ck_assert_msg(S_ISREG(sc.st_mode) && sc.st_dev == sf.st_dev &&
+                      sc.st_ino == sf.st_ino,
+                  "claim %s is not a link of %s", claim, file);
+    ck_assert_int_eq(sf.st_nlink, 2);
 }
 
 /* Writes len bytes into a new key file for name, as someone else would. */
@@ -415,11 +411,12 @@ START_TEST(test_registry_resolve_creates_key_file)
     ck_assert_int_eq(sb.st_mode & 07777, 0640);
     ck_assert(sb.st_dev == k.dev && sb.st_ino == k.ino);
     ck_assert(xsipc__reg_current(tu_registry(), &k));
-    /* Its record, its claim and its .name- link. */
-    assert_record(path, XSIPC__KIND_SHM, "share", k.key, 0);
+    /* Its record and its claim, the inode's second link (and nothing
+     * else: no .name- link, as an older xsipc made). */
+    assert_record(path, XSIPC__KIND_SHM, "share", k.key, XSIPC__REC_LINKED);
     assert_claim(k.key, k.file);
     ck_assert(
-        exists(tu_path(".name-maab90dfe8c6f152a4fb071f5f4f9df804626e6ab")));
+        !exists(tu_path(".name-maab90dfe8c6f152a4fb071f5f4f9df804626e6ab")));
 
     xsipc__reg_release(tu_registry(), &k);
     ck_assert(!exists(path));
@@ -503,6 +500,7 @@ START_TEST(test_registry_release_same_inode_only)
     xsipc_status st = {XSIPC_NO_ERROR, ""};
     xsipc__key k;
     const char *path, *other = tu_path("newer");
+    char names[512];
 
     ck_assert_int_eq(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
                                         "replaced", 1, &k, &st),
@@ -517,15 +515,54 @@ START_TEST(test_registry_release_same_inode_only)
     xsipc__reg_release(tu_registry(), &k);
     ck_assert_int_eq(errno, EINTR);
     ck_assert_msg(exists(path), "release removed a newer key file");
+    /* The replaced file's claim, its inode's last link, went with it. */
+    ck_assert_int_eq(dir_entries(names, sizeof names), 1);
 
     ck_assert(unlink(path) == 0);
     ck_assert(!xsipc__reg_current(tu_registry(), &k));
     xsipc__reg_release(tu_registry(), &k); /* gone already: nothing to do */
     ck_assert(!exists(path));
-    /* The claim of the replaced file is stale now: gc takes it, and the
-     * file's .name- link with it. */
-    ck_assert_int_eq(
-        xsipc_registry_gc(tu_registry(), XSIPC_GC_NOW, NULL, NULL, NULL), 2);
+    assert_dir_empty();
+}
+END_TEST
+
+/*
+ * A Qt program removed our key file and another made it again, as Qt or
+ * as xsipc: the claim of the removed one, its inode's last link now, is
+ * stale, and the handle that had its key drops it when it looks the name
+ * up again -- nothing else would find it without a scan.
+ */
+START_TEST(test_registry_replaced_key_file_claim_goes)
+{
+    xsipc_status st;
+    xsipc__key k, other;
+    char claim[64], names[512], path[PATH_MAX];
+    int round;
+
+    for (round = 0; round < 2; round++) {
+        memset(&k, 0, sizeof k);
+        ck_assert_int_eq(xsipc__reg_resolve_keep(tu_registry(), XSIPC__KIND_SHM,
+                                                 "swapped", 1, 0, &k, &st),
+                         0);
+        snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)k.key);
+        snprintf(path, sizeof path, "%s", tu_path(k.file));
+        ck_assert(unlink(path) == 0);
+        if (round == 0)
+            make_file(path, 0640); /* Qt's */
+        else
+            ck_assert_int_eq(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
+                                                "swapped", 1, &other, &st),
+                             0);
+        ck_assert(exists(tu_path(claim)));
+        ck_assert_int_eq(xsipc__reg_resolve_keep(tu_registry(), XSIPC__KIND_SHM,
+                                                 "swapped", 0, 0, &k, &st),
+                         0);
+        ck_assert_msg(!exists(tu_path(claim)), "round %d: %s left", round,
+                      claim);
+        ck_assert_int_eq(dir_entries(names, sizeof names), round == 0 ? 1 : 2);
+        xsipc__reg_release(tu_registry(), &k);
+        assert_dir_empty();
+    }
 }
 END_TEST
 
@@ -652,8 +689,9 @@ START_TEST(test_registry_hard_link_untrusted)
 {
     xsipc_status st;
     xsipc__key k, again;
-    const char *twin = tu_path("twin");
+    char twin[PATH_MAX], path[PATH_MAX];
 
+    snprintf(twin, sizeof twin, "%s", tu_path("twin"));
     ck_assert_int_eq(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
                                         "linked", 1, &k, &st),
                      0);
@@ -661,11 +699,30 @@ START_TEST(test_registry_hard_link_untrusted)
     assert_failed(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM, "linked",
                                      1, &again, &st),
                   &st, XSIPC_UNTRUSTED);
-    ck_assert_msg(strstr(st.text, "2 hard links") != NULL, "message: %s",
+    /* Three: its claim, the twin, itself. */
+    ck_assert_msg(strstr(st.text, "3 hard links") != NULL, "message: %s",
                   st.text);
     ck_assert(unlink(twin) == 0);
     xsipc__reg_release(tu_registry(), &k);
     ck_assert(!exists(tu_path(k.file)));
+
+    /* A file Qt made has no claim: a second link is never its claim. */
+    ck_assert_int_eq(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
+                                        "linked", 1, &k, &st),
+                     0);
+    xsipc__reg_release(tu_registry(), &k);
+    snprintf(path, sizeof path, "%s", tu_path(k.file));
+    make_file(path, 0640);
+    ck_assert(link(path, twin) == 0);
+    assert_failed(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM, "linked",
+                                     0, &again, &st),
+                  &st, XSIPC_UNTRUSTED);
+    ck_assert_msg(strstr(st.text, "2 hard links, and the second is not its "
+                                  "claim") != NULL,
+                  "message: %s", st.text);
+    ck_assert(unlink(twin) == 0);
+    ck_assert(unlink(path) == 0);
+    assert_dir_empty();
 }
 END_TEST
 
@@ -991,6 +1048,15 @@ START_TEST(test_registry_record_round_trip)
                      "key 0x5100abcd\npid 4242\nstart 777\n"
                      "time 1700000000\nflags 0\nname 9 my key 42\n",
                      n) == 0);
+    /* Every flag this version knows: persistent, keep, claimed by a hard
+     * link. */
+    r.flags = XSIPC__REC_PERSISTENT | XSIPC__REC_KEEP | XSIPC__REC_LINKED;
+    n = xsipc__rec_format(&r, buf, sizeof buf);
+    ck_assert_uint_gt(n, 0);
+    buf[n] = '\0';
+    ck_assert(strstr(buf, "\nflags 7\n") != NULL);
+    ck_assert_int_eq(xsipc__rec_parse(buf, n, &r, &why), 0);
+    ck_assert_uint_eq(r.flags, 7);
     /* A 4,000-byte name fits; control bytes and newlines are kept. */
     memset(name, 'x', 4000);
     name[0] = '\n';
@@ -1042,7 +1108,7 @@ START_TEST(test_registry_record_garbage)
         "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 1\nstart 0\n"
         "time 9223372036854775808\n",
         "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 1\nstart 0\n"
-        "time 1\nflags 4\n", /* a bit version 1 does not know */
+        "time 1\nflags 8\n", /* a bit version 1 does not know */
         "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 1\nstart 0\n"
         "time 1\nflags 0\nname 4097 ",
         "xsipc-record 1\nkind shm\nproj 81\nkey 0x5100abcd\npid 1\nstart 0\n"
@@ -1117,7 +1183,7 @@ START_TEST(test_registry_persistent_adopts_qt_key_file)
     ck_assert_int_eq(
         xsipc__reg_resolve(reg, XSIPC__KIND_SEM, "adopted", 0, &k, &st), 0);
     assert_record(tu_path(file), XSIPC__KIND_SEM, "adopted", k.key,
-                  XSIPC__REC_PERSISTENT);
+                  XSIPC__REC_PERSISTENT | XSIPC__REC_LINKED);
     assert_claim(k.key, file);
     ck_assert_int_eq(dir_entries(names, sizeof names), 2);
     ck_assert(lstat(tu_path(file), &before) == 0);
@@ -1210,15 +1276,31 @@ START_TEST(test_registry_planted_claims_refused)
     key = xsipc__reg_ftok(&sb, 'Q');
     snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)key);
 
-    /* A regular file in the claim's place. */
-    make_file(tu_path(claim), 0600);
+    /* A directory in the claim's place: no claim xsipc makes. */
+    ck_assert(mkdir(tu_path(claim), 0700) == 0);
     assert_failed(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM, "planted",
                                      0, &k, &st),
                   &st, XSIPC_UNTRUSTED);
-    ck_assert_msg(strstr(st.text, "not a symbolic link") != NULL &&
+    ck_assert_msg(strstr(st.text, "not a claim made by xsipc") != NULL &&
                       strstr(st.text, file) != NULL,
                   "message: %s", st.text);
+    ck_assert(rmdir(tu_path(claim)) == 0);
+
+    /* A file of ours with one link, or a second link of an inode with
+     * another key: neither claims the key for any file, so they are
+     * stale, and the Qt file is used as it is. */
+    make_file(tu_path(claim), 0600);
+    ck_assert_int_eq(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
+                                        "planted", 0, &k, &st),
+                     0);
     ck_assert(unlink(tu_path(claim)) == 0);
+    make_file(tu_path("other"), 0600);
+    ck_assert(link(tu_path("other"), tu_path(claim)) == 0);
+    ck_assert_int_eq(xsipc__reg_resolve(tu_registry(), XSIPC__KIND_SHM,
+                                        "planted", 0, &k, &st),
+                     0);
+    ck_assert(unlink(tu_path(claim)) == 0);
+    ck_assert(unlink(tu_path("other")) == 0);
 
     /* A link out of the directory. */
     ck_assert(symlink("../../etc/passwd", tu_path(claim)) == 0);
@@ -1282,16 +1364,157 @@ START_TEST(test_registry_names_stay_inside)
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         ck_assert_msg(strncmp(e->d_name, "qipc_sharedmemory_", 18) == 0 ||
-                          strncmp(e->d_name, ".claim-", 7) == 0 ||
-                          strncmp(e->d_name, ".name-m", 7) == 0,
+                          strncmp(e->d_name, ".claim-", 7) == 0,
                       "unexpected %s", e->d_name);
         files++;
     }
     closedir(d);
-    ck_assert_int_eq(files, 3 * 9);
+    ck_assert_int_eq(files, 2 * 9);
     ck_assert_int_eq(xsipc_registry_gc(reg, XSIPC_GC_NOW, NULL, NULL, &st), 9);
     xsipc_registry_close(reg);
     ck_assert(rmdir(sub) == 0);
+}
+END_TEST
+
+/*
+ * A key file as an older xsipc left it in tu_dir(): its record (flags,
+ * without XSIPC__REC_LINKED), a claim that is a symbolic link naming it
+ * ('m' and the name after Qt's prefix) and, with link, a .name- link
+ * naming the claim's key.  Its name goes to file (256 bytes); its key is
+ * returned.
+ */
+static key_t old_key_file(const char *name, unsigned flags, int link,
+                          char *file)
+{
+    char claim[64], target[256], old[64], hex[16];
+    struct stat sb;
+    key_t key;
+    int fd;
+
+    plant_key_file(XSIPC__KIND_SHM, name, NULL, 0, file);
+    fd = open(tu_path(file), O_RDWR | O_CLOEXEC);
+    ck_assert(fd >= 0 && fstat(fd, &sb) == 0);
+    key = xsipc__reg_ftok(&sb, 'Q');
+    ck_assert_int_eq(
+        xsipc__reg_write_record(fd, XSIPC__KIND_SHM, name, key, 'Q', flags, 0),
+        0);
+    close(fd);
+    snprintf(claim, sizeof claim, ".claim-%08x", (unsigned)key);
+    snprintf(target, sizeof target, "m%s", file + 18);
+    ck_assert(symlink(target, tu_path(claim)) == 0);
+    if (link) {
+        ck_assert_int_eq(xsipc__reg_old_link_name(file, old, sizeof old), 0);
+        snprintf(hex, sizeof hex, "%08x", (unsigned)key);
+        ck_assert(symlink(hex, tu_path(old)) == 0);
+    }
+    return key;
+}
+
+/* What an older xsipc left of a key file of name that a Qt program
+ * removed: its claim and its .name- link, naming a file that is gone.  Its
+ * key has another device byte than tu_dir()'s, so that no file made in the
+ * test can have it (and take the claim over). */
+static void old_leftovers(const char *name)
+{
+    char file[256], claim[64], target[256], old[64], hex[16];
+    xsipc_status st;
+    struct stat sb;
+    unsigned key;
+
+    ck_assert(stat(tu_dir(), &sb) == 0);
+    key =
+        ((unsigned)'Q' << 24) | (((unsigned)sb.st_dev + 1u) & 0xffu) << 16 | 1u;
+    ck_assert_int_eq(
+        xsipc__reg_file_name(XSIPC__KIND_SHM, name, file, sizeof file, &st), 0);
+    snprintf(claim, sizeof claim, ".claim-%08x", key);
+    snprintf(target, sizeof target, "m%s", file + 18);
+    ck_assert(symlink(target, tu_path(claim)) == 0);
+    ck_assert_int_eq(xsipc__reg_old_link_name(file, old, sizeof old), 0);
+    snprintf(hex, sizeof hex, "%08x", key);
+    ck_assert(symlink(hex, tu_path(old)) == 0);
+}
+
+static int count_entry(const xsipc_registry_entry *e, void *arg)
+{
+    int *n = arg;
+
+    ck_assert_msg(e->problem == NULL, "problem: %s", e->problem);
+    ck_assert_msg(
+        (e->flags & (XSIPC_ENTRY_UNCLAIMED | XSIPC_ENTRY_COLLISION)) == 0,
+        "flags 0x%x", e->flags);
+    (*n)++;
+    return 0;
+}
+
+/*
+ * An upgrade: a registry an older xsipc left -- claims that are symbolic
+ * links, .name- links -- keeps working, and leaves no litter.  Its key
+ * files are used with the keys they have (their claims read as they are),
+ * their last user removes them with their claims and .name- links, and gc
+ * takes the leftovers of files Qt removed.  In a persistent registry the
+ * lookup writes nothing, and a second link is refused as before.
+ */
+START_TEST(test_registry_older_registry_upgrades)
+{
+    xsipc_status st;
+    xsipc_registry *reg;
+    xsipc_shm *a, *b;
+    char file[256], names[1024], twin[PATH_MAX];
+    struct stat before, after;
+    xsipc__key k;
+    key_t key, got = 0;
+    int n = 0;
+
+    /* Qt's life cycle (the test's registry). */
+    key = old_key_file("live", 0, 1, file);
+    old_leftovers("gone");
+    ck_assert_int_eq(dir_entries(names, sizeof names), 5);
+    ck_assert_int_eq(xsipc_registry_key(tu_registry(), "live", XSIPC_KIND_SHM,
+                                        0, &got, NULL, 0, &st),
+                     0);
+    ck_assert(got == key);
+    ck_assert_int_eq(xsipc_registry_list(tu_registry(), count_entry, &n, &st),
+                     1);
+    a = xsipc_shm_new_in(tu_registry(), "live");
+    b = xsipc_shm_new_in(tu_registry(), "live");
+    ck_assert_int_eq(xsipc_shm_create(a, 64, XSIPC_READ_WRITE), 0);
+    strcpy(xsipc_shm_data(a), "upgraded");
+    ck_assert_int_eq(xsipc_shm_attach(b, XSIPC_READ_ONLY), 0);
+    ck_assert_str_eq(xsipc_shm_const_data(b), "upgraded");
+    xsipc_shm_free(b);
+    xsipc_shm_free(a);
+    /* The last user took the key file, its claim and its .name- link (and
+     * the lock's key file and claim, made new). */
+    ck_assert_int_eq(dir_entries(names, sizeof names), 2);
+    ck_assert_int_eq(
+        xsipc_registry_gc(tu_registry(), XSIPC_GC_NOW, NULL, NULL, &st), 2);
+    assert_dir_empty();
+
+    /* A persistent registry. */
+    key = old_key_file("kept", XSIPC__REC_PERSISTENT, 0, file);
+    old_leftovers("gone");
+    reg = xsipc_registry_open(tu_dir(), XSIPC_REGISTRY_PERSISTENT, &st);
+    ck_assert_msg(reg != NULL, "open: %s", st.text);
+    ck_assert(lstat(tu_path(file), &before) == 0);
+    ck_assert_int_eq(
+        xsipc__reg_resolve(reg, XSIPC__KIND_SHM, "kept", 1, &k, &st), 0);
+    ck_assert(k.key == key && !k.created && k.persistent);
+    ck_assert(lstat(tu_path(file), &after) == 0);
+    ck_assert(before.st_ctime == after.st_ctime &&
+              before.st_size == after.st_size && after.st_nlink == 1);
+    /* A second link is no claim of an older xsipc's either. */
+    snprintf(twin, sizeof twin, "%s", tu_path("twin"));
+    ck_assert(link(tu_path(file), twin) == 0);
+    assert_failed(xsipc__reg_resolve(reg, XSIPC__KIND_SHM, "kept", 0, &k, &st),
+                  &st, XSIPC_UNTRUSTED);
+    ck_assert(unlink(twin) == 0);
+    /* gc takes what the Qt program's removal left, not the live claim. */
+    ck_assert_int_eq(xsipc_registry_gc(reg, XSIPC_GC_NOW, NULL, NULL, &st), 2);
+    ck_assert_int_eq(dir_entries(names, sizeof names), 2);
+    ck_assert_int_eq(xsipc_registry_remove(reg, "kept", XSIPC_KIND_SHM, 0, &st),
+                     0);
+    assert_dir_empty();
+    xsipc_registry_close(reg);
 }
 END_TEST
 
@@ -1365,6 +1588,8 @@ Suite *registry_suite(void)
     tcase_add_test(core, test_registry_record_truncated);
     tcase_add_test(core, test_registry_qt_key_file_used_as_is);
     tcase_add_test(core, test_registry_persistent_adopts_qt_key_file);
+    tcase_add_test(core, test_registry_older_registry_upgrades);
+    tcase_add_test(core, test_registry_replaced_key_file_claim_goes);
     tcase_add_test(core, test_registry_lock_excludes);
     suite_add_tcase(s, core);
 

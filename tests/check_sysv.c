@@ -402,8 +402,8 @@ START_TEST(test_sysv_semget_enospc)
 END_TEST
 
 /* A create whose lock set cannot be made (SEMMNI or SEMMNS reached) leaves
- * nothing: not the segment's key file, its claim or .name- link, nor the
- * lock's.  Likewise when the segment itself cannot be made. */
+ * nothing: not the segment's key file or its claim, nor the lock's.
+ * Likewise when the segment itself cannot be made. */
 START_TEST(test_sysv_failed_create_leaves_nothing)
 {
     static const struct {

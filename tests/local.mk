@@ -165,7 +165,7 @@ FUZZ_CORPUS = tests/fuzz/corpus/empty-name tests/fuzz/corpus/shm-share \
 	tests/fuzz/corpus/sem-persistent tests/fuzz/corpus/long-name \
 	tests/fuzz/corpus/newline-name tests/fuzz/corpus/truncated \
 	tests/fuzz/corpus/version-2 tests/fuzz/corpus/other-proj \
-	tests/fuzz/corpus/shm-keep
+	tests/fuzz/corpus/shm-keep tests/fuzz/corpus/shm-linked
 EXTRA_DIST += tests/fuzz/fuzz_record.c $(FUZZ_CORPUS)
 CLEANFILES += tests/fuzz/fuzz_record tests/host-ipcns.lock
 
@@ -215,3 +215,13 @@ EXTRA_DIST += tests/cli/lib.sh tests/cli/usage.sh tests/cli/data.sh \
 EXTRA_DIST += tests/skipped.sh
 check-local: check-TESTS
 	@$(SHELL) $(top_srcdir)/tests/skipped.sh $(TEST_LOGS)
+
+# Inodes a segment's life cycle allocates, counted exactly on a tmpfs of
+# the test's own, against Qt 5's (issue 12).
+check_PROGRAMS += tests/check_inodes
+TESTS += tests/check_inodes
+tests_check_inodes_SOURCES = tests/check_inodes.c $(TEST_COMMON)
+tests_check_inodes_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=inodes_suite \
+	$(INTEROP_PEER_DEFS)
+tests_check_inodes_CFLAGS = $(TEST_CFLAGS)
+tests_check_inodes_LDADD = $(TEST_LDADD)
