@@ -244,6 +244,10 @@ xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
     reg->shared = shared;
     reg->dir = real;
     reg->in_use = in_use;
+    /* The registry lock is an flock of this very descriptor, in this
+     * process (see xsipc__reg_lock). */
+    reg->lockfd = fd;
+    reg->lock_pid = getpid();
     /* Qt's modes by default; a group of cooperating users opts in. */
     if ((flags & XSIPC_REGISTRY_GROUP) != 0) {
         reg->obj_mode = 0660;
@@ -287,6 +291,8 @@ void xsipc_registry_close(xsipc_registry *reg)
         return;
     /* close() of a directory cannot lose data; keep the caller's errno. */
     saved = errno;
+    if (reg->lockfd != reg->dirfd)
+        (void)close(reg->lockfd); /* a forked child's own (xsipc__reg_lock) */
     (void)close(reg->dirfd);
     free(reg->dir);
     free(reg);
@@ -335,26 +341,107 @@ int xsipc__reg_dir_stat(const xsipc_registry *reg, struct stat *sb)
 
 /* ------------------------------------------------------------------ lock */
 
+/*
+ * The registry lock is an flock() of the directory.  An flock belongs to
+ * an open file description: every holder needs a description of its own,
+ * or two holders sharing one would both "hold" it.  Opening one for each
+ * lock (openat of ".", then close) costs two system calls, so each
+ * registry keeps one -- its own dirfd -- for the threads of the process
+ * that opened it, used by one thread at a time:
+ *  - lock_busy is the pid of the process one of whose threads holds the
+ *    lock through it, or 0.  A thread that finds its own pid there (another
+ *    thread is inside) does not wait for it: it opens a description of its
+ *    own, as every lock did before, and the two flocks exclude each other
+ *    as any two do.  So nothing here waits but flock itself.
+ *  - fork copies the descriptor, and with it the description: a child
+ *    flocking it would hold the parent's lock, not one that excludes the
+ *    parent.  The pid check (getpid(), which glibc no longer caches: a
+ *    raw clone() is caught too) sees the child, which opens a description
+ *    of its own once and keeps it (lock_pid says whose lockfd is).  A
+ *    lock_busy of another pid than ours is an ancestor's, copied by a fork
+ *    taken while one of its threads held the lock: no thread of ours holds
+ *    it, and it is taken over.
+ *  - xsipc__reg_unlock gets only the descriptor.  The thread that holds a
+ *    kept description remembers which registry's (one per thread at a
+ *    time: a second registry locked meanwhile gets a description of its
+ *    own), so unlock knows to leave that descriptor open.
+ * The kept description is released with LOCK_UN like any other (a child
+ * forked while the lock is held keeps a reference to it).
+ */
+
 /* How long a lock held by someone else is waited for in a directory that
  * others may write (where anyone can flock it and never let go). */
 #define LOCK_WAIT_MS 10000
 
-int xsipc__reg_lock(xsipc_registry *reg, xsipc_status *st)
+#if defined(__GNUC__)
+/* The registry whose kept description this thread holds the lock with,
+ * and the process it does so in: a child forked by a thread inside the
+ * lock inherits the thread's variables, not its lock. */
+static __thread xsipc_registry *kept_held;
+static __thread pid_t kept_held_pid;
+
+/* The kept description of reg, claimed for this thread; -1 when another
+ * thread of ours has it, or it cannot be had (no description of its own
+ * could be opened for a forked child). */
+static int kept_take(xsipc_registry *reg)
+{
+    pid_t me = getpid();
+    int busy = __atomic_load_n(&reg->lock_busy, __ATOMIC_ACQUIRE), fd;
+
+    if (kept_held != NULL && kept_held_pid != me)
+        kept_held = NULL; /* the parent's, in a forked child */
+    if (kept_held != NULL || busy == (int)me ||
+        !__atomic_compare_exchange_n(&reg->lock_busy, &busy, (int)me, 0,
+                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return -1;
+    if (reg->lock_pid != me) {
+        /* A forked child: the descriptor is a copy of an ancestor's. */
+        fd = openat(reg->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+            __atomic_store_n(&reg->lock_busy, 0, __ATOMIC_RELEASE);
+            return -1;
+        }
+        if (reg->lockfd != reg->dirfd)
+            (void)close(reg->lockfd); /* our copy of the ancestor's own */
+        reg->lockfd = fd;
+        reg->lock_pid = me;
+    }
+    kept_held = reg;
+    kept_held_pid = me;
+    return reg->lockfd;
+}
+
+static void kept_give(xsipc_registry *reg)
+{
+    kept_held = NULL;
+    __atomic_store_n(&reg->lock_busy, 0, __ATOMIC_RELEASE);
+}
+#else
+static int kept_take(xsipc_registry *reg)
+{
+    (void)reg;
+    return -1;
+}
+
+static void kept_give(xsipc_registry *reg)
+{
+    (void)reg;
+}
+#endif
+
+/* flock(LOCK_EX) of fd, waited for as the directory allows.  0, or
+ * -xsipc_error with st set (fd stays open). */
+static int wait_lock(xsipc_registry *reg, int fd, xsipc_status *st)
 {
     struct timespec nap = {0, 20000};
     long waited_us = 0;
-    int fd, err;
+    int err;
 
-    /* A descriptor of our own: flock belongs to the open file description,
-     * so two threads sharing reg->dirfd would not exclude each other. */
-    fd = openat(reg->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return dir_error(reg->dir, errno, st);
     for (;;) {
         /* In a private directory only our peers can hold the lock, and
          * they hold it for a few system calls: wait as long as it takes. */
         if (flock(fd, reg->shared ? LOCK_EX | LOCK_NB : LOCK_EX) == 0)
-            return fd;
+            return 0;
         err = errno;
         if (err == EINTR)
             continue;
@@ -365,7 +452,6 @@ int xsipc__reg_lock(xsipc_registry *reg, xsipc_status *st)
         if (nap.tv_nsec < 2000000)
             nap.tv_nsec *= 2;
     }
-    (void)close(fd);
     errno = err;
     if (err == EWOULDBLOCK)
         return xsipc__status_path(st, XSIPC_TIMEOUT, DIR_WHAT, NULL, reg->dir,
@@ -376,16 +462,47 @@ int xsipc__reg_lock(xsipc_registry *reg, xsipc_status *st)
                               "cannot lock the registry: %s", strerror(err));
 }
 
+int xsipc__reg_lock(xsipc_registry *reg, xsipc_status *st)
+{
+    int fd = kept_take(reg), rc, err;
+
+    if (fd >= 0) {
+        if ((rc = wait_lock(reg, fd, st)) == 0)
+            return fd;
+        err = errno;
+        kept_give(reg);
+        errno = err;
+        return rc;
+    }
+    /* A description of our own for this one lock. */
+    fd = openat(reg->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return dir_error(reg->dir, errno, st);
+    if ((rc = wait_lock(reg, fd, st)) == 0)
+        return fd;
+    err = errno;
+    (void)close(fd);
+    errno = err;
+    return rc;
+}
+
 void xsipc__reg_unlock(int lockfd)
 {
     int saved = errno;
 
+    if (lockfd < 0)
+        return;
     /* An explicit LOCK_UN: a child forked (by another thread) while the
      * lock was held shares the open file description, and a mere close
      * here would leave the lock held for as long as that child lives. */
-    if (lockfd >= 0) {
-        (void)flock(lockfd, LOCK_UN);
-        (void)close(lockfd);
+    (void)flock(lockfd, LOCK_UN);
+#if defined(__GNUC__)
+    if (kept_held != NULL && lockfd == kept_held->lockfd) {
+        kept_give(kept_held); /* the registry's own: it stays open */
+        errno = saved;
+        return;
     }
+#endif
+    (void)close(lockfd);
     errno = saved;
 }

@@ -54,6 +54,13 @@ struct xsipc_registry {
     xsipc__key_probe_fn in_use; /* the opener's "an object at this key?" */
     unsigned ntrust;            /* uids in trust */
     uid_t trust[XSIPC__TRUST_MAX];
+    /* The registry lock's own descriptor (dir.c, xsipc__reg_lock): dirfd
+     * in the process that opened the registry, one opened once in a
+     * forked child (lock_pid says whose it is); lock_busy while a thread
+     * holds the lock through it. */
+    int lockfd;
+    pid_t lock_pid;
+    int lock_busy;
 };
 
 /* ---------------------------------------------------------- key file I/O */

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_cache.c -- what the library keeps between calls to save system
+ * calls (issue 12), and what makes it let go: the registry lock's kept
+ * descriptor (threads and forked children still exclude each other).
+ *
+ * The program is linked with --wrap for the calls counted here
+ * (tests/local.mk); the System V calls are counted through the lib/sysv
+ * seam.  Counts are exact: a test asserts the calls of one operation, not
+ * a time.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "private.h"
+#include "registry/internal.h"
+#include "testutil.h"
+
+/* ------------------------------------------------- system call counts */
+
+enum { C_OPENAT, C_CLOSE, C_FLOCK, C_GETPID, C_STAT, C_FSTAT, C_FSTATAT, C_N };
+
+static const char *const c_name[C_N] = {"openat", "close", "flock",  "getpid",
+                                        "stat",   "fstat", "fstatat"};
+static unsigned long calls[C_N];
+static int counting;
+
+static void count(int c)
+{
+    if (counting)
+        calls[c]++;
+}
+
+static void count_start(void)
+{
+    memset(calls, 0, sizeof calls);
+    counting = 1;
+}
+
+static void count_stop(void)
+{
+    counting = 0;
+}
+
+int __real_openat(int fd, const char *path, int flags, ...);
+int __real_close(int fd);
+int __real_flock(int fd, int op);
+pid_t __real_getpid(void);
+int __real_stat(const char *path, struct stat *sb);
+int __real_fstat(int fd, struct stat *sb);
+int __real_fstatat(int fd, const char *path, struct stat *sb, int flags);
+
+int __wrap_openat(int fd, const char *path, int flags, ...);
+int __wrap___openat_2(int fd, const char *path, int flags);
+int __wrap_close(int fd);
+int __wrap_flock(int fd, int op);
+pid_t __wrap_getpid(void);
+int __wrap_stat(const char *path, struct stat *sb);
+int __wrap_fstat(int fd, struct stat *sb);
+int __wrap_fstatat(int fd, const char *path, struct stat *sb, int flags);
+
+int __wrap_openat(int fd, const char *path, int flags, ...)
+{
+    mode_t mode = 0;
+
+    if ((flags & O_CREAT) != 0) {
+        va_list ap;
+        va_start(ap, flags);
+        mode = (mode_t)va_arg(ap, int);
+        va_end(ap);
+    }
+    count(C_OPENAT);
+    return __real_openat(fd, path, flags, mode);
+}
+
+/* _FORTIFY_SOURCE turns an openat without a mode into __openat_2. */
+int __wrap___openat_2(int fd, const char *path, int flags)
+{
+    return __wrap_openat(fd, path, flags);
+}
+
+int __wrap_close(int fd)
+{
+    count(C_CLOSE);
+    return __real_close(fd);
+}
+
+int __wrap_flock(int fd, int op)
+{
+    count(C_FLOCK);
+    return __real_flock(fd, op);
+}
+
+pid_t __wrap_getpid(void)
+{
+    count(C_GETPID);
+    return __real_getpid();
+}
+
+int __wrap_stat(const char *path, struct stat *sb)
+{
+    count(C_STAT);
+    return __real_stat(path, sb);
+}
+
+int __wrap_fstat(int fd, struct stat *sb)
+{
+    count(C_FSTAT);
+    return __real_fstat(fd, sb);
+}
+
+int __wrap_fstatat(int fd, const char *path, struct stat *sb, int flags)
+{
+    count(C_FSTATAT);
+    return __real_fstatat(fd, path, sb, flags);
+}
+
+/* Asserts calls[c] == want for every c listed in want (-1: not checked). */
+static void calls_are(const long want[C_N], const char *what)
+{
+    int i;
+
+    for (i = 0; i < C_N; i++)
+        ck_assert_msg(want[i] < 0 || calls[i] == (unsigned long)want[i],
+                      "%s: %lu calls of %s, not %ld", what, calls[i], c_name[i],
+                      want[i]);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/* Reads one byte from fd within ms; the byte, or -1. */
+static int byte_within(int fd, long ms)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    char c;
+
+    if (poll(&p, 1, (int)ms) != 1 || read(fd, &c, 1) != 1)
+        return -1;
+    return c;
+}
+
+static int status_of(pid_t pid)
+{
+    int status;
+
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+/* Whether the registry directory's lock can be had now by a description
+ * of another than the library's (LOCK_NB). */
+static int lock_free_now(void)
+{
+    int fd = open(tu_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC), ok;
+
+    ck_assert_int_ge(fd, 0);
+    ok = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (ok)
+        (void)flock(fd, LOCK_UN);
+    close(fd);
+    return ok;
+}
+
+/* ------------------------------------------------- the registry lock */
+
+/* Locking again and again opens nothing: the registry's own descriptor
+ * is flocked, and an explicit LOCK_UN lets go; the pid check is the one
+ * other call. */
+START_TEST(test_cache_lock_keeps_its_descriptor)
+{
+    static const long want[C_N] = {
+        [C_OPENAT] = 0, [C_CLOSE] = 0, [C_FLOCK] = 20,  [C_GETPID] = 10,
+        [C_STAT] = 0,   [C_FSTAT] = 0, [C_FSTATAT] = 0,
+    };
+    xsipc_registry *reg = tu_registry();
+    xsipc_status st;
+    int i, fd;
+
+    count_start();
+    for (i = 0; i < 10; i++) {
+        fd = xsipc__reg_lock(reg, &st);
+        ck_assert_msg(fd >= 0, "lock: %s", st.text);
+        count_stop(); /* the test's own calls are not counted */
+        ck_assert(!lock_free_now());
+        counting = 1;
+        xsipc__reg_unlock(fd);
+    }
+    count_stop();
+    calls_are(want, "10 locks");
+    ck_assert(lock_free_now());
+}
+END_TEST
+
+/* Two threads of one process exclude each other: the second finds the
+ * kept descriptor in use and flocks one of its own, which waits. */
+struct locker {
+    xsipc_registry *reg;
+    int fd;         /* what xsipc__reg_lock returned */
+    int got;        /* set once the lock is held */
+    int release[2]; /* a byte here: unlock */
+};
+
+static void *lock_thread(void *arg)
+{
+    struct locker *l = arg;
+    char c;
+
+    l->fd = xsipc__reg_lock(l->reg, NULL);
+    __atomic_store_n(&l->got, 1, __ATOMIC_SEQ_CST);
+    if (l->fd >= 0 && read(l->release[0], &c, 1) == 1)
+        xsipc__reg_unlock(l->fd);
+    return NULL;
+}
+
+START_TEST(test_cache_lock_threads_exclude)
+{
+    xsipc_registry *reg = tu_registry();
+    struct locker a = {reg, -1, 0, {-1, -1}}, b = {reg, -1, 0, {-1, -1}};
+    pthread_t ta, tb;
+    int i;
+
+    ck_assert_int_eq(pipe(a.release), 0);
+    ck_assert_int_eq(pipe(b.release), 0);
+    ck_assert_int_eq(pthread_create(&ta, NULL, lock_thread, &a), 0);
+    for (i = 0; i < 5000 && !__atomic_load_n(&a.got, __ATOMIC_SEQ_CST); i++)
+        usleep(1000);
+    ck_assert_int_ge(a.fd, 0);
+    ck_assert_int_eq(a.fd, reg->dirfd); /* the kept one */
+    ck_assert_int_eq(pthread_create(&tb, NULL, lock_thread, &b), 0);
+    usleep(200000);
+    ck_assert_msg(!__atomic_load_n(&b.got, __ATOMIC_SEQ_CST),
+                  "a second thread took the registry lock while the first "
+                  "held it");
+    ck_assert_int_eq(write(a.release[1], "u", 1), 1);
+    ck_assert_int_eq(pthread_join(ta, NULL), 0);
+    for (i = 0; i < 5000 && !__atomic_load_n(&b.got, __ATOMIC_SEQ_CST); i++)
+        usleep(1000);
+    ck_assert_int_ge(b.fd, 0);
+    ck_assert_int_ne(b.fd, reg->dirfd); /* a description of its own */
+    ck_assert_int_eq(write(b.release[1], "u", 1), 1);
+    ck_assert_int_eq(pthread_join(tb, NULL), 0);
+    ck_assert(lock_free_now());
+    /* Both gone: the kept descriptor serves again. */
+    i = xsipc__reg_lock(reg, NULL);
+    ck_assert_int_eq(i, reg->dirfd);
+    xsipc__reg_unlock(i);
+    close(a.release[0]);
+    close(a.release[1]);
+    close(b.release[0]);
+    close(b.release[1]);
+}
+END_TEST
+
+/*
+ * A child forked while the parent holds the lock through the kept
+ * descriptor shares that description: flocking it would "hold" the
+ * parent's lock.  The child must see that it is another process, open a
+ * description of its own (once), and wait for the parent; and the parent,
+ * once the child holds the lock, must wait for the child.
+ */
+START_TEST(test_cache_lock_forked_child_excludes_parent)
+{
+    xsipc_registry *reg = tu_registry();
+    int fd, up[2], down[2], c;
+    pid_t pid;
+
+    ck_assert_int_eq(pipe(up), 0);
+    ck_assert_int_eq(pipe(down), 0);
+    fd = xsipc__reg_lock(reg, NULL);
+    ck_assert_int_eq(fd, reg->dirfd);
+    if ((pid = fork()) == 0) {
+        int cfd, again;
+        cfd = xsipc__reg_lock(reg, NULL); /* waits for the parent */
+        if (cfd < 0 || cfd == reg->dirfd)
+            _exit(2);
+        if (write(up[1], "L", 1) != 1 || read(down[0], &c, 1) != 1)
+            _exit(3);
+        xsipc__reg_unlock(cfd);
+        /* The child's own description is kept in turn. */
+        again = xsipc__reg_lock(reg, NULL);
+        if (again != cfd)
+            _exit(4);
+        xsipc__reg_unlock(again);
+        _exit(0);
+    }
+    ck_assert_int_gt(pid, 0);
+    ck_assert_msg(byte_within(up[0], 300) < 0,
+                  "the child took the lock the parent holds");
+    xsipc__reg_unlock(fd);
+    ck_assert_int_eq(byte_within(up[0], 10000), 'L');
+    /* The child holds it now: the parent's kept descriptor must wait. */
+    ck_assert(!lock_free_now());
+    ck_assert_int_eq(flock(reg->dirfd, LOCK_EX | LOCK_NB), -1);
+    ck_assert_int_eq(write(down[1], "u", 1), 1);
+    ck_assert_int_eq(status_of(pid), 0);
+    fd = xsipc__reg_lock(reg, NULL);
+    ck_assert_int_eq(fd, reg->dirfd);
+    xsipc__reg_unlock(fd);
+    close(up[0]);
+    close(up[1]);
+    close(down[0]);
+    close(down[1]);
+}
+END_TEST
+
+Suite *cache_suite(void)
+{
+    Suite *s = suite_create("cache");
+    TCase *core = tcase_create("core");
+
+    tu_tcase(core);
+    tcase_set_timeout(core, 60);
+    tcase_add_test(core, test_cache_lock_keeps_its_descriptor);
+    tcase_add_test(core, test_cache_lock_threads_exclude);
+    tcase_add_test(core, test_cache_lock_forked_child_excludes_parent);
+    suite_add_tcase(s, core);
+    return s;
+}
