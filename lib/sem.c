@@ -45,7 +45,7 @@ static int setup(xsipc_sem *sem, const char *key, int initial,
         return xsipc__status_prefix(&sem->err, op);
     if (reg != NULL)
         sem->reg = xsipc__reg_ref(reg);
-    else if ((sem->reg = xsipc__registry_open(NULL, 0, &sem->err)) == NULL)
+    else if ((sem->reg = xsipc__registry_default(&sem->err)) == NULL)
         return xsipc__status_prefix(&sem->err, op);
     if ((sem->name = strdup(key)) == NULL) {
         errno = ENOMEM;

@@ -132,7 +132,7 @@ static int set_key(xsipc_shm *shm, const char *key)
      * up again, as Qt reads the temporary directory at each setKey. */
     if (shm->home != NULL)
         reg = xsipc__reg_ref(shm->home);
-    else if ((reg = xsipc__registry_open(NULL, 0, &shm->err)) == NULL)
+    else if ((reg = xsipc__registry_default(&shm->err)) == NULL)
         return xsipc__status_prefix(&shm->err, op);
     return install_key(shm, reg, strdup(key), 0, file);
 }

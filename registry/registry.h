@@ -88,6 +88,12 @@ int xsipc__reg_file_name(xsipc__kind kind, const char *name, char *buf,
  * for free of objects (enough for a native registry, which claims none). */
 xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
                                 xsipc__key_probe_fn in_use, xsipc_status *st);
+/* The default registry (xsipc__reg_open(NULL, 0, in_use)), opened once per
+ * process and shared while $TMPDIR still names the directory it holds
+ * (see dir.c).  A reference of the caller's own, or NULL with st set.
+ * Never for a registry the caller may change (trust_uid). */
+xsipc_registry *xsipc__reg_open_default(xsipc__key_probe_fn in_use,
+                                        xsipc_status *st);
 /* Adds a reference; returns reg. */
 xsipc_registry *xsipc__reg_ref(xsipc_registry *reg);
 

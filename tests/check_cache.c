@@ -2,7 +2,10 @@
 /*
  * check_cache.c -- what the library keeps between calls to save system
  * calls (issue 12), and what makes it let go: the registry lock's kept
- * descriptor (threads and forked children still exclude each other).
+ * descriptor (threads and forked children still exclude each other), the
+ * default registry opened once per process (a changed $TMPDIR, a
+ * directory made again, a chmod, a descriptor closed behind the library's
+ * back, each give a fresh open).
  *
  * The program is linked with --wrap for the calls counted here
  * (tests/local.mk); the System V calls are counted through the lib/sysv
@@ -315,6 +318,193 @@ START_TEST(test_cache_lock_forked_child_excludes_parent)
 }
 END_TEST
 
+/* ----------------------------------------------- the default registry */
+
+/* Points TMPDIR at tu_path(sub), made here with mode 0700. */
+static const char *tmpdir_in(const char *sub)
+{
+    const char *dir = tu_path(sub);
+
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    ck_assert_int_eq(setenv("TMPDIR", dir, 1), 0);
+    return dir;
+}
+
+static void tmpdir_back(void)
+{
+    ck_assert_int_eq(setenv("TMPDIR", tu_dir(), 1), 0);
+}
+
+static ino_t ino_of(const char *path)
+{
+    struct stat sb;
+
+    ck_assert_int_eq(stat(path, &sb), 0);
+    return sb.st_ino;
+}
+
+/* Handles made without a registry share the one opened for the first: a
+ * new handle checks it with a stat (two when $TMPDIR is not spelled as its
+ * real path) and an fstat, and opens nothing. */
+START_TEST(test_cache_default_registry_shared)
+{
+    xsipc_shm *a, *b;
+    char *real;
+
+    tmpdir_in("sub");
+    a = xsipc_shm_new("a");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_msg(a->reg != NULL, "%s", xsipc_shm_error_string(a));
+    count_start();
+    b = xsipc_shm_new("b");
+    count_stop();
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_eq(a->reg, b->reg);
+    ck_assert_uint_eq(calls[C_OPENAT], 0);
+    ck_assert_uint_eq(calls[C_CLOSE], 0);
+    ck_assert_uint_eq(calls[C_FSTAT], 1);
+    real = realpath(tu_path("sub"), NULL);
+    ck_assert_ptr_nonnull(real);
+    ck_assert_uint_eq(calls[C_STAT], strcmp(real, tu_path("sub")) == 0 ? 1 : 2);
+    free(real);
+    xsipc_shm_free(a);
+    xsipc_shm_free(b);
+    tmpdir_back();
+    ck_assert_int_eq(rmdir(tu_path("sub")), 0);
+}
+END_TEST
+
+/* The cache follows $TMPDIR, as Qt reads it at each setKey. */
+START_TEST(test_cache_default_follows_tmpdir)
+{
+    xsipc_shm *a, *b;
+    char *ra, *rb;
+
+    tmpdir_in("one");
+    a = xsipc_shm_new("x");
+    tmpdir_in("two");
+    b = xsipc_shm_new("x");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_ne(a->reg, b->reg);
+    ra = realpath(tu_path("one"), NULL);
+    rb = realpath(tu_path("two"), NULL);
+    ck_assert_str_eq(xsipc__reg_dir(a->reg), ra);
+    ck_assert_str_eq(xsipc__reg_dir(b->reg), rb);
+    ck_assert_int_eq(strncmp(xsipc_shm_native_key(b), rb, strlen(rb)), 0);
+    free(ra);
+    free(rb);
+    xsipc_shm_free(a);
+    xsipc_shm_free(b);
+    tmpdir_back();
+    ck_assert_int_eq(rmdir(tu_path("one")), 0);
+    ck_assert_int_eq(rmdir(tu_path("two")), 0);
+}
+END_TEST
+
+/* A directory removed and made again at $TMPDIR is another directory:
+ * the handle gets the new one (the cached registry's descriptor keeps the
+ * old inode alive, so the new one cannot reuse its number). */
+START_TEST(test_cache_default_dir_made_again)
+{
+    xsipc_shm *a, *b;
+
+    tmpdir_in("sub");
+    a = xsipc_shm_new("x");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_uint_eq(a->reg->dir_ino, ino_of(tu_path("sub")));
+    xsipc_shm_free(a);
+    ck_assert_int_eq(rmdir(tu_path("sub")), 0);
+    ck_assert_int_eq(mkdir(tu_path("sub"), 0700), 0);
+    b = xsipc_shm_new("x");
+    ck_assert_ptr_nonnull(b);
+    ck_assert_msg(b->reg != NULL, "%s", xsipc_shm_error_string(b));
+    ck_assert_uint_eq(b->reg->dir_ino, ino_of(tu_path("sub")));
+    xsipc_shm_free(b);
+    tmpdir_back();
+    ck_assert_int_eq(rmdir(tu_path("sub")), 0);
+}
+END_TEST
+
+/* A chmod after the directory was approved is seen: a directory others
+ * may now write without the sticky bit is refused, as a fresh open
+ * refuses it. */
+START_TEST(test_cache_default_dir_chmod_seen)
+{
+    xsipc_shm *a, *b;
+
+    tmpdir_in("sub");
+    a = xsipc_shm_new("x");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(a->reg);
+    xsipc_shm_free(a);
+    ck_assert_int_eq(chmod(tu_path("sub"), 0777), 0);
+    b = xsipc_shm_new("x");
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_null(b->reg);
+    ck_assert_int_eq(xsipc_shm_error(b), XSIPC_UNTRUSTED);
+    xsipc_shm_free(b);
+    tmpdir_back();
+    ck_assert_int_eq(rmdir(tu_path("sub")), 0);
+}
+END_TEST
+
+/* A program that closes the cached registry's descriptor behind the
+ * library's back, and gets the number for another directory, does not
+ * make the library look up key files there. */
+START_TEST(test_cache_default_descriptor_reused)
+{
+    xsipc_shm *a, *b;
+    int fd, decoy;
+
+    tmpdir_in("sub");
+    ck_assert_int_eq(mkdir(tu_path("decoy"), 0700), 0);
+    a = xsipc_shm_new("x");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(a->reg);
+    fd = a->reg->dirfd;
+    xsipc_shm_free(a);
+    decoy = open(tu_path("decoy"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ck_assert_int_ge(decoy, 0);
+    ck_assert_int_eq(dup2(decoy, fd), fd);
+    close(decoy);
+    b = xsipc_shm_new("x");
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_nonnull(b->reg);
+    ck_assert_int_ne(b->reg->dirfd, fd);
+    ck_assert_uint_eq(b->reg->dir_ino, ino_of(tu_path("sub")));
+    /* The stale registry was dropped from the cache and closed: with it
+     * went the number the program had taken over (nothing else can be
+     * done about a descriptor closed behind one's back). */
+    xsipc_shm_free(b);
+    tmpdir_back();
+    ck_assert_int_eq(rmdir(tu_path("sub")), 0);
+    ck_assert_int_eq(rmdir(tu_path("decoy")), 0);
+}
+END_TEST
+
+/* xsipc_registry_open(NULL) hands out a registry of the caller's own:
+ * what the caller does to it (trusting a uid) is not shared with the
+ * handles of the process. */
+START_TEST(test_cache_public_default_not_shared)
+{
+    xsipc_registry *mine;
+    xsipc_status st;
+    xsipc_shm *a;
+
+    a = xsipc_shm_new("x");
+    ck_assert_ptr_nonnull(a);
+    mine = xsipc_registry_open(NULL, 0, &st);
+    ck_assert_msg(mine != NULL, "open: %s", st.text);
+    ck_assert_ptr_ne(mine, a->reg);
+    ck_assert_int_eq(xsipc_registry_trust_uid(mine, TU_STRANGER), 0);
+    ck_assert(xsipc__reg_trusted(mine, TU_STRANGER));
+    ck_assert(!xsipc__reg_trusted(a->reg, TU_STRANGER));
+    xsipc_registry_close(mine);
+    xsipc_shm_free(a);
+}
+END_TEST
+
 Suite *cache_suite(void)
 {
     Suite *s = suite_create("cache");
@@ -325,6 +515,12 @@ Suite *cache_suite(void)
     tcase_add_test(core, test_cache_lock_keeps_its_descriptor);
     tcase_add_test(core, test_cache_lock_threads_exclude);
     tcase_add_test(core, test_cache_lock_forked_child_excludes_parent);
+    tcase_add_test(core, test_cache_default_registry_shared);
+    tcase_add_test(core, test_cache_default_follows_tmpdir);
+    tcase_add_test(core, test_cache_default_dir_made_again);
+    tcase_add_test(core, test_cache_default_dir_chmod_seen);
+    tcase_add_test(core, test_cache_default_descriptor_reused);
+    tcase_add_test(core, test_cache_public_default_not_shared);
     suite_add_tcase(s, core);
     return s;
 }
