@@ -261,30 +261,45 @@ static int make_segment(xsipc_shm *shm, size_t size, const char *op)
  */
 static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
 {
-    int round, rc, held, old;
+    int round, rc, held, old, cached;
 
     for (round = 0; round < 64; round++) {
-        rc = xsipc__reg_resolve_keep(shm->reg, XSIPC__KIND_SHM, shm->name,
-                                     creating, creating && shm->keep, &shm->key,
-                                     &shm->err);
-        if (rc == -XSIPC_NOT_FOUND && !creating)
-            return xsipc__status_named(&shm->err, XSIPC_NOT_FOUND, op,
-                                       shm->qname, NULL, shm->native,
-                                       "no segment (no key file)");
-        if (rc < 0)
-            return xsipc__status_prefix(&shm->err, op);
-        /* A key file made now has a key no object held (registry/make.c). */
+        /* A key this handle resolved before is not looked up again: the
+         * check under the locks below, which every key needs anyway, is
+         * one fstatat that shows the key file unchanged (registry/
+         * resolve.c), or drops the cache for a full lookup. */
+        cached = shm->key.cached;
+        if (!cached) {
+            rc = xsipc__reg_resolve_key(shm->reg, XSIPC__KIND_SHM, shm->name,
+                                        creating, creating && shm->keep,
+                                        &shm->key, &shm->err);
+            if (rc == -XSIPC_NOT_FOUND && !creating)
+                return xsipc__status_named(&shm->err, XSIPC_NOT_FOUND, op,
+                                           shm->qname, NULL, shm->native,
+                                           "no segment (no key file)");
+            if (rc < 0)
+                return xsipc__status_prefix(&shm->err, op);
+        } else {
+            shm->key.created = 0;
+        }
+        /* A key file made now has a key no object held (registry/make.c).
+         * A cached key is the file's only once the file says so. */
         if (creating && !shm->key.created && !stale_segment(shm, &old) &&
-            old >= 0)
-            return abandon(shm, -1, already_exists(shm, op), op, -1);
+            old >= 0) {
+            if (!cached || xsipc__reg_still(shm->reg, &shm->key))
+                return abandon(shm, -1, already_exists(shm, op), op, -1);
+            shm->key.cached = 0;
+            continue;
+        }
         if ((held = lock_for(shm, op)) < 0)
             return abandon(shm, held, held, op, -1);
         if (regfd != NULL &&
             (*regfd = xsipc__reg_lock(shm->reg, &shm->err)) < 0)
             return abandon(shm, held, xsipc__status_prefix(&shm->err, op), op,
                            -1);
-        if (xsipc__reg_current(shm->reg, &shm->key))
+        if (xsipc__reg_still(shm->reg, &shm->key))
             return held;
+        shm->key.cached = 0;
         if (regfd != NULL) {
             xsipc__reg_unlock(*regfd);
             *regfd = -1;
@@ -315,6 +330,7 @@ static int renew_key(xsipc_shm *shm, int held, const char *op, int *regfd)
     if (xsipc__reg_remove_locked(shm->reg, &shm->key, &shm->err) < 0)
         return abandon(shm, held, xsipc__status_prefix(&shm->err, op), op,
                        *regfd);
+    shm->key.cached = 0;
     xsipc__reg_unlock(*regfd);
     *regfd = -1;
     let_go(shm, held, op);
@@ -411,8 +427,10 @@ static int unmap(xsipc_shm *shm, const char *op)
     }
     if (xsipc__sys_shmdt(shm->addr) < 0)
         return sys_fail(shm, op, XSIPC__SYS_SHMDT, errno, 0);
-    if (last && ours)
+    if (last && ours && xsipc__reg_follows_qt(shm->reg)) {
         xsipc__reg_release(shm->reg, &shm->key);
+        shm->key.cached = 0; /* removed: the next create makes it anew */
+    }
     return 0;
 }
 

@@ -118,6 +118,7 @@ void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg, const char *name,
     memset(s, 0, sizeof *s);
     s->reg = reg;
     s->name = name;
+    xsipc__reg_key_init(&s->key);
     xsipc__status_name(name, s->qname);
     s->semid = -1;
     s->initial = initial;
@@ -254,8 +255,9 @@ static int make_set(xsipc__semset *s, int lock, const char *op,
 
     if ((lockfd = xsipc__reg_lock(s->reg, st)) < 0)
         return lockfd;
-    if (!xsipc__reg_current(s->reg, &s->key)) {
+    if (!xsipc__reg_still(s->reg, &s->key)) {
         xsipc__reg_unlock(lockfd);
+        s->key.cached = 0;
         return AGAIN;
     }
     id = xsipc__sys_semget(s->key.key, XSIPC__SEM_NSEMS,
@@ -338,10 +340,16 @@ int xsipc__semset_open_for(xsipc__semset *s, int lock, const char *op,
     int round, rc;
 
     for (round = 0; round < XSIPC__SEM_ROUNDS; round++) {
-        rc = xsipc__reg_resolve_keep(s->reg, XSIPC__KIND_SEM, s->name, 1,
-                                     s->keep, &s->key, st);
-        if (rc < 0)
+        /* A key resolved before is taken as it is: R1 and R4 check the
+         * file anyway, and a cached key is the file's only while that
+         * check shows it unchanged (registry/resolve.c). */
+        if (s->key.cached) {
+            s->key.created = 0;
+        } else if ((rc =
+                        xsipc__reg_resolve_key(s->reg, XSIPC__KIND_SEM, s->name,
+                                               1, s->keep, &s->key, st)) < 0) {
             return xsipc__status_prefix(st, op);
+        }
         rc = open_once(s, lock, op, st);
         if (rc < 0) {
             /* Qt would leave the key file it made; nothing has its key. */
@@ -352,8 +360,9 @@ int xsipc__semset_open_for(xsipc__semset *s, int lock, const char *op,
             continue;
         /* R1 checked the file of a set made now; R4: a set found is ours
          * only while the file its key came from is still in place. */
-        if (s->created || xsipc__reg_current(s->reg, &s->key))
+        if (s->created || xsipc__reg_still(s->reg, &s->key))
             return 0;
+        s->key.cached = 0;
         leave_only(s);
     }
     return xsipc__semset_lost(s, "being opened", op, st);

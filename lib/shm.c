@@ -108,6 +108,9 @@ static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
     xsipc__status_name(name, shm->qname);
     shm->native = native;
     shm->is_native = is_native;
+    /* The key file's name, hashed once here for the handle's key. */
+    xsipc__reg_key_init(&shm->key);
+    memcpy(shm->key.file, file, strlen(file) + 1);
     xsipc__semset_init(&shm->lock, reg, name, 1);
     return 0;
 }

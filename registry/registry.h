@@ -64,6 +64,17 @@ typedef struct xsipc__key {
                        (xsipc_shm_set_persistent); for a new key file, the
                        caller's wish (xsipc__reg_resolve_keep) */
     char file[256]; /* file name inside the registry directory */
+    /* What the lookup that filled the fields above saw of the key file,
+     * kept so that the next resolution of the same name can reuse them
+     * after one fstatat shows the same file, unchanged (resolve.c,
+     * xsipc__reg_resolve_key); cached is 0 when there is nothing to
+     * reuse. */
+    int cached;
+    nlink_t nlink;
+    uid_t uid;
+    mode_t mode;
+    off_t size;
+    struct timespec ctime;
 } xsipc__key;
 
 /* SHA-1 (FIPS 180-4) of len bytes; out gets 20 bytes. */
@@ -120,8 +131,32 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
                             const char *name, int create, int keep,
                             xsipc__key *out, xsipc_status *st);
 
+/* Makes k a key with no name yet (its file name is computed once, by the
+ * first xsipc__reg_resolve_key, unless the caller fills k->file with the
+ * name xsipc__reg_file_name gave) and nothing cached. */
+void xsipc__reg_key_init(xsipc__key *k);
+
+/*
+ * xsipc__reg_resolve_keep for a key that a handle keeps from call to call
+ * (made by xsipc__reg_key_init): the name is hashed into k->file once, and
+ * a key file looked up before is taken as it was found when one fstatat
+ * shows the very file unchanged (see resolve.c for what that proves).  The
+ * caller must still check k under its locks with xsipc__reg_current, as
+ * after any resolution; when that fails, k is forgotten and the next call
+ * looks the name up afresh.
+ */
+int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
+                           const char *name, int create, int keep,
+                           xsipc__key *k, xsipc_status *st);
+
 /* Non-zero when the key file at k->file is still the inode k came from. */
 int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k);
+/* The check of the lock-set protocol (lib/semset.c, R1 and R4): the key
+ * file at k->file is still the inode k came from, and when k holds a
+ * cached lookup, unchanged since (links, owner, mode, size, ctime), so
+ * that what k says of it -- key, record -- is still the file's.  One
+ * fstatat.  A caller that gets 0 clears k->cached before it looks again. */
+int xsipc__reg_still(const xsipc_registry *reg, const xsipc__key *k);
 
 /*
  * Removes k's key file and its claim when it is still k's inode, as Qt

@@ -7,6 +7,8 @@
  * calls (openat, fstat, pread of the record, close; and an fstatat and a
  * readlinkat of the key's claim when no record vouches for it), whatever
  * the size of the directory: there is no scan, no lock, nothing written.
+ * A handle that looks the same name up again (xsipc__reg_resolve_key)
+ * pays one fstatat, see "The cached lookup" below.
  * Making a key file (make.c) takes the registry lock and a few more calls.
  * A key file is removed only while it is still the inode its key came
  * from, and its claim goes with it.  Files only: no System V IPC call is
@@ -115,6 +117,74 @@ static int open_error(const xsipc_registry *reg, const char *file, int create,
     return rc;
 }
 
+/*
+ * The cached lookup.  A handle resolves the same name again and again (each
+ * create and attach, each lock set it opens), and the answer only changes
+ * when the key file does.  So a lookup keeps, in the key it fills, what it
+ * saw of the file (remember), and the next resolution of that key first
+ * makes one fstatat of the path: when it shows the same device and inode,
+ * the same link count, owner, mode and size, and the same ctime, the key
+ * and the record's fields are taken as they were.  Why that is enough:
+ *  - the key_t is ftok(device, inode, proj), proj from the record; the
+ *    record is written once, in place (a record written into an empty key
+ *    file, as adopt does for Qt's files, changes size and ctime; a record
+ *    is never rewritten), so an unchanged inode has the record it had;
+ *  - the checks of a key file (a regular file, its links, a trusted owner)
+ *    are functions of the fields compared, and trust only grows;
+ *  - a key file removed, and made again at the path (by Qt, by another
+ *    xsipc process) is a new inode: another inode number gives another
+ *    key, and is seen.  An inode number can come back once its file is
+ *    gone (ext4 hands freed ones out again, tmpfs counts up); the new file
+ *    then has the same key_t unless its record asks for another proj --
+ *    which only a persistent registry's collision handling writes -- and a
+ *    ctime of its making.  A file removed and made again with the same
+ *    inode number inside one tick of the coarse file clock, with a record
+ *    of another proj or flags but the same size, would pass; the lock-set
+ *    protocol's own check (R4, xsipc__reg_current) has always taken the
+ *    inode number for the file, so the cache adds no such case of its own
+ *    beyond the record's flags, and it adds the checks above;
+ *  - what no fstat shows is not cached: a key file that no record of its
+ *    key and no claim of ours vouches for (one Qt made, LOOK_UNCLAIMED) is
+ *    looked up in full each time, since a claim of another name may have
+ *    taken its key meanwhile.
+ * Invalidation is by the file only: the fstatat that disagrees, or the
+ * caller's own check under its locks (xsipc__reg_still) that fails,
+ * drops the cache, and the next resolution is a full lookup.
+ */
+static void remember(xsipc__key *k, const struct stat *sb)
+{
+    k->cached = 1;
+    k->nlink = sb->st_nlink;
+    k->uid = sb->st_uid;
+    k->mode = sb->st_mode;
+    k->size = sb->st_size;
+    k->ctime = sb->st_ctim;
+}
+
+void xsipc__reg_key_init(xsipc__key *k)
+{
+    memset(k, 0, sizeof *k);
+    k->proj = XSIPC__PROJ;
+}
+
+int xsipc__reg_still(const xsipc_registry *reg, const xsipc__key *k)
+{
+    struct stat sb;
+    int saved = errno, same;
+
+    /* AT_SYMLINK_NOFOLLOW: a link put in the key file's place is not the
+     * key file, whatever it points to. */
+    same = fstatat(reg->dirfd, k->file, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+           sb.st_dev == k->dev && sb.st_ino == k->ino;
+    if (same && k->cached)
+        same = sb.st_nlink == k->nlink && sb.st_uid == k->uid &&
+               sb.st_mode == k->mode && sb.st_size == k->size &&
+               sb.st_ctim.tv_sec == k->ctime.tv_sec &&
+               sb.st_ctim.tv_nsec == k->ctime.tv_nsec;
+    errno = saved;
+    return same;
+}
+
 /* lookup()'s answers besides errors. */
 #define LOOK_FOUND 0     /* the key file, with its claim (or no claim use) */
 #define LOOK_NOENT 1     /* no key file */
@@ -175,6 +245,7 @@ static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
     out->key = xsipc__reg_ftok(&sb, out->proj);
     out->dev = sb.st_dev;
     out->ino = sb.st_ino;
+    remember(out, &sb);
 
     /* A record is written only into a key file whose key xsipc has
      * claimed (make.c), and the claim goes only after the file: a record
@@ -188,14 +259,19 @@ static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
         return LOOK_FOUND;
     case XSIPC__CLAIM_NONE:
     case XSIPC__CLAIM_STALE:
+        /* Nothing of ours vouches for the key: a claim may appear for it
+         * any time (another name's), so the next lookup reads again. */
+        out->cached = 0;
         return LOOK_UNCLAIMED;
     case XSIPC__CLAIM_OTHER:
         /* Two live key files, one key: a Qt program made this one beside
          * ours.  Using it would share the other name's objects. */
+        out->cached = 0;
         return xsipc__reg_key_held(reg, out->key, out->file, target, st);
     default:
         /* Not a link, or a stranger's: it may name this file, but its
          * owner could drop it and claim the key for another name. */
+        out->cached = 0;
         return xsipc__reg_foreign_claim(reg, out->key, out->file, st);
     }
 }
@@ -252,6 +328,7 @@ static int resolve_native(xsipc_registry *reg, int create, xsipc__key *out,
     out->key = xsipc__reg_ftok(&sb, XSIPC__PROJ);
     out->dev = sb.st_dev;
     out->ino = sb.st_ino;
+    remember(out, &sb);
     return 0;
 }
 
@@ -265,19 +342,37 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
                             const char *name, int create, int keep,
                             xsipc__key *out, xsipc_status *st)
 {
-    char file[256];
+    if (out != NULL)
+        xsipc__reg_key_init(out);
+    return xsipc__reg_resolve_key(reg, kind, name, create, keep, out, st);
+}
+
+int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
+                           const char *name, int create, int keep,
+                           xsipc__key *out, xsipc_status *st)
+{
     int attempt, rc, lockfd;
 
     if (reg == NULL || out == NULL)
         return xsipc__status_set(st, XSIPC_INVALID_ARGUMENT,
                                  "key lookup: no registry or no key");
-    if ((reg->flags & XSIPC__REG_NATIVE) != 0)
-        rc = native_name(name, file, sizeof file, st);
-    else
-        rc = xsipc__reg_file_name(kind, name, file, sizeof file, st);
-    if (rc < 0)
-        return rc;
-    memcpy(out->file, file, strlen(file) + 1);
+    if (out->cached && xsipc__reg_still(reg, out)) {
+        out->created = 0;
+        return 0;
+    }
+    out->cached = 0;
+    if (out->file[0] == '\0') {
+        /* The name's file name, hashed once for the key's life. */
+        if ((reg->flags & XSIPC__REG_NATIVE) != 0)
+            rc = native_name(name, out->file, sizeof out->file, st);
+        else
+            rc = xsipc__reg_file_name(kind, name, out->file, sizeof out->file,
+                                      st);
+        if (rc < 0) {
+            out->file[0] = '\0';
+            return rc;
+        }
+    }
     out->created = 0;
     out->proj = XSIPC__PROJ;
     out->persistent = 0;
@@ -301,6 +396,7 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
         if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
             return lockfd;
         out->keep = keep; /* what a record made now will say */
+        out->cached = 0;  /* made or claimed now: looked at afresh next time */
         if (rc == LOOK_NOENT)
             rc = xsipc__reg_create_locked(reg, kind, name, out, st);
         else

@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -505,6 +507,113 @@ START_TEST(test_cache_public_default_not_shared)
 }
 END_TEST
 
+/* ------------------------------------------------- resolved key files */
+
+/* A segment of name made by xsipc, holding text. */
+static xsipc_shm *made(const char *name, const char *text)
+{
+    xsipc_shm *shm = xsipc_shm_new(name);
+
+    ck_assert_ptr_nonnull(shm);
+    ck_assert_msg(xsipc_shm_create(shm, 64, XSIPC_READ_WRITE) == 0,
+                  "create: %s", xsipc_shm_error_string(shm));
+    strcpy(xsipc_shm_data(shm), text);
+    return shm;
+}
+
+static void attach_reads(xsipc_shm *shm, const char *text)
+{
+    ck_assert_msg(xsipc_shm_attach(shm, XSIPC_READ_ONLY) == 0, "attach: %s",
+                  xsipc_shm_error_string(shm));
+    ck_assert_str_eq(xsipc_shm_const_data(shm), text);
+}
+
+/* The key file of name (kind), as a path. */
+static const char *key_file(xsipc_kind kind, const char *name)
+{
+    char file[256];
+    xsipc_status st;
+
+    ck_assert_int_eq(xsipc__reg_file_name(kind, name, file, sizeof file, &st),
+                     0);
+    return tu_path(file);
+}
+
+/* A handle attaching again does not look its key file up again: no open,
+ * and the checks it makes under the lock anyway are what shows the file
+ * unchanged. */
+START_TEST(test_cache_key_file_looked_up_once)
+{
+    xsipc_shm *p = made("once", "one"), *h = xsipc_shm_new("once");
+
+    attach_reads(h, "one");
+    ck_assert_int_eq(xsipc_shm_detach(h), 0);
+    ck_assert(h->key.cached);
+    count_start();
+    attach_reads(h, "one");
+    count_stop();
+    ck_assert_uint_eq(calls[C_OPENAT], 0);
+    ck_assert_uint_eq(calls[C_CLOSE], 0);
+    ck_assert_uint_eq(calls[C_FLOCK], 0);
+    ck_assert_int_eq(xsipc_shm_detach(h), 0);
+    /* A change to the file (a chmod) is a full lookup, which accepts it. */
+    ck_assert_int_eq(chmod(key_file(XSIPC_KIND_SHM, "once"), 0600), 0);
+    count_start();
+    attach_reads(h, "one");
+    count_stop();
+    ck_assert_uint_eq(calls[C_OPENAT], 1);
+    xsipc_shm_free(h);
+    xsipc_shm_free(p);
+}
+END_TEST
+
+/*
+ * The cache never hands out a key the key file no longer has: the
+ * segment's key file goes with its last user, and Qt makes it again (an
+ * empty file, O_CREAT|O_EXCL, mode 0640, and a segment at its ftok key).
+ * The old inode is held open meanwhile, so the new file cannot get its
+ * number back: the key is another one, and the handle must find it.
+ */
+START_TEST(test_cache_key_file_made_again_by_qt)
+{
+    xsipc_shm *p = made("again", "one"), *h = xsipc_shm_new("again");
+    const char *path = key_file(XSIPC_KIND_SHM, "again");
+    struct stat sb;
+    key_t old, key;
+    int pin, fd, id;
+    void *addr;
+
+    attach_reads(h, "one");
+    ck_assert_int_eq(xsipc_shm_detach(h), 0);
+    ck_assert(h->key.cached);
+    old = h->key.key;
+    pin = open(path, O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(pin, 0);
+    xsipc_shm_free(p); /* the last user: segment and key file go */
+    ck_assert_int_eq(access(path, F_OK), -1);
+    /* Qt's create. */
+    fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(fstat(fd, &sb), 0);
+    close(fd);
+    key = xsipc__reg_ftok(&sb, 'Q');
+    ck_assert_int_ne(key, old);
+    id = shmget(key, 64, 0600 | IPC_CREAT | IPC_EXCL);
+    ck_assert_int_ge(id, 0);
+    addr = shmat(id, NULL, 0);
+    ck_assert_ptr_ne(addr, (void *)-1);
+    strcpy(addr, "two");
+    attach_reads(h, "two");
+    ck_assert_int_eq(h->key.key, key);
+    ck_assert_int_eq(h->shmid, id);
+    xsipc_shm_free(h); /* not the last user: Qt's program still is */
+    ck_assert_int_eq(shmdt(addr), 0);
+    ck_assert_int_eq(shmctl(id, IPC_RMID, NULL), 0);
+    ck_assert_int_eq(unlink(path), 0);
+    close(pin);
+}
+END_TEST
+
 Suite *cache_suite(void)
 {
     Suite *s = suite_create("cache");
@@ -521,6 +630,8 @@ Suite *cache_suite(void)
     tcase_add_test(core, test_cache_default_dir_chmod_seen);
     tcase_add_test(core, test_cache_default_descriptor_reused);
     tcase_add_test(core, test_cache_public_default_not_shared);
+    tcase_add_test(core, test_cache_key_file_looked_up_once);
+    tcase_add_test(core, test_cache_key_file_made_again_by_qt);
     suite_add_tcase(s, core);
     return s;
 }
