@@ -42,6 +42,8 @@ struct xsipc_shm {
     size_t size;
     xsipc_access access;
     int locked;    /* this handle holds the lock */
+    int set_kept;  /* the lock set was joined when this create or attach
+                      began (a failed one leaves only a set it joined) */
     int fast_lock; /* the lock path's state: see xsipc__shm_fresh, shm.h */
     int fast_unlock;
     xsipc__semset lock; /* the lock: Qt's qipc_systemsem_ set */

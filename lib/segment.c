@@ -10,7 +10,14 @@
  *   detach: lock, shmdt, IPC_STAT; at shm_nattch 0 the segment and its key
  *           file are removed; unlock.
  * The segment holds only the caller's bytes (no header), as with Qt; the
- * lock is Qt's qipc_systemsem_ semaphore set (see semset.h).
+ * lock is Qt's qipc_systemsem_ semaphore set (see semset.h), which the
+ * handle joins at its first create or attach and keeps, as a QSharedMemory
+ * keeps its QSystemSemaphore, across detach and the next create or attach
+ * until it is freed or given another key (semset.c: "A handle's states"):
+ * a cycle of create or attach and detach on one handle takes and gives
+ * the lock, and neither makes, joins, leaves nor removes a set.  The
+ * segment's key is kept too (registry/resolve.c): the check every key
+ * gets under the lock is what shows it still right.
  *
  * The segment id, not the key, names "our" segment once attached: after
  * IPC_RMID the kernel sets an attached segment's key to IPC_PRIVATE, and a
@@ -76,13 +83,11 @@ static void unlock_for(xsipc_shm *shm, int held, const char *op)
     shm->locked = 1;
 }
 
-/* Releases what lock_for took and, unless the caller holds the lock,
- * leaves the lock set. */
+/* Releases what lock_for took.  The lock set stays joined: it goes with
+ * the handle (free, or a new key), see semset.c. */
 static void let_go(xsipc_shm *shm, int held, const char *op)
 {
     unlock_for(shm, held, op);
-    if (!shm->locked)
-        (void)xsipc__semset_close(&shm->lock);
 }
 
 /* Removes the key file this call made when no segment has its key, under
@@ -107,7 +112,8 @@ static void drop_new_key_file(xsipc_shm *shm, int regfd)
 
 /* Undoes a failed create/attach: a key file this call made goes, the
  * registry lock (regfd >= 0) and the name's lock (held >= 0) are let go,
- * and the lock set is left unless the caller holds the lock. */
+ * and a lock set this call joined is left (one the handle had joined
+ * before stays, as after a detach; one the caller holds stays too). */
 static int abandon(xsipc_shm *shm, int held, int rc, const char *op, int regfd)
 {
     xsipc_status keep = shm->err;
@@ -117,7 +123,7 @@ static int abandon(xsipc_shm *shm, int held, int rc, const char *op, int regfd)
         xsipc__reg_unlock(regfd);
     if (held >= 0)
         unlock_for(shm, held, op);
-    if (!shm->locked)
+    if (!shm->locked && !shm->set_kept)
         (void)xsipc__semset_close(&shm->lock);
     shm->shmid = -1;
     shm->addr = NULL;
@@ -349,6 +355,7 @@ static int create(xsipc_shm *shm, size_t size, xsipc_access access)
         return -XSIPC_INVALID_ARGUMENT;
     if ((rc = may_map(shm, access, op)) < 0)
         return rc;
+    shm->set_kept = shm->lock.semid >= 0;
     if (size == 0)
         return xsipc__status_named(&shm->err, XSIPC_INVALID_SIZE, op,
                                    shm->qname, NULL, shm->native,
@@ -380,6 +387,7 @@ static int attach(xsipc_shm *shm, xsipc_access access)
         return -XSIPC_INVALID_ARGUMENT;
     if ((rc = may_map(shm, access, op)) < 0)
         return rc;
+    shm->set_kept = shm->lock.semid >= 0;
     if ((held = lock_key(shm, 0, op, NULL)) < 0)
         return held;
     id = xsipc__sys_shmget(shm->key.key, 0,
@@ -416,6 +424,8 @@ static int unmap(xsipc_shm *shm, const char *op)
         return sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
     /* A segment made to outlive its users stays, key file and all. */
     last = ds.shm_nattch <= 1 && !shm->key.keep;
+    /* Others attached are likely to hold the lock set open too. */
+    shm->lock.others = ds.shm_nattch > 1;
     /* After someone else's IPC_RMID the kernel sets the key to
      * IPC_PRIVATE, and the key file may already name a new segment; after
      * our own (a detach that failed later) the key file is still ours. */
@@ -434,7 +444,51 @@ static int unmap(xsipc_shm *shm, const char *op)
     return 0;
 }
 
-static int detach(xsipc_shm *shm)
+/*
+ * After the segment is gone from the handle: the lock is released -- the
+ * caller's too, as Qt's detach releases it.  With leave (the handle's end:
+ * free, or a new key) the set is left as well, and for its last user the
+ * unlock, the leaving and the test that it is the last are one semop (R2);
+ * else the set stays joined for the handle's next create or attach.
+ */
+static void release_detached(xsipc_shm *shm, int held, int leave,
+                             const char *op)
+{
+    xsipc_status scratch; /* the detach's own result is what counts */
+    /* A dead owner's report inherited by this detach stays for the next
+     * lock while the segment it guards stays; with the segment gone there
+     * is nothing left to repair. */
+    int keep_mark = !shm->locked && held == XSIPC_OWNER_DIED && !shm->removed;
+    int tries;
+
+    if (!shm->locked && held < 0) {
+        if (leave)
+            (void)xsipc__semset_close(&shm->lock);
+        return;
+    }
+    if (leave) {
+        if (xsipc__semset_unlock_close(&shm->lock, keep_mark, op, &scratch) <
+            0) {
+            /* The unlock failed, and a lock left held would stop every
+             * peer: try again, before leaving. */
+            (void)xsipc__semset_unlock(&shm->lock, 0, op, &scratch);
+            (void)xsipc__semset_close(&shm->lock);
+        }
+        shm->locked = 0;
+        return;
+    }
+    /* As unlock_for: a failure is transient; a lock the kernel still will
+     * not take back stays the handle's, for its unlock or free. */
+    for (tries = 0; tries < 3; tries++)
+        if (xsipc__semset_unlock(&shm->lock, keep_mark, op, &scratch) == 0 ||
+            scratch.code == XSIPC_LOCK_ERROR) {
+            shm->locked = 0;
+            return;
+        }
+    shm->locked = 1;
+}
+
+int xsipc__shm_detach(xsipc_shm *shm, int leave)
 {
     static const char op[] = "xsipc_shm_detach";
     int rc, held = 0;
@@ -460,30 +514,7 @@ static int detach(xsipc_shm *shm)
             unlock_for(shm, held, op);
         return rc; /* still attached, lock as it was: try again later */
     }
-    /* The unlock and the leaving of the set are one semop for its last
-     * user.  A failure to leave keeps the set open; free tries again. */
-    if (shm->locked || held >= 0) {
-        xsipc_status scratch;
-        /* A dead owner's report inherited by this detach stays for the
-         * next lock while the segment it guards stays; with the segment
-         * gone there is nothing left to repair. */
-        int keep_mark =
-            !shm->locked && held == XSIPC_OWNER_DIED && !shm->removed;
-        if (xsipc__semset_unlock_close(&shm->lock, keep_mark, op,
-                                       shm->locked ? &shm->err : &scratch) <
-            0) {
-            /* The unlock failed, and a lock left held would stop every
-             * peer: try again as unlock_for does, before leaving. */
-            if (!shm->locked)
-                unlock_for(shm, held, op);
-            if (shm->locked)
-                (void)xsipc__semset_unlock(&shm->lock, 0, op, &shm->err);
-            (void)xsipc__semset_close(&shm->lock);
-        }
-    } else {
-        (void)xsipc__semset_close(&shm->lock);
-    }
-    shm->locked = 0;
+    release_detached(shm, held, leave, op);
     shm->shmid = -1;
     shm->removed = 0;
     shm->addr = NULL;
@@ -503,5 +534,5 @@ int xsipc_shm_attach(xsipc_shm *shm, xsipc_access access)
 
 int xsipc_shm_detach(xsipc_shm *shm)
 {
-    return xsipc__shm_fresh(shm, detach(shm));
+    return xsipc__shm_fresh(shm, xsipc__shm_detach(shm, 0));
 }

@@ -46,6 +46,13 @@
  *              joins it (USERS + 1), then checks that P is still inode I;
  *              if not, it leaves and starts over from the name.
  *
+ * The checks of R1 and R4 are xsipc__reg_still: one fstatat, the inode
+ * compared, and for a key the handle kept from an earlier lookup, the
+ * file's links, owner, mode, size and ctime too, so that the key and the
+ * record the handle took from it are still the file's (registry/
+ * resolve.c).  A check that fails drops the kept key: the next round
+ * looks the name up afresh.
+ *
  * Invariant A: while a set exists at K, no xsipc process unlinks a key
  * file whose key is K.  R3's unlinkers either test "no set at K" or have
  * just removed the set at K, inside one registry-lock hold, and by R1 no
@@ -56,15 +63,66 @@
  * USERS == 0 in their taking semop, and a joined handle counts one.  A set
  * someone holds is never removed either: R2's removers hold VALUE.
  *
+ * A handle's states.  For its name's lock set a handle is either
+ *  - not joined (semid -1): before its first create, attach or lock,
+ *    after xsipc_shm_free or a new key, and after a take found its set
+ *    removed (confirmed by IPC_STAT: xsipc__semset_gone); or
+ *  - joined to S: it holds one USERS unit of S (Qt's sets of one
+ *    semaphore count no users: the handle only knows S's id), with S
+ *    validated by R4 or made by R1 when it joined.
+ * It joins in whichever of create, attach or lock comes first, and stays
+ * joined -- through detach, the next create or attach, lock and unlock, and
+ * failed creates and attaches (a failed call leaves only a set that it
+ * joined itself) -- until free or a new key leaves (the last user
+ * removing S by R2), or a take finds S gone.  So besides "joined and
+ * attached" and "joined and locked with no segment" there is "joined,
+ * idle": no segment attached, the lock not held.  (Before, detach left
+ * the set and the last detach removed it; a QSharedMemory likewise keeps
+ * its QSystemSemaphore, and its key file, from its create or attach until
+ * it is destroyed or given another key.)  The rules and invariants speak
+ * of USERS units and VALUE, never of segments, so an idle handle is, for
+ * them, a joined handle like any other:
+ *  - R2 and the last-user count: USERS counts joined handles, idle or not,
+ *    and SEM_UNDO takes the units of a killed process back whatever its
+ *    handles were doing.  While an idle handle is joined, no other user's
+ *    leave finds USERS == 0 and gc's and remove's takes fail: S stays.
+ *    The idle handle becomes the last user when it leaves, at free or at
+ *    a new key, and removes S as any last user does: VALUE taken in the
+ *    very semop that leaves and finds USERS == 0, then IPC_RMID, then (Qt
+ *    life cycle) the unlink of F in the same registry-lock hold.  The
+ *    segment has its own count, shm_nattch: it and its key file still go
+ *    at the last detach; only the lock set's life is now the handles'.
+ *  - Invariant B holds as stated (an idle handle counts one); A is about
+ *    unlinks and does not change.
+ *  - An idle handle takes VALUE long after it checked S (at its join).
+ *    The argument below needs only that S existed from that check to the
+ *    take, whatever the time between: B keeps xsipc from removing it, and
+ *    a removal by Qt makes the take itself fail with EIDRM (or EINVAL)
+ *    instead of succeeding on a set no file names.  The handle then forgets
+ *    S (its unit and its undo entries went with S) and joins again from
+ *    the name, through R4's check or R1's making under the registry lock:
+ *    the same "set removed underneath" path an attached handle always had
+ *    (xsipc__semset_lock's lost(), bounded by XSIPC__SEM_ROUNDS).  That
+ *    S's id stays S's is the kernel's: a removed set's id comes back only
+ *    when its slot's sequence number wraps (65536 sets made in that one
+ *    slot on a default kernel), as for any handle that keeps an id.
+ *  - Leaving while others remain is one semop that cannot mistake a last
+ *    user for one of several: USERS - 2 with IPC_NOWAIT, USERS + 1, both
+ *    with SEM_UNDO (semclose.c); when it fails, the last user's semop is
+ *    tried as before.
+ *
  * Why no two xsipc processes hold N's lock at once.  Say P1 holds S1 and
  * P2 holds S2 at one moment t.  Each checked, while its set existed, that
  * the file at P had inode I1 (I2) with S1 (S2) at its key K1 (K2): after
- * joining (R4) or when making the set (R1).  Both sets still exist at t
- * (Invariant B), so by Invariant A neither file has been unlinked since:
- * at t both are the one file at P, I1 = I2 and K1 = K2, and a key has at
- * most one set: S1 = S2.  On one set VALUE is a binary semaphore (1 =
- * free), so only one take succeeds until the matching give, or the
- * holder's exit undoes it.
+ * joining (R4) or when making the set (R1), at any time before its take --
+ * right before, or when the handle joined long ago and has been idle
+ * since.  Both sets have existed since their checks and still exist at t
+ * (Invariant B; a set removed by Qt in between fails the take, and no one
+ * holds a set that is gone), so by Invariant A neither file has been
+ * unlinked since its check: at t both are the one file at P, I1 = I2 and
+ * K1 = K2, and a key has at most one set: S1 = S2.  On one set VALUE is a
+ * binary semaphore (1 = free), so only one take succeeds until the
+ * matching give, or the holder's exit undoes it.
  *
  * The windows this closes:
  *  - the last user used to unlock and only then remove the set: a joiner
@@ -76,6 +134,12 @@
  *    lose its key file, while a third process made a new file, key and
  *    set.  Now IPC_RMID and unlink are one registry-lock hold, and R1
  *    re-checks F under that lock before making a set.
+ * tests/check_windows.c enters each of them, and the ones an idle handle
+ * opens: an idle last user leaving at free while a joiner arrives (the
+ * joiner waits on VALUE, or on the registry lock between IPC_RMID and the
+ * unlink), and a set removed underneath an idle handle (its next create
+ * finds the set gone and joins the one the name has now, the one another
+ * process's lock then excludes).
  *
  * Crashes: a process killed at any point leaves a state the rules accept.
  * Killed holding VALUE: the kernel undoes VALUE, MARK stays 1, and the next
@@ -83,17 +147,20 @@
  * and IPC_RMID: a set with USERS 0 and a key file; the next user joins it,
  * gc reaps it.  Killed between IPC_RMID and unlink: a key file with no
  * set, which the next user fills (R1) or gc removes (R3).  Killed between
- * semget and the initialising semop: R2's last case.  The registry lock is
- * an flock, released by the kernel with the process.
+ * semget and the initialising semop: R2's last case.  Killed with an idle
+ * handle: its USERS unit is undone, as any joined handle's.  The registry
+ * lock is an flock, released by the kernel with the process.
  *
  * Where the rules are kept: this file opens a set (R1 in make_set, R4 in
  * xsipc__semset_open_for, R2's last case in settled, R3 for a failed
  * create in drop_new_file);
  * semclose.c leaves and removes one (R2, and R3's unlink in remove_last);
  * semlock.c takes and gives VALUE on a set that is open.  lib/segment.c
- * follows R1 and R3 for segments; gc and removal (lib/gc.c, registry.c,
- * orphans.c) remove sets only through xsipc__semset_reap, and key files
- * only under the registry lock after seeing no object at their key.
+ * follows R1 and R3 for segments, and keeps a handle's set joined from
+ * its first create or attach to its free (lib/shm.c); gc and removal
+ * (lib/gc.c, registry.c, orphans.c) remove sets only through
+ * xsipc__semset_reap, and key files only under the registry lock after
+ * seeing no object at their key.
  *
  * What this cannot cover: Qt programs follow their own protocol.  A Qt
  * object that made the set removes it, and its key file, when destroyed,

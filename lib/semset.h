@@ -67,6 +67,9 @@ typedef struct xsipc__semset {
     int held_new; /* the last open made the set and locked it with it */
     int qt_fresh; /* a Qt set no semop had touched when it was opened */
     int counting; /* used as a counting semaphore (xsipc_sem), not a lock */
+    int others;   /* the caller's guess that others have the set open too
+                     (a segment still attached elsewhere): leaving tries
+                     "others remain" first (semclose.c) */
 } xsipc__semset;
 
 /* How a wait ends: block, fail at once, or fail at a deadline. */

@@ -65,24 +65,32 @@ static void clear_key(xsipc_shm *shm)
     shm->is_native = 0;
 }
 
-/* A lock taken with no segment attached (as Qt allows) is released and
- * its set left, as a detach would. */
-static void drop_lock(xsipc_shm *shm)
+/*
+ * The handle's end, or its key's: detached (a detach that fails, for a
+ * transient kernel error, is tried once more: a handle that cannot be
+ * detached would leave the segment behind), a lock taken with no segment
+ * attached (as Qt allows) released, and the lock set, which the handle
+ * keeps joined from its first create, attach or lock (semset.c), left --
+ * the last user removing it.
+ */
+static void drop_segment_and_lock(xsipc_shm *shm)
 {
     xsipc_status scratch;
 
+    if (shm->shmid >= 0 && xsipc__shm_detach(shm, 1) < 0)
+        (void)xsipc__shm_detach(shm, 1);
     if (shm->shmid < 0 && shm->locked &&
         xsipc__semset_unlock_close(&shm->lock, 0, "xsipc_shm_free", &scratch) ==
             0)
         shm->locked = 0;
+    if (xsipc__semset_close(&shm->lock) < 0)
+        (void)xsipc__semset_close(&shm->lock);
 }
 
 /* Before a new key: detach (as Qt's setKey does) and forget the old one. */
 static void drop_key(xsipc_shm *shm)
 {
-    if (shm->shmid >= 0)
-        (void)xsipc_shm_detach(shm);
-    drop_lock(shm);
+    drop_segment_and_lock(shm);
     xsipc__status_clear(&shm->err);
     clear_key(shm);
 }
@@ -369,13 +377,7 @@ void xsipc_shm_free(xsipc_shm *shm)
 
     if (shm == NULL)
         return;
-    /* A detach that failed (a transient kernel error) is tried once more:
-     * a handle that cannot be detached would leave the segment behind. */
-    if (shm->shmid >= 0 && xsipc_shm_detach(shm) < 0)
-        (void)xsipc_shm_detach(shm);
-    drop_lock(shm);
-    if (xsipc__semset_close(&shm->lock) < 0)
-        (void)xsipc__semset_close(&shm->lock);
+    drop_segment_and_lock(shm);
     clear_key(shm);
     xsipc_registry_close(shm->home);
     free(shm);

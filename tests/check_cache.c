@@ -5,12 +5,15 @@
  * descriptor (threads and forked children still exclude each other), the
  * default registry opened once per process (a changed $TMPDIR, a
  * directory made again, a chmod, a descriptor closed behind the library's
- * back, each give a fresh open).
+ * back, each give a fresh open), the key files a handle resolved (a file
+ * changed or made again is looked up afresh), and the lock set a handle
+ * keeps joined from create to free (an attach cycle on a kept handle
+ * makes one fstatat and no flock).
  *
  * The program is linked with --wrap for the calls counted here
- * (tests/local.mk); the System V calls are counted through the lib/sysv
- * seam.  Counts are exact: a test asserts the calls of one operation, not
- * a time.
+ * (tests/local.mk; check_sysv counts the System V calls through the
+ * lib/sysv seam).  Counts are exact: a test asserts the calls of one
+ * operation, not a time.
  */
 #include <config.h>
 
@@ -614,6 +617,60 @@ START_TEST(test_cache_key_file_made_again_by_qt)
 }
 END_TEST
 
+/* ------------------------------------------------- the lock set kept */
+
+/* A kept handle's attach+lock+unlock+detach: the file system sees one
+ * fstatat (the segment's key file, checked under the lock) and nothing
+ * else -- no open, no flock, no lookup of the lock's key file. */
+START_TEST(test_cache_attach_cycle_kept_handle_calls)
+{
+    static const long want[C_N] = {
+        [C_OPENAT] = 0, [C_CLOSE] = 0, [C_FLOCK] = 0,   [C_GETPID] = 0,
+        [C_STAT] = 0,   [C_FSTAT] = 0, [C_FSTATAT] = 1,
+    };
+    xsipc_shm *p = made("kept", "one"), *h = xsipc_shm_new("kept");
+    int round;
+
+    for (round = 0; round < 3; round++) {
+        if (round > 0)
+            count_start();
+        attach_reads(h, "one");
+        ck_assert_int_eq(xsipc_shm_lock(h), 0);
+        ck_assert_int_eq(xsipc_shm_unlock(h), 0);
+        ck_assert_int_eq(xsipc_shm_detach(h), 0);
+        count_stop();
+        if (round > 0)
+            calls_are(want, "attach cycle on a kept handle");
+    }
+    xsipc_shm_free(h);
+    xsipc_shm_free(p);
+}
+END_TEST
+
+/* A new handle's attach of a known name whose lock set exists takes no
+ * registry lock (DESIGN.md section 5: only making or removing a set or a
+ * key file needs it), and neither does its free. */
+START_TEST(test_cache_attach_known_name_no_flock)
+{
+    xsipc_shm *p = made("known", "one"), *h;
+    int round;
+
+    for (round = 0; round < 3; round++) {
+        count_start();
+        h = xsipc_shm_new("known");
+        attach_reads(h, "one");
+        ck_assert_int_eq(xsipc_shm_lock(h), 0);
+        ck_assert_int_eq(xsipc_shm_unlock(h), 0);
+        ck_assert_int_eq(xsipc_shm_detach(h), 0);
+        xsipc_shm_free(h);
+        count_stop();
+        ck_assert_msg(calls[C_FLOCK] == 0, "round %d: %lu flocks", round,
+                      calls[C_FLOCK]);
+    }
+    xsipc_shm_free(p);
+}
+END_TEST
+
 Suite *cache_suite(void)
 {
     Suite *s = suite_create("cache");
@@ -632,6 +689,8 @@ Suite *cache_suite(void)
     tcase_add_test(core, test_cache_public_default_not_shared);
     tcase_add_test(core, test_cache_key_file_looked_up_once);
     tcase_add_test(core, test_cache_key_file_made_again_by_qt);
+    tcase_add_test(core, test_cache_attach_cycle_kept_handle_calls);
+    tcase_add_test(core, test_cache_attach_known_name_no_flock);
     suite_add_tcase(s, core);
     return s;
 }

@@ -289,6 +289,86 @@ START_TEST(test_sysv_create_cycle_calls)
 }
 END_TEST
 
+/*
+ * The same cycle on a handle kept from one cycle to the next (create,
+ * detach, create ...): the lock set stays joined, so it is neither looked
+ * up, made nor removed -- the lock and unlock around create and detach
+ * are the set's only calls -- and the segment's key is the one the handle
+ * found before (no probe beyond create's own: the stale-segment query).
+ */
+START_TEST(test_sysv_create_cycle_calls_kept_handle)
+{
+    static const long want[XSIPC__SYS_NCALLS + 1] = {
+        [XSIPC__SYS_SHMGET] = 2, [XSIPC__SYS_SHMAT] = 1, [XSIPC__SYS_SHMDT] = 1,
+        [XSIPC__SYS_SHMCTL] = 2, [XSIPC__SYS_SEMOP] = 4,
+    };
+    long counts[XSIPC__SYS_NCALLS + 1];
+    xsipc_registry *reg;
+    xsipc_status st;
+    xsipc_shm *shm;
+    int i, round;
+
+    ck_assert(mkdir(tu_path("own"), 0700) == 0);
+    reg = xsipc_registry_open(tu_path("own"), XSIPC_REGISTRY_PERSISTENT, &st);
+    ck_assert_msg(reg != NULL, "open: %s", st.text);
+    shm = xsipc_shm_new_in(reg, "cycle");
+    ck_assert_ptr_nonnull(shm);
+    for (round = 0; round < 3; round++) {
+        memset(counts, 0, sizeof counts);
+        if (round > 0) /* the first round makes the key files and set */
+            xsipc__sys_set_hook(count_hook, counts);
+        i = xsipc_shm_create(shm, 4096, XSIPC_READ_WRITE);
+        ck_assert_msg(i == 0, "create: %s", xsipc_shm_error_string(shm));
+        ck_assert_int_eq(xsipc_shm_detach(shm), 0);
+        no_hook();
+        for (i = 0; round > 0 && i <= XSIPC__SYS_NCALLS; i++)
+            ck_assert_msg(counts[i] == want[i], "%ld calls of %s, not %ld",
+                          counts[i], xsipc__sys_name((xsipc__sys_call)i),
+                          want[i]);
+    }
+    xsipc_shm_free(shm);
+    ck_assert_int_eq(
+        xsipc_registry_remove(reg, "cycle", XSIPC_KIND_SHM, 0, &st), 0);
+    ck_assert_int_eq(
+        xsipc_registry_remove(reg, "cycle", XSIPC_KIND_SEM, 0, &st), 0);
+    xsipc_registry_close(reg);
+    ck_assert(rmdir(tu_path("own")) == 0);
+}
+END_TEST
+
+/* An attach+lock+unlock+detach cycle on a kept handle: the segment's own
+ * calls, and four semops -- the lock around attach, the caller's lock and
+ * unlock, the lock around detach -- each taking or giving with its pair. */
+START_TEST(test_sysv_attach_cycle_calls_kept_handle)
+{
+    static const long want[XSIPC__SYS_NCALLS + 1] = {
+        [XSIPC__SYS_SHMGET] = 1, [XSIPC__SYS_SHMAT] = 1, [XSIPC__SYS_SHMDT] = 1,
+        [XSIPC__SYS_SHMCTL] = 2, [XSIPC__SYS_SEMOP] = 6,
+    };
+    xsipc_shm *owner = shm_created("acycle"), *user = shm_ok("acycle");
+    long counts[XSIPC__SYS_NCALLS + 1];
+    int i, round;
+
+    for (round = 0; round < 3; round++) {
+        memset(counts, 0, sizeof counts);
+        if (round > 0)
+            xsipc__sys_set_hook(count_hook, counts);
+        i = xsipc_shm_attach(user, XSIPC_READ_ONLY);
+        ck_assert_msg(i == 0, "attach: %s", xsipc_shm_error_string(user));
+        ck_assert_int_eq(xsipc_shm_lock(user), 0);
+        ck_assert_int_eq(xsipc_shm_unlock(user), 0);
+        ck_assert_int_eq(xsipc_shm_detach(user), 0);
+        no_hook();
+        for (i = 0; round > 0 && i <= XSIPC__SYS_NCALLS; i++)
+            ck_assert_msg(counts[i] == want[i], "%ld calls of %s, not %ld",
+                          counts[i], xsipc__sys_name((xsipc__sys_call)i),
+                          want[i]);
+    }
+    xsipc_shm_free(user);
+    xsipc_shm_free(owner);
+}
+END_TEST
+
 START_TEST(test_sysv_semop_eintr_retried)
 {
     xsipc_shm *shm = shm_created("eintr");
@@ -565,6 +645,8 @@ Suite *sysv_suite(void)
     tcase_add_test(core, test_sysv_call_names);
     tcase_add_test(core, test_sysv_lock_is_one_call);
     tcase_add_test(core, test_sysv_create_cycle_calls);
+    tcase_add_test(core, test_sysv_create_cycle_calls_kept_handle);
+    tcase_add_test(core, test_sysv_attach_cycle_calls_kept_handle);
     tcase_add_test(core, test_sysv_semop_eintr_retried);
     tcase_add_test(core, test_sysv_semop_eidrm_reopens);
     tcase_add_test(core, test_sysv_spurious_eidrm_keeps_set);
