@@ -143,13 +143,13 @@ static int map(xsipc_shm *shm, int shmid, xsipc_access access, size_t made,
     void *addr;
 
     if (made != 0) {
-        ds.shm_perm.uid = geteuid();
-        ds.shm_segsz = made;
-    } else if (xsipc__sys_shmctl(shmid, IPC_STAT, &ds) < 0)
+        ds.shm_segsz = made; /* and it is ours: made by us, now */
+    } else if (xsipc__sys_shmctl(shmid, IPC_STAT, &ds) < 0) {
         return sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
+    }
     /* Whoever can guess the key can create the segment first; one owned
      * by a stranger could be read or rewritten by them at any time. */
-    if (!xsipc__reg_trusted(shm->reg, ds.shm_perm.uid)) {
+    if (made == 0 && !xsipc__reg_trusted(shm->reg, ds.shm_perm.uid)) {
         errno = EPERM;
         return xsipc__status_named(
             &shm->err, XSIPC_UNTRUSTED, op, shm->qname, NULL, shm->native,
@@ -260,14 +260,18 @@ static int make_segment(xsipc_shm *shm, size_t size, const char *op)
  * a segment is made only under it, so that gc and failed creates, which
  * unlink a key file only under it after seeing no segment at its key,
  * never unlink one under a new segment (semset.c's R1 and R3, for
- * segments).  Returns 0 or XSIPC_OWNER_DIED with the lock held, or -error
- * with the handle clean.  For create, a live segment answers at once
- * without the lock: a create racing a holder must not wait for it (Qt's
- * waits, then fails).
+ * segments).  A key file a create must make is made in that same hold,
+ * under the name's lock, as Qt makes it under its lock: one registry-lock
+ * hold makes the key file and the segment, and the key is current by
+ * construction.  Returns 0 or XSIPC_OWNER_DIED with the lock held, or
+ * -error with the handle clean.  For create, a live segment answers at
+ * once without the lock: a create racing a holder must not wait for it
+ * (Qt's waits, then fails).
  */
 static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
 {
-    int round, rc, held, old, cached;
+    int round, rc, held, old, cached, missing;
+    xsipc_status scratch;
 
     for (round = 0; round < 64; round++) {
         /* A key this handle resolved before is not looked up again: the
@@ -275,23 +279,27 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
          * one fstatat that shows the key file unchanged (registry/
          * resolve.c), or drops the cache for a full lookup. */
         cached = shm->key.cached;
+        missing = 0;
         if (!cached) {
-            rc = xsipc__reg_resolve_key(shm->reg, XSIPC__KIND_SHM, shm->name,
-                                        creating, creating && shm->keep,
-                                        &shm->key, &shm->err);
+            rc = xsipc__reg_resolve_key(shm->reg, XSIPC__KIND_SHM, shm->name, 0,
+                                        creating && shm->keep, &shm->key,
+                                        &scratch);
             if (rc == -XSIPC_NOT_FOUND && !creating)
                 return xsipc__status_named(&shm->err, XSIPC_NOT_FOUND, op,
                                            shm->qname, NULL, shm->native,
                                            "no segment (no key file)");
-            if (rc < 0)
+            if (rc == -XSIPC_NOT_FOUND)
+                missing = 1; /* made below, under the locks */
+            else if (rc < 0) {
+                shm->err = scratch;
                 return xsipc__status_prefix(&shm->err, op);
+            }
         } else {
             shm->key.created = 0;
         }
         /* A key file made now has a key no object held (registry/make.c).
          * A cached key is the file's only once the file says so. */
-        if (creating && !shm->key.created && !stale_segment(shm, &old) &&
-            old >= 0) {
+        if (creating && !missing && !stale_segment(shm, &old) && old >= 0) {
             if (!cached || xsipc__reg_still(shm->reg, &shm->key))
                 return abandon(shm, -1, already_exists(shm, op), op, -1);
             shm->key.cached = 0;
@@ -303,6 +311,14 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
             (*regfd = xsipc__reg_lock(shm->reg, &shm->err)) < 0)
             return abandon(shm, held, xsipc__status_prefix(&shm->err, op), op,
                            -1);
+        if (missing) {
+            rc = xsipc__reg_resolve_locked(shm->reg, XSIPC__KIND_SHM, shm->name,
+                                           shm->keep, &shm->key, &shm->err);
+            if (rc < 0)
+                return abandon(shm, held, xsipc__status_prefix(&shm->err, op),
+                               op, *regfd);
+            return held;
+        }
         if (xsipc__reg_still(shm->reg, &shm->key))
             return held;
         shm->key.cached = 0;

@@ -296,9 +296,13 @@ static int join_found(xsipc__semset *s, int id, const char *op,
 }
 
 /* Makes the set under the registry lock (R1); with lock, a set made now
- * is made locked (s->held_new says so).  AGAIN when the key file is not
- * the one the key came from any more, or a set appeared meanwhile. */
-static int make_set(xsipc__semset *s, int lock, const char *op,
+ * is made locked (s->held_new says so).  missing: the key file was not
+ * there; it is made in the same registry-lock hold (so the key is current
+ * by construction, and a name whose lock set must be made takes the lock
+ * once, not once for the file and once for the set).  AGAIN when the key
+ * file is not the one the key came from any more, or a set appeared
+ * meanwhile. */
+static int make_set(xsipc__semset *s, int lock, int missing, const char *op,
                     xsipc_status *st)
 {
     /* VALUE += initial and USERS += 1 in one step.  A lock wanted at once
@@ -322,7 +326,13 @@ static int make_set(xsipc__semset *s, int lock, const char *op,
 
     if ((lockfd = xsipc__reg_lock(s->reg, st)) < 0)
         return lockfd;
-    if (!xsipc__reg_still(s->reg, &s->key)) {
+    if (missing) {
+        if (xsipc__reg_resolve_locked(s->reg, XSIPC__KIND_SEM, s->name, s->keep,
+                                      &s->key, st) < 0) {
+            xsipc__reg_unlock(lockfd);
+            return xsipc__status_prefix(st, op);
+        }
+    } else if (!xsipc__reg_still(s->reg, &s->key)) {
         xsipc__reg_unlock(lockfd);
         s->key.cached = 0;
         return AGAIN;
@@ -369,7 +379,33 @@ static int open_once(xsipc__semset *s, int lock, const char *op,
         return join_found(s, id, op, st);
     if (errno != ENOENT)
         return xsipc__semset_fail(s, XSIPC__SYS_SEMGET, errno, 0, op, st);
-    return make_set(s, lock, op, st);
+    return make_set(s, lock, 0, op, st);
+}
+
+/* The key of the lock's key file: a key resolved before is taken as it is
+ * (R1 and R4 check the file anyway, and a cached key is the file's only
+ * while that check shows it unchanged: registry/resolve.c); else the name
+ * is looked up, and *missing says the key file is not there (make_set
+ * makes it with the set).  0, or -error with st set. */
+static int find_key(xsipc__semset *s, int *missing, const char *op,
+                    xsipc_status *st)
+{
+    xsipc_status scratch;
+    int rc;
+
+    *missing = 0;
+    s->key.created = 0;
+    if (s->key.cached)
+        return 0;
+    rc = xsipc__reg_resolve_key(s->reg, XSIPC__KIND_SEM, s->name, 0, s->keep,
+                                &s->key, &scratch);
+    if (rc == -XSIPC_NOT_FOUND) {
+        *missing = 1;
+        return 0;
+    }
+    if (rc < 0 && st != NULL)
+        *st = scratch;
+    return rc < 0 ? xsipc__status_prefix(st, op) : 0;
 }
 
 /* Leaves the set without removing it: a set found at a key whose file has
@@ -404,20 +440,13 @@ static void drop_new_file(xsipc__semset *s)
 int xsipc__semset_open_for(xsipc__semset *s, int lock, const char *op,
                            xsipc_status *st)
 {
-    int round, rc;
+    int round, rc, missing;
 
     for (round = 0; round < XSIPC__SEM_ROUNDS; round++) {
-        /* A key resolved before is taken as it is: R1 and R4 check the
-         * file anyway, and a cached key is the file's only while that
-         * check shows it unchanged (registry/resolve.c). */
-        if (s->key.cached) {
-            s->key.created = 0;
-        } else if ((rc =
-                        xsipc__reg_resolve_key(s->reg, XSIPC__KIND_SEM, s->name,
-                                               1, s->keep, &s->key, st)) < 0) {
-            return xsipc__status_prefix(st, op);
-        }
-        rc = open_once(s, lock, op, st);
+        if ((rc = find_key(s, &missing, op, st)) < 0)
+            return rc;
+        rc =
+            missing ? make_set(s, lock, 1, op, st) : open_once(s, lock, op, st);
         if (rc < 0) {
             /* Qt would leave the key file it made; nothing has its key. */
             drop_new_file(s);

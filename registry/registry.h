@@ -149,6 +149,17 @@ int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
                            const char *name, int create, int keep,
                            xsipc__key *k, xsipc_status *st);
 
+/* xsipc__reg_resolve_key(create) for a caller that holds the registry
+ * lock and found no key file just before (xsipc__reg_resolve_key said
+ * -XSIPC_NOT_FOUND): the file is made -- or, when it appeared meanwhile,
+ * looked up -- in that hold, so the key it gives is as current as
+ * xsipc__reg_still would show it (no check is needed after), and an
+ * object made at it in the same hold is made at a current key (lib/
+ * semset.c's R1). */
+int xsipc__reg_resolve_locked(xsipc_registry *reg, xsipc__kind kind,
+                              const char *name, int keep, xsipc__key *out,
+                              xsipc_status *st);
+
 /* Non-zero when the key file at k->file is still the inode k came from. */
 int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k);
 /* The check of the lock-set protocol (lib/semset.c, R1 and R4): the key

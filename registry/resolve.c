@@ -347,19 +347,17 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
     return xsipc__reg_resolve_key(reg, kind, name, create, keep, out, st);
 }
 
-int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
-                           const char *name, int create, int keep,
-                           xsipc__key *out, xsipc_status *st)
+/* The resolution proper, for a key whose cache did not answer.  locked:
+ * the caller holds the registry lock (xsipc__reg_resolve_locked), and
+ * found no key file just before: making it comes first (make.c says when
+ * it appeared meanwhile, and it is then looked up); else the lock is taken
+ * here when a key file must be made or claimed. */
+static int resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
+                   int create, int keep, int locked, xsipc__key *out,
+                   xsipc_status *st)
 {
-    int attempt, rc, lockfd;
+    int attempt, rc, lockfd = -1;
 
-    if (reg == NULL || out == NULL)
-        return xsipc__status_set(st, XSIPC_INVALID_ARGUMENT,
-                                 "key lookup: no registry or no key");
-    if (out->cached && xsipc__reg_still(reg, out)) {
-        out->created = 0;
-        return 0;
-    }
     out->cached = 0;
     if (out->file[0] == '\0') {
         /* The name's file name, hashed once for the key's life. */
@@ -381,7 +379,8 @@ int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
         return resolve_native(reg, create, out, st);
 
     for (attempt = 0; attempt < RESOLVE_ATTEMPTS; attempt++) {
-        rc = lookup(reg, kind, name, out, st);
+        rc = locked && attempt == 0 ? LOOK_NOENT
+                                    : lookup(reg, kind, name, out, st);
         if (rc < 0 || rc == LOOK_FOUND)
             return rc;
         /* A key file Qt made, in a registry that follows Qt's life cycle:
@@ -393,7 +392,7 @@ int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
             return 0;
         if (rc == LOOK_NOENT && !create)
             return no_key_file(reg, out->file, st);
-        if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
+        if (!locked && (lockfd = xsipc__reg_lock(reg, st)) < 0)
             return lockfd;
         out->keep = keep; /* what a record made now will say */
         out->cached = 0;  /* made or claimed now: looked at afresh next time */
@@ -401,7 +400,8 @@ int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
             rc = xsipc__reg_create_locked(reg, kind, name, out, st);
         else
             rc = xsipc__reg_adopt_locked(reg, kind, name, out, st);
-        xsipc__reg_unlock(lockfd);
+        if (!locked)
+            xsipc__reg_unlock(lockfd);
         if (rc <= 0)
             return rc;
     }
@@ -410,6 +410,31 @@ int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
                                  "the key file was made and removed %d times "
                                  "while being resolved",
                                  RESOLVE_ATTEMPTS);
+}
+
+int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
+                           const char *name, int create, int keep,
+                           xsipc__key *out, xsipc_status *st)
+{
+    if (reg == NULL || out == NULL)
+        return xsipc__status_set(st, XSIPC_INVALID_ARGUMENT,
+                                 "key lookup: no registry or no key");
+    if (out->cached && xsipc__reg_still(reg, out)) {
+        out->created = 0;
+        return 0;
+    }
+    return resolve(reg, kind, name, create, keep, 0, out, st);
+}
+
+int xsipc__reg_resolve_locked(xsipc_registry *reg, xsipc__kind kind,
+                              const char *name, int keep, xsipc__key *out,
+                              xsipc_status *st)
+{
+    if (out->cached && xsipc__reg_still(reg, out)) {
+        out->created = 0;
+        return 0;
+    }
+    return resolve(reg, kind, name, 1, keep, 1, out, st);
 }
 
 int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k)
@@ -481,7 +506,9 @@ void xsipc__reg_release(xsipc_registry *reg, const xsipc__key *k)
 {
     int saved = errno;
 
-    if (!xsipc__reg_follows_qt(reg) || !xsipc__reg_current(reg, k))
+    /* Whether the file is still k's is asked under the lock (an earlier
+     * look without it would only say what the one under it says). */
+    if (!xsipc__reg_follows_qt(reg))
         return;
     /* Without the lock (it timed out), the file still goes, as Qt would
      * remove it; its claim is then stale, and gc or the next maker of the

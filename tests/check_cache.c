@@ -671,6 +671,42 @@ START_TEST(test_cache_attach_known_name_no_flock)
 }
 END_TEST
 
+/*
+ * The registry lock is taken only to make or remove something, once for
+ * each key file and the object made at its key: a create makes the
+ * segment's key file and the segment in one hold (and, for a new handle,
+ * the lock's key file and set in another); the last detach removes the
+ * segment's key file in one, and the last free the lock's set and key file
+ * in one.  (flock is called twice per hold: LOCK_EX, LOCK_UN.)
+ */
+START_TEST(test_cache_create_cycle_lock_holds)
+{
+    xsipc_shm *h = xsipc_shm_new("holds");
+    int round;
+
+    for (round = 0; round < 3; round++) {
+        count_start();
+        ck_assert_msg(xsipc_shm_create(h, 64, XSIPC_READ_WRITE) == 0,
+                      "create: %s", xsipc_shm_error_string(h));
+        ck_assert_int_eq(xsipc_shm_detach(h), 0);
+        count_stop();
+        ck_assert_msg(calls[C_FLOCK] == (round == 0 ? 6u : 4u),
+                      "round %d: %lu flocks", round, calls[C_FLOCK]);
+    }
+    xsipc_shm_free(h);
+    for (round = 0; round < 3; round++) {
+        count_start();
+        h = xsipc_shm_new("holds");
+        ck_assert_msg(xsipc_shm_create(h, 64, XSIPC_READ_WRITE) == 0,
+                      "create: %s", xsipc_shm_error_string(h));
+        xsipc_shm_free(h);
+        count_stop();
+        ck_assert_msg(calls[C_FLOCK] == 8, "new handle, round %d: %lu flocks",
+                      round, calls[C_FLOCK]);
+    }
+}
+END_TEST
+
 Suite *cache_suite(void)
 {
     Suite *s = suite_create("cache");
@@ -691,6 +727,7 @@ Suite *cache_suite(void)
     tcase_add_test(core, test_cache_key_file_made_again_by_qt);
     tcase_add_test(core, test_cache_attach_cycle_kept_handle_calls);
     tcase_add_test(core, test_cache_attach_known_name_no_flock);
+    tcase_add_test(core, test_cache_create_cycle_lock_holds);
     suite_add_tcase(s, core);
     return s;
 }

@@ -461,8 +461,10 @@ START_TEST(test_sysv_semget_enospc)
     inject in;
     xsipc_sem *sem;
 
+    /* A name with no key file: the file and the set are made in one
+     * registry-lock hold, with no lookup of a set first, so the first
+     * semget is the creation. */
     set_inject(&in, XSIPC__SYS_SEMGET, ENOSPC, -1);
-    in.skip = 1; /* the lookup finds no set; the creation fails */
     sem = xsipc_sem_new("enospc", 1, XSIPC_OPEN);
     no_hook();
     ck_assert_ptr_nonnull(sem);
@@ -491,8 +493,9 @@ START_TEST(test_sysv_failed_create_leaves_nothing)
         int err, skip;
         xsipc_error code;
     } cases[] = {
-        /* skip 1: the lookup of the set finds none; its creation fails. */
-        {XSIPC__SYS_SEMGET, ENOSPC, 1, XSIPC_OUT_OF_RESOURCES},
+        /* The lock's key file is made with the set, with no lookup of a
+         * set first: the first semget is the creation, and it fails. */
+        {XSIPC__SYS_SEMGET, ENOSPC, 0, XSIPC_OUT_OF_RESOURCES},
         {XSIPC__SYS_SHMGET, ENOSPC, 0, XSIPC_OUT_OF_RESOURCES},
     };
     xsipc_shm *shm;
