@@ -278,7 +278,8 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
          * check under the locks below, which every key needs anyway, is
          * one fstatat that shows the key file unchanged (registry/
          * resolve.c), or drops the cache for a full lookup. */
-        cached = shm->key.cached;
+        cached = xsipc__reg_key_recall(shm->reg, XSIPC__KIND_SHM, shm->name,
+                                       &shm->key);
         missing = 0;
         if (!cached) {
             rc = xsipc__reg_resolve_key(shm->reg, XSIPC__KIND_SHM, shm->name, 0,
@@ -302,7 +303,7 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
         if (creating && !missing && !stale_segment(shm, &old) && old >= 0) {
             if (!cached || xsipc__reg_still(shm->reg, &shm->key))
                 return abandon(shm, -1, already_exists(shm, op), op, -1);
-            shm->key.cached = 0;
+            xsipc__reg_key_forget(shm->reg, &shm->key);
             continue;
         }
         if ((held = lock_for(shm, op)) < 0)
@@ -321,7 +322,7 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
         }
         if (xsipc__reg_still(shm->reg, &shm->key))
             return held;
-        shm->key.cached = 0;
+        xsipc__reg_key_forget(shm->reg, &shm->key);
         if (regfd != NULL) {
             xsipc__reg_unlock(*regfd);
             *regfd = -1;
@@ -352,7 +353,7 @@ static int renew_key(xsipc_shm *shm, int held, const char *op, int *regfd)
     if (xsipc__reg_remove_locked(shm->reg, &shm->key, &shm->err) < 0)
         return abandon(shm, held, xsipc__status_prefix(&shm->err, op), op,
                        *regfd);
-    shm->key.cached = 0;
+    xsipc__reg_key_forget(shm->reg, &shm->key);
     xsipc__reg_unlock(*regfd);
     *regfd = -1;
     let_go(shm, held, op);
@@ -455,7 +456,8 @@ static int unmap(xsipc_shm *shm, const char *op)
         return sys_fail(shm, op, XSIPC__SYS_SHMDT, errno, 0);
     if (last && ours && xsipc__reg_follows_qt(shm->reg)) {
         xsipc__reg_release(shm->reg, &shm->key);
-        shm->key.cached = 0; /* removed: the next create makes it anew */
+        xsipc__reg_key_forget(
+            shm->reg, &shm->key); /* removed: the next create makes it anew */
     }
     return 0;
 }

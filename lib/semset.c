@@ -334,7 +334,7 @@ static int make_set(xsipc__semset *s, int lock, int missing, const char *op,
         }
     } else if (!xsipc__reg_still(s->reg, &s->key)) {
         xsipc__reg_unlock(lockfd);
-        s->key.cached = 0;
+        xsipc__reg_key_forget(s->reg, &s->key);
         return AGAIN;
     }
     id = xsipc__sys_semget(s->key.key, XSIPC__SEM_NSEMS,
@@ -395,7 +395,7 @@ static int find_key(xsipc__semset *s, int *missing, const char *op,
 
     *missing = 0;
     s->key.created = 0;
-    if (s->key.cached)
+    if (xsipc__reg_key_recall(s->reg, XSIPC__KIND_SEM, s->name, &s->key))
         return 0;
     rc = xsipc__reg_resolve_key(s->reg, XSIPC__KIND_SEM, s->name, 0, s->keep,
                                 &s->key, &scratch);
@@ -458,7 +458,7 @@ int xsipc__semset_open_for(xsipc__semset *s, int lock, const char *op,
          * only while the file its key came from is still in place. */
         if (s->created || xsipc__reg_still(s->reg, &s->key))
             return 0;
-        s->key.cached = 0;
+        xsipc__reg_key_forget(s->reg, &s->key);
         leave_only(s);
     }
     return xsipc__semset_lost(s, "being opened", op, st);

@@ -190,6 +190,18 @@ static int open_dir(const char *real, int *fd, int *shared, struct stat *out,
     return rc;
 }
 
+/* A number no other opening of a registry in this process has had. */
+static unsigned long next_serial(void)
+{
+    static unsigned long serials;
+
+#if defined(__GNUC__)
+    return __atomic_add_fetch(&serials, 1ul, __ATOMIC_RELAXED);
+#else
+    return ++serials;
+#endif
+}
+
 xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
                                 xsipc__key_probe_fn in_use, xsipc_status *st)
 {
@@ -256,6 +268,7 @@ xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
      * process (see xsipc__reg_lock). */
     reg->lockfd = fd;
     reg->lock_pid = getpid();
+    reg->serial = next_serial();
     /* Qt's modes by default; a group of cooperating users opts in. */
     if ((flags & XSIPC_REGISTRY_GROUP) != 0) {
         reg->obj_mode = 0660;

@@ -67,6 +67,9 @@ struct xsipc_registry {
     int lockfd;
     pid_t lock_pid;
     int lock_busy;
+    /* Unique to this opening of the registry in the process: what the
+     * process's table of looked-up key files is keyed by (resolve.c). */
+    unsigned long serial;
 };
 
 /* ---------------------------------------------------------- key file I/O */

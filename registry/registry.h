@@ -131,6 +131,17 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
                             const char *name, int create, int keep,
                             xsipc__key *out, xsipc_status *st);
 
+/* Fills k, which holds no cached lookup yet, from the process's table of
+ * lookups (resolve.c) when an earlier handle of reg looked the same name
+ * up: k is then a cached key, good while xsipc__reg_still says so.  No
+ * system call.  Non-zero when k is a cached key now. */
+int xsipc__reg_key_recall(const xsipc_registry *reg, xsipc__kind kind,
+                          const char *name, xsipc__key *k);
+
+/* Drops what k holds of an earlier lookup, in k and in the process's
+ * table: a check of it failed (the next resolution looks the file up). */
+void xsipc__reg_key_forget(const xsipc_registry *reg, xsipc__key *k);
+
 /* Makes k a key with no name yet (its file name is computed once, by the
  * first xsipc__reg_resolve_key, unless the caller fills k->file with the
  * name xsipc__reg_file_name gave) and nothing cached. */
@@ -166,7 +177,8 @@ int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k);
  * file at k->file is still the inode k came from, and when k holds a
  * cached lookup, unchanged since (links, owner, mode, size, ctime), so
  * that what k says of it -- key, record -- is still the file's.  One
- * fstatat.  A caller that gets 0 clears k->cached before it looks again. */
+ * fstatat.  A caller that gets 0 calls xsipc__reg_key_forget before it
+ * looks again. */
 int xsipc__reg_still(const xsipc_registry *reg, const xsipc__key *k);
 
 /*

@@ -161,6 +161,114 @@ static void remember(xsipc__key *k, const struct stat *sb)
     k->ctime = sb->st_ctim;
 }
 
+/*
+ * The process's lookups.  A key kept by a handle serves that handle; a new
+ * handle of the same name (a program that makes one per use) would look
+ * the file up again.  So the lookups that found a key file vouched for
+ * (the ones remember() keeps) are also kept in a small table for the
+ * process, by registry (its serial: one opening of it, shared by every
+ * handle made from it, the default registry included) and file name, and
+ * a new handle's key starts from the entry: it is a cached key like any
+ * other, good only while xsipc__reg_still shows the file unchanged -- the
+ * check every key gets under the locks anyway -- so a stale entry costs a
+ * look, never a wrong key.  An entry goes when this process removes the
+ * file (xsipc__reg_remove_locked), and is replaced by the next lookup of
+ * the name.  The table never waits: a thread that finds another in it
+ * does without.
+ */
+#define RECALL_SLOTS 64
+
+static struct recall_slot {
+    unsigned long serial; /* 0: empty */
+    xsipc__kind kind;
+    xsipc__key key;
+} recall_table[RECALL_SLOTS];
+static int recall_busy;
+
+static int recall_enter(void)
+{
+#if defined(__GNUC__)
+    return __atomic_exchange_n(&recall_busy, 1, __ATOMIC_ACQUIRE) == 0;
+#else
+    return 0;
+#endif
+}
+
+static void recall_leave(void)
+{
+#if defined(__GNUC__)
+    __atomic_store_n(&recall_busy, 0, __ATOMIC_RELEASE);
+#endif
+}
+
+/* FNV-1a of the file name: the names are SHA-1 digests already, spread. */
+static struct recall_slot *recall_slot_of(const char *file)
+{
+    uint32_t h = 2166136261u;
+
+    while (*file != '\0')
+        h = (h ^ (unsigned char)*file++) * 16777619u;
+    return &recall_table[h % RECALL_SLOTS];
+}
+
+static void recall_store(const xsipc_registry *reg, xsipc__kind kind,
+                         const xsipc__key *k)
+{
+    struct recall_slot *slot = recall_slot_of(k->file);
+
+    if (!k->cached || !recall_enter())
+        return;
+    slot->serial = reg->serial;
+    slot->kind = kind;
+    slot->key = *k;
+    slot->key.created = 0;
+    recall_leave();
+}
+
+static void recall_forget(const xsipc_registry *reg, const char *file)
+{
+    struct recall_slot *slot = recall_slot_of(file);
+
+    if (!recall_enter())
+        return;
+    if (slot->serial == reg->serial && strcmp(slot->key.file, file) == 0)
+        slot->serial = 0;
+    recall_leave();
+}
+
+void xsipc__reg_key_forget(const xsipc_registry *reg, xsipc__key *k)
+{
+    if (k->cached)
+        recall_forget(reg, k->file);
+    k->cached = 0;
+}
+
+int xsipc__reg_key_recall(const xsipc_registry *reg, xsipc__kind kind,
+                          const char *name, xsipc__key *k)
+{
+    struct recall_slot *slot;
+    int found = 0;
+
+    if (k->cached)
+        return 1;
+    if (k->file[0] == '\0' &&
+        ((reg->flags & XSIPC__REG_NATIVE) != 0 ||
+         xsipc__reg_file_name(kind, name, k->file, sizeof k->file, NULL) < 0)) {
+        k->file[0] = '\0';
+        return 0; /* a native key's handle has a registry of its own */
+    }
+    slot = recall_slot_of(k->file);
+    if (!recall_enter())
+        return 0;
+    if (slot->serial == reg->serial && slot->kind == kind &&
+        strcmp(slot->key.file, k->file) == 0) {
+        *k = slot->key;
+        found = 1;
+    }
+    recall_leave();
+    return found;
+}
+
 void xsipc__reg_key_init(xsipc__key *k)
 {
     memset(k, 0, sizeof *k);
@@ -381,6 +489,8 @@ static int resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
     for (attempt = 0; attempt < RESOLVE_ATTEMPTS; attempt++) {
         rc = locked && attempt == 0 ? LOOK_NOENT
                                     : lookup(reg, kind, name, out, st);
+        if (rc == LOOK_FOUND)
+            recall_store(reg, kind, out);
         if (rc < 0 || rc == LOOK_FOUND)
             return rc;
         /* A key file Qt made, in a registry that follows Qt's life cycle:
@@ -423,6 +533,7 @@ int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
         out->created = 0;
         return 0;
     }
+    xsipc__reg_key_forget(reg, out);
     return resolve(reg, kind, name, create, keep, 0, out, st);
 }
 
@@ -434,6 +545,7 @@ int xsipc__reg_resolve_locked(xsipc_registry *reg, xsipc__kind kind,
         out->created = 0;
         return 0;
     }
+    xsipc__reg_key_forget(reg, out);
     return resolve(reg, kind, name, 1, keep, 1, out, st);
 }
 
@@ -467,6 +579,7 @@ int xsipc__reg_remove_locked(xsipc_registry *reg, const xsipc__key *k,
         return xsipc__reg_file_error(reg, k->file, st, XSIPC_PERMISSION_DENIED,
                                      "cannot remove the key file: %s",
                                      strerror(errno));
+    recall_forget(reg, k->file);
     xsipc__reg_drop_claim(reg, k->key, k->file);
     errno = saved;
     return 0;

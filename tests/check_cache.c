@@ -5,8 +5,9 @@
  * descriptor (threads and forked children still exclude each other), the
  * default registry opened once per process (a changed $TMPDIR, a
  * directory made again, a chmod, a descriptor closed behind the library's
- * back, each give a fresh open), the key files a handle resolved (a file
- * changed or made again is looked up afresh), and the lock set a handle
+ * back, each give a fresh open), the key files a handle resolved, and the
+ * process's table of them for new handles (a file changed or made again is
+ * looked up afresh), and the lock set a handle
  * keeps joined from create to free (an attach cycle on a kept handle
  * makes one fstatat and no flock).
  *
@@ -707,6 +708,81 @@ START_TEST(test_cache_create_cycle_lock_holds)
 }
 END_TEST
 
+/* A new handle of a name another handle of the registry looked up starts
+ * from that lookup (the process's table): no open of the key file, and
+ * the check under the lock is what shows it still right. */
+START_TEST(test_cache_new_handle_starts_from_lookup)
+{
+    xsipc_shm *p = made("table", "one"), *h;
+
+    h = xsipc_shm_new("table");
+    attach_reads(h, "one");
+    xsipc_shm_free(h);
+    count_start();
+    h = xsipc_shm_new("table");
+    attach_reads(h, "one");
+    count_stop();
+    ck_assert_uint_eq(calls[C_OPENAT], 0);
+    xsipc_shm_free(h);
+    xsipc_shm_free(p);
+}
+END_TEST
+
+/* The table never hands a new handle a key the file no longer has: the
+ * key file removed behind the library's back (by another process) and
+ * made again by Qt as another inode, the new handle finds Qt's segment;
+ * removed and not made again, the attach finds nothing (and does not go
+ * round in circles on the old entry). */
+START_TEST(test_cache_new_handle_key_file_made_again)
+{
+    xsipc_shm *p = made("table2", "one"), *h;
+    const char *path = key_file(XSIPC_KIND_SHM, "table2");
+    struct stat sb;
+    int pin, fd, id, old_id;
+    void *addr;
+    key_t key;
+
+    h = xsipc_shm_new("table2");
+    attach_reads(h, "one");
+    xsipc_shm_free(h);
+    old_id = p->shmid;
+    /* Another process's doing: the segment and its key file go. */
+    pin = open(path, O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(pin, 0);
+    ck_assert_int_eq(unlink(path), 0);
+    h = xsipc_shm_new("table2");
+    tu_shm_fails(h, xsipc_shm_attach(h, XSIPC_READ_ONLY), XSIPC_NOT_FOUND);
+    xsipc_shm_free(h);
+    /* Qt makes it again, another inode. */
+    fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(fstat(fd, &sb), 0);
+    close(fd);
+    key = xsipc__reg_ftok(&sb, 'Q');
+    id = shmget(key, 64, 0600 | IPC_CREAT | IPC_EXCL);
+    ck_assert_int_ge(id, 0);
+    addr = shmat(id, NULL, 0);
+    ck_assert_ptr_ne(addr, (void *)-1);
+    strcpy(addr, "two");
+    h = xsipc_shm_new("table2");
+    attach_reads(h, "two");
+    ck_assert_int_eq(h->key.key, key);
+    ck_assert_int_eq(h->shmid, id);
+    ck_assert_int_ne(h->shmid, old_id);
+    xsipc_shm_free(h);
+    ck_assert_int_eq(shmdt(addr), 0);
+    ck_assert_int_eq(shmctl(id, IPC_RMID, NULL), 0);
+    ck_assert_int_eq(unlink(path), 0);
+    close(pin);
+    /* The first segment's maker removes it at its last detach (its key
+     * file is long gone); the claim the removal behind the library's back
+     * left is gc's. */
+    xsipc_shm_free(p);
+    ck_assert_int_ge(
+        xsipc_registry_gc(tu_registry(), XSIPC_GC_NOW, NULL, NULL, NULL), 0);
+}
+END_TEST
+
 Suite *cache_suite(void)
 {
     Suite *s = suite_create("cache");
@@ -728,6 +804,8 @@ Suite *cache_suite(void)
     tcase_add_test(core, test_cache_attach_cycle_kept_handle_calls);
     tcase_add_test(core, test_cache_attach_known_name_no_flock);
     tcase_add_test(core, test_cache_create_cycle_lock_holds);
+    tcase_add_test(core, test_cache_new_handle_starts_from_lookup);
+    tcase_add_test(core, test_cache_new_handle_key_file_made_again);
     suite_add_tcase(s, core);
     return s;
 }
