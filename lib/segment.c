@@ -251,6 +251,31 @@ static int make_segment(xsipc_shm *shm, size_t size, const char *op)
     }
 }
 
+/* lock_for_create's answer: the lock is held by someone else. */
+#define BUSY (-1000)
+
+/*
+ * lock_for, for a create of a name whose key file exists (probe): a live
+ * segment must answer at once rather than wait for the lock (Qt's create
+ * waits, then fails), and before anything the lock says.  The lock is
+ * tried without waiting first: when it can be had (the common case) it is
+ * taken, and the creating shmget itself, made under it, says whether a
+ * segment is there -- no query beforehand.  When it cannot (someone holds
+ * it, or taking it fails: a stranger's set, say), BUSY: the caller asks
+ * the kernel about a segment, then takes the lock as lock_for does, which
+ * fails again with its own error when it must.
+ */
+static int lock_for_create(xsipc_shm *shm, int probe, const char *op)
+{
+    xsipc_status scratch;
+    int rc;
+
+    if (!probe || shm->locked)
+        return lock_for(shm, op);
+    rc = xsipc__semset_lock(&shm->lock, XSIPC__NOWAIT, NULL, op, &scratch);
+    return rc < 0 ? BUSY : rc;
+}
+
 /*
  * Resolves the key file and takes the lock.  The key must come from the
  * file current under the lock: a last user may have removed the file (under
@@ -266,12 +291,11 @@ static int make_segment(xsipc_shm *shm, size_t size, const char *op)
  * construction.  Returns 0 or XSIPC_OWNER_DIED with the lock held, or
  * -error with the handle clean.  For create, a live segment answers at
  * once without the lock: a create racing a holder must not wait for it
- * (Qt's waits, then fails).
+ * (Qt's waits, then fails; see lock_for_create).
  */
 static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
 {
     int round, rc, held, old, cached, missing;
-    xsipc_status scratch;
 
     for (round = 0; round < 64; round++) {
         /* A key this handle resolved before is not looked up again: the
@@ -282,31 +306,33 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
                                        &shm->key);
         missing = 0;
         if (!cached) {
-            rc = xsipc__reg_resolve_key(shm->reg, XSIPC__KIND_SHM, shm->name, 0,
-                                        creating && shm->keep, &shm->key,
-                                        &scratch);
+            rc = xsipc__reg_lookup_key(shm->reg, XSIPC__KIND_SHM, shm->name,
+                                       creating && shm->keep, &shm->key,
+                                       &shm->err);
             if (rc == -XSIPC_NOT_FOUND && !creating)
                 return xsipc__status_named(&shm->err, XSIPC_NOT_FOUND, op,
                                            shm->qname, NULL, shm->native,
                                            "no segment (no key file)");
             if (rc == -XSIPC_NOT_FOUND)
                 missing = 1; /* made below, under the locks */
-            else if (rc < 0) {
-                shm->err = scratch;
+            else if (rc < 0)
                 return xsipc__status_prefix(&shm->err, op);
-            }
         } else {
             shm->key.created = 0;
         }
-        /* A key file made now has a key no object held (registry/make.c).
-         * A cached key is the file's only once the file says so. */
-        if (creating && !missing && !stale_segment(shm, &old) && old >= 0) {
-            if (!cached || xsipc__reg_still(shm->reg, &shm->key))
-                return abandon(shm, -1, already_exists(shm, op), op, -1);
-            xsipc__reg_key_forget(shm->reg, &shm->key);
-            continue;
+        if ((held = lock_for_create(shm, creating && !missing, op)) == BUSY) {
+            /* The lock is held, and a live segment answers at once (a key
+             * file made now has a key no object held: registry/make.c).
+             * A cached key is the file's only once the file says so. */
+            if (!stale_segment(shm, &old) && old >= 0) {
+                if (!cached || xsipc__reg_still(shm->reg, &shm->key))
+                    return abandon(shm, -1, already_exists(shm, op), op, -1);
+                xsipc__reg_key_forget(shm->reg, &shm->key);
+                continue;
+            }
+            held = lock_for(shm, op);
         }
-        if ((held = lock_for(shm, op)) < 0)
+        if (held < 0)
             return abandon(shm, held, held, op, -1);
         if (regfd != NULL &&
             (*regfd = xsipc__reg_lock(shm->reg, &shm->err)) < 0)

@@ -390,21 +390,18 @@ static int open_once(xsipc__semset *s, int lock, const char *op,
 static int find_key(xsipc__semset *s, int *missing, const char *op,
                     xsipc_status *st)
 {
-    xsipc_status scratch;
     int rc;
 
     *missing = 0;
     s->key.created = 0;
     if (xsipc__reg_key_recall(s->reg, XSIPC__KIND_SEM, s->name, &s->key))
         return 0;
-    rc = xsipc__reg_resolve_key(s->reg, XSIPC__KIND_SEM, s->name, 0, s->keep,
-                                &s->key, &scratch);
+    rc = xsipc__reg_lookup_key(s->reg, XSIPC__KIND_SEM, s->name, s->keep,
+                               &s->key, st);
     if (rc == -XSIPC_NOT_FOUND) {
         *missing = 1;
         return 0;
     }
-    if (rc < 0 && st != NULL)
-        *st = scratch;
     return rc < 0 ? xsipc__status_prefix(st, op) : 0;
 }
 

@@ -133,8 +133,9 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
 
 /* Fills k, which holds no cached lookup yet, from the process's table of
  * lookups (resolve.c) when an earlier handle of reg looked the same name
- * up: k is then a cached key, good while xsipc__reg_still says so.  No
- * system call.  Non-zero when k is a cached key now. */
+ * up: k is then a cached key, good while xsipc__reg_still says so, and
+ * its file name comes with it.  No system call, no hashing.  Non-zero
+ * when k is a cached key now. */
 int xsipc__reg_key_recall(const xsipc_registry *reg, xsipc__kind kind,
                           const char *name, xsipc__key *k);
 
@@ -160,8 +161,17 @@ int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
                            const char *name, int create, int keep,
                            xsipc__key *k, xsipc_status *st);
 
+/* xsipc__reg_resolve_key without create, for a caller that makes a missing
+ * key file itself (under its locks, with xsipc__reg_resolve_locked): a
+ * missing file is -XSIPC_NOT_FOUND with st left alone; other errors fill
+ * st as resolve does.  (A name in a persistent registry whose key file Qt
+ * made is still claimed, under the lock, as a lookup claims it.) */
+int xsipc__reg_lookup_key(xsipc_registry *reg, xsipc__kind kind,
+                          const char *name, int keep, xsipc__key *out,
+                          xsipc_status *st);
+
 /* xsipc__reg_resolve_key(create) for a caller that holds the registry
- * lock and found no key file just before (xsipc__reg_resolve_key said
+ * lock and found no key file just before (xsipc__reg_lookup_key said
  * -XSIPC_NOT_FOUND): the file is made -- or, when it appeared meanwhile,
  * looked up -- in that hold, so the key it gives is as current as
  * xsipc__reg_still would show it (no check is needed after), and an

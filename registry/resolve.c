@@ -177,10 +177,12 @@ static void remember(xsipc__key *k, const struct stat *sb)
  * does without.
  */
 #define RECALL_SLOTS 64
+#define RECALL_NAME 128 /* longer names are looked up each time */
 
 static struct recall_slot {
     unsigned long serial; /* 0: empty */
     xsipc__kind kind;
+    char name[RECALL_NAME];
     xsipc__key key;
 } recall_table[RECALL_SLOTS];
 static int recall_busy;
@@ -201,38 +203,47 @@ static void recall_leave(void)
 #endif
 }
 
-/* FNV-1a of the file name: the names are SHA-1 digests already, spread. */
-static struct recall_slot *recall_slot_of(const char *file)
+/* The slot of a name, by FNV-1a of kind and name: by the name, not the
+ * file name, so that a new handle finds its key before hashing the name
+ * with SHA-1 (the file name comes with the entry). */
+static struct recall_slot *recall_slot_of(xsipc__kind kind, const char *name)
 {
-    uint32_t h = 2166136261u;
+    uint32_t h = (2166136261u ^ (uint32_t)kind) * 16777619u;
 
-    while (*file != '\0')
-        h = (h ^ (unsigned char)*file++) * 16777619u;
+    while (*name != '\0')
+        h = (h ^ (unsigned char)*name++) * 16777619u;
     return &recall_table[h % RECALL_SLOTS];
 }
 
 static void recall_store(const xsipc_registry *reg, xsipc__kind kind,
-                         const xsipc__key *k)
+                         const char *name, const xsipc__key *k)
 {
-    struct recall_slot *slot = recall_slot_of(k->file);
+    struct recall_slot *slot;
+    size_t len = strlen(name);
 
-    if (!k->cached || !recall_enter())
+    if (!k->cached || len >= RECALL_NAME || !recall_enter())
         return;
+    slot = recall_slot_of(kind, name);
     slot->serial = reg->serial;
     slot->kind = kind;
+    memcpy(slot->name, name, len + 1);
     slot->key = *k;
     slot->key.created = 0;
     recall_leave();
 }
 
+/* Forgets reg's entry for the key file file (a removal or a failed check
+ * knows the file, not the name: the table is looked through). */
 static void recall_forget(const xsipc_registry *reg, const char *file)
 {
-    struct recall_slot *slot = recall_slot_of(file);
+    size_t i;
 
     if (!recall_enter())
         return;
-    if (slot->serial == reg->serial && strcmp(slot->key.file, file) == 0)
-        slot->serial = 0;
+    for (i = 0; i < RECALL_SLOTS; i++)
+        if (recall_table[i].serial == reg->serial &&
+            strcmp(recall_table[i].key.file, file) == 0)
+            recall_table[i].serial = 0;
     recall_leave();
 }
 
@@ -251,17 +262,14 @@ int xsipc__reg_key_recall(const xsipc_registry *reg, xsipc__kind kind,
 
     if (k->cached)
         return 1;
-    if (k->file[0] == '\0' &&
-        ((reg->flags & XSIPC__REG_NATIVE) != 0 ||
-         xsipc__reg_file_name(kind, name, k->file, sizeof k->file, NULL) < 0)) {
-        k->file[0] = '\0';
+    if (name == NULL || (reg->flags & XSIPC__REG_NATIVE) != 0)
         return 0; /* a native key's handle has a registry of its own */
-    }
-    slot = recall_slot_of(k->file);
+    slot = recall_slot_of(kind, name);
     if (!recall_enter())
         return 0;
     if (slot->serial == reg->serial && slot->kind == kind &&
-        strcmp(slot->key.file, k->file) == 0) {
+        strcmp(slot->name, name) == 0 &&
+        (k->file[0] == '\0' || strcmp(slot->key.file, k->file) == 0)) {
         *k = slot->key;
         found = 1;
     }
@@ -455,6 +463,14 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
     return xsipc__reg_resolve_key(reg, kind, name, create, keep, out, st);
 }
 
+/* What resolve() does about a missing key file: makes it (create), or
+ * reports it, with a message (MISSING_SAY) or without (MISSING_QUIET: the
+ * caller makes it under its own locks, and a message would cost more than
+ * the whole lookup). */
+#define MISSING_MAKE 1
+#define MISSING_SAY 0
+#define MISSING_QUIET 2
+
 /* The resolution proper, for a key whose cache did not answer.  locked:
  * the caller holds the registry lock (xsipc__reg_resolve_locked), and
  * found no key file just before: making it comes first (make.c says when
@@ -484,13 +500,14 @@ static int resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
     out->persistent = 0;
     out->keep = 0;
     if ((reg->flags & XSIPC__REG_NATIVE) != 0)
-        return resolve_native(reg, create, out, st);
+        return resolve_native(reg, create == MISSING_MAKE, out,
+                              create == MISSING_QUIET ? NULL : st);
 
     for (attempt = 0; attempt < RESOLVE_ATTEMPTS; attempt++) {
         rc = locked && attempt == 0 ? LOOK_NOENT
                                     : lookup(reg, kind, name, out, st);
         if (rc == LOOK_FOUND)
-            recall_store(reg, kind, out);
+            recall_store(reg, kind, name, out);
         if (rc < 0 || rc == LOOK_FOUND)
             return rc;
         /* A key file Qt made, in a registry that follows Qt's life cycle:
@@ -500,8 +517,9 @@ static int resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
         if (rc == LOOK_UNCLAIMED &&
             (reg->flags & XSIPC_REGISTRY_PERSISTENT) == 0)
             return 0;
-        if (rc == LOOK_NOENT && !create)
-            return no_key_file(reg, out->file, st);
+        if (rc == LOOK_NOENT && create != MISSING_MAKE)
+            return no_key_file(reg, out->file,
+                               create == MISSING_QUIET ? NULL : st);
         if (!locked && (lockfd = xsipc__reg_lock(reg, st)) < 0)
             return lockfd;
         out->keep = keep; /* what a record made now will say */
@@ -534,7 +552,20 @@ int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
         return 0;
     }
     xsipc__reg_key_forget(reg, out);
-    return resolve(reg, kind, name, create, keep, 0, out, st);
+    return resolve(reg, kind, name, create ? MISSING_MAKE : MISSING_SAY, keep,
+                   0, out, st);
+}
+
+int xsipc__reg_lookup_key(xsipc_registry *reg, xsipc__kind kind,
+                          const char *name, int keep, xsipc__key *out,
+                          xsipc_status *st)
+{
+    if (out->cached && xsipc__reg_still(reg, out)) {
+        out->created = 0;
+        return 0;
+    }
+    xsipc__reg_key_forget(reg, out);
+    return resolve(reg, kind, name, MISSING_QUIET, keep, 0, out, st);
 }
 
 int xsipc__reg_resolve_locked(xsipc_registry *reg, xsipc__kind kind,
@@ -546,7 +577,7 @@ int xsipc__reg_resolve_locked(xsipc_registry *reg, xsipc__kind kind,
         return 0;
     }
     xsipc__reg_key_forget(reg, out);
-    return resolve(reg, kind, name, 1, keep, 1, out, st);
+    return resolve(reg, kind, name, MISSING_MAKE, keep, 1, out, st);
 }
 
 int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k)

@@ -562,6 +562,28 @@ START_TEST(test_shm_message_escapes_name)
 }
 END_TEST
 
+/* A create never waits for a holder: with the lock held, a live segment
+ * answers XSIPC_ALREADY_EXISTS at once (a wait here would be the test's
+ * timeout), and with it free, the create under it says the same. */
+START_TEST(test_shm_create_existing_while_locked)
+{
+    xsipc_shm *a = created("held", 16), *b = new_shm("held");
+
+    ck_assert_int_eq(xsipc_shm_lock(a), 0);
+    tu_shm_fails(b, xsipc_shm_create(b, 16, XSIPC_READ_WRITE),
+                 XSIPC_ALREADY_EXISTS);
+    ck_assert_int_eq(xsipc_shm_unlock(a), 0);
+    tu_shm_fails(b, xsipc_shm_create(b, 16, XSIPC_READ_WRITE),
+                 XSIPC_ALREADY_EXISTS);
+    /* The lock was given back: a can take it again. */
+    ck_assert_int_eq(xsipc_shm_try_lock(a), 0);
+    ck_assert_int_eq(xsipc_shm_unlock(a), 0);
+    xsipc_shm_free(b);
+    xsipc_shm_free(a);
+    ck_assert_int_eq(dir_entries(), 0);
+}
+END_TEST
+
 START_TEST(test_shm_create_existing)
 {
     xsipc_shm *a = created("dup", 16), *b = new_shm("dup");
@@ -816,6 +838,7 @@ Suite *shm_suite(void)
     tcase_add_test(errors, test_shm_attach_missing);
     tcase_add_test(errors, test_shm_message_escapes_name);
     tcase_add_test(errors, test_shm_create_existing);
+    tcase_add_test(errors, test_shm_create_existing_while_locked);
     tcase_add_test(errors, test_shm_second_attach);
     tcase_add_test(errors, test_shm_detach_not_attached);
     tcase_add_test(errors, test_shm_lock_misuse);

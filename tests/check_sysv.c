@@ -237,8 +237,9 @@ END_TEST
 
 /*
  * A create(4096)+free cycle of a known name in a persistent registry: the
- * segment's own calls (shmget, shmat, IPC_STAT, IPC_RMID, shmdt), one
- * probe for a stale segment, and the lock set's life in five calls --
+ * segment's own calls (shmget, shmat, IPC_STAT, IPC_RMID, shmdt) -- no
+ * probe for a live segment first: the lock is free, and the creating
+ * shmget made under it says -- and the lock set's life in five calls --
  * semget, one semop that initialises and locks it, the unlock after
  * create, the lock before detach, and one semop that unlocks, leaves and
  * finds it was the last user -- then its IPC_RMID.
@@ -246,7 +247,7 @@ END_TEST
 START_TEST(test_sysv_create_cycle_calls)
 {
     static const long want[XSIPC__SYS_NCALLS + 1] = {
-        [XSIPC__SYS_SHMGET] = 2,
+        [XSIPC__SYS_SHMGET] = 1,
         [XSIPC__SYS_SHMAT] = 1,
         [XSIPC__SYS_SHMDT] = 1,
         [XSIPC__SYS_SHMCTL] = 2,
@@ -294,12 +295,12 @@ END_TEST
  * detach, create ...): the lock set stays joined, so it is neither looked
  * up, made nor removed -- the lock and unlock around create and detach
  * are the set's only calls -- and the segment's key is the one the handle
- * found before (no probe beyond create's own: the stale-segment query).
+ * found before.
  */
 START_TEST(test_sysv_create_cycle_calls_kept_handle)
 {
     static const long want[XSIPC__SYS_NCALLS + 1] = {
-        [XSIPC__SYS_SHMGET] = 2, [XSIPC__SYS_SHMAT] = 1, [XSIPC__SYS_SHMDT] = 1,
+        [XSIPC__SYS_SHMGET] = 1, [XSIPC__SYS_SHMAT] = 1, [XSIPC__SYS_SHMDT] = 1,
         [XSIPC__SYS_SHMCTL] = 2, [XSIPC__SYS_SEMOP] = 4,
     };
     long counts[XSIPC__SYS_NCALLS + 1];
