@@ -180,13 +180,16 @@
 #define AGAIN 1
 
 void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg, const char *name,
-                        int initial)
+                        const char *qname, int initial)
 {
     memset(s, 0, sizeof *s);
     s->reg = reg;
     s->name = name;
     xsipc__reg_key_init(&s->key);
-    xsipc__status_name(name, s->qname);
+    if (qname != NULL)
+        memcpy(s->qname, qname, sizeof s->qname);
+    else
+        xsipc__status_name(name, s->qname);
     s->semid = -1;
     s->initial = initial;
     s->undo = SEM_UNDO;

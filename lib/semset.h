@@ -75,9 +75,10 @@ typedef struct xsipc__semset {
 /* How a wait ends: block, fail at once, or fail at a deadline. */
 typedef enum { XSIPC__WAIT, XSIPC__NOWAIT, XSIPC__UNTIL } xsipc__wait;
 
-/* Sets s up for name in reg; nothing is opened yet. */
+/* Sets s up for name in reg; nothing is opened yet.  qname: the name as
+ * messages show it, when the caller has it already (else NULL). */
 void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg, const char *name,
-                        int initial);
+                        const char *qname, int initial);
 /* Finds or creates the set and joins it.  op names the public call for
  * messages.  0 or -xsipc_error with st set. */
 int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st);

@@ -167,14 +167,16 @@ static void remember(xsipc__key *k, const struct stat *sb)
  * the file up again.  So the lookups that found a key file vouched for
  * (the ones remember() keeps) are also kept in a small table for the
  * process, by registry (its serial: one opening of it, shared by every
- * handle made from it, the default registry included) and file name, and
+ * handle made from it, the default registry included), kind and name, and
  * a new handle's key starts from the entry: it is a cached key like any
  * other, good only while xsipc__reg_still shows the file unchanged -- the
  * check every key gets under the locks anyway -- so a stale entry costs a
  * look, never a wrong key.  An entry goes when this process removes the
  * file (xsipc__reg_remove_locked), and is replaced by the next lookup of
- * the name.  The table never waits: a thread that finds another in it
- * does without.
+ * the name; what stays of it is the file name, the name's SHA-1 digest
+ * spelled out, which a later handle of the name takes rather than hashing
+ * again.  The table never waits: a thread that finds another in it does
+ * without.
  */
 #define RECALL_SLOTS 64
 #define RECALL_NAME 128 /* longer names are looked up each time */
@@ -221,7 +223,7 @@ static void recall_store(const xsipc_registry *reg, xsipc__kind kind,
     struct recall_slot *slot;
     size_t len = strlen(name);
 
-    if (!k->cached || len >= RECALL_NAME || !recall_enter())
+    if (len >= RECALL_NAME || k->file[0] == '\0' || !recall_enter())
         return;
     slot = recall_slot_of(kind, name);
     slot->serial = reg->serial;
@@ -232,8 +234,9 @@ static void recall_store(const xsipc_registry *reg, xsipc__kind kind,
     recall_leave();
 }
 
-/* Forgets reg's entry for the key file file (a removal or a failed check
- * knows the file, not the name: the table is looked through). */
+/* Forgets reg's lookup of the key file file (a removal or a failed check
+ * knows the file, not the name: the table is looked through).  The file
+ * name stays: it is the name's whatever becomes of the file. */
 static void recall_forget(const xsipc_registry *reg, const char *file)
 {
     size_t i;
@@ -243,7 +246,7 @@ static void recall_forget(const xsipc_registry *reg, const char *file)
     for (i = 0; i < RECALL_SLOTS; i++)
         if (recall_table[i].serial == reg->serial &&
             strcmp(recall_table[i].key.file, file) == 0)
-            recall_table[i].serial = 0;
+            recall_table[i].key.cached = 0;
     recall_leave();
 }
 
@@ -270,8 +273,13 @@ int xsipc__reg_key_recall(const xsipc_registry *reg, xsipc__kind kind,
     if (slot->serial == reg->serial && slot->kind == kind &&
         strcmp(slot->name, name) == 0 &&
         (k->file[0] == '\0' || strcmp(slot->key.file, k->file) == 0)) {
-        *k = slot->key;
-        found = 1;
+        if (slot->key.cached) {
+            *k = slot->key;
+            found = 1;
+        } else {
+            /* The file went, or changed: its name is all that is known. */
+            memcpy(k->file, slot->key.file, sizeof k->file);
+        }
     }
     recall_leave();
     return found;
@@ -528,6 +536,8 @@ static int resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
             rc = xsipc__reg_create_locked(reg, kind, name, out, st);
         else
             rc = xsipc__reg_adopt_locked(reg, kind, name, out, st);
+        if (rc == 0)
+            recall_store(reg, kind, name, out); /* the file name, for later */
         if (!locked)
             xsipc__reg_unlock(lockfd);
         if (rc <= 0)
