@@ -320,7 +320,12 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
         } else {
             shm->key.created = 0;
         }
-        if ((held = lock_for_create(shm, creating && !missing, op)) == BUSY) {
+        /* A lock set made now, for a create, keeps its registry-lock hold
+         * for the segment (semset.c, make_set). */
+        shm->lock.want_reglock = regfd != NULL;
+        held = lock_for_create(shm, creating && !missing, op);
+        shm->lock.want_reglock = 0;
+        if (held == BUSY) {
             /* The lock is held, and a live segment answers at once (a key
              * file made now has a key no object held: registry/make.c).
              * A cached key is the file's only once the file says so. */
@@ -330,14 +335,20 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
                 xsipc__reg_key_forget(shm->reg, &shm->key);
                 continue;
             }
+            shm->lock.want_reglock = regfd != NULL;
             held = lock_for(shm, op);
+            shm->lock.want_reglock = 0;
         }
         if (held < 0)
             return abandon(shm, held, held, op, -1);
-        if (regfd != NULL &&
-            (*regfd = xsipc__reg_lock(shm->reg, &shm->err)) < 0)
+        if (regfd != NULL && shm->lock.reglock >= 0) {
+            *regfd = shm->lock.reglock;
+            shm->lock.reglock = -1;
+        } else if (regfd != NULL &&
+                   (*regfd = xsipc__reg_lock(shm->reg, &shm->err)) < 0) {
             return abandon(shm, held, xsipc__status_prefix(&shm->err, op), op,
                            -1);
+        }
         if (missing) {
             rc = xsipc__reg_resolve_locked(shm->reg, XSIPC__KIND_SHM, shm->name,
                                            shm->keep, &shm->key, &shm->err);

@@ -186,6 +186,7 @@ void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg, const char *name,
     s->reg = reg;
     s->name = name;
     xsipc__reg_key_init(&s->key);
+    s->reglock = -1;
     if (qname != NULL)
         memcpy(s->qname, qname, sizeof s->qname);
     else
@@ -359,7 +360,12 @@ static int make_set(xsipc__semset *s, int lock, int missing, const char *op,
             return AGAIN;
         return xsipc__semset_fail(s, XSIPC__SYS_SEMOP, err, 1, op, st);
     }
-    xsipc__reg_unlock(lockfd);
+    /* A create that asked for it goes on to make its segment in this very
+     * hold: it holds the lock now, and waits for nothing before. */
+    if (s->want_reglock && n == 4)
+        s->reglock = lockfd;
+    else
+        xsipc__reg_unlock(lockfd);
     s->full = 1;
     s->created = 1;
     s->qt_fresh = 0;

@@ -64,12 +64,17 @@ typedef struct xsipc__semset {
     struct sembuf take[3];
     struct sembuf give[2];
     unsigned short ntake, ngive;
-    int held_new; /* the last open made the set and locked it with it */
-    int qt_fresh; /* a Qt set no semop had touched when it was opened */
-    int counting; /* used as a counting semaphore (xsipc_sem), not a lock */
-    int others;   /* the caller's guess that others have the set open too
-                     (a segment still attached elsewhere): leaving tries
-                     "others remain" first (semclose.c) */
+    int held_new;     /* the last open made the set and locked it with it */
+    int want_reglock; /* the caller (a create) will take the registry lock
+                         right after the lock: a set made locked now keeps
+                         the registry-lock hold it was made in ... */
+    int reglock;      /* ... in reglock (else -1), for the caller to use
+                         and let go */
+    int qt_fresh;     /* a Qt set no semop had touched when it was opened */
+    int counting;     /* used as a counting semaphore (xsipc_sem), not a lock */
+    int others;       /* the caller's guess that others have the set open too
+                         (a segment still attached elsewhere): leaving tries
+                         "others remain" first (semclose.c) */
 } xsipc__semset;
 
 /* How a wait ends: block, fail at once, or fail at a deadline. */
