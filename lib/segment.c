@@ -326,9 +326,10 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
         held = lock_for_create(shm, creating && !missing, op);
         shm->lock.want_reglock = 0;
         if (held == BUSY) {
-            /* The lock is held, and a live segment answers at once (a key
-             * file made now has a key no object held: registry/make.c).
-             * A cached key is the file's only once the file says so. */
+            /* The lock is held: a live segment answers at once.  (A name
+             * with no key file needs no such look: a key file made now has
+             * a key no object held, registry/make.c.)  A cached key is the
+             * file's only once the file says so. */
             if (!stale_segment(shm, &old) && old >= 0) {
                 if (!cached || xsipc__reg_still(shm->reg, &shm->key))
                     return abandon(shm, -1, already_exists(shm, op), op, -1);
@@ -492,9 +493,9 @@ static int unmap(xsipc_shm *shm, const char *op)
     if (xsipc__sys_shmdt(shm->addr) < 0)
         return sys_fail(shm, op, XSIPC__SYS_SHMDT, errno, 0);
     if (last && ours && xsipc__reg_follows_qt(shm->reg)) {
+        /* Removed: the next create makes it anew. */
         xsipc__reg_release(shm->reg, &shm->key);
-        xsipc__reg_key_forget(
-            shm->reg, &shm->key); /* removed: the next create makes it anew */
+        xsipc__reg_key_forget(shm->reg, &shm->key);
     }
     return 0;
 }

@@ -27,8 +27,9 @@
  * that it validated as F's set.  The rules every xsipc process follows:
  *
  *  R1 (make)   A set is created at K only under the registry lock, after
- *              checking that the file at P is still inode I (fstatat), and
- *              is initialised before the registry lock is let go.
+ *              checking that the file at P is still inode I (fstatat), or
+ *              after making F in that same hold, and is initialised
+ *              before the registry lock is let go.
  *  R2 (remove) An initialised xsipc set is removed (IPC_RMID) only by a
  *              process that holds its VALUE -- the last user leaving,
  *              which keeps the lock it holds until the set is gone, or gc
@@ -47,11 +48,15 @@
  *              if not, it leaves and starts over from the name.
  *
  * The checks of R1 and R4 are xsipc__reg_still: one fstatat, the inode
- * compared, and for a key the handle kept from an earlier lookup, the
- * file's links, owner, mode, size and ctime too, so that the key and the
- * record the handle took from it are still the file's (registry/
- * resolve.c).  A check that fails drops the kept key: the next round
- * looks the name up afresh.
+ * compared, and for a key the handle kept from an earlier lookup (its
+ * own, or the process's table's, registry/resolve.c), the file's links,
+ * owner, mode, size and ctime too, so that the key and the record taken
+ * from it are still the file's.  A check that fails drops the kept key,
+ * in the handle and in the table: the next round looks the name up
+ * afresh.  A name with no key file gets F and S in one registry-lock hold
+ * (make_set, missing), and a create that makes S there keeps the hold to
+ * make its segment (lib/segment.c): it holds the name's lock by then, and
+ * waits for nothing before it lets go.
  *
  * Invariant A: while a set exists at K, no xsipc process unlinks a key
  * file whose key is K.  R3's unlinkers either test "no set at K" or have
