@@ -153,7 +153,7 @@ static int dir_trusted(const char *dir, const struct stat *sb, xsipc_status *st)
 }
 
 /* Opens the directory real (already resolved) and checks it; the new
- * descriptor is stored in *fd, its fstat in *sb, and whether others may
+ * descriptor is stored in *fd, its fstat in *out, and whether others may
  * write it in *shared. */
 static int open_dir(const char *real, int *fd, int *shared, struct stat *out,
                     xsipc_status *st)
