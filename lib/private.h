@@ -42,6 +42,8 @@ struct xsipc_shm {
     size_t size;
     xsipc_access access;
     int locked;    /* this handle holds the lock */
+    int set_kept;  /* the lock set was joined when this create or attach
+                      began (a failed one leaves only a set it joined) */
     int fast_lock; /* the lock path's state: see xsipc__shm_fresh, shm.h */
     int fast_unlock;
     xsipc__semset lock; /* the lock: Qt's qipc_systemsem_ set */
@@ -62,6 +64,10 @@ struct xsipc_sem {
  * the way lib/ opens every registry. */
 xsipc_registry *xsipc__registry_open(const char *dir, unsigned flags,
                                      xsipc_status *st);
+/* The default registry for a handle made without one: shared by the
+ * process while $TMPDIR names the same directory (registry/dir.c).  Never
+ * handed to the caller, who could change it (xsipc_registry_trust_uid). */
+xsipc_registry *xsipc__registry_default(xsipc_status *st);
 /* Whether a segment or a semaphore set exists at key (probe.c): the
  * question the registry asks before a new key file takes a key no claim
  * held.  Keeps errno. */

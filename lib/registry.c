@@ -27,7 +27,7 @@ static xsipc_registry *use_registry(xsipc_registry *reg, const char *op,
 {
     xsipc_registry *use = reg;
 
-    if (use == NULL && (use = xsipc__registry_open(NULL, 0, st)) == NULL &&
+    if (use == NULL && (use = xsipc__registry_default(st)) == NULL &&
         st != NULL)
         (void)xsipc__status_prefix(st, op);
     return use;
@@ -61,6 +61,11 @@ xsipc_registry *xsipc__registry_open(const char *dir, unsigned flags,
                                      xsipc_status *st)
 {
     return xsipc__reg_open(dir, flags, xsipc__probe_key_in_use, st);
+}
+
+xsipc_registry *xsipc__registry_default(xsipc_status *st)
+{
+    return xsipc__reg_open_default(xsipc__probe_key_in_use, st);
 }
 
 xsipc_registry *xsipc_registry_open(const char *dir, unsigned flags,

@@ -10,7 +10,14 @@
  *   detach: lock, shmdt, IPC_STAT; at shm_nattch 0 the segment and its key
  *           file are removed; unlock.
  * The segment holds only the caller's bytes (no header), as with Qt; the
- * lock is Qt's qipc_systemsem_ semaphore set (see semset.h).
+ * lock is Qt's qipc_systemsem_ semaphore set (see semset.h), which the
+ * handle joins at its first create or attach and keeps, as a QSharedMemory
+ * keeps its QSystemSemaphore, across detach and the next create or attach
+ * until it is freed or given another key (semset.c: "A handle's states"):
+ * a cycle of create or attach and detach on one handle takes and gives
+ * the lock, and neither makes, joins, leaves nor removes a set.  The
+ * segment's key is kept too (registry/resolve.c): the check every key
+ * gets under the lock is what shows it still right.
  *
  * The segment id, not the key, names "our" segment once attached: after
  * IPC_RMID the kernel sets an attached segment's key to IPC_PRIVATE, and a
@@ -76,13 +83,11 @@ static void unlock_for(xsipc_shm *shm, int held, const char *op)
     shm->locked = 1;
 }
 
-/* Releases what lock_for took and, unless the caller holds the lock,
- * leaves the lock set. */
+/* Releases what lock_for took.  The lock set stays joined: it goes with
+ * the handle (free, or a new key), see semset.c. */
 static void let_go(xsipc_shm *shm, int held, const char *op)
 {
     unlock_for(shm, held, op);
-    if (!shm->locked)
-        (void)xsipc__semset_close(&shm->lock);
 }
 
 /* Removes the key file this call made when no segment has its key, under
@@ -107,7 +112,8 @@ static void drop_new_key_file(xsipc_shm *shm, int regfd)
 
 /* Undoes a failed create/attach: a key file this call made goes, the
  * registry lock (regfd >= 0) and the name's lock (held >= 0) are let go,
- * and the lock set is left unless the caller holds the lock. */
+ * and a lock set this call joined is left (one the handle had joined
+ * before stays, as after a detach; one the caller holds stays too). */
 static int abandon(xsipc_shm *shm, int held, int rc, const char *op, int regfd)
 {
     xsipc_status keep = shm->err;
@@ -117,7 +123,7 @@ static int abandon(xsipc_shm *shm, int held, int rc, const char *op, int regfd)
         xsipc__reg_unlock(regfd);
     if (held >= 0)
         unlock_for(shm, held, op);
-    if (!shm->locked)
+    if (!shm->locked && !shm->set_kept)
         (void)xsipc__semset_close(&shm->lock);
     shm->shmid = -1;
     shm->addr = NULL;
@@ -137,13 +143,13 @@ static int map(xsipc_shm *shm, int shmid, xsipc_access access, size_t made,
     void *addr;
 
     if (made != 0) {
-        ds.shm_perm.uid = geteuid();
-        ds.shm_segsz = made;
-    } else if (xsipc__sys_shmctl(shmid, IPC_STAT, &ds) < 0)
+        ds.shm_segsz = made; /* and it is ours: made by us, now */
+    } else if (xsipc__sys_shmctl(shmid, IPC_STAT, &ds) < 0) {
         return sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
+    }
     /* Whoever can guess the key can create the segment first; one owned
      * by a stranger could be read or rewritten by them at any time. */
-    if (!xsipc__reg_trusted(shm->reg, ds.shm_perm.uid)) {
+    if (made == 0 && !xsipc__reg_trusted(shm->reg, ds.shm_perm.uid)) {
         errno = EPERM;
         return xsipc__status_named(
             &shm->err, XSIPC_UNTRUSTED, op, shm->qname, NULL, shm->native,
@@ -245,6 +251,31 @@ static int make_segment(xsipc_shm *shm, size_t size, const char *op)
     }
 }
 
+/* lock_for_create's answer: the lock is held by someone else. */
+#define BUSY (-1000)
+
+/*
+ * lock_for, for a create of a name whose key file exists (probe): a live
+ * segment must answer at once rather than wait for the lock (Qt's create
+ * waits, then fails), and before anything the lock says.  The lock is
+ * tried without waiting first: when it can be had (the common case) it is
+ * taken, and the creating shmget itself, made under it, says whether a
+ * segment is there -- no query beforehand.  When it cannot (someone holds
+ * it, or taking it fails: a stranger's set, say), BUSY: the caller asks
+ * the kernel about a segment, then takes the lock as lock_for does, which
+ * fails again with its own error when it must.
+ */
+static int lock_for_create(xsipc_shm *shm, int probe, const char *op)
+{
+    xsipc_status scratch;
+    int rc;
+
+    if (!probe || shm->locked)
+        return lock_for(shm, op);
+    rc = xsipc__semset_lock(&shm->lock, XSIPC__NOWAIT, NULL, op, &scratch);
+    return rc < 0 ? BUSY : rc;
+}
+
 /*
  * Resolves the key file and takes the lock.  The key must come from the
  * file current under the lock: a last user may have removed the file (under
@@ -254,37 +285,86 @@ static int make_segment(xsipc_shm *shm, size_t size, const char *op)
  * a segment is made only under it, so that gc and failed creates, which
  * unlink a key file only under it after seeing no segment at its key,
  * never unlink one under a new segment (semset.c's R1 and R3, for
- * segments).  Returns 0 or XSIPC_OWNER_DIED with the lock held, or -error
- * with the handle clean.  For create, a live segment answers at once
- * without the lock: a create racing a holder must not wait for it (Qt's
- * waits, then fails).
+ * segments).  A key file a create must make is made in that same hold,
+ * under the name's lock, as Qt makes it under its lock: one registry-lock
+ * hold makes the key file and the segment, and the key is current by
+ * construction.  Returns 0 or XSIPC_OWNER_DIED with the lock held, or
+ * -error with the handle clean.  For create, a live segment answers at
+ * once without the lock: a create racing a holder must not wait for it
+ * (Qt's waits, then fails; see lock_for_create).
  */
 static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
 {
-    int round, rc, held, old;
+    int round, rc, held, old, cached, missing;
 
     for (round = 0; round < 64; round++) {
-        rc = xsipc__reg_resolve_keep(shm->reg, XSIPC__KIND_SHM, shm->name,
-                                     creating, creating && shm->keep, &shm->key,
-                                     &shm->err);
-        if (rc == -XSIPC_NOT_FOUND && !creating)
-            return xsipc__status_named(&shm->err, XSIPC_NOT_FOUND, op,
-                                       shm->qname, NULL, shm->native,
-                                       "no segment (no key file)");
-        if (rc < 0)
-            return xsipc__status_prefix(&shm->err, op);
-        /* A key file made now has a key no object held (registry/make.c). */
-        if (creating && !shm->key.created && !stale_segment(shm, &old) &&
-            old >= 0)
-            return abandon(shm, -1, already_exists(shm, op), op, -1);
-        if ((held = lock_for(shm, op)) < 0)
+        /* A key this handle resolved before is not looked up again: the
+         * check under the locks below, which every key needs anyway, is
+         * one fstatat that shows the key file unchanged (registry/
+         * resolve.c), or drops the cache for a full lookup. */
+        cached = xsipc__reg_key_recall(shm->reg, XSIPC__KIND_SHM, shm->name,
+                                       &shm->key);
+        missing = 0;
+        if (!cached) {
+            rc = xsipc__reg_lookup_key(shm->reg, XSIPC__KIND_SHM, shm->name,
+                                       creating && shm->keep, &shm->key,
+                                       &shm->err);
+            if (rc == -XSIPC_NOT_FOUND && !creating)
+                return xsipc__status_named(&shm->err, XSIPC_NOT_FOUND, op,
+                                           shm->qname, NULL, shm->native,
+                                           "no segment (no key file)");
+            /* A Qt-made key file on another name's claimed key: a create
+             * makes it again under the locks (registry/make.c), as a
+             * missing one; an attach refuses it. */
+            if (rc == -XSIPC_NOT_FOUND ||
+                (rc == -XSIPC_KEY_COLLISION && creating))
+                missing = 1; /* made below, under the locks */
+            else if (rc < 0)
+                return xsipc__status_prefix(&shm->err, op);
+        } else {
+            shm->key.created = 0;
+        }
+        /* A lock set made now, for a create, keeps its registry-lock hold
+         * for the segment (semset.c, make_set). */
+        shm->lock.want_reglock = regfd != NULL;
+        held = lock_for_create(shm, creating && !missing, op);
+        shm->lock.want_reglock = 0;
+        if (held == BUSY) {
+            /* The lock is held: a live segment answers at once.  (A name
+             * with no key file needs no such look: a key file made now has
+             * a key no object held, registry/make.c.)  A cached key is the
+             * file's only once the file says so. */
+            if (!stale_segment(shm, &old) && old >= 0) {
+                if (!cached || xsipc__reg_still(shm->reg, &shm->key))
+                    return abandon(shm, -1, already_exists(shm, op), op, -1);
+                xsipc__reg_key_forget(shm->reg, &shm->key);
+                continue;
+            }
+            shm->lock.want_reglock = regfd != NULL;
+            held = lock_for(shm, op);
+            shm->lock.want_reglock = 0;
+        }
+        if (held < 0)
             return abandon(shm, held, held, op, -1);
-        if (regfd != NULL &&
-            (*regfd = xsipc__reg_lock(shm->reg, &shm->err)) < 0)
+        if (regfd != NULL && shm->lock.reglock >= 0) {
+            *regfd = shm->lock.reglock;
+            shm->lock.reglock = -1;
+        } else if (regfd != NULL &&
+                   (*regfd = xsipc__reg_lock(shm->reg, &shm->err)) < 0) {
             return abandon(shm, held, xsipc__status_prefix(&shm->err, op), op,
                            -1);
-        if (xsipc__reg_current(shm->reg, &shm->key))
+        }
+        if (missing) {
+            rc = xsipc__reg_resolve_locked(shm->reg, XSIPC__KIND_SHM, shm->name,
+                                           shm->keep, &shm->key, &shm->err);
+            if (rc < 0)
+                return abandon(shm, held, xsipc__status_prefix(&shm->err, op),
+                               op, *regfd);
             return held;
+        }
+        if (xsipc__reg_still(shm->reg, &shm->key))
+            return held;
+        xsipc__reg_key_forget(shm->reg, &shm->key);
         if (regfd != NULL) {
             xsipc__reg_unlock(*regfd);
             *regfd = -1;
@@ -315,6 +395,7 @@ static int renew_key(xsipc_shm *shm, int held, const char *op, int *regfd)
     if (xsipc__reg_remove_locked(shm->reg, &shm->key, &shm->err) < 0)
         return abandon(shm, held, xsipc__status_prefix(&shm->err, op), op,
                        *regfd);
+    xsipc__reg_key_forget(shm->reg, &shm->key);
     xsipc__reg_unlock(*regfd);
     *regfd = -1;
     let_go(shm, held, op);
@@ -333,6 +414,7 @@ static int create(xsipc_shm *shm, size_t size, xsipc_access access)
         return -XSIPC_INVALID_ARGUMENT;
     if ((rc = may_map(shm, access, op)) < 0)
         return rc;
+    shm->set_kept = shm->lock.semid >= 0;
     if (size == 0)
         return xsipc__status_named(&shm->err, XSIPC_INVALID_SIZE, op,
                                    shm->qname, NULL, shm->native,
@@ -364,6 +446,7 @@ static int attach(xsipc_shm *shm, xsipc_access access)
         return -XSIPC_INVALID_ARGUMENT;
     if ((rc = may_map(shm, access, op)) < 0)
         return rc;
+    shm->set_kept = shm->lock.semid >= 0;
     if ((held = lock_key(shm, 0, op, NULL)) < 0)
         return held;
     id = xsipc__sys_shmget(shm->key.key, 0,
@@ -400,6 +483,8 @@ static int unmap(xsipc_shm *shm, const char *op)
         return sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
     /* A segment made to outlive its users stays, key file and all. */
     last = ds.shm_nattch <= 1 && !shm->key.keep;
+    /* Others attached are likely to hold the lock set open too. */
+    shm->lock.others = ds.shm_nattch > 1;
     /* After someone else's IPC_RMID the kernel sets the key to
      * IPC_PRIVATE, and the key file may already name a new segment; after
      * our own (a detach that failed later) the key file is still ours. */
@@ -411,12 +496,59 @@ static int unmap(xsipc_shm *shm, const char *op)
     }
     if (xsipc__sys_shmdt(shm->addr) < 0)
         return sys_fail(shm, op, XSIPC__SYS_SHMDT, errno, 0);
-    if (last && ours)
+    if (last && ours && xsipc__reg_follows_qt(shm->reg)) {
+        /* Removed: the next create makes it anew. */
         xsipc__reg_release(shm->reg, &shm->key);
+        xsipc__reg_key_forget(shm->reg, &shm->key);
+    }
     return 0;
 }
 
-static int detach(xsipc_shm *shm)
+/*
+ * After the segment is gone from the handle: the lock is released -- the
+ * caller's too, as Qt's detach releases it.  With leave (the handle's end:
+ * free, or a new key) the set is left as well, and for its last user the
+ * unlock, the leaving and the test that it is the last are one semop (R2);
+ * else the set stays joined for the handle's next create or attach.
+ */
+static void release_detached(xsipc_shm *shm, int held, int leave,
+                             const char *op)
+{
+    xsipc_status scratch; /* the detach's own result is what counts */
+    /* A dead owner's report inherited by this detach stays for the next
+     * lock while the segment it guards stays; with the segment gone there
+     * is nothing left to repair. */
+    int keep_mark = !shm->locked && held == XSIPC_OWNER_DIED && !shm->removed;
+    int tries;
+
+    if (!shm->locked && held < 0) {
+        if (leave)
+            (void)xsipc__semset_close(&shm->lock);
+        return;
+    }
+    if (leave) {
+        if (xsipc__semset_unlock_close(&shm->lock, keep_mark, op, &scratch) <
+            0) {
+            /* The unlock failed, and a lock left held would stop every
+             * peer: try again, before leaving. */
+            (void)xsipc__semset_unlock(&shm->lock, 0, op, &scratch);
+            (void)xsipc__semset_close(&shm->lock);
+        }
+        shm->locked = 0;
+        return;
+    }
+    /* As unlock_for: a failure is transient; a lock the kernel still will
+     * not take back stays the handle's, for its unlock or free. */
+    for (tries = 0; tries < 3; tries++)
+        if (xsipc__semset_unlock(&shm->lock, keep_mark, op, &scratch) == 0 ||
+            scratch.code == XSIPC_LOCK_ERROR) {
+            shm->locked = 0;
+            return;
+        }
+    shm->locked = 1;
+}
+
+int xsipc__shm_detach(xsipc_shm *shm, int leave)
 {
     static const char op[] = "xsipc_shm_detach";
     int rc, held = 0;
@@ -442,30 +574,7 @@ static int detach(xsipc_shm *shm)
             unlock_for(shm, held, op);
         return rc; /* still attached, lock as it was: try again later */
     }
-    /* The unlock and the leaving of the set are one semop for its last
-     * user.  A failure to leave keeps the set open; free tries again. */
-    if (shm->locked || held >= 0) {
-        xsipc_status scratch;
-        /* A dead owner's report inherited by this detach stays for the
-         * next lock while the segment it guards stays; with the segment
-         * gone there is nothing left to repair. */
-        int keep_mark =
-            !shm->locked && held == XSIPC_OWNER_DIED && !shm->removed;
-        if (xsipc__semset_unlock_close(&shm->lock, keep_mark, op,
-                                       shm->locked ? &shm->err : &scratch) <
-            0) {
-            /* The unlock failed, and a lock left held would stop every
-             * peer: try again as unlock_for does, before leaving. */
-            if (!shm->locked)
-                unlock_for(shm, held, op);
-            if (shm->locked)
-                (void)xsipc__semset_unlock(&shm->lock, 0, op, &shm->err);
-            (void)xsipc__semset_close(&shm->lock);
-        }
-    } else {
-        (void)xsipc__semset_close(&shm->lock);
-    }
-    shm->locked = 0;
+    release_detached(shm, held, leave, op);
     shm->shmid = -1;
     shm->removed = 0;
     shm->addr = NULL;
@@ -485,5 +594,5 @@ int xsipc_shm_attach(xsipc_shm *shm, xsipc_access access)
 
 int xsipc_shm_detach(xsipc_shm *shm)
 {
-    return xsipc__shm_fresh(shm, detach(shm));
+    return xsipc__shm_fresh(shm, xsipc__shm_detach(shm, 0));
 }

@@ -45,7 +45,7 @@ static int setup(xsipc_sem *sem, const char *key, int initial,
         return xsipc__status_prefix(&sem->err, op);
     if (reg != NULL)
         sem->reg = xsipc__reg_ref(reg);
-    else if ((sem->reg = xsipc__registry_open(NULL, 0, &sem->err)) == NULL)
+    else if ((sem->reg = xsipc__registry_default(&sem->err)) == NULL)
         return xsipc__status_prefix(&sem->err, op);
     if ((sem->name = strdup(key)) == NULL) {
         errno = ENOMEM;
@@ -53,7 +53,7 @@ static int setup(xsipc_sem *sem, const char *key, int initial,
                                  "%s: out of memory", op);
     }
     xsipc__status_name(key, sem->qname);
-    xsipc__semset_init(&sem->set, sem->reg, sem->name, initial);
+    xsipc__semset_init(&sem->set, sem->reg, sem->name, sem->qname, initial);
     sem->set.keep = keep;
     sem->set.counting = 1;
     if (xsipc__semset_open(&sem->set, op, &sem->err) < 0)
@@ -73,7 +73,7 @@ xsipc_sem *xsipc_sem_new_in(xsipc_registry *reg, const char *key,
 
     if (sem == NULL)
         return NULL;
-    xsipc__semset_init(&sem->set, NULL, NULL, 0);
+    xsipc__semset_init(&sem->set, NULL, NULL, NULL, 0);
     (void)setup(sem, key, initial_value, mode, reg);
     return sem;
 }

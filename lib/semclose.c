@@ -3,15 +3,20 @@
  * semclose.c -- leaving a semaphore set, and removing it: R2 and R3 of the
  * lock-set protocol (its argument is at the top of semset.c).
  *
- * A handle leaves by giving back its USERS unit.  The last user removes
- * the set, and only while no one can be inside or enter: it holds VALUE
- * when the set goes (taken in the very semop that finds USERS 0, or held
- * already by the lock's last holder), and where key files follow Qt's life
- * cycle it unlinks the key file in the same registry-lock hold as the
- * IPC_RMID.  gc and removal take the same way in (xsipc__semset_reap):
- * VALUE with IPC_NOWAIT, in the semop that tests USERS 0.  A set that
- * cannot be removed so stays, for gc.  XSIPC_CREATE's renewal of a set
- * (xsipc__semset_renew) removes one only while its caller is its one user.
+ * A handle leaves by giving back its USERS unit, when it is freed or
+ * given another key (a detach keeps the set joined: semset.c, "A
+ * handle's states").  When others are likely to remain (the caller's
+ * guess, from the segment's other users), a semop that succeeds only while
+ * USERS is at least 2 leaves first; when it fails, the last user's way
+ * follows.  The last user removes the set, and only while no one can be
+ * inside or enter: it holds VALUE when the set goes (taken in the very
+ * semop that finds USERS 0, or held already by the lock's last holder),
+ * and where key files follow Qt's life cycle it unlinks the key file in
+ * the same registry-lock hold as the IPC_RMID.  gc and removal take the
+ * same way in (xsipc__semset_reap): VALUE with IPC_NOWAIT, in the semop
+ * that tests USERS 0.  A set that cannot be removed so stays, for gc.
+ * XSIPC_CREATE's renewal of a set (xsipc__semset_renew) removes one only
+ * while its caller is its one user.
  */
 #include <config.h>
 
@@ -62,6 +67,28 @@ static void remove_held(xsipc__semset *s, int marked)
     s->semid = -1;
 }
 
+/*
+ * Leaves only while others remain: USERS - 2 succeeds (IPC_NOWAIT) only
+ * when USERS is at least 2, and the + 1 in the same semop makes it one
+ * unit less; both with SEM_UNDO, so the undo entry nets out as a plain
+ * leave's does.  The other operations (none, or an unlock) go in the same
+ * semop.  EAGAIN when we may be the last user: the caller goes on to the
+ * last user's way out.
+ */
+static int leave_if_others(xsipc__semset *s, const struct sembuf *with,
+                           size_t nwith)
+{
+    struct sembuf ops[4] = {
+        {XSIPC__SEM_USERS, -2, SEM_UNDO | IPC_NOWAIT},
+        {XSIPC__SEM_USERS, 1, SEM_UNDO},
+    };
+    size_t i;
+
+    for (i = 0; i < nwith && i < 2; i++)
+        ops[2 + i] = with[i];
+    return xsipc__sys_semop(s->semid, ops, 2 + i);
+}
+
 int xsipc__semset_close(xsipc__semset *s)
 {
     /* Leave; and when that makes USERS 0 and the lock is free, with no
@@ -79,6 +106,12 @@ int xsipc__semset_close(xsipc__semset *s)
     /* A Qt-made set belongs to the Qt object that made it. */
     if (!s->full) {
         s->semid = -1;
+        return 0;
+    }
+    /* Others are likely still in (the caller's guess): one semop leaves. */
+    if (s->others && leave_if_others(s, NULL, 0) == 0) {
+        s->semid = -1;
+        errno = saved;
         return 0;
     }
     if (!s->key.keep && xsipc__sys_semop(s->semid, last, 4) == 0) {
@@ -137,6 +170,14 @@ int xsipc__semset_unlock_close(xsipc__semset *s, int keep_mark, const char *op,
         if (xsipc__semset_unlock(s, keep_mark, op, st) < 0)
             return -1;
         s->semid = -1;
+        return 0;
+    }
+    /* Others are likely still in: unlock and leave in one semop, which
+     * succeeds only while others remain. */
+    if (s->others && leave_if_others(s, keep_mark ? give + 1 : give,
+                                     keep_mark ? 1 : 2) == 0) {
+        s->semid = -1;
+        errno = saved;
         return 0;
     }
     /* A dead owner's report stays with the set: it is not removed. */

@@ -27,8 +27,9 @@
  * that it validated as F's set.  The rules every xsipc process follows:
  *
  *  R1 (make)   A set is created at K only under the registry lock, after
- *              checking that the file at P is still inode I (fstatat), and
- *              is initialised before the registry lock is let go.
+ *              checking that the file at P is still inode I (fstatat), or
+ *              after making F in that same hold, and is initialised
+ *              before the registry lock is let go.
  *  R2 (remove) An initialised xsipc set is removed (IPC_RMID) only by a
  *              process that holds its VALUE -- the last user leaving,
  *              which keeps the lock it holds until the set is gone, or gc
@@ -46,6 +47,17 @@
  *              joins it (USERS + 1), then checks that P is still inode I;
  *              if not, it leaves and starts over from the name.
  *
+ * The checks of R1 and R4 are xsipc__reg_still: one fstatat, the inode
+ * compared, and for a key the handle kept from an earlier lookup (its
+ * own, or the process's table's, registry/resolve.c), the file's links,
+ * owner, mode, size and ctime too, so that the key and the record taken
+ * from it are still the file's.  A check that fails drops the kept key,
+ * in the handle and in the table: the next round looks the name up
+ * afresh.  A name with no key file gets F and S in one registry-lock hold
+ * (make_set, missing), and a create that makes S there keeps the hold to
+ * make its segment (lib/segment.c): it holds the name's lock by then, and
+ * waits for nothing before it lets go.
+ *
  * Invariant A: while a set exists at K, no xsipc process unlinks a key
  * file whose key is K.  R3's unlinkers either test "no set at K" or have
  * just removed the set at K, inside one registry-lock hold, and by R1 no
@@ -56,15 +68,66 @@
  * USERS == 0 in their taking semop, and a joined handle counts one.  A set
  * someone holds is never removed either: R2's removers hold VALUE.
  *
+ * A handle's states.  For its name's lock set a handle is either
+ *  - not joined (semid -1): before its first create, attach or lock,
+ *    after xsipc_shm_free or a new key, and after a take found its set
+ *    removed (confirmed by IPC_STAT: xsipc__semset_gone); or
+ *  - joined to S: it holds one USERS unit of S (Qt's sets of one
+ *    semaphore count no users: the handle only knows S's id), with S
+ *    validated by R4 or made by R1 when it joined.
+ * It joins in whichever of create, attach or lock comes first, and stays
+ * joined -- through detach, the next create or attach, lock and unlock, and
+ * failed creates and attaches (a failed call leaves only a set that it
+ * joined itself) -- until free or a new key leaves (the last user
+ * removing S by R2), or a take finds S gone.  So besides "joined and
+ * attached" and "joined and locked with no segment" there is "joined,
+ * idle": no segment attached, the lock not held.  (Before, detach left
+ * the set and the last detach removed it; a QSharedMemory likewise keeps
+ * its QSystemSemaphore, and its key file, from its create or attach until
+ * it is destroyed or given another key.)  The rules and invariants speak
+ * of USERS units and VALUE, never of segments, so an idle handle is, for
+ * them, a joined handle like any other:
+ *  - R2 and the last-user count: USERS counts joined handles, idle or not,
+ *    and SEM_UNDO takes the units of a killed process back whatever its
+ *    handles were doing.  While an idle handle is joined, no other user's
+ *    leave finds USERS == 0 and gc's and remove's takes fail: S stays.
+ *    The idle handle becomes the last user when it leaves, at free or at
+ *    a new key, and removes S as any last user does: VALUE taken in the
+ *    very semop that leaves and finds USERS == 0, then IPC_RMID, then (Qt
+ *    life cycle) the unlink of F in the same registry-lock hold.  The
+ *    segment has its own count, shm_nattch: it and its key file still go
+ *    at the last detach; only the lock set's life is now the handles'.
+ *  - Invariant B holds as stated (an idle handle counts one); A is about
+ *    unlinks and does not change.
+ *  - An idle handle takes VALUE long after it checked S (at its join).
+ *    The argument below needs only that S existed from that check to the
+ *    take, whatever the time between: B keeps xsipc from removing it, and
+ *    a removal by Qt makes the take itself fail with EIDRM (or EINVAL)
+ *    instead of succeeding on a set no file names.  The handle then forgets
+ *    S (its unit and its undo entries went with S) and joins again from
+ *    the name, through R4's check or R1's making under the registry lock:
+ *    the same "set removed underneath" path an attached handle always had
+ *    (xsipc__semset_lock's lost(), bounded by XSIPC__SEM_ROUNDS).  That
+ *    S's id stays S's is the kernel's: a removed set's id comes back only
+ *    when its slot's sequence number wraps (65536 sets made in that one
+ *    slot on a default kernel), as for any handle that keeps an id.
+ *  - Leaving while others remain is one semop that cannot mistake a last
+ *    user for one of several: USERS - 2 with IPC_NOWAIT, USERS + 1, both
+ *    with SEM_UNDO (semclose.c); when it fails, the last user's semop is
+ *    tried as before.
+ *
  * Why no two xsipc processes hold N's lock at once.  Say P1 holds S1 and
  * P2 holds S2 at one moment t.  Each checked, while its set existed, that
  * the file at P had inode I1 (I2) with S1 (S2) at its key K1 (K2): after
- * joining (R4) or when making the set (R1).  Both sets still exist at t
- * (Invariant B), so by Invariant A neither file has been unlinked since:
- * at t both are the one file at P, I1 = I2 and K1 = K2, and a key has at
- * most one set: S1 = S2.  On one set VALUE is a binary semaphore (1 =
- * free), so only one take succeeds until the matching give, or the
- * holder's exit undoes it.
+ * joining (R4) or when making the set (R1), at any time before its take --
+ * right before, or when the handle joined long ago and has been idle
+ * since.  Both sets have existed since their checks and still exist at t
+ * (Invariant B; a set removed by Qt in between fails the take, and no one
+ * holds a set that is gone), so by Invariant A neither file has been
+ * unlinked since its check: at t both are the one file at P, I1 = I2 and
+ * K1 = K2, and a key has at most one set: S1 = S2.  On one set VALUE is a
+ * binary semaphore (1 = free), so only one take succeeds until the
+ * matching give, or the holder's exit undoes it.
  *
  * The windows this closes:
  *  - the last user used to unlock and only then remove the set: a joiner
@@ -76,6 +139,12 @@
  *    lose its key file, while a third process made a new file, key and
  *    set.  Now IPC_RMID and unlink are one registry-lock hold, and R1
  *    re-checks F under that lock before making a set.
+ * tests/check_windows.c enters each of them, and the ones an idle handle
+ * opens: an idle last user leaving at free while a joiner arrives (the
+ * joiner waits on VALUE, or on the registry lock between IPC_RMID and the
+ * unlink), and a set removed underneath an idle handle (its next create
+ * finds the set gone and joins the one the name has now, the one another
+ * process's lock then excludes).
  *
  * Crashes: a process killed at any point leaves a state the rules accept.
  * Killed holding VALUE: the kernel undoes VALUE, MARK stays 1, and the next
@@ -83,17 +152,20 @@
  * and IPC_RMID: a set with USERS 0 and a key file; the next user joins it,
  * gc reaps it.  Killed between IPC_RMID and unlink: a key file with no
  * set, which the next user fills (R1) or gc removes (R3).  Killed between
- * semget and the initialising semop: R2's last case.  The registry lock is
- * an flock, released by the kernel with the process.
+ * semget and the initialising semop: R2's last case.  Killed with an idle
+ * handle: its USERS unit is undone, as any joined handle's.  The registry
+ * lock is an flock, released by the kernel with the process.
  *
  * Where the rules are kept: this file opens a set (R1 in make_set, R4 in
  * xsipc__semset_open_for, R2's last case in settled, R3 for a failed
  * create in drop_new_file);
  * semclose.c leaves and removes one (R2, and R3's unlink in remove_last);
  * semlock.c takes and gives VALUE on a set that is open.  lib/segment.c
- * follows R1 and R3 for segments; gc and removal (lib/gc.c, registry.c,
- * orphans.c) remove sets only through xsipc__semset_reap, and key files
- * only under the registry lock after seeing no object at their key.
+ * follows R1 and R3 for segments, and keeps a handle's set joined from
+ * its first create or attach to its free (lib/shm.c); gc and removal
+ * (lib/gc.c, registry.c, orphans.c) remove sets only through
+ * xsipc__semset_reap, and key files only under the registry lock after
+ * seeing no object at their key.
  *
  * What this cannot cover: Qt programs follow their own protocol.  A Qt
  * object that made the set removes it, and its key file, when destroyed,
@@ -113,12 +185,17 @@
 #define AGAIN 1
 
 void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg, const char *name,
-                        int initial)
+                        const char *qname, int initial)
 {
     memset(s, 0, sizeof *s);
     s->reg = reg;
     s->name = name;
-    xsipc__status_name(name, s->qname);
+    xsipc__reg_key_init(&s->key);
+    s->reglock = -1;
+    if (qname != NULL)
+        memcpy(s->qname, qname, sizeof s->qname);
+    else
+        xsipc__status_name(name, s->qname);
     s->semid = -1;
     s->initial = initial;
     s->undo = SEM_UNDO;
@@ -228,9 +305,13 @@ static int join_found(xsipc__semset *s, int id, const char *op,
 }
 
 /* Makes the set under the registry lock (R1); with lock, a set made now
- * is made locked (s->held_new says so).  AGAIN when the key file is not
- * the one the key came from any more, or a set appeared meanwhile. */
-static int make_set(xsipc__semset *s, int lock, const char *op,
+ * is made locked (s->held_new says so).  missing: the key file was not
+ * there; it is made in the same registry-lock hold (so the key is current
+ * by construction, and a name whose lock set must be made takes the lock
+ * once, not once for the file and once for the set).  AGAIN when the key
+ * file is not the one the key came from any more, or a set appeared
+ * meanwhile. */
+static int make_set(xsipc__semset *s, int lock, int missing, const char *op,
                     xsipc_status *st)
 {
     /* VALUE += initial and USERS += 1 in one step.  A lock wanted at once
@@ -254,8 +335,15 @@ static int make_set(xsipc__semset *s, int lock, const char *op,
 
     if ((lockfd = xsipc__reg_lock(s->reg, st)) < 0)
         return lockfd;
-    if (!xsipc__reg_current(s->reg, &s->key)) {
+    if (missing) {
+        if (xsipc__reg_resolve_locked(s->reg, XSIPC__KIND_SEM, s->name, s->keep,
+                                      &s->key, st) < 0) {
+            xsipc__reg_unlock(lockfd);
+            return xsipc__status_prefix(st, op);
+        }
+    } else if (!xsipc__reg_still(s->reg, &s->key)) {
         xsipc__reg_unlock(lockfd);
+        xsipc__reg_key_forget(s->reg, &s->key);
         return AGAIN;
     }
     id = xsipc__sys_semget(s->key.key, XSIPC__SEM_NSEMS,
@@ -277,7 +365,12 @@ static int make_set(xsipc__semset *s, int lock, const char *op,
             return AGAIN;
         return xsipc__semset_fail(s, XSIPC__SYS_SEMOP, err, 1, op, st);
     }
-    xsipc__reg_unlock(lockfd);
+    /* A create that asked for it goes on to make its segment in this very
+     * hold: it holds the lock now, and waits for nothing before. */
+    if (s->want_reglock && n == 4)
+        s->reglock = lockfd;
+    else
+        xsipc__reg_unlock(lockfd);
     s->full = 1;
     s->created = 1;
     s->qt_fresh = 0;
@@ -300,7 +393,30 @@ static int open_once(xsipc__semset *s, int lock, const char *op,
         return join_found(s, id, op, st);
     if (errno != ENOENT)
         return xsipc__semset_fail(s, XSIPC__SYS_SEMGET, errno, 0, op, st);
-    return make_set(s, lock, op, st);
+    return make_set(s, lock, 0, op, st);
+}
+
+/* The key of the lock's key file: a key resolved before is taken as it is
+ * (R1 and R4 check the file anyway, and a cached key is the file's only
+ * while that check shows it unchanged: registry/resolve.c); else the name
+ * is looked up, and *missing says the key file is not there (make_set
+ * makes it with the set).  0, or -error with st set. */
+static int find_key(xsipc__semset *s, int *missing, const char *op,
+                    xsipc_status *st)
+{
+    int rc;
+
+    *missing = 0;
+    s->key.created = 0;
+    if (xsipc__reg_key_recall(s->reg, XSIPC__KIND_SEM, s->name, &s->key))
+        return 0;
+    rc = xsipc__reg_lookup_key(s->reg, XSIPC__KIND_SEM, s->name, s->keep,
+                               &s->key, st);
+    if (rc == -XSIPC_NOT_FOUND) {
+        *missing = 1;
+        return 0;
+    }
+    return rc < 0 ? xsipc__status_prefix(st, op) : 0;
 }
 
 /* Leaves the set without removing it: a set found at a key whose file has
@@ -335,14 +451,13 @@ static void drop_new_file(xsipc__semset *s)
 int xsipc__semset_open_for(xsipc__semset *s, int lock, const char *op,
                            xsipc_status *st)
 {
-    int round, rc;
+    int round, rc, missing;
 
     for (round = 0; round < XSIPC__SEM_ROUNDS; round++) {
-        rc = xsipc__reg_resolve_keep(s->reg, XSIPC__KIND_SEM, s->name, 1,
-                                     s->keep, &s->key, st);
-        if (rc < 0)
-            return xsipc__status_prefix(st, op);
-        rc = open_once(s, lock, op, st);
+        if ((rc = find_key(s, &missing, op, st)) < 0)
+            return rc;
+        rc =
+            missing ? make_set(s, lock, 1, op, st) : open_once(s, lock, op, st);
         if (rc < 0) {
             /* Qt would leave the key file it made; nothing has its key. */
             drop_new_file(s);
@@ -352,8 +467,9 @@ int xsipc__semset_open_for(xsipc__semset *s, int lock, const char *op,
             continue;
         /* R1 checked the file of a set made now; R4: a set found is ours
          * only while the file its key came from is still in place. */
-        if (s->created || xsipc__reg_current(s->reg, &s->key))
+        if (s->created || xsipc__reg_still(s->reg, &s->key))
             return 0;
+        xsipc__reg_key_forget(s->reg, &s->key);
         leave_only(s);
     }
     return xsipc__semset_lost(s, "being opened", op, st);

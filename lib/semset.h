@@ -64,17 +64,26 @@ typedef struct xsipc__semset {
     struct sembuf take[3];
     struct sembuf give[2];
     unsigned short ntake, ngive;
-    int held_new; /* the last open made the set and locked it with it */
-    int qt_fresh; /* a Qt set no semop had touched when it was opened */
-    int counting; /* used as a counting semaphore (xsipc_sem), not a lock */
+    int held_new;     /* the last open made the set and locked it with it */
+    int want_reglock; /* the caller (a create) will take the registry lock
+                         right after the lock: a set made locked now keeps
+                         the registry-lock hold it was made in ... */
+    int reglock;      /* ... in reglock (else -1), for the caller to use
+                         and let go */
+    int qt_fresh;     /* a Qt set no semop had touched when it was opened */
+    int counting;     /* used as a counting semaphore (xsipc_sem), not a lock */
+    int others;       /* the caller's guess that others have the set open too
+                         (a segment still attached elsewhere): leaving tries
+                         "others remain" first (semclose.c) */
 } xsipc__semset;
 
 /* How a wait ends: block, fail at once, or fail at a deadline. */
 typedef enum { XSIPC__WAIT, XSIPC__NOWAIT, XSIPC__UNTIL } xsipc__wait;
 
-/* Sets s up for name in reg; nothing is opened yet. */
+/* Sets s up for name in reg; nothing is opened yet.  qname: the name as
+ * messages show it, when the caller has it already (else NULL). */
 void xsipc__semset_init(xsipc__semset *s, xsipc_registry *reg, const char *name,
-                        int initial);
+                        const char *qname, int initial);
 /* Finds or creates the set and joins it.  op names the public call for
  * messages.  0 or -xsipc_error with st set. */
 int xsipc__semset_open(xsipc__semset *s, const char *op, xsipc_status *st);

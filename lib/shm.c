@@ -40,7 +40,7 @@ xsipc_shm *xsipc_shm_new_in(xsipc_registry *reg, const char *key)
         return NULL;
     shm->shmid = -1;
     shm->fast_lock = shm->fast_unlock = -1;
-    xsipc__semset_init(&shm->lock, NULL, NULL, 1);
+    xsipc__semset_init(&shm->lock, NULL, NULL, NULL, 1);
     if (reg != NULL)
         shm->home = xsipc__reg_ref(reg);
     if (key != NULL)
@@ -65,31 +65,41 @@ static void clear_key(xsipc_shm *shm)
     shm->is_native = 0;
 }
 
-/* A lock taken with no segment attached (as Qt allows) is released and
- * its set left, as a detach would. */
-static void drop_lock(xsipc_shm *shm)
+/*
+ * The handle's end, or its key's: detached (a detach that fails, for a
+ * transient kernel error, is tried once more: a handle that cannot be
+ * detached would leave the segment behind), a lock taken with no segment
+ * attached (as Qt allows) released, and the lock set, which the handle
+ * keeps joined from its first create, attach or lock (semset.c), left --
+ * the last user removing it.
+ */
+static void drop_segment_and_lock(xsipc_shm *shm)
 {
     xsipc_status scratch;
 
+    if (shm->shmid >= 0 && xsipc__shm_detach(shm, 1) < 0)
+        (void)xsipc__shm_detach(shm, 1);
     if (shm->shmid < 0 && shm->locked &&
         xsipc__semset_unlock_close(&shm->lock, 0, "xsipc_shm_free", &scratch) ==
             0)
         shm->locked = 0;
+    if (xsipc__semset_close(&shm->lock) < 0)
+        (void)xsipc__semset_close(&shm->lock);
 }
 
 /* Before a new key: detach (as Qt's setKey does) and forget the old one. */
 static void drop_key(xsipc_shm *shm)
 {
-    if (shm->shmid >= 0)
-        (void)xsipc_shm_detach(shm);
-    drop_lock(shm);
+    drop_segment_and_lock(shm);
     xsipc__status_clear(&shm->err);
     clear_key(shm);
 }
 
-/* Installs reg, name and native path, taking ownership of all three. */
+/* Installs reg, name and native path, taking ownership of all three; k,
+ * when not NULL, is the key as the process's table of lookups gave it
+ * (registry/resolve.c), else the key starts from file alone. */
 static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
-                       int is_native, const char *file)
+                       int is_native, const char *file, const xsipc__key *k)
 {
     size_t len = strlen(xsipc__reg_dir(reg)) + 1 + strlen(file) + 1;
     char *native = malloc(len);
@@ -108,15 +118,24 @@ static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
     xsipc__status_name(name, shm->qname);
     shm->native = native;
     shm->is_native = is_native;
-    xsipc__semset_init(&shm->lock, reg, name, 1);
+    /* The key file's name, hashed once for the handle's key (or not at all
+     * when the process's table knew the name). */
+    if (k != NULL) {
+        shm->key = *k;
+    } else {
+        xsipc__reg_key_init(&shm->key);
+        memcpy(shm->key.file, file, strlen(file) + 1);
+    }
+    xsipc__semset_init(&shm->lock, reg, name, shm->qname, 1);
     return 0;
 }
 
 static int set_key(xsipc_shm *shm, const char *key)
 {
     static const char op[] = "xsipc_shm_set_key";
-    char file[256];
+    xsipc_status reg_err;
     xsipc_registry *reg;
+    xsipc__key k;
     int rc;
 
     if (shm == NULL)
@@ -124,17 +143,29 @@ static int set_key(xsipc_shm *shm, const char *key)
     drop_key(shm);
     if (key == NULL)
         return 0;
-    rc = xsipc__reg_file_name(XSIPC__KIND_SHM, key, file, sizeof file,
-                              &shm->err);
-    if (rc < 0)
-        return xsipc__status_prefix(&shm->err, op);
     /* The registry given at construction stays; the default one is looked
      * up again, as Qt reads the temporary directory at each setKey. */
-    if (shm->home != NULL)
-        reg = xsipc__reg_ref(shm->home);
-    else if ((reg = xsipc__registry_open(NULL, 0, &shm->err)) == NULL)
+    reg = shm->home != NULL ? xsipc__reg_ref(shm->home)
+                            : xsipc__registry_default(&reg_err);
+    /* A name another handle of the registry looked up comes with its file
+     * name: no SHA-1.  Else the name is checked and hashed -- first, so
+     * that a bad name is the error even where the registry failed too. */
+    xsipc__reg_key_init(&k);
+    if (reg != NULL && xsipc__reg_key_recall(reg, XSIPC__KIND_SHM, key, &k))
+        return install_key(shm, reg, strdup(key), 0, k.file, &k);
+    if (k.file[0] != '\0') /* the name is known, its lookup is not */
+        return install_key(shm, reg, strdup(key), 0, k.file, NULL);
+    rc = xsipc__reg_file_name(XSIPC__KIND_SHM, key, k.file, sizeof k.file,
+                              &shm->err);
+    if (rc < 0) {
+        xsipc_registry_close(reg);
         return xsipc__status_prefix(&shm->err, op);
-    return install_key(shm, reg, strdup(key), 0, file);
+    }
+    if (reg == NULL) {
+        shm->err = reg_err;
+        return xsipc__status_prefix(&shm->err, op);
+    }
+    return install_key(shm, reg, strdup(key), 0, k.file, NULL);
 }
 
 /* A native key path refused before any file is opened. */
@@ -174,7 +205,7 @@ static int set_native_key(xsipc_shm *shm, const char *path)
     reg = xsipc__registry_open(dir, XSIPC__REG_NATIVE, &shm->err);
     if (reg == NULL)
         return xsipc__status_prefix(&shm->err, op);
-    return install_key(shm, reg, strdup(base), 1, base);
+    return install_key(shm, reg, strdup(base), 1, base, NULL);
 }
 
 const char *xsipc_shm_key(const xsipc_shm *shm)
@@ -366,13 +397,7 @@ void xsipc_shm_free(xsipc_shm *shm)
 
     if (shm == NULL)
         return;
-    /* A detach that failed (a transient kernel error) is tried once more:
-     * a handle that cannot be detached would leave the segment behind. */
-    if (shm->shmid >= 0 && xsipc_shm_detach(shm) < 0)
-        (void)xsipc_shm_detach(shm);
-    drop_lock(shm);
-    if (xsipc__semset_close(&shm->lock) < 0)
-        (void)xsipc__semset_close(&shm->lock);
+    drop_segment_and_lock(shm);
     clear_key(shm);
     xsipc_registry_close(shm->home);
     free(shm);

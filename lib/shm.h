@@ -27,6 +27,11 @@ static inline int xsipc__shm_fresh(xsipc_shm *shm, int rc)
     return rc;
 }
 
+/* xsipc_shm_detach; with leave, the handle's end (free, or a new key):
+ * its lock set is left too, in the same semop as the unlock for the last
+ * user.  Without, the set stays joined for the next create or attach. */
+int xsipc__shm_detach(xsipc_shm *shm, int leave);
+
 /* Without a key: the reason the last key was refused, kept in the
  * handle, or "no key is set" when none was given (code, "op: no key is
  * set" what).  Returns -code. */

@@ -55,6 +55,22 @@ struct xsipc_registry {
     xsipc__key_probe_fn in_use; /* the opener's "an object at this key?" */
     unsigned ntrust;            /* uids in trust */
     uid_t trust[XSIPC__TRUST_MAX];
+    /* The directory as open_dir() approved it (its fstat): what the
+     * default registry's cache checks on reuse (dir.c). */
+    dev_t dir_dev;
+    ino_t dir_ino;
+    mode_t dir_mode;
+    uid_t dir_uid;
+    /* The registry lock's own descriptor (dir.c, xsipc__reg_lock): dirfd
+     * in the process that opened the registry, one opened once in a
+     * forked child (lock_pid says whose it is); lock_busy while a thread
+     * holds the lock through it. */
+    int lockfd;
+    pid_t lock_pid;
+    int lock_busy;
+    /* Unique to this opening of the registry in the process: what the
+     * process's table of looked-up key files is keyed by (resolve.c). */
+    unsigned long serial;
 };
 
 /* ---------------------------------------------------------- key file I/O */

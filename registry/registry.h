@@ -64,6 +64,17 @@ typedef struct xsipc__key {
                        (xsipc_shm_set_persistent); for a new key file, the
                        caller's wish (xsipc__reg_resolve_keep) */
     char file[256]; /* file name inside the registry directory */
+    /* What the lookup that filled the fields above saw of the key file,
+     * kept so that the next resolution of the same name can reuse them
+     * after one fstatat shows the same file, unchanged (resolve.c,
+     * xsipc__reg_resolve_key); cached is 0 when there is nothing to
+     * reuse. */
+    int cached;
+    nlink_t nlink;
+    uid_t uid;
+    mode_t mode;
+    off_t size;
+    struct timespec ctime;
 } xsipc__key;
 
 /* SHA-1 (FIPS 180-4) of len bytes; out gets 20 bytes. */
@@ -88,6 +99,12 @@ int xsipc__reg_file_name(xsipc__kind kind, const char *name, char *buf,
  * for free of objects (enough for a native registry, which claims none). */
 xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
                                 xsipc__key_probe_fn in_use, xsipc_status *st);
+/* The default registry (xsipc__reg_open(NULL, 0, in_use)), opened once per
+ * process and shared while $TMPDIR still names the directory it holds
+ * (see dir.c).  A reference of the caller's own, or NULL with st set.
+ * Never for a registry the caller may change (trust_uid). */
+xsipc_registry *xsipc__reg_open_default(xsipc__key_probe_fn in_use,
+                                        xsipc_status *st);
 /* Adds a reference; returns reg. */
 xsipc_registry *xsipc__reg_ref(xsipc_registry *reg);
 
@@ -119,8 +136,65 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
                             const char *name, int create, int keep,
                             xsipc__key *out, xsipc_status *st);
 
+/* Fills k, which holds no cached lookup yet, from the process's table of
+ * lookups (resolve.c) when an earlier handle of reg looked the same name
+ * up: k is then a cached key, good while xsipc__reg_still says so, and
+ * its file name comes with it.  No system call, no hashing.  Non-zero
+ * when k is a cached key now. */
+int xsipc__reg_key_recall(const xsipc_registry *reg, xsipc__kind kind,
+                          const char *name, xsipc__key *k);
+
+/* Drops what k holds of an earlier lookup, in k and in the process's
+ * table: a check of it failed (the next resolution looks the file up). */
+void xsipc__reg_key_forget(const xsipc_registry *reg, xsipc__key *k);
+
+/* Makes k a key with no name yet (its file name is computed once, by the
+ * first xsipc__reg_resolve_key, unless the caller fills k->file with the
+ * name xsipc__reg_file_name gave) and nothing cached. */
+void xsipc__reg_key_init(xsipc__key *k);
+
+/*
+ * xsipc__reg_resolve_keep for a key that a handle keeps from call to call
+ * (made by xsipc__reg_key_init): the name is hashed into k->file once, and
+ * a key file looked up before is taken as it was found when one fstatat
+ * shows the very file unchanged (see resolve.c for what that proves).  The
+ * caller must still check k under its locks with xsipc__reg_current, as
+ * after any resolution; when that fails, k is forgotten and the next call
+ * looks the name up afresh.
+ */
+int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
+                           const char *name, int create, int keep,
+                           xsipc__key *k, xsipc_status *st);
+
+/* xsipc__reg_resolve_key without create, for a caller that makes a missing
+ * key file itself (under its locks, with xsipc__reg_resolve_locked): a
+ * missing file is -XSIPC_NOT_FOUND with st left alone; other errors fill
+ * st as resolve does.  (A name in a persistent registry whose key file Qt
+ * made is still claimed, under the lock, as a lookup claims it.) */
+int xsipc__reg_lookup_key(xsipc_registry *reg, xsipc__kind kind,
+                          const char *name, int keep, xsipc__key *out,
+                          xsipc_status *st);
+
+/* xsipc__reg_resolve_key(create) for a caller that holds the registry
+ * lock and found no key file just before (xsipc__reg_lookup_key said
+ * -XSIPC_NOT_FOUND): the file is made -- or, when it appeared meanwhile,
+ * looked up -- in that hold, so the key it gives is as current as
+ * xsipc__reg_still would show it (no check is needed after), and an
+ * object made at it in the same hold is made at a current key (lib/
+ * semset.c's R1). */
+int xsipc__reg_resolve_locked(xsipc_registry *reg, xsipc__kind kind,
+                              const char *name, int keep, xsipc__key *out,
+                              xsipc_status *st);
+
 /* Non-zero when the key file at k->file is still the inode k came from. */
 int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k);
+/* The check of the lock-set protocol (lib/semset.c, R1 and R4): the key
+ * file at k->file is still the inode k came from, and when k holds a
+ * cached lookup, unchanged since (links, owner, mode, size, ctime), so
+ * that what k says of it -- key, record -- is still the file's.  One
+ * fstatat.  A caller that gets 0 calls xsipc__reg_key_forget before it
+ * looks again. */
+int xsipc__reg_still(const xsipc_registry *reg, const xsipc__key *k);
 
 /*
  * Removes k's key file and its claim when it is still k's inode, as Qt

@@ -7,7 +7,8 @@
  * calls (openat, fstat, pread of the record, close; and an fstatat of the
  * key's claim when no record vouches for it, more only when it is another
  * file's), whatever the size of the directory: there is no scan, no lock,
- * nothing written.
+ * nothing written.  A handle that looks the same name up again
+ * (xsipc__reg_resolve_key) pays one fstatat, see "The cached lookup" below.
  * Making a key file (make.c) takes the registry lock and a few more calls.
  * A key file is removed only while it is still the inode its key came
  * from, and its claim goes with it.  Files only: no System V IPC call is
@@ -116,6 +117,198 @@ static int open_error(const xsipc_registry *reg, const char *file, int create,
     return rc;
 }
 
+/*
+ * The cached lookup.  A handle resolves the same name again and again (each
+ * create and attach, each lock set it opens), and the answer only changes
+ * when the key file does.  So a lookup keeps, in the key it fills, what it
+ * saw of the file (remember), and the next resolution of that key first
+ * makes one fstatat of the path: when it shows the same device and inode,
+ * the same link count, owner, mode and size, and the same ctime, the key
+ * and the record's fields are taken as they were.  Why that is enough:
+ *  - the key_t is ftok(device, inode, proj), proj from the record; the
+ *    record is written once, in place (a record written into an empty key
+ *    file, as adopt does for Qt's files, changes size and ctime; a record
+ *    is never rewritten), so an unchanged inode has the record it had;
+ *  - the checks of a key file (a regular file, its links, a trusted owner)
+ *    are functions of the fields compared, and trust only grows;
+ *  - a key file removed, and made again at the path (by Qt, by another
+ *    xsipc process) is a new inode: another inode number gives another
+ *    key, and is seen.  An inode number can come back once its file is
+ *    gone (ext4 hands freed ones out again, tmpfs counts up); the new file
+ *    then has the same key_t unless its record asks for another proj --
+ *    which only a persistent registry's collision handling writes -- and a
+ *    ctime of its making.  A file removed and made again with the same
+ *    inode number inside one tick of the coarse file clock, with a record
+ *    of another proj or flags but the same size, would pass; the lock-set
+ *    protocol's own check (R4, xsipc__reg_current) has always taken the
+ *    inode number for the file, so the cache adds no such case of its own
+ *    beyond the record's flags, and it adds the checks above;
+ *  - what no fstat shows is not cached: a key file that no record of its
+ *    key and no claim of ours vouches for (one Qt made, LOOK_UNCLAIMED) is
+ *    looked up in full each time, since a claim of another name may have
+ *    taken its key meanwhile.
+ * Invalidation is by the file only: the fstatat that disagrees, or the
+ * caller's own check under its locks (xsipc__reg_still) that fails,
+ * drops the cache, and the next resolution is a full lookup.
+ */
+static void remember(xsipc__key *k, const struct stat *sb)
+{
+    k->cached = 1;
+    k->nlink = sb->st_nlink;
+    k->uid = sb->st_uid;
+    k->mode = sb->st_mode;
+    k->size = sb->st_size;
+    k->ctime = sb->st_ctim;
+}
+
+/*
+ * The process's lookups.  A key kept by a handle serves that handle; a new
+ * handle of the same name (a program that makes one per use) would look
+ * the file up again.  So the lookups that found a key file vouched for
+ * (the ones remember() keeps) are also kept in a small table for the
+ * process, by registry (its serial: one opening of it, shared by every
+ * handle made from it, the default registry included), kind and name, and
+ * a new handle's key starts from the entry: it is a cached key like any
+ * other, good only while xsipc__reg_still shows the file unchanged -- the
+ * check every key gets under the locks anyway -- so a stale entry costs a
+ * look, never a wrong key.  An entry goes when this process removes the
+ * file (xsipc__reg_remove_locked), and is replaced by the next lookup of
+ * the name; what stays of it is the file name, the name's SHA-1 digest
+ * spelled out, which a later handle of the name takes rather than hashing
+ * again.  The table never waits: a thread that finds another in it does
+ * without.
+ */
+#define RECALL_SLOTS 64
+#define RECALL_NAME 128 /* longer names are looked up each time */
+
+static struct recall_slot {
+    unsigned long serial; /* 0: empty */
+    xsipc__kind kind;
+    char name[RECALL_NAME];
+    xsipc__key key;
+} recall_table[RECALL_SLOTS];
+static int recall_busy;
+
+static int recall_enter(void)
+{
+#if defined(__GNUC__)
+    return __atomic_exchange_n(&recall_busy, 1, __ATOMIC_ACQUIRE) == 0;
+#else
+    return 0;
+#endif
+}
+
+static void recall_leave(void)
+{
+#if defined(__GNUC__)
+    __atomic_store_n(&recall_busy, 0, __ATOMIC_RELEASE);
+#endif
+}
+
+/* The slot of a name, by FNV-1a of kind and name: by the name, not the
+ * file name, so that a new handle finds its key before hashing the name
+ * with SHA-1 (the file name comes with the entry). */
+static struct recall_slot *recall_slot_of(xsipc__kind kind, const char *name)
+{
+    uint32_t h = (2166136261u ^ (uint32_t)kind) * 16777619u;
+
+    while (*name != '\0')
+        h = (h ^ (unsigned char)*name++) * 16777619u;
+    return &recall_table[h % RECALL_SLOTS];
+}
+
+static void recall_store(const xsipc_registry *reg, xsipc__kind kind,
+                         const char *name, const xsipc__key *k)
+{
+    struct recall_slot *slot;
+    size_t len = strlen(name);
+
+    if (len >= RECALL_NAME || k->file[0] == '\0' || !recall_enter())
+        return;
+    slot = recall_slot_of(kind, name);
+    slot->serial = reg->serial;
+    slot->kind = kind;
+    memcpy(slot->name, name, len + 1);
+    slot->key = *k;
+    slot->key.created = 0;
+    recall_leave();
+}
+
+/* Forgets reg's lookup of the key file file (a removal or a failed check
+ * knows the file, not the name: the table is looked through).  The file
+ * name stays: it is the name's whatever becomes of the file. */
+static void recall_forget(const xsipc_registry *reg, const char *file)
+{
+    size_t i;
+
+    if (!recall_enter())
+        return;
+    for (i = 0; i < RECALL_SLOTS; i++)
+        if (recall_table[i].serial == reg->serial &&
+            strcmp(recall_table[i].key.file, file) == 0)
+            recall_table[i].key.cached = 0;
+    recall_leave();
+}
+
+void xsipc__reg_key_forget(const xsipc_registry *reg, xsipc__key *k)
+{
+    if (k->cached)
+        recall_forget(reg, k->file);
+    k->cached = 0;
+}
+
+int xsipc__reg_key_recall(const xsipc_registry *reg, xsipc__kind kind,
+                          const char *name, xsipc__key *k)
+{
+    struct recall_slot *slot;
+    int found = 0;
+
+    if (k->cached)
+        return 1;
+    if (name == NULL || (reg->flags & XSIPC__REG_NATIVE) != 0)
+        return 0; /* a native key's handle has a registry of its own */
+    slot = recall_slot_of(kind, name);
+    if (!recall_enter())
+        return 0;
+    if (slot->serial == reg->serial && slot->kind == kind &&
+        strcmp(slot->name, name) == 0 &&
+        (k->file[0] == '\0' || strcmp(slot->key.file, k->file) == 0)) {
+        if (slot->key.cached) {
+            *k = slot->key;
+            found = 1;
+        } else {
+            /* The file went, or changed: its name is all that is known. */
+            memcpy(k->file, slot->key.file, sizeof k->file);
+        }
+    }
+    recall_leave();
+    return found;
+}
+
+void xsipc__reg_key_init(xsipc__key *k)
+{
+    memset(k, 0, sizeof *k);
+    k->proj = XSIPC__PROJ;
+}
+
+int xsipc__reg_still(const xsipc_registry *reg, const xsipc__key *k)
+{
+    struct stat sb;
+    int saved = errno, same;
+
+    /* AT_SYMLINK_NOFOLLOW: a link put in the key file's place is not the
+     * key file, whatever it points to. */
+    same = fstatat(reg->dirfd, k->file, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+           sb.st_dev == k->dev && sb.st_ino == k->ino;
+    if (same && k->cached)
+        same = sb.st_nlink == k->nlink && sb.st_uid == k->uid &&
+               sb.st_mode == k->mode && sb.st_size == k->size &&
+               sb.st_ctim.tv_sec == k->ctime.tv_sec &&
+               sb.st_ctim.tv_nsec == k->ctime.tv_nsec;
+    errno = saved;
+    return same;
+}
+
 /* lookup()'s answers besides errors. */
 #define LOOK_FOUND 0     /* the key file, with its claim (or no claim use) */
 #define LOOK_NOENT 1     /* no key file */
@@ -177,6 +370,7 @@ static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
     out->key = xsipc__reg_ftok(&sb, out->proj);
     out->dev = sb.st_dev;
     out->ino = sb.st_ino;
+    remember(out, &sb);
 
     /* The claim, unless the record vouches for it (claim.c), and with it
      * the file's second link, which may only be its claim. */
@@ -187,16 +381,22 @@ static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
         return LOOK_FOUND;
     case XSIPC__CLAIM_NONE:
     case XSIPC__CLAIM_STALE:
+        /* Nothing of ours vouches for the key: a claim may appear for it
+         * any time (another name's), so the next lookup reads again. */
+        out->cached = 0;
         return LOOK_UNCLAIMED;
     case XSIPC__CLAIM_OTHER:
         /* Two live key files, one key: a Qt program made this one beside
          * ours.  Using it would share the other name's objects. */
+        out->cached = 0;
         return LOOK_HELD;
     case XSIPC__CLAIM_FOREIGN:
         /* A stranger's, or not a claim: it may be this file, but its
          * owner could drop it and claim the key for another name. */
+        out->cached = 0;
         return xsipc__reg_foreign_claim(reg, out->key, out->file, st);
     default:
+        out->cached = 0;
         return rc;
     }
 }
@@ -256,6 +456,7 @@ static int resolve_native(xsipc_registry *reg, int create, xsipc__key *out,
         return rc;
     out->dev = sb.st_dev;
     out->ino = sb.st_ino;
+    remember(out, &sb);
     return 0;
 }
 
@@ -291,40 +492,85 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
                             const char *name, int create, int keep,
                             xsipc__key *out, xsipc_status *st)
 {
-    xsipc__key was;
-    char file[256], target[256];
-    int attempt, rc, lockfd;
+    char file[256];
 
-    if (reg == NULL || out == NULL)
-        return xsipc__status_set(st, XSIPC_INVALID_ARGUMENT,
-                                 "key lookup: no registry or no key");
-    if ((reg->flags & XSIPC__REG_NATIVE) != 0)
-        rc = native_name(name, file, sizeof file, st);
-    else
-        rc = xsipc__reg_file_name(kind, name, file, sizeof file, st);
-    if (rc < 0)
-        return rc;
-    /* The caller's earlier key of this name, if any (see registry.h). */
-    memset(&was, 0, sizeof was);
-    if (strcmp(out->file, file) == 0)
-        was = *out;
-    memcpy(out->file, file, strlen(file) + 1);
+    /* *out is zeroes or the caller's earlier key (registry.h): an earlier
+     * key of this very name is kept as the "was" of resolve(), so that the
+     * claim a Qt program's removal of its file left goes; no cache is
+     * trusted here. */
+    if (out != NULL) {
+        if (reg == NULL || out->file[0] == '\0' ||
+            (xsipc__reg_native(reg)
+                 ? native_name(name, file, sizeof file, NULL)
+                 : xsipc__reg_file_name(kind, name, file, sizeof file, NULL)) <
+                0 ||
+            strcmp(file, out->file) != 0)
+            xsipc__reg_key_init(out);
+        out->cached = 0;
+    }
+    return xsipc__reg_resolve_key(reg, kind, name, create, keep, out, st);
+}
+
+/* What resolve() does about a missing key file: makes it (create), or
+ * reports it, with a message (MISSING_SAY) or without (MISSING_QUIET: the
+ * caller makes it under its own locks, and a message would cost more than
+ * the whole lookup). */
+#define MISSING_MAKE 1
+#define MISSING_SAY 0
+#define MISSING_QUIET 2
+
+/* The resolution proper, for a key whose cache did not answer.  locked:
+ * the caller holds the registry lock (xsipc__reg_resolve_locked), and
+ * found no key file just before: making it comes first (make.c says when
+ * it appeared meanwhile, and it is then looked up); else the lock is taken
+ * here when a key file must be made or claimed. */
+static int resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
+                   int create, int keep, int locked, xsipc__key *out,
+                   xsipc_status *st)
+{
+    xsipc__key was;
+    char target[256];
+    int attempt, rc, lockfd = -1;
+
+    /* The handle's earlier key of this name, if it had one: the claim a
+     * Qt program's removal of that file left goes below. */
+    was = *out;
+    if (was.file[0] == '\0')
+        memset(&was, 0, sizeof was);
+    out->cached = 0;
+    if (out->file[0] == '\0') {
+        /* The name's file name, hashed once for the key's life. */
+        if ((reg->flags & XSIPC__REG_NATIVE) != 0)
+            rc = native_name(name, out->file, sizeof out->file, st);
+        else
+            rc = xsipc__reg_file_name(kind, name, out->file, sizeof out->file,
+                                      st);
+        if (rc < 0) {
+            out->file[0] = '\0';
+            return rc;
+        }
+    }
     out->created = 0;
     out->proj = XSIPC__PROJ;
     out->persistent = 0;
     out->keep = 0;
     if ((reg->flags & XSIPC__REG_NATIVE) != 0)
-        return resolve_native(reg, create, out, st);
+        return resolve_native(reg, create == MISSING_MAKE, out,
+                              create == MISSING_QUIET ? NULL : st);
 
     for (attempt = 0; attempt < RESOLVE_ATTEMPTS; attempt++) {
-        rc = lookup(reg, kind, name, out, target, st);
-        if (rc == LOOK_FOUND)
+        rc = locked && attempt == 0
+                 ? LOOK_NOENT
+                 : lookup(reg, kind, name, out, target, st);
+        if (rc == LOOK_FOUND) {
             forget_gone(reg, &was, out);
+            recall_store(reg, kind, name, out);
+        }
         if (rc < 0 || rc == LOOK_FOUND)
             return rc;
         /* Another name's key: refused, but for a create, which makes this
          * name's file again when Qt made it (make.c). */
-        if (rc == LOOK_HELD && !create)
+        if (rc == LOOK_HELD && create != MISSING_MAKE)
             return xsipc__reg_key_held(reg, out->key, out->file, target, st);
         /* A key file Qt made, in a registry that follows Qt's life cycle:
          * used as it is.  Claiming it would leave the claim behind when
@@ -335,11 +581,13 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
             forget_gone(reg, &was, out);
             return 0;
         }
-        if (rc == LOOK_NOENT && !create)
-            return no_key_file(reg, out->file, st);
-        if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
+        if (rc == LOOK_NOENT && create != MISSING_MAKE)
+            return no_key_file(reg, out->file,
+                               create == MISSING_QUIET ? NULL : st);
+        if (!locked && (lockfd = xsipc__reg_lock(reg, st)) < 0)
             return lockfd;
         out->keep = keep; /* what a record made now will say */
+        out->cached = 0;  /* made or claimed now: looked at afresh next time */
         /* A Qt program removed the file the caller had: its claim stays
          * behind, with one link, unless it goes now. */
         xsipc__reg_drop_gone_claim(reg, &was);
@@ -349,7 +597,10 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
             rc = xsipc__reg_remake_locked(reg, kind, name, out, st);
         else
             rc = xsipc__reg_adopt_locked(reg, kind, name, out, st);
-        xsipc__reg_unlock(lockfd);
+        if (rc == 0)
+            recall_store(reg, kind, name, out); /* the file name, for later */
+        if (!locked)
+            xsipc__reg_unlock(lockfd);
         if (rc <= 0)
             return rc;
     }
@@ -358,6 +609,46 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
                                  "the key file was made and removed %d times "
                                  "while being resolved",
                                  RESOLVE_ATTEMPTS);
+}
+
+int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
+                           const char *name, int create, int keep,
+                           xsipc__key *out, xsipc_status *st)
+{
+    if (reg == NULL || out == NULL)
+        return xsipc__status_set(st, XSIPC_INVALID_ARGUMENT,
+                                 "key lookup: no registry or no key");
+    if (out->cached && xsipc__reg_still(reg, out)) {
+        out->created = 0;
+        return 0;
+    }
+    xsipc__reg_key_forget(reg, out);
+    return resolve(reg, kind, name, create ? MISSING_MAKE : MISSING_SAY, keep,
+                   0, out, st);
+}
+
+int xsipc__reg_lookup_key(xsipc_registry *reg, xsipc__kind kind,
+                          const char *name, int keep, xsipc__key *out,
+                          xsipc_status *st)
+{
+    if (out->cached && xsipc__reg_still(reg, out)) {
+        out->created = 0;
+        return 0;
+    }
+    xsipc__reg_key_forget(reg, out);
+    return resolve(reg, kind, name, MISSING_QUIET, keep, 0, out, st);
+}
+
+int xsipc__reg_resolve_locked(xsipc_registry *reg, xsipc__kind kind,
+                              const char *name, int keep, xsipc__key *out,
+                              xsipc_status *st)
+{
+    if (out->cached && xsipc__reg_still(reg, out)) {
+        out->created = 0;
+        return 0;
+    }
+    xsipc__reg_key_forget(reg, out);
+    return resolve(reg, kind, name, MISSING_MAKE, keep, 1, out, st);
 }
 
 int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k)
@@ -392,6 +683,7 @@ int xsipc__reg_remove_locked(xsipc_registry *reg, const xsipc__key *k,
         return xsipc__reg_file_error(reg, k->file, st, XSIPC_PERMISSION_DENIED,
                                      "cannot remove the key file: %s",
                                      strerror(errno));
+    recall_forget(reg, k->file);
     xsipc__reg_drop_claim(reg, k->key, k->file);
     errno = saved;
     return 0;
@@ -431,8 +723,9 @@ void xsipc__reg_release(xsipc_registry *reg, const xsipc__key *k)
 {
     int saved = errno;
 
-    if (!xsipc__reg_follows_qt(reg) ||
-        (!xsipc__reg_current(reg, k) && !xsipc__reg_claim_gone(reg, k)))
+    /* Whether the file is still k's, and whether a claim its removal left
+     * is to go, is asked under the lock (xsipc__reg_remove_locked). */
+    if (!xsipc__reg_follows_qt(reg))
         return;
     /* Without the lock (it timed out), the file still goes, as Qt would
      * remove it; its claim, down to one link, is then stale, and gc, the

@@ -382,6 +382,56 @@ static void qt_creator_exits_first(const char *peer)
     expect_nothing_left();
 }
 
+/*
+ * A handle keeps what it resolved (registry/resolve.c's cached lookup):
+ * xsipc makes "share", a second handle attaches and detaches, the maker
+ * goes (its last detach removes the key file), and Qt makes "share" again.
+ * The old inode is held open meanwhile, so Qt's key file is another inode
+ * with another key: the handle's next attach must find Qt's segment, not
+ * the old key.
+ */
+static void qt_remakes_key_file(const char *peer)
+{
+    xsipc_shm *maker = shm_made("share", "from C"), *shm = shm_new("share");
+    char file[256], path[4200];
+    xsipc_status st;
+    key_t old, now;
+    tu_proc p;
+    int rc, pin;
+
+    rc = xsipc_shm_attach(shm, XSIPC_READ_ONLY);
+    ck_assert_msg(rc == 0, "xsipc_shm_attach: %d %s", rc,
+                  xsipc_shm_error_string(shm));
+    shm_expect_text(shm, "from C");
+    ck_assert_int_eq(xsipc_shm_detach(shm), 0);
+    ck_assert_int_eq(xsipc_registry_key(tu_registry(), "share", XSIPC_KIND_SHM,
+                                        0, &old, NULL, 0, &st),
+                     0);
+    ck_assert_int_eq(
+        xsipc__reg_file_name(XSIPC__KIND_SHM, "share", file, sizeof file, &st),
+        0);
+    snprintf(path, sizeof path, "%s/%s", tu_dir(), file);
+    pin = open(path, O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(pin, 0);
+    shm_gone(maker);
+    ck_assert_int_eq(access(path, F_OK), -1);
+
+    qt_start(&p, peer, "create", "share", "from Qt");
+    expect_line(&p, "ready", "Qt create");
+    ck_assert_int_eq(xsipc_registry_key(tu_registry(), "share", XSIPC_KIND_SHM,
+                                        0, &now, NULL, 0, &st),
+                     0);
+    ck_assert_int_ne(now, old);
+    rc = xsipc_shm_attach(shm, XSIPC_READ_ONLY);
+    ck_assert_msg(rc == 0, "xsipc_shm_attach of Qt's new segment: %d %s", rc,
+                  xsipc_shm_error_string(shm));
+    shm_expect_text(shm, "from Qt");
+    shm_gone(shm);
+    expect_exit(&p, 0, "Qt create, stdin closed");
+    close(pin);
+    expect_nothing_left();
+}
+
 /* xsipc releases, Qt's acquire() returns. */
 static void sem_xsipc_releases_qt_acquires(const char *peer)
 {
@@ -528,6 +578,12 @@ START_TEST(test_interop_qt5_qt_creator_exits_first)
 }
 END_TEST
 
+START_TEST(test_interop_qt5_qt_remakes_key_file)
+{
+    qt_remakes_key_file(QT5);
+}
+END_TEST
+
 START_TEST(test_interop_qt5_sem_xsipc_releases_qt_acquires)
 {
     sem_xsipc_releases_qt_acquires(QT5);
@@ -590,6 +646,12 @@ END_TEST
 START_TEST(test_interop_qt6_qt_creator_exits_first)
 {
     qt_creator_exits_first(QT6);
+}
+END_TEST
+
+START_TEST(test_interop_qt6_qt_remakes_key_file)
+{
+    qt_remakes_key_file(QT6);
 }
 END_TEST
 
@@ -745,6 +807,7 @@ Suite *interop_suite(void)
     tcase_add_test(tc, test_interop_qt5_not_found);
     tcase_add_test(tc, test_interop_qt5_create_conflict);
     tcase_add_test(tc, test_interop_qt5_qt_creator_exits_first);
+    tcase_add_test(tc, test_interop_qt5_qt_remakes_key_file);
     tcase_add_test(tc, test_interop_qt5_sem_xsipc_releases_qt_acquires);
     tcase_add_test(tc, test_interop_qt5_sem_qt_holds);
     tcase_add_test(tc, test_interop_qt5_sem_qt_release_undone);
@@ -759,6 +822,7 @@ Suite *interop_suite(void)
     tcase_add_test(tc, test_interop_qt6_not_found);
     tcase_add_test(tc, test_interop_qt6_create_conflict);
     tcase_add_test(tc, test_interop_qt6_qt_creator_exits_first);
+    tcase_add_test(tc, test_interop_qt6_qt_remakes_key_file);
     tcase_add_test(tc, test_interop_qt6_sem_xsipc_releases_qt_acquires);
     tcase_add_test(tc, test_interop_qt6_sem_qt_holds);
     tcase_add_test(tc, test_interop_qt6_sem_qt_release_undone);

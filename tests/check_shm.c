@@ -120,6 +120,9 @@ START_TEST(test_shm_key_names_qt_files)
 }
 END_TEST
 
+/* The last detach removes the segment and its key file.  The lock set
+ * (and its key file) is the handle's until it is freed or given another
+ * key, as a QSharedMemory keeps its QSystemSemaphore: then it goes too. */
 START_TEST(test_shm_last_detach_removes_everything)
 {
     xsipc_shm *a = created("gone", 32), *b = new_shm("gone");
@@ -127,14 +130,19 @@ START_TEST(test_shm_last_detach_removes_everything)
 
     ck_assert_int_eq(key_files(), 2); /* segment and lock key files */
     ck_assert_int_eq(xsipc_shm_detach(a), 0);
-    ck_assert_int_eq(dir_entries(), 0);
+    ck_assert_int_eq(key_files(), 1);
+    ck_assert(!file_exists(
+        "qipc_sharedmemory_gonea6dfdeaa3a44a4c52d44284847d7160892b4017e"));
     if (tu_in_private_ipcns()) {
         ck_assert_int_eq(tu_count_shm(), segs - 1);
-        ck_assert_int_eq(tu_count_sem(), sets - 1);
+        ck_assert_int_eq(tu_count_sem(), sets);
     }
     tu_shm_fails(b, xsipc_shm_attach(b, XSIPC_READ_WRITE), XSIPC_NOT_FOUND);
-    ck_assert_int_eq(dir_entries(), 0);
+    ck_assert_int_eq(key_files(), 1);
     xsipc_shm_free(a);
+    ck_assert_int_eq(dir_entries(), 0);
+    if (tu_in_private_ipcns())
+        ck_assert_int_eq(tu_count_sem(), sets - 1);
     xsipc_shm_free(b);
 }
 END_TEST
@@ -151,10 +159,11 @@ START_TEST(test_shm_segment_lives_while_attached)
     ck_assert_str_eq(xsipc_shm_const_data(c), "abc");
     ck_assert_int_eq(xsipc_shm_detach(b), 0);
     ck_assert_int_eq(xsipc_shm_detach(c), 0);
-    ck_assert_int_eq(dir_entries(), 0);
+    ck_assert_int_eq(key_files(), 1); /* the lock's, kept by the handles */
     xsipc_shm_free(a);
     xsipc_shm_free(b);
     xsipc_shm_free(c);
+    ck_assert_int_eq(dir_entries(), 0);
 }
 END_TEST
 
@@ -553,6 +562,28 @@ START_TEST(test_shm_message_escapes_name)
 }
 END_TEST
 
+/* A create never waits for a holder: with the lock held, a live segment
+ * answers XSIPC_ALREADY_EXISTS at once (a wait here would be the test's
+ * timeout), and with it free, the create under it says the same. */
+START_TEST(test_shm_create_existing_while_locked)
+{
+    xsipc_shm *a = created("held", 16), *b = new_shm("held");
+
+    ck_assert_int_eq(xsipc_shm_lock(a), 0);
+    tu_shm_fails(b, xsipc_shm_create(b, 16, XSIPC_READ_WRITE),
+                 XSIPC_ALREADY_EXISTS);
+    ck_assert_int_eq(xsipc_shm_unlock(a), 0);
+    tu_shm_fails(b, xsipc_shm_create(b, 16, XSIPC_READ_WRITE),
+                 XSIPC_ALREADY_EXISTS);
+    /* The lock was given back: a can take it again. */
+    ck_assert_int_eq(xsipc_shm_try_lock(a), 0);
+    ck_assert_int_eq(xsipc_shm_unlock(a), 0);
+    xsipc_shm_free(b);
+    xsipc_shm_free(a);
+    ck_assert_int_eq(dir_entries(), 0);
+}
+END_TEST
+
 START_TEST(test_shm_create_existing)
 {
     xsipc_shm *a = created("dup", 16), *b = new_shm("dup");
@@ -652,8 +683,11 @@ START_TEST(test_shm_lock_misuse)
     /* Detaching while locked releases the lock, as Qt's detach does. */
     ck_assert_int_eq(xsipc_shm_lock(shm), 0);
     ck_assert_int_eq(xsipc_shm_detach(shm), 0);
-    ck_assert_int_eq(dir_entries(), 0);
+    ck_assert_int_eq(key_files(), 1); /* the lock's, kept by the handle */
+    ck_assert_int_eq(xsipc_shm_try_lock(shm), 0);
+    ck_assert_int_eq(xsipc_shm_unlock(shm), 0);
     xsipc_shm_free(shm);
+    ck_assert_int_eq(dir_entries(), 0);
 }
 END_TEST
 
@@ -804,6 +838,7 @@ Suite *shm_suite(void)
     tcase_add_test(errors, test_shm_attach_missing);
     tcase_add_test(errors, test_shm_message_escapes_name);
     tcase_add_test(errors, test_shm_create_existing);
+    tcase_add_test(errors, test_shm_create_existing_while_locked);
     tcase_add_test(errors, test_shm_second_attach);
     tcase_add_test(errors, test_shm_detach_not_attached);
     tcase_add_test(errors, test_shm_lock_misuse);

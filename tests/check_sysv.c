@@ -237,8 +237,9 @@ END_TEST
 
 /*
  * A create(4096)+free cycle of a known name in a persistent registry: the
- * segment's own calls (shmget, shmat, IPC_STAT, IPC_RMID, shmdt), one
- * probe for a stale segment, and the lock set's life in five calls --
+ * segment's own calls (shmget, shmat, IPC_STAT, IPC_RMID, shmdt) -- no
+ * probe for a live segment first: the lock is free, and the creating
+ * shmget made under it says -- and the lock set's life in five calls --
  * semget, one semop that initialises and locks it, the unlock after
  * create, the lock before detach, and one semop that unlocks, leaves and
  * finds it was the last user -- then its IPC_RMID.
@@ -246,7 +247,7 @@ END_TEST
 START_TEST(test_sysv_create_cycle_calls)
 {
     static const long want[XSIPC__SYS_NCALLS + 1] = {
-        [XSIPC__SYS_SHMGET] = 2,
+        [XSIPC__SYS_SHMGET] = 1,
         [XSIPC__SYS_SHMAT] = 1,
         [XSIPC__SYS_SHMDT] = 1,
         [XSIPC__SYS_SHMCTL] = 2,
@@ -286,6 +287,86 @@ START_TEST(test_sysv_create_cycle_calls)
         xsipc_registry_remove(reg, "cycle", XSIPC_KIND_SEM, 0, &st), 0);
     xsipc_registry_close(reg);
     ck_assert(rmdir(tu_path("own")) == 0);
+}
+END_TEST
+
+/*
+ * The same cycle on a handle kept from one cycle to the next (create,
+ * detach, create ...): the lock set stays joined, so it is neither looked
+ * up, made nor removed -- the lock and unlock around create and detach
+ * are the set's only calls -- and the segment's key is the one the handle
+ * found before.
+ */
+START_TEST(test_sysv_create_cycle_calls_kept_handle)
+{
+    static const long want[XSIPC__SYS_NCALLS + 1] = {
+        [XSIPC__SYS_SHMGET] = 1, [XSIPC__SYS_SHMAT] = 1, [XSIPC__SYS_SHMDT] = 1,
+        [XSIPC__SYS_SHMCTL] = 2, [XSIPC__SYS_SEMOP] = 4,
+    };
+    long counts[XSIPC__SYS_NCALLS + 1];
+    xsipc_registry *reg;
+    xsipc_status st;
+    xsipc_shm *shm;
+    int i, round;
+
+    ck_assert(mkdir(tu_path("own"), 0700) == 0);
+    reg = xsipc_registry_open(tu_path("own"), XSIPC_REGISTRY_PERSISTENT, &st);
+    ck_assert_msg(reg != NULL, "open: %s", st.text);
+    shm = xsipc_shm_new_in(reg, "cycle");
+    ck_assert_ptr_nonnull(shm);
+    for (round = 0; round < 3; round++) {
+        memset(counts, 0, sizeof counts);
+        if (round > 0) /* the first round makes the key files and set */
+            xsipc__sys_set_hook(count_hook, counts);
+        i = xsipc_shm_create(shm, 4096, XSIPC_READ_WRITE);
+        ck_assert_msg(i == 0, "create: %s", xsipc_shm_error_string(shm));
+        ck_assert_int_eq(xsipc_shm_detach(shm), 0);
+        no_hook();
+        for (i = 0; round > 0 && i <= XSIPC__SYS_NCALLS; i++)
+            ck_assert_msg(counts[i] == want[i], "%ld calls of %s, not %ld",
+                          counts[i], xsipc__sys_name((xsipc__sys_call)i),
+                          want[i]);
+    }
+    xsipc_shm_free(shm);
+    ck_assert_int_eq(
+        xsipc_registry_remove(reg, "cycle", XSIPC_KIND_SHM, 0, &st), 0);
+    ck_assert_int_eq(
+        xsipc_registry_remove(reg, "cycle", XSIPC_KIND_SEM, 0, &st), 0);
+    xsipc_registry_close(reg);
+    ck_assert(rmdir(tu_path("own")) == 0);
+}
+END_TEST
+
+/* An attach+lock+unlock+detach cycle on a kept handle: the segment's own
+ * calls, and four semops -- the lock around attach, the caller's lock and
+ * unlock, the lock around detach -- each taking or giving with its pair. */
+START_TEST(test_sysv_attach_cycle_calls_kept_handle)
+{
+    static const long want[XSIPC__SYS_NCALLS + 1] = {
+        [XSIPC__SYS_SHMGET] = 1, [XSIPC__SYS_SHMAT] = 1, [XSIPC__SYS_SHMDT] = 1,
+        [XSIPC__SYS_SHMCTL] = 2, [XSIPC__SYS_SEMOP] = 6,
+    };
+    xsipc_shm *owner = shm_created("acycle"), *user = shm_ok("acycle");
+    long counts[XSIPC__SYS_NCALLS + 1];
+    int i, round;
+
+    for (round = 0; round < 3; round++) {
+        memset(counts, 0, sizeof counts);
+        if (round > 0)
+            xsipc__sys_set_hook(count_hook, counts);
+        i = xsipc_shm_attach(user, XSIPC_READ_ONLY);
+        ck_assert_msg(i == 0, "attach: %s", xsipc_shm_error_string(user));
+        ck_assert_int_eq(xsipc_shm_lock(user), 0);
+        ck_assert_int_eq(xsipc_shm_unlock(user), 0);
+        ck_assert_int_eq(xsipc_shm_detach(user), 0);
+        no_hook();
+        for (i = 0; round > 0 && i <= XSIPC__SYS_NCALLS; i++)
+            ck_assert_msg(counts[i] == want[i], "%ld calls of %s, not %ld",
+                          counts[i], xsipc__sys_name((xsipc__sys_call)i),
+                          want[i]);
+    }
+    xsipc_shm_free(user);
+    xsipc_shm_free(owner);
 }
 END_TEST
 
@@ -381,8 +462,10 @@ START_TEST(test_sysv_semget_enospc)
     inject in;
     xsipc_sem *sem;
 
+    /* A name with no key file: the file and the set are made in one
+     * registry-lock hold, with no lookup of a set first, so the first
+     * semget is the creation. */
     set_inject(&in, XSIPC__SYS_SEMGET, ENOSPC, -1);
-    in.skip = 1; /* the lookup finds no set; the creation fails */
     sem = xsipc_sem_new("enospc", 1, XSIPC_OPEN);
     no_hook();
     ck_assert_ptr_nonnull(sem);
@@ -411,8 +494,9 @@ START_TEST(test_sysv_failed_create_leaves_nothing)
         int err, skip;
         xsipc_error code;
     } cases[] = {
-        /* skip 1: the lookup of the set finds none; its creation fails. */
-        {XSIPC__SYS_SEMGET, ENOSPC, 1, XSIPC_OUT_OF_RESOURCES},
+        /* The lock's key file is made with the set, with no lookup of a
+         * set first: the first semget is the creation, and it fails. */
+        {XSIPC__SYS_SEMGET, ENOSPC, 0, XSIPC_OUT_OF_RESOURCES},
         {XSIPC__SYS_SHMGET, ENOSPC, 0, XSIPC_OUT_OF_RESOURCES},
     };
     xsipc_shm *shm;
@@ -565,6 +649,8 @@ Suite *sysv_suite(void)
     tcase_add_test(core, test_sysv_call_names);
     tcase_add_test(core, test_sysv_lock_is_one_call);
     tcase_add_test(core, test_sysv_create_cycle_calls);
+    tcase_add_test(core, test_sysv_create_cycle_calls_kept_handle);
+    tcase_add_test(core, test_sysv_attach_cycle_calls_kept_handle);
     tcase_add_test(core, test_sysv_semop_eintr_retried);
     tcase_add_test(core, test_sysv_semop_eidrm_reopens);
     tcase_add_test(core, test_sysv_spurious_eidrm_keeps_set);

@@ -104,7 +104,8 @@ stress: tests/stress tests/storm
 # included, fail the run (exec'd peers run natively).
 VALGRIND_TESTS = tests/check_registry tests/check_shm tests/check_sem \
 	tests/check_sysv tests/check_windows tests/check_faults tests/check_crash tests/check_interop \
-	tests/check_reglist tests/check_collide tests/check_messages
+	tests/check_reglist tests/check_collide tests/check_messages \
+	tests/check_cache
 VALGRIND_FLAGS = --quiet --leak-check=no --error-exitcode=3 \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite
 
@@ -132,6 +133,19 @@ check-format:
 # check-exports.sh compares `nm -D` of the shared library with the list.
 AM_TESTS_ENVIRONMENT = NM='$(NM)'; top_builddir='$(top_builddir)'; \
 	top_srcdir='$(top_srcdir)'; export NM top_builddir top_srcdir;
+
+# What the library keeps between calls (issue 12): the registry lock's
+# descriptor, the default registry, resolved key files, the lock set kept
+# with the handle; --wrap counts the file system calls they save.
+check_PROGRAMS += tests/check_cache
+TESTS += tests/check_cache
+tests_check_cache_SOURCES = tests/check_cache.c $(TEST_COMMON)
+tests_check_cache_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=cache_suite
+tests_check_cache_CFLAGS = $(TEST_CFLAGS) -pthread
+tests_check_cache_LDADD = $(TEST_LDADD)
+tests_check_cache_LDFLAGS = -pthread -Wl,--wrap=openat -Wl,--wrap=__openat_2 \
+	-Wl,--wrap=close -Wl,--wrap=flock -Wl,--wrap=getpid -Wl,--wrap=stat \
+	-Wl,--wrap=fstat -Wl,--wrap=fstatat
 
 # The registry (issue 3): collisions, concurrency, scale and system call
 # counts (check_collide; its --wrap options count the file system calls the

@@ -24,12 +24,14 @@
  *         the name around each critical section, which excludes for sure,
  *         so every overlap reported would be the observer's mistake.
  *
- * A worker's cycle picks a name, makes a handle, creates the segment or,
- * when it exists, attaches it (or the other way round), then locks it one
- * or several times (xsipc_shm_lock, _lock_timeout or a _try_lock loop),
- * and ends with a detach and free, a free alone, or a free that still
- * holds the lock (detach releases it); short sleeps here and there make
- * the kills land in every phase.
+ * A worker's cycle picks a name, makes a handle (or takes the one it kept
+ * from an earlier cycle of the name: detached, still joined to the name's
+ * lock set), creates the segment or, when it exists, attaches it (or the
+ * other way round), then locks it one or several times (xsipc_shm_lock,
+ * _lock_timeout or a _try_lock loop), and ends with a detach and free, a
+ * detach that keeps the handle for later, a free alone, or a free or
+ * detach that still holds the lock (they release it); short sleeps here
+ * and there make the kills land in every phase.
  *
  * Exclusion is checked in an anonymous MAP_SHARED mapping made before the
  * first fork, not in System V.  Each process incarnation has a token of
@@ -164,7 +166,7 @@ struct name_state {
 /* The anonymous shared mapping; counters change with atomic adds. */
 struct board {
     uint64_t incarnations, generations;
-    uint64_t cycles, locks, creates, attaches, vanished;
+    uint64_t cycles, locks, creates, attaches, vanished, reused;
     uint64_t overlaps, owner_died, repairs, mismatches, hangs, errors;
     uint64_t unreported, split, miscounted; /* the mismatches' kinds */
     uint64_t kills, kills_in[PH_COUNT];
@@ -180,6 +182,8 @@ struct worker {
     uint64_t token;
     xsipc_registry *reg; /* the persistent registry; NULL: the default */
     int lockfd[MAX_NAMES];
+    xsipc_shm *kept[MAX_NAMES]; /* a handle kept, detached, for the next
+                                   cycle of the name (idle on its set) */
 };
 
 static struct {
@@ -575,12 +579,17 @@ static void idle(void)
 static void cycle(struct worker *w)
 {
     unsigned n = rnd() % cfg.names;
-    int r, rounds, rc, held = 0;
+    int r, rounds, rc, held = 0, keep;
     xsipc_shm *h;
 
     phase(PH_NEW);
-    h = w->reg != NULL ? xsipc_shm_new_in(w->reg, names[n])
-                       : xsipc_shm_new(names[n]);
+    if ((h = w->kept[n]) != NULL) {
+        w->kept[n] = NULL; /* detached, still joined to the name's set */
+        add(&B->reused);
+    } else {
+        h = w->reg != NULL ? xsipc_shm_new_in(w->reg, names[n])
+                           : xsipc_shm_new(names[n]);
+    }
     if (h == NULL) {
         count_error("xsipc_shm_new", NULL);
         return;
@@ -606,13 +615,23 @@ static void cycle(struct worker *w)
                 idle();
         }
     }
-    if (xsipc_shm_is_attached(h) && rnd() % 2 == 0) {
+    /* A detach, then the handle kept for a later cycle of the name (it
+     * stays joined to the name's lock set, idle) or freed; or a free
+     * alone.  A detach releases a lock still held, as free does. */
+    keep = rnd() % 2 == 0;
+    if (xsipc_shm_is_attached(h) && (keep || rnd() % 2 == 0)) {
         phase(PH_DETACH);
-        if (xsipc_shm_detach(h) < 0)
+        if (xsipc_shm_detach(h) < 0) {
             count_error("detach", h);
+            keep = 0;
+        }
     }
-    phase(PH_FREE);
-    xsipc_shm_free(h);
+    if (keep && !xsipc_shm_is_attached(h)) {
+        w->kept[n] = h;
+    } else {
+        phase(PH_FREE);
+        xsipc_shm_free(h);
+    }
     if (held)
         flock_name(w, n, LOCK_UN);
     add(&B->cycles);
@@ -666,6 +685,9 @@ static void worker_main(unsigned idx, uint64_t token)
     }
     while (!stopping())
         cycle(&w);
+    phase(PH_FREE);
+    for (i = 0; i < cfg.names; i++)
+        xsipc_shm_free(w.kept[i]);
     xsipc_registry_close(w.reg);
     _exit(0);
 }
@@ -1114,14 +1136,16 @@ int main(int argc, char **argv)
                                         : "");
     fprintf(stderr,
             "storm: %llu locks, %llu creates, %llu attaches, %llu segments "
-            "vanished before attach, gc removed %d, left %d segments and %d "
+            "vanished before attach, %llu cycles on a kept (idle) handle, gc "
+            "removed %d, left %d segments and %d "
             "semaphore sets; mismatches: %llu "
             "half-done updates without XSIPC_OWNER_DIED, %llu of another "
             "segment of the name, %llu miscounted; kills in",
             (unsigned long long)B->locks, (unsigned long long)B->creates,
             (unsigned long long)B->attaches, (unsigned long long)B->vanished,
-            gc, shm_left, sem_left, (unsigned long long)B->unreported,
-            (unsigned long long)B->split, (unsigned long long)B->miscounted);
+            (unsigned long long)B->reused, gc, shm_left, sem_left,
+            (unsigned long long)B->unreported, (unsigned long long)B->split,
+            (unsigned long long)B->miscounted);
     for (p = 0; p < PH_COUNT; p++)
         fprintf(stderr, " %s %llu%s", phase_name[p],
                 (unsigned long long)B->kills_in[p],
