@@ -559,9 +559,8 @@ static int resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
                               create == MISSING_QUIET ? NULL : st);
 
     for (attempt = 0; attempt < RESOLVE_ATTEMPTS; attempt++) {
-        rc = locked && attempt == 0
-                 ? LOOK_NOENT
-                 : lookup(reg, kind, name, out, target, st);
+        rc = locked && attempt == 0 ? LOOK_NOENT
+                                    : lookup(reg, kind, name, out, target, st);
         if (rc == LOOK_FOUND) {
             forget_gone(reg, &was, out);
             recall_store(reg, kind, name, out);
