@@ -610,6 +610,20 @@ static int resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
                                  RESOLVE_ATTEMPTS);
 }
 
+/* The three entry points below: a key whose cache one fstatat shows still
+ * good is the answer; else the cache goes and the name is resolved. */
+static int cached_or_resolve(xsipc_registry *reg, xsipc__kind kind,
+                             const char *name, int missing, int keep,
+                             int locked, xsipc__key *out, xsipc_status *st)
+{
+    if (out->cached && xsipc__reg_still(reg, out)) {
+        out->created = 0;
+        return 0;
+    }
+    xsipc__reg_key_forget(reg, out);
+    return resolve(reg, kind, name, missing, keep, locked, out, st);
+}
+
 int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
                            const char *name, int create, int keep,
                            xsipc__key *out, xsipc_status *st)
@@ -617,37 +631,22 @@ int xsipc__reg_resolve_key(xsipc_registry *reg, xsipc__kind kind,
     if (reg == NULL || out == NULL)
         return xsipc__status_set(st, XSIPC_INVALID_ARGUMENT,
                                  "key lookup: no registry or no key");
-    if (out->cached && xsipc__reg_still(reg, out)) {
-        out->created = 0;
-        return 0;
-    }
-    xsipc__reg_key_forget(reg, out);
-    return resolve(reg, kind, name, create ? MISSING_MAKE : MISSING_SAY, keep,
-                   0, out, st);
+    return cached_or_resolve(
+        reg, kind, name, create ? MISSING_MAKE : MISSING_SAY, keep, 0, out, st);
 }
 
 int xsipc__reg_lookup_key(xsipc_registry *reg, xsipc__kind kind,
                           const char *name, int keep, xsipc__key *out,
                           xsipc_status *st)
 {
-    if (out->cached && xsipc__reg_still(reg, out)) {
-        out->created = 0;
-        return 0;
-    }
-    xsipc__reg_key_forget(reg, out);
-    return resolve(reg, kind, name, MISSING_QUIET, keep, 0, out, st);
+    return cached_or_resolve(reg, kind, name, MISSING_QUIET, keep, 0, out, st);
 }
 
 int xsipc__reg_resolve_locked(xsipc_registry *reg, xsipc__kind kind,
                               const char *name, int keep, xsipc__key *out,
                               xsipc_status *st)
 {
-    if (out->cached && xsipc__reg_still(reg, out)) {
-        out->created = 0;
-        return 0;
-    }
-    xsipc__reg_key_forget(reg, out);
-    return resolve(reg, kind, name, MISSING_MAKE, keep, 1, out, st);
+    return cached_or_resolve(reg, kind, name, MISSING_MAKE, keep, 1, out, st);
 }
 
 int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k)
