@@ -40,12 +40,19 @@ int xsipc__proc_stat_start(const char *stat, unsigned long long *ticks)
 
 unsigned long long xsipc__proc_self_start(void)
 {
+    pid_t pid;
+
+    return xsipc__proc_self(&pid);
+}
+
+unsigned long long xsipc__proc_self(pid_t *pid)
+{
     /* Cached per pid: a child made by fork has its own start time. */
     static pid_t cached_pid;
     static unsigned long long cached;
     char buf[1024];
     unsigned long long ticks = 0;
-    pid_t me = getpid();
+    pid_t me = *pid = getpid();
     ssize_t n;
     int fd;
 

@@ -19,6 +19,9 @@ int xsipc__proc_stat_start(const char *stat, unsigned long long *ticks);
  * pid.  0 when /proc cannot say. */
 unsigned long long xsipc__proc_self_start(void);
 
+/* The same, with this process's pid in *pid: one getpid() for both. */
+unsigned long long xsipc__proc_self(pid_t *pid);
+
 /* Non-zero when the process pid, which created an object at time
  * created, is gone: no such process, or one started after that time (a
  * reused pid).  0 when it is alive or that cannot be told. */

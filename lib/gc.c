@@ -114,6 +114,7 @@ static int gc_object(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
 
 static void gc_key_file(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
 {
+    xsipc__key k;
     int gone, old;
 
     if (!it->usable)
@@ -128,8 +129,9 @@ static void gc_key_file(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
           c->now - it->sb.st_ctime >= XSIPC_GC_GRACE_SECONDS;
     if (!gone && !(c->p.e.status == XSIPC_ENTRY_ORPHAN && old))
         return;
+    k = it->key;
     if ((c->flags & XSIPC_GC_DRY_RUN) == 0 &&
-        xsipc__registry_unregister_unused(reg, &it->key, NULL) != 0)
+        xsipc__registry_unregister_unused(reg, &k, NULL) != 0)
         return;
     report(c, XSIPC_GC_KEY_FILE, c->p.path, it->key.key, -1,
            gone ? "its object is gone" : "no object at its key");

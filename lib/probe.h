@@ -47,7 +47,7 @@ int xsipc__registry_scan_end(xsipc_registry *reg, xsipc_registry *use,
  * lock, in which no xsipc process makes an object (semset.c, R1 and R3),
  * so none can appear between the test and the unlink.  0, 1 when an
  * object kept the file, or -error with st set. */
-int xsipc__registry_unregister_unused(xsipc_registry *reg, const xsipc__key *k,
+int xsipc__registry_unregister_unused(xsipc_registry *reg, xsipc__key *k,
                                       xsipc_status *st);
 
 #endif /* XSIPC_PROBE_H */

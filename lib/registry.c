@@ -207,7 +207,7 @@ int xsipc_registry_list(xsipc_registry *reg, xsipc_registry_fn fn, void *arg,
 
 /* ---------------------------------------------------------------- remove */
 
-int xsipc__registry_unregister_unused(xsipc_registry *reg, const xsipc__key *k,
+int xsipc__registry_unregister_unused(xsipc_registry *reg, xsipc__key *k,
                                       xsipc_status *st)
 {
     int lockfd, rc = 1;

@@ -462,31 +462,48 @@ int xsipc__reg_take_claim(xsipc_registry *reg, key_t key, const char *src,
     return XSIPC__TAKE_TAKEN;
 }
 
-void xsipc__reg_drop_claim(xsipc_registry *reg, key_t key, const char *file)
+/* Removes key's claim, and the parks that only it needed. */
+static void unlink_claim(xsipc_registry *reg, key_t key)
 {
-    char name[64], t[256];
+    char name[64];
     struct stat sb;
     unsigned n;
-    int saved = errno, own, old;
+    int own;
+
+    xsipc__reg_claim_name(key, name, sizeof name);
+    (void)unlinkat(reg->dirfd, name, 0);
+    /* Parked inodes only kept the key's other candidates away: with the
+     * claim gone, none collides any more.  They are made lowest number
+     * first, so the first gap ends them; a stranger's file with a park's
+     * name is no gap, and stays. */
+    for (n = 0; n < XSIPC__PARK_MAX; n++) {
+        xsipc__reg_park_name(key, n, name, sizeof name);
+        if ((own = own_entry(reg, name, &sb)) == 0)
+            break;
+        if (own > 0)
+            (void)unlinkat(reg->dirfd, name, 0);
+    }
+}
+
+void xsipc__reg_drop_claim(xsipc_registry *reg, key_t key, const char *file)
+{
+    char t[256];
+    int saved = errno, old;
     xsipc__claim state = judge(reg, key, file, NULL, t, &old);
 
     if (state == XSIPC__CLAIM_MINE || state == XSIPC__CLAIM_STALE) {
-        xsipc__reg_claim_name(key, name, sizeof name);
-        (void)unlinkat(reg->dirfd, name, 0);
+        unlink_claim(reg, key);
         if (old)
             drop_old_link(reg, t[0] != '\0' ? t : file, key);
-        /* Parked inodes only kept the key's other candidates away: with
-         * the claim gone, none collides any more.  They are made lowest
-         * number first, so the first gap ends them; a stranger's file
-         * with a park's name is no gap, and stays. */
-        for (n = 0; n < XSIPC__PARK_MAX; n++) {
-            xsipc__reg_park_name(key, n, name, sizeof name);
-            if ((own = own_entry(reg, name, &sb)) == 0)
-                break;
-            if (own > 0)
-                (void)unlinkat(reg->dirfd, name, 0);
-        }
     }
+    errno = saved;
+}
+
+void xsipc__reg_drop_linked_claim(xsipc_registry *reg, key_t key)
+{
+    int saved = errno;
+
+    unlink_claim(reg, key);
     errno = saved;
 }
 

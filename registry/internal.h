@@ -189,6 +189,11 @@ int xsipc__reg_take_claim(xsipc_registry *reg, key_t key, const char *src,
  * link). */
 void xsipc__reg_drop_claim(xsipc_registry *reg, key_t key, const char *file);
 
+/* Under the lock, just after the key file of key was unlinked while it
+ * had two links, the second its claim (see resolve.c's removal): drops
+ * the claim without judging it, and the parks of key. */
+void xsipc__reg_drop_linked_claim(xsipc_registry *reg, key_t key);
+
 /* Whether the claim of k's key is k's own inode with one link left: its
  * key file is gone (a Qt program removed it), and nothing but k -- held by
  * whoever resolved it -- leads to the claim without a scan. */

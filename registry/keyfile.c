@@ -205,6 +205,7 @@ int xsipc__reg_write_record(int fd, xsipc__kind kind, const char *name,
 {
     static xsipc__record rec_zero;
     xsipc__record *rec;
+    pid_t pid;
     char *buf;
     size_t len, name_len = strlen(name);
     ssize_t n = -1;
@@ -223,8 +224,8 @@ int xsipc__reg_write_record(int fd, xsipc__kind kind, const char *name,
     rec->kind = (int)kind;
     rec->proj = proj;
     rec->key = (uint32_t)key;
-    rec->pid = (long)getpid();
-    rec->start = xsipc__proc_self_start();
+    rec->start = xsipc__proc_self(&pid);
+    rec->pid = (long)pid;
     rec->time = (int64_t)time(NULL);
     rec->flags = flags;
     /* A longer name goes unrecorded: the file name still finds it. */

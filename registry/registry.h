@@ -201,27 +201,28 @@ int xsipc__reg_still(const xsipc_registry *reg, const xsipc__key *k);
  * removes its key files with the last user; a persistent registry keeps
  * them.  When a Qt program removed the file first, the claim it left goes.
  */
-void xsipc__reg_release(xsipc_registry *reg, const xsipc__key *k);
+void xsipc__reg_release(xsipc_registry *reg, xsipc__key *k);
 
 /* Non-zero when reg's key files follow Qt's life cycle (they go with their
  * objects): not persistent, not native. */
 int xsipc__reg_follows_qt(const xsipc_registry *reg);
 /* xsipc__reg_unregister for a caller that holds the registry lock. */
-int xsipc__reg_remove_locked(xsipc_registry *reg, const xsipc__key *k,
+int xsipc__reg_remove_locked(xsipc_registry *reg, xsipc__key *k,
                              xsipc_status *st);
 /* Under the registry lock: removes k's key file when this very resolution
  * made it (k->created), in any registry but a native one -- what a failed
  * call leaves is litter even where key files are kept. */
-void xsipc__reg_drop_new_locked(xsipc_registry *reg, const xsipc__key *k);
+void xsipc__reg_drop_new_locked(xsipc_registry *reg, xsipc__key *k);
 /* xsipc__reg_release for a caller that holds the registry lock. */
-void xsipc__reg_release_locked(xsipc_registry *reg, const xsipc__key *k);
+void xsipc__reg_release_locked(xsipc_registry *reg, xsipc__key *k);
 
 /*
  * Removes k's key file, its claim and the inodes parked for its key, in any
  * registry, when the file is still k's inode.  0 (also when it was gone
- * already), or -xsipc_error with st set.
+ * already), or -xsipc_error with st set.  Once it removed them, k's dev and
+ * ino are 0 and nothing of it is cached (so for every removal below).
  */
-int xsipc__reg_unregister(xsipc_registry *reg, const xsipc__key *k,
+int xsipc__reg_unregister(xsipc_registry *reg, xsipc__key *k,
                           xsipc_status *st);
 
 /* --------------------------------------------- key files, lock, accessors */

@@ -649,22 +649,32 @@ int xsipc__reg_resolve_locked(xsipc_registry *reg, xsipc__kind kind,
     return cached_or_resolve(reg, kind, name, MISSING_MAKE, keep, 1, out, st);
 }
 
-int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k)
+/* Whether k's file is still the inode its key came from; its lstat goes
+ * to *sb. */
+static int current(const xsipc_registry *reg, const xsipc__key *k,
+                   struct stat *sb)
 {
-    struct stat sb;
     int saved = errno, same;
 
     /* AT_SYMLINK_NOFOLLOW: a link put in the key file's place is not the
      * key file, whatever it points to. */
-    same = fstatat(reg->dirfd, k->file, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-           sb.st_dev == k->dev && sb.st_ino == k->ino;
+    same = fstatat(reg->dirfd, k->file, sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+           sb->st_dev == k->dev && sb->st_ino == k->ino;
     errno = saved;
     return same;
 }
 
-int xsipc__reg_remove_locked(xsipc_registry *reg, const xsipc__key *k,
+int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k)
+{
+    struct stat sb;
+
+    return current(reg, k, &sb);
+}
+
+int xsipc__reg_remove_locked(xsipc_registry *reg, xsipc__key *k,
                              xsipc_status *st)
 {
+    struct stat sb;
     int saved = errno;
 
     /* Only the inode the key came from: a new key file made meanwhile by
@@ -672,7 +682,7 @@ int xsipc__reg_remove_locked(xsipc_registry *reg, const xsipc__key *k,
      * users.  Under the lock no xsipc process makes one; a Qt program
      * could, in the window between the test and the unlink, as it could
      * in its own detach.  The claim a Qt peer's removal left goes. */
-    if (!xsipc__reg_current(reg, k)) {
+    if (!current(reg, k, &sb)) {
         xsipc__reg_drop_gone_claim(reg, k);
         return 0;
     }
@@ -682,12 +692,26 @@ int xsipc__reg_remove_locked(xsipc_registry *reg, const xsipc__key *k,
                                      "cannot remove the key file: %s",
                                      strerror(errno));
     recall_forget(reg, k->file);
-    xsipc__reg_drop_claim(reg, k->key, k->file);
+    /* Two links just before, in a file whose key is k's: its lookup found
+     * the second to be its claim (claim.c), and nothing but xsipc's own
+     * removal under this lock takes a link away without taking the file
+     * name first (a Qt program only unlinks the file, which leaves one),
+     * so .claim-K is this inode and goes without a look.  Any other count
+     * is judged. */
+    if (sb.st_nlink == 2 && k->key == xsipc__reg_ftok(&sb, k->proj))
+        xsipc__reg_drop_linked_claim(reg, k->key);
+    else
+        xsipc__reg_drop_claim(reg, k->key, k->file);
+    /* Its file and claim gone by our hand, k leads to nothing: no claim
+     * of its to look for later (forget_gone), nothing cached. */
+    k->dev = 0;
+    k->ino = 0;
+    k->cached = 0;
     errno = saved;
     return 0;
 }
 
-int xsipc__reg_unregister(xsipc_registry *reg, const xsipc__key *k,
+int xsipc__reg_unregister(xsipc_registry *reg, xsipc__key *k,
                           xsipc_status *st)
 {
     int lockfd, rc;
@@ -705,19 +729,19 @@ int xsipc__reg_follows_qt(const xsipc_registry *reg)
     return (reg->flags & (XSIPC_REGISTRY_PERSISTENT | XSIPC__REG_NATIVE)) == 0;
 }
 
-void xsipc__reg_drop_new_locked(xsipc_registry *reg, const xsipc__key *k)
+void xsipc__reg_drop_new_locked(xsipc_registry *reg, xsipc__key *k)
 {
     if (k->created && (reg->flags & XSIPC__REG_NATIVE) == 0)
         (void)xsipc__reg_remove_locked(reg, k, NULL);
 }
 
-void xsipc__reg_release_locked(xsipc_registry *reg, const xsipc__key *k)
+void xsipc__reg_release_locked(xsipc_registry *reg, xsipc__key *k)
 {
     if (xsipc__reg_follows_qt(reg))
         (void)xsipc__reg_remove_locked(reg, k, NULL);
 }
 
-void xsipc__reg_release(xsipc_registry *reg, const xsipc__key *k)
+void xsipc__reg_release(xsipc_registry *reg, xsipc__key *k)
 {
     int saved = errno;
 
