@@ -23,6 +23,7 @@ lib_libxsipc_core_la_SOURCES = \
 	lib/shm.h \
 	lib/shm.c \
 	lib/segment.c \
+	lib/detach.c \
 	lib/sem.c \
 	lib/version.c
 lib_libxsipc_core_la_LIBADD = common/libxsipc-common.la \

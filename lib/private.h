@@ -65,8 +65,9 @@ struct xsipc_sem {
 xsipc_registry *xsipc__registry_open(const char *dir, unsigned flags,
                                      xsipc_status *st);
 /* The default registry for a handle made without one: shared by the
- * process while $TMPDIR names the same directory (registry/dir.c).  Never
- * handed to the caller, who could change it (xsipc_registry_trust_uid). */
+ * process while $TMPDIR names the same directory (registry/default.c).
+ * Never handed to the caller, who could change it
+ * (xsipc_registry_trust_uid). */
 xsipc_registry *xsipc__registry_default(xsipc_status *st);
 /* Whether a segment or a semaphore set exists at key (probe.c): the
  * question the registry asks before a new key file takes a key no claim

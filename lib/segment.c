@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * segment.c -- an xsipc_shm's segment: create, attach and detach, as
- * QSharedMemory does them (the handle itself is shm.c's).
+ * segment.c -- an xsipc_shm's segment: create and attach, as QSharedMemory
+ * does them (detach is detach.c's, the handle itself shm.c's), and what
+ * detach.c shares with them: a System V failure's message, and the lock
+ * taken and released around each call.
  *
  * The protocol is Qt's, step for step, so that a Qt program and a C program
  * can take turns on one segment:
  *   create: key file, lock, shmget(IPC_CREAT|IPC_EXCL), shmat, unlock.
  *   attach: lock, shmget(key, 0), IPC_STAT for the size, shmat, unlock.
  *   detach: lock, shmdt, IPC_STAT; at shm_nattch 0 the segment and its key
- *           file are removed; unlock.
+ *           file are removed; unlock (detach.c).
  * The segment holds only the caller's bytes (no header), as with Qt; the
  * lock is Qt's qipc_systemsem_ semaphore set (see semset.h), which the
  * handle joins at its first create or attach and keeps, as a QSharedMemory
@@ -32,8 +34,8 @@
 #include "shm.h"
 
 /* A System V call failed: map its errno and name the segment. */
-static int sys_fail(xsipc_shm *shm, const char *op, xsipc__sys_call call,
-                    int err, int creating)
+int xsipc__shm_sys_fail(xsipc_shm *shm, const char *op, xsipc__sys_call call,
+                        int err, int creating)
 {
     errno = err;
     return xsipc__status_named(
@@ -54,17 +56,17 @@ static int usable(xsipc_shm *shm, const char *op)
 /* Takes the lock around create/attach/detach, as Qt does (a handle whose
  * caller holds it already works under that).  Returns 0, XSIPC_OWNER_DIED
  * or -error. */
-static int lock_for(xsipc_shm *shm, const char *op)
+int xsipc__shm_lock_for(xsipc_shm *shm, const char *op)
 {
     if (shm->locked)
         return 0;
     return xsipc__semset_lock(&shm->lock, XSIPC__WAIT, NULL, op, &shm->err);
 }
 
-/* Releases what lock_for took.  An owner-died report is no use to these
- * calls (they touch no data), so it is kept for the next xsipc_shm_lock
- * by releasing VALUE with MARK left set. */
-static void unlock_for(xsipc_shm *shm, int held, const char *op)
+/* Releases what xsipc__shm_lock_for took.  An owner-died report is no use
+ * to these calls (they touch no data), so it is kept for the next
+ * xsipc_shm_lock by releasing VALUE with MARK left set. */
+void xsipc__shm_unlock_for(xsipc_shm *shm, int held, const char *op)
 {
     xsipc_status scratch; /* the operation's own result is what counts */
     int tries;
@@ -83,11 +85,11 @@ static void unlock_for(xsipc_shm *shm, int held, const char *op)
     shm->locked = 1;
 }
 
-/* Releases what lock_for took.  The lock set stays joined: it goes with
- * the handle (free, or a new key), see semset.c. */
+/* Releases what xsipc__shm_lock_for took.  The lock set stays joined: it
+ * goes with the handle (free, or a new key), see semset.c. */
 static void let_go(xsipc_shm *shm, int held, const char *op)
 {
-    unlock_for(shm, held, op);
+    xsipc__shm_unlock_for(shm, held, op);
 }
 
 /* Removes the key file this call made when no segment has its key, under
@@ -122,7 +124,7 @@ static int abandon(xsipc_shm *shm, int held, int rc, const char *op, int regfd)
     if (regfd >= 0)
         xsipc__reg_unlock(regfd);
     if (held >= 0)
-        unlock_for(shm, held, op);
+        xsipc__shm_unlock_for(shm, held, op);
     if (!shm->locked && !shm->set_kept)
         (void)xsipc__semset_close(&shm->lock);
     shm->shmid = -1;
@@ -145,7 +147,7 @@ static int map(xsipc_shm *shm, int shmid, xsipc_access access, size_t made,
     if (made != 0) {
         ds.shm_segsz = made; /* and it is ours: made by us, now */
     } else if (xsipc__sys_shmctl(shmid, IPC_STAT, &ds) < 0) {
-        return sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
+        return xsipc__shm_sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
     }
     /* Whoever can guess the key can create the segment first; one owned
      * by a stranger could be read or rewritten by them at any time. */
@@ -160,7 +162,7 @@ static int map(xsipc_shm *shm, int shmid, xsipc_access access, size_t made,
     }
     addr = xsipc__sys_shmat(shmid, access == XSIPC_READ_ONLY ? SHM_RDONLY : 0);
     if (addr == (void *)-1)
-        return sys_fail(shm, op, XSIPC__SYS_SHMAT, errno, 0);
+        return xsipc__shm_sys_fail(shm, op, XSIPC__SYS_SHMAT, errno, 0);
     shm->shmid = shmid;
     shm->addr = addr;
     shm->size = ds.shm_segsz; /* the kernel's word, never a caller's */
@@ -239,14 +241,14 @@ static int make_segment(xsipc_shm *shm, size_t size, const char *op)
                 "see /proc/sys/kernel/shmmax)",
                 size);
         if (errno != EEXIST)
-            return sys_fail(shm, op, XSIPC__SYS_SHMGET, errno, 1);
+            return xsipc__shm_sys_fail(shm, op, XSIPC__SYS_SHMGET, errno, 1);
         /* Qt fails here for good after a crash; a stale segment is
          * removed (under the lock, so no xsipc or Qt peer is attaching
          * it) and the create made again. */
         if (reclaimed || !stale_segment(shm, &old))
             return already_exists(shm, op);
         if (xsipc__sys_shmctl(old, IPC_RMID, NULL) < 0)
-            return sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
+            return xsipc__shm_sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
         reclaimed = 1;
     }
 }
@@ -255,15 +257,16 @@ static int make_segment(xsipc_shm *shm, size_t size, const char *op)
 #define BUSY (-1000)
 
 /*
- * lock_for, for a create of a name whose key file exists (probe): a live
- * segment must answer at once rather than wait for the lock (Qt's create
- * waits, then fails), and before anything the lock says.  The lock is
- * tried without waiting first: when it can be had (the common case) it is
- * taken, and the creating shmget itself, made under it, says whether a
- * segment is there -- no query beforehand.  When it cannot (someone holds
- * it, or taking it fails: a stranger's set, say), BUSY: the caller asks
- * the kernel about a segment, then takes the lock as lock_for does, which
- * fails again with its own error when it must.
+ * xsipc__shm_lock_for, for a create of a name whose key file exists
+ * (probe): a live segment must answer at once rather than wait for the
+ * lock (Qt's create waits, then fails), and before anything the lock says.
+ * The lock is tried without waiting first: when it can be had (the common
+ * case) it is taken, and the creating shmget itself, made under it, says
+ * whether a segment is there -- no query beforehand.  When it cannot
+ * (someone holds it, or taking it fails: a stranger's set, say), BUSY: the
+ * caller asks the kernel about a segment, then takes the lock as
+ * xsipc__shm_lock_for does, which fails again with its own error when it
+ * must.
  */
 static int lock_for_create(xsipc_shm *shm, int probe, const char *op)
 {
@@ -271,7 +274,7 @@ static int lock_for_create(xsipc_shm *shm, int probe, const char *op)
     int rc;
 
     if (!probe || shm->locked)
-        return lock_for(shm, op);
+        return xsipc__shm_lock_for(shm, op);
     rc = xsipc__semset_lock(&shm->lock, XSIPC__NOWAIT, NULL, op, &scratch);
     return rc < 0 ? BUSY : rc;
 }
@@ -341,7 +344,7 @@ static int lock_key(xsipc_shm *shm, int creating, const char *op, int *regfd)
                 continue;
             }
             shm->lock.want_reglock = regfd != NULL;
-            held = lock_for(shm, op);
+            held = xsipc__shm_lock_for(shm, op);
             shm->lock.want_reglock = 0;
         }
         if (held < 0)
@@ -433,7 +436,7 @@ static int create(xsipc_shm *shm, size_t size, xsipc_access access)
     }
     /* A dead owner's report inherited here guarded a segment that is no
      * more (the new one was made with IPC_EXCL): it goes. */
-    unlock_for(shm, 0, op);
+    xsipc__shm_unlock_for(shm, 0, op);
     return 0;
 }
 
@@ -458,127 +461,12 @@ static int attach(xsipc_shm *shm, xsipc_access access)
                 &shm->err, XSIPC_NOT_FOUND, op, shm->qname, NULL, shm->native,
                 "no segment at key 0x%08x", (unsigned)shm->key.key);
         else
-            rc = sys_fail(shm, op, XSIPC__SYS_SHMGET, err, 0);
+            rc = xsipc__shm_sys_fail(shm, op, XSIPC__SYS_SHMGET, err, 0);
         return abandon(shm, held, rc, op, -1);
     }
     if ((rc = map(shm, id, access, 0, op)) < 0)
         return abandon(shm, held, rc, op, -1);
-    unlock_for(shm, held, op);
-    return 0;
-}
-
-/*
- * Marks the segment removed when we are its last user, then unmaps it.
- * IPC_RMID comes first so that a failure leaves the handle attached and the
- * whole detach can be tried again (xsipc_shm_free does); the kernel
- * destroys a removed segment at its last detach, and no attach slips in
- * between because every attach takes the lock held here.
- */
-static int unmap(xsipc_shm *shm, const char *op)
-{
-    struct shmid_ds ds;
-    int last, ours;
-
-    if (xsipc__sys_shmctl(shm->shmid, IPC_STAT, &ds) < 0)
-        return sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
-    /* A segment made to outlive its users stays, key file and all. */
-    last = ds.shm_nattch <= 1 && !shm->key.keep;
-    /* Others attached are likely to hold the lock set open too. */
-    shm->lock.others = ds.shm_nattch > 1;
-    /* After someone else's IPC_RMID the kernel sets the key to
-     * IPC_PRIVATE, and the key file may already name a new segment; after
-     * our own (a detach that failed later) the key file is still ours. */
-    ours = shm->removed || ds.shm_perm.__key == shm->key.key;
-    if (last && !shm->removed) {
-        if (xsipc__sys_shmctl(shm->shmid, IPC_RMID, NULL) < 0)
-            return sys_fail(shm, op, XSIPC__SYS_SHMCTL, errno, 0);
-        shm->removed = 1;
-    }
-    if (xsipc__sys_shmdt(shm->addr) < 0)
-        return sys_fail(shm, op, XSIPC__SYS_SHMDT, errno, 0);
-    if (last && ours && xsipc__reg_follows_qt(shm->reg)) {
-        /* Removed: the next create makes it anew. */
-        xsipc__reg_release(shm->reg, &shm->key);
-        xsipc__reg_key_forget(shm->reg, &shm->key);
-    }
-    return 0;
-}
-
-/*
- * After the segment is gone from the handle: the lock is released -- the
- * caller's too, as Qt's detach releases it.  With leave (the handle's end:
- * free, or a new key) the set is left as well, and for its last user the
- * unlock, the leaving and the test that it is the last are one semop (R2);
- * else the set stays joined for the handle's next create or attach.
- */
-static void release_detached(xsipc_shm *shm, int held, int leave,
-                             const char *op)
-{
-    xsipc_status scratch; /* the detach's own result is what counts */
-    /* A dead owner's report inherited by this detach stays for the next
-     * lock while the segment it guards stays; with the segment gone there
-     * is nothing left to repair. */
-    int keep_mark = !shm->locked && held == XSIPC_OWNER_DIED && !shm->removed;
-    int tries;
-
-    if (!shm->locked && held < 0) {
-        if (leave)
-            (void)xsipc__semset_close(&shm->lock);
-        return;
-    }
-    if (leave) {
-        if (xsipc__semset_unlock_close(&shm->lock, keep_mark, op, &scratch) <
-            0) {
-            /* The unlock failed, and a lock left held would stop every
-             * peer: try again, before leaving. */
-            (void)xsipc__semset_unlock(&shm->lock, 0, op, &scratch);
-            (void)xsipc__semset_close(&shm->lock);
-        }
-        shm->locked = 0;
-        return;
-    }
-    /* As unlock_for: a failure is transient; a lock the kernel still will
-     * not take back stays the handle's, for its unlock or free. */
-    for (tries = 0; tries < 3; tries++)
-        if (xsipc__semset_unlock(&shm->lock, keep_mark, op, &scratch) == 0 ||
-            scratch.code == XSIPC_LOCK_ERROR) {
-            shm->locked = 0;
-            return;
-        }
-    shm->locked = 1;
-}
-
-int xsipc__shm_detach(xsipc_shm *shm, int leave)
-{
-    static const char op[] = "xsipc_shm_detach";
-    int rc, held = 0;
-
-    if (shm == NULL)
-        return -XSIPC_INVALID_ARGUMENT;
-    xsipc__status_clear(&shm->err);
-    if (shm->shmid < 0 && shm->name == NULL)
-        return xsipc__status_set(&shm->err, XSIPC_NOT_ATTACHED,
-                                 "%s: this handle is not attached", op);
-    if (shm->shmid < 0)
-        return xsipc__status_named(&shm->err, XSIPC_NOT_ATTACHED, op,
-                                   shm->qname, NULL, shm->native,
-                                   "this handle is not attached");
-    /* A handle that holds the lock detaches under it and releases it, as
-     * Qt's detach does.  Without the lock (taking it failed) the detach
-     * still happens; the nattch test is then only racy. */
-    if (!shm->locked)
-        held = lock_for(shm, op);
-    rc = unmap(shm, op);
-    if (rc < 0) {
-        if (!shm->locked && held >= 0)
-            unlock_for(shm, held, op);
-        return rc; /* still attached, lock as it was: try again later */
-    }
-    release_detached(shm, held, leave, op);
-    shm->shmid = -1;
-    shm->removed = 0;
-    shm->addr = NULL;
-    shm->size = 0;
+    xsipc__shm_unlock_for(shm, held, op);
     return 0;
 }
 
@@ -590,9 +478,4 @@ int xsipc_shm_create(xsipc_shm *shm, size_t size, xsipc_access access)
 int xsipc_shm_attach(xsipc_shm *shm, xsipc_access access)
 {
     return xsipc__shm_fresh(shm, attach(shm, access));
-}
-
-int xsipc_shm_detach(xsipc_shm *shm)
-{
-    return xsipc__shm_fresh(shm, xsipc__shm_detach(shm, 0));
 }

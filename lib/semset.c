@@ -161,9 +161,9 @@
  * create in drop_new_file);
  * semclose.c leaves and removes one (R2, and R3's unlink in remove_last);
  * semlock.c takes and gives VALUE on a set that is open.  lib/segment.c
- * follows R1 and R3 for segments, and keeps a handle's set joined from
- * its first create or attach to its free (lib/shm.c); gc and removal
- * (lib/gc.c, registry.c, orphans.c) remove sets only through
+ * and lib/detach.c follow R1 and R3 for segments, and keep a handle's set
+ * joined from its first create or attach to its free (lib/shm.c); gc and
+ * removal (lib/gc.c, registry.c, orphans.c) remove sets only through
  * xsipc__semset_reap, and key files only under the registry lock after
  * seeing no object at their key.
  *

@@ -2,8 +2,8 @@
 /*
  * shm.c -- xsipc_shm: a named System V segment, as QSharedMemory -- the
  * handle: its key (Qt's name, or a native key file), its lock, and what
- * it tells of itself.  Making, attaching and detaching the segment is
- * segment.c's.
+ * it tells of itself.  Making and attaching the segment is segment.c's,
+ * detaching it detach.c's.
  *
  * The lock is Qt's qipc_systemsem_ semaphore set (see semset.h), taken and
  * released with one semop: xsipc_shm_lock and xsipc_shm_unlock test one

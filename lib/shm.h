@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * shm.h -- what the two halves of xsipc_shm share (private): shm.c (the
- * handle: its key, its lock, its accessors) and segment.c (creating,
- * attaching and detaching its segment).
+ * shm.h -- what the parts of xsipc_shm share (private): shm.c (the
+ * handle: its key, its lock, its accessors), segment.c (creating and
+ * attaching its segment) and detach.c (detaching it).
  */
 #ifndef XSIPC_SHM_H
 #define XSIPC_SHM_H
@@ -31,6 +31,21 @@ static inline int xsipc__shm_fresh(xsipc_shm *shm, int rc)
  * its lock set is left too, in the same semop as the unlock for the last
  * user.  Without, the set stays joined for the next create or attach. */
 int xsipc__shm_detach(xsipc_shm *shm, int leave);
+
+/* A System V call (call, errno err; creating: a create's shmget) failed:
+ * maps err and names the segment in shm->err (segment.c).  Returns
+ * -error. */
+int xsipc__shm_sys_fail(xsipc_shm *shm, const char *op, xsipc__sys_call call,
+                        int err, int creating);
+
+/* Takes the lock around create/attach/detach, as Qt does (a handle whose
+ * caller holds it already works under that; segment.c).  Returns 0,
+ * XSIPC_OWNER_DIED or -error. */
+int xsipc__shm_lock_for(xsipc_shm *shm, const char *op);
+
+/* Releases what xsipc__shm_lock_for took (held: its answer); an
+ * owner-died report is kept for the next xsipc_shm_lock (segment.c). */
+void xsipc__shm_unlock_for(xsipc_shm *shm, int held, const char *op);
 
 /* Without a key: the reason the last key was refused, kept in the
  * handle, or "no key is set" when none was given (code, "op: no key is

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dir.c -- a registry directory: opening it, trusting uids, the registry
- * lock, and what lib/ may read of the handle.
+ * dir.c -- a registry directory: opening it, trusting uids, the handle's
+ * references, and what lib/ may read of the handle.
  *
  * The key_t of a name is ftok(key file, proj), as Qt computes it with
  * proj 'Q', so the key file's inode *is* the key.  Everything in the
@@ -12,10 +12,9 @@
  * a stranger owns, is refused, since whoever can rewrite its entries can
  * choose our keys.
  *
- * The registry lock is an flock() of the directory: claims and key files
- * made by xsipc change only under it (see make.c), and lib/ makes System V
- * objects only under it (lib/semset.c, R1).  Files only: no System V IPC
- * call is made here.
+ * The registry lock, an flock() of the directory, is lock.c's; the
+ * default registry, opened once per process, is default.c's.  Files only:
+ * no System V IPC call is made here.
  */
 #include <config.h>
 
@@ -25,9 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "xsipc.h"
@@ -100,8 +97,9 @@ int xsipc_registry_trust_uid(xsipc_registry *reg, uid_t uid)
 /* A message about the registry directory path: "CAUSE: directory PATH". */
 #define DIR_WHAT "directory "
 
-/* The message for a realpath or open failure on the directory itself. */
-static int dir_error(const char *path, int err, xsipc_status *st)
+/* The message for a realpath or open failure on the directory itself
+ * (lock.c's openat too). */
+int xsipc__reg_dir_error(const char *path, int err, xsipc_status *st)
 {
     xsipc_error code;
 
@@ -171,14 +169,14 @@ static int open_dir(const char *real, int *fd, int *shared, struct stat *out,
             return xsipc__status_path(st, XSIPC_KEY_ERROR, DIR_WHAT, NULL, real,
                                       "cannot open the registry directory: %s",
                                       strerror(err));
-        return dir_error(real, err, st);
+        return xsipc__reg_dir_error(real, err, st);
     }
     /* The checks are made on the descriptor we will use, not the path. */
     if (fstat(*fd, &sb) != 0) {
         err = errno;
         (void)close(*fd);
         *fd = -1;
-        return dir_error(real, err, st);
+        return xsipc__reg_dir_error(real, err, st);
     }
     rc = dir_trusted(real, &sb, st);
     if (rc < 0) {
@@ -235,7 +233,7 @@ xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
      * for one directory; the key itself comes from the inode anyway. */
     real = realpath(path, NULL);
     if (real == NULL) {
-        (void)dir_error(path, errno, st);
+        (void)xsipc__reg_dir_error(path, errno, st);
         return NULL;
     }
     memset(&sb, 0, sizeof sb);
@@ -281,159 +279,6 @@ xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
         xsipc__status_clear(st);
     return reg;
 }
-
-/* ------------------------------------------------- the default registry */
-
-/*
- * The default registry is opened once per process and shared by every
- * handle made without a registry of its own.  Qt reads $TMPDIR at each
- * setKey, and so does this: the cache holds the registry of one value of
- * $TMPDIR, and a handle takes it only while it is still what a fresh open
- * would give.  A fresh open costs two realpath()s (a readlink per path
- * component), an open, an fstat and a close; a reuse costs the calls that
- * show that nothing it depends on has changed:
- *  - a stat of the path $TMPDIR names (or /tmp), and of the registry's own
- *    spelling of it when that differs (symbolic links on the way): both
- *    still lead to the directory the cached descriptor holds -- same
- *    device and inode -- with the mode and owner that open_dir() approved.
- *    A directory removed and made again, a link pointed elsewhere, a
- *    chmod or a chown, each gives a miss and a full open (which applies
- *    the checks again, and may refuse);
- *  - an fstat of the cached descriptor: it is still that directory (a
- *    program that closed descriptors it did not open, and got the number
- *    back for another file, gets a miss, never key files looked up in the
- *    wrong place);
- *  - a geteuid() when the directory is not root's: the owner approved was
- *    our effective uid, which the process may have changed since.
- * The uids trusted for the process only grow, so an approval stands.
- * The cache never waits: a thread that finds another in it (or a child
- * forked while one was) opens a registry of its own, as before.  The
- * registries handed out are shared, so nothing reached from outside the
- * library may change one (the public xsipc_registry_open never uses the
- * cache, so xsipc_registry_trust_uid never meets a cached registry).
- */
-static struct {
-    int busy;
-    xsipc_registry *reg; /* one reference of the cache's own, or NULL */
-    char *source;        /* the path it was opened for: $TMPDIR or /tmp */
-    uid_t euid;          /* our effective uid when it was opened */
-} default_cache;
-
-static int cache_enter(void)
-{
-#if defined(__GNUC__)
-    return __atomic_exchange_n(&default_cache.busy, 1, __ATOMIC_ACQUIRE) == 0;
-#else
-    return 0; /* no atomics: no cache */
-#endif
-}
-
-static void cache_leave(void)
-{
-#if defined(__GNUC__)
-    __atomic_store_n(&default_cache.busy, 0, __ATOMIC_RELEASE);
-#endif
-}
-
-/* What xsipc__reg_default_dir() starts from. */
-static const char *default_source(void)
-{
-    const char *env = getenv("TMPDIR");
-
-    return env != NULL && env[0] != '\0' ? env : "/tmp";
-}
-
-/* Whether path leads to reg's directory as open_dir() approved it. */
-static int leads_to(const xsipc_registry *reg, const char *path)
-{
-    struct stat sb;
-
-    return stat(path, &sb) == 0 && sb.st_dev == reg->dir_dev &&
-           sb.st_ino == reg->dir_ino && sb.st_mode == reg->dir_mode &&
-           sb.st_uid == reg->dir_uid;
-}
-
-/* Whether the cached reg, opened for source when our euid was euid, is
- * what opening source now would give. */
-static int still_default(const xsipc_registry *reg, const char *source,
-                         uid_t euid)
-{
-    struct stat sb;
-
-    if (!leads_to(reg, source) ||
-        (strcmp(source, reg->dir) != 0 && !leads_to(reg, reg->dir)))
-        return 0;
-    if (fstat(reg->dirfd, &sb) != 0 || sb.st_dev != reg->dir_dev ||
-        sb.st_ino != reg->dir_ino)
-        return 0;
-    return reg->dir_uid == 0 || euid == geteuid();
-}
-
-xsipc_registry *xsipc__reg_open_default(xsipc__key_probe_fn in_use,
-                                        xsipc_status *st)
-{
-    const char *source = default_source();
-    xsipc_registry *reg = NULL, *old;
-    char *copy;
-    uid_t euid = 0;
-    int saved = errno;
-
-    if (cache_enter()) {
-        if (default_cache.reg != NULL && default_cache.reg->in_use == in_use &&
-            strcmp(default_cache.source, source) == 0) {
-            reg = xsipc__reg_ref(default_cache.reg);
-            euid = default_cache.euid;
-        }
-        cache_leave();
-    }
-    if (reg != NULL) {
-        if (still_default(reg, source, euid)) {
-            if (st != NULL)
-                xsipc__status_clear(st);
-            errno = saved;
-            return reg;
-        }
-        xsipc_registry_close(reg);
-    }
-    euid = geteuid();
-    if ((reg = xsipc__reg_open(NULL, 0, in_use, st)) == NULL)
-        return NULL;
-    /* Cached only when the directory came from source itself (a $TMPDIR
-     * that does not resolve falls back to /tmp: opened each time). */
-    if (!leads_to(reg, source) || (copy = strdup(source)) == NULL) {
-        errno = saved;
-        return reg;
-    }
-    if (!cache_enter()) {
-        free(copy);
-        errno = saved;
-        return reg;
-    }
-    old = default_cache.reg;
-    free(default_cache.source);
-    default_cache.reg = xsipc__reg_ref(reg);
-    default_cache.source = copy;
-    default_cache.euid = euid;
-    cache_leave();
-    xsipc_registry_close(old);
-    errno = saved;
-    return reg;
-}
-
-#if defined(__GNUC__)
-/* The cache's reference goes when the library is unloaded or the process
- * exits, so that leak checkers see every registry closed. */
-__attribute__((destructor)) static void drop_default(void)
-{
-    if (!cache_enter())
-        return;
-    xsipc_registry_close(default_cache.reg);
-    free(default_cache.source);
-    default_cache.reg = NULL;
-    default_cache.source = NULL;
-    cache_leave();
-}
-#endif
 
 /*
  * Handles in several threads may share one registry (the default one in
@@ -511,172 +356,4 @@ int xsipc__reg_native(const xsipc_registry *reg)
 int xsipc__reg_dir_stat(const xsipc_registry *reg, struct stat *sb)
 {
     return fstat(reg->dirfd, sb);
-}
-
-/* ------------------------------------------------------------------ lock */
-
-/*
- * The registry lock is an flock() of the directory.  An flock belongs to
- * an open file description: every holder needs a description of its own,
- * or two holders sharing one would both "hold" it.  Opening one for each
- * lock (openat of ".", then close) costs two system calls, so each
- * registry keeps one -- its own dirfd -- for the threads of the process
- * that opened it, used by one thread at a time:
- *  - lock_busy is the pid of the process one of whose threads holds the
- *    lock through it, or 0.  A thread that finds its own pid there (another
- *    thread is inside) does not wait for it: it opens a description of its
- *    own, as every lock did before, and the two flocks exclude each other
- *    as any two do.  So nothing here waits but flock itself.
- *  - fork copies the descriptor, and with it the description: a child
- *    flocking it would hold the parent's lock, not one that excludes the
- *    parent.  The pid check (getpid(), which glibc no longer caches: a
- *    raw clone() is caught too) sees the child, which opens a description
- *    of its own once and keeps it (lock_pid says whose lockfd is).  A
- *    lock_busy of another pid than ours is an ancestor's, copied by a fork
- *    taken while one of its threads held the lock: no thread of ours holds
- *    it, and it is taken over.
- *  - xsipc__reg_unlock gets only the descriptor.  The thread that holds a
- *    kept description remembers which registry's (one per thread at a
- *    time: a second registry locked meanwhile gets a description of its
- *    own), so unlock knows to leave that descriptor open.
- * The kept description is released with LOCK_UN like any other (a child
- * forked while the lock is held keeps a reference to it).
- */
-
-/* How long a lock held by someone else is waited for in a directory that
- * others may write (where anyone can flock it and never let go). */
-#define LOCK_WAIT_MS 10000
-
-#if defined(__GNUC__)
-/* The registry whose kept description this thread holds the lock with,
- * and the process it does so in: a child forked by a thread inside the
- * lock inherits the thread's variables, not its lock. */
-static __thread xsipc_registry *kept_held;
-static __thread pid_t kept_held_pid;
-
-/* The kept description of reg, claimed for this thread; -1 when another
- * thread of ours has it, or it cannot be had (no description of its own
- * could be opened for a forked child). */
-static int kept_take(xsipc_registry *reg)
-{
-    pid_t me = getpid();
-    int busy = __atomic_load_n(&reg->lock_busy, __ATOMIC_ACQUIRE), fd;
-
-    if (kept_held != NULL && kept_held_pid != me)
-        kept_held = NULL; /* the parent's, in a forked child */
-    if (kept_held != NULL || busy == (int)me ||
-        !__atomic_compare_exchange_n(&reg->lock_busy, &busy, (int)me, 0,
-                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-        return -1;
-    if (reg->lock_pid != me) {
-        /* A forked child: the descriptor is a copy of an ancestor's. */
-        fd = openat(reg->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) {
-            __atomic_store_n(&reg->lock_busy, 0, __ATOMIC_RELEASE);
-            return -1;
-        }
-        if (reg->lockfd != reg->dirfd)
-            (void)close(reg->lockfd); /* our copy of the ancestor's own */
-        reg->lockfd = fd;
-        reg->lock_pid = me;
-    }
-    kept_held = reg;
-    kept_held_pid = me;
-    return reg->lockfd;
-}
-
-static void kept_give(xsipc_registry *reg)
-{
-    kept_held = NULL;
-    __atomic_store_n(&reg->lock_busy, 0, __ATOMIC_RELEASE);
-}
-#else
-static int kept_take(xsipc_registry *reg)
-{
-    (void)reg;
-    return -1;
-}
-
-static void kept_give(xsipc_registry *reg)
-{
-    (void)reg;
-}
-#endif
-
-/* flock(LOCK_EX) of fd, waited for as the directory allows.  0, or
- * -xsipc_error with st set (fd stays open). */
-static int wait_lock(xsipc_registry *reg, int fd, xsipc_status *st)
-{
-    struct timespec nap = {0, 20000};
-    long waited_us = 0;
-    int err;
-
-    for (;;) {
-        /* In a private directory only our peers can hold the lock, and
-         * they hold it for a few system calls: wait as long as it takes. */
-        if (flock(fd, reg->shared ? LOCK_EX | LOCK_NB : LOCK_EX) == 0)
-            return 0;
-        err = errno;
-        if (err == EINTR)
-            continue;
-        if (err != EWOULDBLOCK || waited_us >= LOCK_WAIT_MS * 1000L)
-            break;
-        (void)nanosleep(&nap, NULL);
-        waited_us += nap.tv_nsec / 1000;
-        if (nap.tv_nsec < 2000000)
-            nap.tv_nsec *= 2;
-    }
-    errno = err;
-    if (err == EWOULDBLOCK)
-        return xsipc__status_path(st, XSIPC_TIMEOUT, DIR_WHAT, NULL, reg->dir,
-                                  "the registry stayed locked (flock) by "
-                                  "another process for %d ms",
-                                  LOCK_WAIT_MS);
-    return xsipc__status_path(st, XSIPC_KEY_ERROR, DIR_WHAT, NULL, reg->dir,
-                              "cannot lock the registry: %s", strerror(err));
-}
-
-int xsipc__reg_lock(xsipc_registry *reg, xsipc_status *st)
-{
-    int fd = kept_take(reg), rc, err;
-
-    if (fd >= 0) {
-        if ((rc = wait_lock(reg, fd, st)) == 0)
-            return fd;
-        err = errno;
-        kept_give(reg);
-        errno = err;
-        return rc;
-    }
-    /* A description of our own for this one lock. */
-    fd = openat(reg->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return dir_error(reg->dir, errno, st);
-    if ((rc = wait_lock(reg, fd, st)) == 0)
-        return fd;
-    err = errno;
-    (void)close(fd);
-    errno = err;
-    return rc;
-}
-
-void xsipc__reg_unlock(int lockfd)
-{
-    int saved = errno;
-
-    if (lockfd < 0)
-        return;
-    /* An explicit LOCK_UN: a child forked (by another thread) while the
-     * lock was held shares the open file description, and a mere close
-     * here would leave the lock held for as long as that child lives. */
-    (void)flock(lockfd, LOCK_UN);
-#if defined(__GNUC__)
-    if (kept_held != NULL && lockfd == kept_held->lockfd) {
-        kept_give(kept_held); /* the registry's own: it stays open */
-        errno = saved;
-        return;
-    }
-#endif
-    (void)close(lockfd);
-    errno = saved;
 }

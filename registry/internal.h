@@ -56,12 +56,12 @@ struct xsipc_registry {
     unsigned ntrust;            /* uids in trust */
     uid_t trust[XSIPC__TRUST_MAX];
     /* The directory as open_dir() approved it (its fstat): what the
-     * default registry's cache checks on reuse (dir.c). */
+     * default registry's cache checks on reuse (default.c). */
     dev_t dir_dev;
     ino_t dir_ino;
     mode_t dir_mode;
     uid_t dir_uid;
-    /* The registry lock's own descriptor (dir.c, xsipc__reg_lock): dirfd
+    /* The registry lock's own descriptor (lock.c, xsipc__reg_lock): dirfd
      * in the process that opened the registry, one opened once in a
      * forked child (lock_pid says whose it is); lock_busy while a thread
      * holds the lock through it. */
@@ -72,6 +72,13 @@ struct xsipc_registry {
      * process's table of looked-up key files is keyed by (resolve.c). */
     unsigned long serial;
 };
+
+/* ------------------------------------------------------------- directory */
+
+/* The message for a realpath or open failure (errno err) on the registry
+ * directory path itself, its opening (dir.c) or the lock's (lock.c):
+ * -xsipc_error with st set, errno err. */
+int xsipc__reg_dir_error(const char *path, int err, xsipc_status *st);
 
 /* ---------------------------------------------------------- key file I/O */
 

@@ -11,6 +11,8 @@ registry_libxsipc_registry_la_SOURCES = \
 	registry/sha1.c \
 	registry/naming.c \
 	registry/dir.c \
+	registry/lock.c \
+	registry/default.c \
 	registry/keyfile.c \
 	registry/resolve.c \
 	registry/record.c \

@@ -101,7 +101,7 @@ xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
                                 xsipc__key_probe_fn in_use, xsipc_status *st);
 /* The default registry (xsipc__reg_open(NULL, 0, in_use)), opened once per
  * process and shared while $TMPDIR still names the directory it holds
- * (see dir.c).  A reference of the caller's own, or NULL with st set.
+ * (see default.c).  A reference of the caller's own, or NULL with st set.
  * Never for a registry the caller may change (trust_uid). */
 xsipc_registry *xsipc__reg_open_default(xsipc__key_probe_fn in_use,
                                         xsipc_status *st);
