@@ -35,9 +35,10 @@
  * claim we would make, or one of another key, which is STALE; and in a
  * sticky directory cannot remove it, owning neither it nor the directory.
  *
- * An older xsipc made claims symbolic links naming the key file ('m' or
- * 's' and the name after Qt's prefix) and, in Qt's life cycle, a .name-
- * link per key file naming its claim.  Those claims are still read (MINE
+ * An older xsipc made claims symbolic links (oldclaim.c) naming the key
+ * file ('m' or 's' and the name after Qt's prefix) and, in Qt's life
+ * cycle, a .name- link per key file naming its claim.  Those claims are
+ * still read (MINE
  * when they name the file asked about, OTHER when the file they name holds
  * the key, else STALE) and give way to a hard link when their key is
  * claimed again; a .name- link goes with the old claim it served (or with
@@ -73,36 +74,6 @@ void xsipc__reg_park_name(key_t key, unsigned n, char *buf, size_t len)
     (void)snprintf(buf, len, XSIPC__PARK_PREFIX "%08x-%u", (unsigned)key, n);
 }
 
-static int is_hex(const char *s, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return 0;
-    return 1;
-}
-
-int xsipc__reg_old_link_name(const char *file, char *buf, size_t len)
-{
-    size_t n = strlen(file);
-    char kind;
-
-    if (strncmp(file, XSIPC__SHM_PREFIX, strlen(XSIPC__SHM_PREFIX)) == 0 &&
-        n >= strlen(XSIPC__SHM_PREFIX) + XSIPC__HASH_DIGITS)
-        kind = 'm';
-    else if (strncmp(file, XSIPC__SEM_PREFIX, strlen(XSIPC__SEM_PREFIX)) == 0 &&
-             n >= strlen(XSIPC__SEM_PREFIX) + XSIPC__HASH_DIGITS)
-        kind = 's';
-    else
-        return -1;
-    if (!is_hex(file + n - XSIPC__HASH_DIGITS, XSIPC__HASH_DIGITS))
-        return -1;
-    (void)snprintf(buf, len, XSIPC__OLD_LINK_PREFIX "%c%s", kind,
-                   file + n - XSIPC__HASH_DIGITS);
-    return 0;
-}
-
 /* ---------------------------------------------------------------- claims */
 
 /* The proj id of key: its top byte. */
@@ -132,84 +103,12 @@ int xsipc__reg_has_key(const xsipc_registry *reg, const char *file, key_t key)
  * claim or a park before we do, with the name we would give it; such an
  * entry says nothing about our key files.
  */
-static int own_entry(const xsipc_registry *reg, const char *name,
-                     struct stat *sb)
+int xsipc__reg_own_entry(const xsipc_registry *reg, const char *name,
+                         struct stat *sb)
 {
     if (fstatat(reg->dirfd, name, sb, AT_SYMLINK_NOFOLLOW) != 0)
         return errno == ENOENT ? 0 : -1;
     return xsipc__reg_trusted(reg, sb->st_uid) ? 1 : -1;
-}
-
-/*
- * Reads the symbolic link name into buf (len bytes, NUL added) when it is
- * ours (own_entry): an older xsipc's claim or .name- link.  Its length, 0
- * when there is no such entry, or -1 for one that is not a symbolic link
- * or is someone else's.  The owner is read first: the sticky bit lets only
- * an entry's owner (or root, or the directory's owner) remove or rename
- * it, so a stranger cannot swap its own link in after the fstatat; only
- * one of ours could replace it, and under the registry lock, where claims
- * are made, kept and dropped, none does.
- */
-static ssize_t read_own_link(const xsipc_registry *reg, const char *name,
-                             char *buf, size_t len)
-{
-    struct stat sb;
-    ssize_t n;
-    int own = own_entry(reg, name, &sb);
-
-    if (own <= 0)
-        return own;
-    if (!S_ISLNK(sb.st_mode))
-        return -1;
-    n = readlinkat(reg->dirfd, name, buf, len - 1);
-    if (n < 0)
-        /* EINVAL: no longer a symbolic link, so not ours. */
-        return errno == ENOENT ? 0 : -1;
-    buf[n] = '\0';
-    return n;
-}
-
-/* A symbolic link's target must be a plain name in the directory:
- * anything else was not written by xsipc. */
-static int plain_name(const char *s)
-{
-    return s[0] != '\0' && strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
-           strcmp(s, "..") != 0;
-}
-
-/* The key file an older xsipc's claim names: its target is the file name
- * with Qt's prefix cut to 'm' (segment) or 's' (semaphore set), or a whole
- * file name.  -1 when the result would not be a file name. */
-static int old_claim_file(const char *t, char *buf, size_t len)
-{
-    const char *prefix = t[0] == 'm'   ? XSIPC__SHM_PREFIX
-                         : t[0] == 's' ? XSIPC__SEM_PREFIX
-                                       : "";
-    const char *rest = prefix[0] != '\0' ? t + 1 : t;
-    int n = snprintf(buf, len, "%s%s", prefix, rest);
-
-    return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-/* An older xsipc's claim name, a symbolic link of ours: what it says for
- * file (NULL: none in particular); t (256 bytes) gets the file it names. */
-static xsipc__claim old_claim(const xsipc_registry *reg, key_t key,
-                              const char *name, const char *file, char *t)
-{
-    char link[256];
-    ssize_t n = read_own_link(reg, name, link, sizeof link);
-
-    if (n <= 0)
-        return n == 0 ? XSIPC__CLAIM_NONE : XSIPC__CLAIM_FOREIGN;
-    /* The prefix put back cannot make a plain name anything else. */
-    if (!plain_name(link) || old_claim_file(link, t, 256) < 0) {
-        t[0] = '\0';
-        return XSIPC__CLAIM_FOREIGN;
-    }
-    if (file != NULL && strcmp(t, file) == 0)
-        return XSIPC__CLAIM_MINE;
-    return xsipc__reg_has_key(reg, t, key) ? XSIPC__CLAIM_OTHER
-                                           : XSIPC__CLAIM_STALE;
 }
 
 /*
@@ -264,11 +163,11 @@ static xsipc__claim judge(const xsipc_registry *reg, key_t key,
     *old = 0;
     t[0] = '\0';
     xsipc__reg_claim_name(key, name, sizeof name);
-    if ((own = own_entry(reg, name, &csb)) <= 0)
+    if ((own = xsipc__reg_own_entry(reg, name, &csb)) <= 0)
         return own == 0 ? XSIPC__CLAIM_NONE : XSIPC__CLAIM_FOREIGN;
     if (S_ISLNK(csb.st_mode)) {
         *old = 1;
-        return old_claim(reg, key, name, file, t);
+        return xsipc__reg_old_claim(reg, key, name, file, t);
     }
     if (!S_ISREG(csb.st_mode))
         return XSIPC__CLAIM_FOREIGN;
@@ -411,18 +310,6 @@ int xsipc__reg_key_held(const xsipc_registry *reg, key_t key, const char *file,
                                  (unsigned)key, xsipc__status_name(target, t));
 }
 
-/* Removes the .name- link that an older xsipc made for key file file when
- * it is ours and names key: it goes with the old claim it served. */
-static void drop_old_link(xsipc_registry *reg, const char *file, key_t key)
-{
-    char name[64], t[16];
-
-    if (xsipc__reg_old_link_name(file, name, sizeof name) == 0 &&
-        read_own_link(reg, name, t, sizeof t) == 8 && is_hex(t, 8) &&
-        strtoul(t, NULL, 16) == (unsigned long)(unsigned)key)
-        (void)unlinkat(reg->dirfd, name, 0);
-}
-
 int xsipc__reg_take_claim(xsipc_registry *reg, key_t key, const char *src,
                           const struct stat *sb, const char *file)
 {
@@ -457,7 +344,7 @@ int xsipc__reg_take_claim(xsipc_registry *reg, key_t key, const char *src,
         if (unlinkat(reg->dirfd, name, 0) != 0 && errno != ENOENT)
             return XSIPC__TAKE_TAKEN;
         if (old)
-            drop_old_link(reg, t[0] != '\0' ? t : file, key);
+            xsipc__reg_drop_old_link(reg, t[0] != '\0' ? t : file, key);
     }
     return XSIPC__TAKE_TAKEN;
 }
@@ -478,7 +365,7 @@ static void unlink_claim(xsipc_registry *reg, key_t key)
      * name is no gap, and stays. */
     for (n = 0; n < XSIPC__PARK_MAX; n++) {
         xsipc__reg_park_name(key, n, name, sizeof name);
-        if ((own = own_entry(reg, name, &sb)) == 0)
+        if ((own = xsipc__reg_own_entry(reg, name, &sb)) == 0)
             break;
         if (own > 0)
             (void)unlinkat(reg->dirfd, name, 0);
@@ -494,7 +381,7 @@ void xsipc__reg_drop_claim(xsipc_registry *reg, key_t key, const char *file)
     if (state == XSIPC__CLAIM_MINE || state == XSIPC__CLAIM_STALE) {
         unlink_claim(reg, key);
         if (old)
-            drop_old_link(reg, t[0] != '\0' ? t : file, key);
+            xsipc__reg_drop_old_link(reg, t[0] != '\0' ? t : file, key);
     }
     errno = saved;
 }

@@ -69,7 +69,7 @@ struct xsipc_registry {
     pid_t lock_pid;
     int lock_busy;
     /* Unique to this opening of the registry in the process: what the
-     * process's table of looked-up key files is keyed by (resolve.c). */
+     * process's table of looked-up key files is keyed by (recall.c). */
     unsigned long serial;
 };
 
@@ -185,6 +185,35 @@ int xsipc__reg_has_key(const xsipc_registry *reg, const char *file, key_t key);
 #define XSIPC__TAKE_FOREIGN 4
 #define XSIPC__TAKE_GONE 5
 
+/* Whether the directory entry name is ours (claim.c): 1 when it exists and
+ * belongs to us, root or a trusted uid (*sb gets its lstat), 0 when there
+ * is none, -1 when it is someone else's or cannot be told. */
+int xsipc__reg_own_entry(const xsipc_registry *reg, const char *name,
+                         struct stat *sb);
+/* An older xsipc's symbolic-link claim name of key (oldclaim.c): what it
+ * says for file (NULL: none in particular), the file it names into t (256
+ * bytes); and the removal of file's .name- link when it names key. */
+xsipc__claim xsipc__reg_old_claim(const xsipc_registry *reg, key_t key,
+                                  const char *name, const char *file, char *t);
+void xsipc__reg_drop_old_link(xsipc_registry *reg, const char *file, key_t key);
+
+/* make.c's message for a key file that cannot be made (what failed, and
+ * err's text when err is not 0); and renameat2(RENAME_NOREPLACE) within
+ * reg's directory, where the C library may lack the wrapper. */
+int xsipc__reg_create_error(xsipc_registry *reg, const char *file,
+                            xsipc_error code, const char *what, int err,
+                            xsipc_status *st);
+int xsipc__reg_rename_new(xsipc_registry *reg, const char *from,
+                          const char *to);
+
+/* The process's lookups (recall.c): what a lookup saw of the key file
+ * it vouched for, kept in the key; the key kept in the process's table
+ * under reg, kind and name; reg's entries of key file file marked gone. */
+void xsipc__reg_remember(xsipc__key *k, const struct stat *sb);
+void xsipc__reg_recall_store(const xsipc_registry *reg, xsipc__kind kind,
+                             const char *name, const xsipc__key *k);
+void xsipc__reg_recall_forget(const xsipc_registry *reg, const char *file);
+
 /* Under the lock: claims key for the inode of directory entry src (stat
  * sb), which is, or will be renamed to, key file file: a hard link
  * .claim-KKKKKKKK of src, replacing a stale claim or an older xsipc's. */
@@ -197,7 +226,7 @@ int xsipc__reg_take_claim(xsipc_registry *reg, key_t key, const char *src,
 void xsipc__reg_drop_claim(xsipc_registry *reg, key_t key, const char *file);
 
 /* Under the lock, just after the key file of key was unlinked while it
- * had two links, the second its claim (see resolve.c's removal): drops
+ * had two links, the second its claim (see remove.c): drops
  * the claim without judging it, and the parks of key. */
 void xsipc__reg_drop_linked_claim(xsipc_registry *reg, key_t key);
 

@@ -15,8 +15,12 @@ registry_libxsipc_registry_la_SOURCES = \
 	registry/default.c \
 	registry/keyfile.c \
 	registry/resolve.c \
+	registry/recall.c \
+	registry/remove.c \
 	registry/record.c \
 	registry/claim.c \
+	registry/oldclaim.c \
 	registry/make.c \
+	registry/adopt.c \
 	registry/scan.c \
 	registry/reap.c

@@ -47,23 +47,23 @@
  *      replaced (the temp and the claim then go, and Qt's F is looked up
  *      again).  The rename keeps the inode: a key file costs one inode, its
  *      claim none.
- * Adopting F that Qt made (persistent registry, xsipc__reg_adopt_locked):
- * the claim first, linkat(F, .claim-K), checked to be the inode that was
- * checked (Qt may replace F at any moment), then the record: a record that
- * vouches for a claim must never be written into a file whose claim could
- * fail.  Until it is written the claim names no file, and holds while it
- * has its second link.  Making F again (xsipc__reg_remake_locked, for a
- * create): F is Qt's, empty, one link, and its key is held by another
- * file's claim -- a Qt program of this name shares that name's objects.
- * Checked again under the lock, its inode is renamed to a park of that key
- * (RENAME_NOREPLACE; the park is checked after to be the inode checked, and
- * put back if not, or if F cannot be made), and F is made as above.  The
- * park goes with the other file's claim.  Removing F (resolve.c): F is
- * unlinked first, then its claim and the parks of K; a release that cannot
- * take the lock unlinks F alone, leaving a claim of one link, as a Qt
- * program's removal of F does.  Such a claim goes, under the lock, with the
- * next maker of K, gc, or the handle that had K when it looks its name up
- * or lets it go again (the claim is that key's very inode).
+ * Adopting F that Qt made (adopt.c: persistent registry,
+ * xsipc__reg_adopt_locked): the claim first, linkat(F, .claim-K), checked to be
+ * the inode that was checked (Qt may replace F at any moment), then the record:
+ * a record that vouches for a claim must never be written into a file whose
+ * claim could fail.  Until it is written the claim names no file, and holds
+ * while it has its second link.  Making F again (xsipc__reg_remake_locked, for
+ * a create): F is Qt's, empty, one link, and its key is held by another file's
+ * claim -- a Qt program of this name shares that name's objects. Checked again
+ * under the lock, its inode is renamed to a park of that key (RENAME_NOREPLACE;
+ * the park is checked after to be the inode checked, and put back if not, or if
+ * F cannot be made), and F is made as above.  The park goes with the other
+ * file's claim.  Removing F (remove.c): F is unlinked first, then its claim and
+ * the parks of K; a release that cannot take the lock unlinks F alone, leaving
+ * a claim of one link, as a Qt program's removal of F does.  Such a claim goes,
+ * under the lock, with the next maker of K, gc, or the handle that had K when
+ * it looks its name up or lets it go again (the claim is that key's very
+ * inode).
  *
  * Who changes what: xsipc makes and removes claims, parks and temps, and
  * makes, removes and (to make one again) parks key files, only under the
@@ -300,8 +300,9 @@ static void unpark(xsipc_registry *reg, char busy[][64], int n)
         (void)unlinkat(reg->dirfd, busy[i], 0);
 }
 
-static int create_error(xsipc_registry *reg, const char *file, xsipc_error code,
-                        const char *what, int err, xsipc_status *st)
+int xsipc__reg_create_error(xsipc_registry *reg, const char *file,
+                            xsipc_error code, const char *what, int err,
+                            xsipc_status *st)
 {
     errno = err;
     return xsipc__reg_file_error(
@@ -336,8 +337,8 @@ static int create_file(xsipc_registry *reg, xsipc__key *out, int fd,
         (void)close(fd);
         if (err == EEXIST)
             return 1; /* a Qt program made the file meanwhile: use theirs */
-        return create_error(reg, out->file, XSIPC_KEY_ERROR,
-                            "renaming it into place", err, st);
+        return xsipc__reg_create_error(reg, out->file, XSIPC_KEY_ERROR,
+                                       "renaming it into place", err, st);
     }
     (void)close(fd);
     out->dev = sb->st_dev;
@@ -398,142 +399,15 @@ int xsipc__reg_create_locked(xsipc_registry *reg, xsipc__kind kind,
         fd = -1;
     }
     if (what != NULL)
-        rc = create_error(reg, out->file, XSIPC_KEY_ERROR, what, err, st);
+        rc = xsipc__reg_create_error(reg, out->file, XSIPC_KEY_ERROR, what, err,
+                                     st);
     else
         rc = create_file(reg, out, fd, temp, &sb, proj, st);
     unpark(reg, busy_parks, nbusy);
     return rc;
 }
 
-int xsipc__reg_adopt_locked(xsipc_registry *reg, xsipc__kind kind,
-                            const char *name, xsipc__key *out, xsipc_status *st)
+int xsipc__reg_rename_new(xsipc_registry *reg, const char *from, const char *to)
 {
-    char target[256], claim[32];
-    struct stat sb, csb;
-    int fd, rc;
-
-    /* Looked up again under the lock: the caller saw it unclaimed.  A
-     * file unlinked meanwhile, even between this openat and its fstat, is
-     * gone (ENOENT): claiming its key, or writing a record into it, would
-     * claim for the name an inode no one can find. */
-    fd = xsipc__reg_open_file(reg, out->file, O_RDWR, &sb);
-    if (fd < 0 && errno == EACCES) /* root's 0640 file, say: no record */
-        fd = xsipc__reg_open_file(reg, out->file, O_RDONLY, &sb);
-    if (fd < 0)
-        return errno == ENOENT ? 1 : 0;
-    if (sb.st_dev != out->dev || sb.st_ino != out->ino) {
-        (void)close(fd);
-        return 1; /* another file now: look again */
-    }
-    /* The lookup's checks, again on the descriptor that is used: a second
-     * link may only be its claim already. */
-    if ((rc = xsipc__reg_check_file(reg, out->file, &sb, st)) < 0 ||
-        (rc = xsipc__reg_check_links(reg, out->file, &sb, out->key, st)) < 0) {
-        (void)close(fd);
-        return rc;
-    }
-    rc = xsipc__reg_take_claim(reg, out->key, out->file, &sb, out->file);
-    xsipc__reg_claim_name(out->key, claim, sizeof claim);
-    /* linkat links what has the name now: a Qt program may have put
-     * another file there since the checks. */
-    if (rc == XSIPC__TAKE_NEW &&
-        (fstatat(reg->dirfd, claim, &csb, AT_SYMLINK_NOFOLLOW) != 0 ||
-         csb.st_dev != sb.st_dev || csb.st_ino != sb.st_ino)) {
-        (void)unlinkat(reg->dirfd, claim, 0);
-        rc = XSIPC__TAKE_GONE;
-    }
-    switch (rc) {
-    case XSIPC__TAKE_NEW:
-    case XSIPC__TAKE_KEPT:
-        break;
-    case XSIPC__TAKE_GONE:
-        (void)close(fd);
-        return 1;
-    case XSIPC__TAKE_FOREIGN:
-        /* Planted since the lookup saw no claim. */
-        (void)close(fd);
-        return xsipc__reg_foreign_claim(reg, out->key, out->file, st);
-    default:
-        (void)close(fd);
-        (void)xsipc__reg_claim_state(reg, out->key, out->file, &sb, target);
-        return xsipc__reg_key_held(reg, out->key, out->file, target, st);
-    }
-    /* Qt made it empty: record the name, once, now that the claim is
-     * there.  Under the registry lock no other xsipc process writes it;
-     * write_record takes the file's lock for the readers. */
-    if (sb.st_size == 0)
-        (void)xsipc__reg_write_record(fd, kind, name, out->key, out->proj,
-                                      XSIPC__REC_PERSISTENT |
-                                          XSIPC__REC_LINKED |
-                                          (out->keep ? XSIPC__REC_KEEP : 0),
-                                      1);
-    (void)close(fd);
-    out->persistent = 1;
-    return 0;
-}
-
-int xsipc__reg_remake_locked(xsipc_registry *reg, xsipc__kind kind,
-                             const char *name, xsipc__key *out,
-                             xsipc_status *st)
-{
-    char target[256], parked[64];
-    struct stat sb, now;
-    unsigned n;
-    int fd, c, rc;
-
-    /* Looked up again under the lock, on a descriptor: the file may be
-     * gone, replaced, or claimed since (then the lookup tells). */
-    fd = xsipc__reg_open_file(reg, out->file, O_RDONLY, &sb);
-    if (fd < 0)
-        return errno == ENOENT ? 1
-                               : create_error(reg, out->file, XSIPC_KEY_ERROR,
-                                              "opening it", errno, st);
-    (void)close(fd);
-    if (sb.st_dev != out->dev || sb.st_ino != out->ino)
-        return 1;
-    if ((rc = xsipc__reg_check_file(reg, out->file, &sb, st)) < 0)
-        return rc;
-    c = xsipc__reg_file_claim(reg, out->file, &sb, NULL, out->key, target, st);
-    if (c < 0)
-        return c;
-    if (c == XSIPC__CLAIM_FOREIGN)
-        return xsipc__reg_foreign_claim(reg, out->key, out->file, st);
-    if (c != XSIPC__CLAIM_OTHER)
-        return 1;
-    /* Only Qt's own file, empty with its one link, is moved: a record is
-     * xsipc's word about the file (a copy of one, say), not ours to
-     * overrule. */
-    if (sb.st_size != 0 || sb.st_nlink != 1)
-        return xsipc__reg_key_held(reg, out->key, out->file, target, st);
-    /* Parked as a colliding inode of ours is (its key is the other
-     * file's, so it goes with that file's claim), which keeps the file
-     * system from handing the inode out again.  A Qt program of this
-     * name that opens the file from now on finds the new one. */
-    for (n = 0; n < XSIPC__PARK_MAX; n++) {
-        xsipc__reg_park_name(out->key, n, parked, sizeof parked);
-        if (renameat2(reg->dirfd, out->file, reg->dirfd, parked,
-                      RENAME_NOREPLACE) == 0)
-            break;
-        if (errno == ENOENT)
-            return 1; /* a Qt program removed it: look again */
-        if (errno != EEXIST)
-            n = XSIPC__PARK_MAX;
-    }
-    if (n == XSIPC__PARK_MAX)
-        return xsipc__reg_key_held(reg, out->key, out->file, target, st);
-    /* The rename took what had the name then: a Qt program may have put
-     * another file there since the checks.  That one goes back. */
-    if (fstatat(reg->dirfd, parked, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
-        now.st_dev != sb.st_dev || now.st_ino != sb.st_ino) {
-        (void)renameat2(reg->dirfd, parked, reg->dirfd, out->file,
-                        RENAME_NOREPLACE);
-        return 1;
-    }
-    rc = xsipc__reg_create_locked(reg, kind, name, out, st);
-    /* Not made: Qt's file is put back as it was (unless one took its name
-     * meanwhile: then it stays parked, and goes with the claim). */
-    if (rc < 0)
-        (void)renameat2(reg->dirfd, parked, reg->dirfd, out->file,
-                        RENAME_NOREPLACE);
-    return rc;
+    return renameat2(reg->dirfd, from, reg->dirfd, to, RENAME_NOREPLACE);
 }

@@ -66,7 +66,7 @@ typedef struct xsipc__key {
     char file[256]; /* file name inside the registry directory */
     /* What the lookup that filled the fields above saw of the key file,
      * kept so that the next resolution of the same name can reuse them
-     * after one fstatat shows the same file, unchanged (resolve.c,
+     * after one fstatat shows the same file, unchanged (recall.c,
      * xsipc__reg_resolve_key); cached is 0 when there is nothing to
      * reuse. */
     int cached;
@@ -137,7 +137,7 @@ int xsipc__reg_resolve_keep(xsipc_registry *reg, xsipc__kind kind,
                             xsipc__key *out, xsipc_status *st);
 
 /* Fills k, which holds no cached lookup yet, from the process's table of
- * lookups (resolve.c) when an earlier handle of reg looked the same name
+ * lookups (recall.c) when an earlier handle of reg looked the same name
  * up: k is then a cached key, good while xsipc__reg_still says so, and
  * its file name comes with it.  No system call, no hashing.  Non-zero
  * when k is a cached key now. */
@@ -157,7 +157,7 @@ void xsipc__reg_key_init(xsipc__key *k);
  * xsipc__reg_resolve_keep for a key that a handle keeps from call to call
  * (made by xsipc__reg_key_init): the name is hashed into k->file once, and
  * a key file looked up before is taken as it was found when one fstatat
- * shows the very file unchanged (see resolve.c for what that proves).  The
+ * shows the very file unchanged (see recall.c for what that proves).  The
  * caller must still check k under its locks with xsipc__reg_current, as
  * after any resolution; when that fails, k is forgotten and the next call
  * looks the name up afresh.
@@ -222,8 +222,7 @@ void xsipc__reg_release_locked(xsipc_registry *reg, xsipc__key *k);
  * already), or -xsipc_error with st set.  Once it removed them, k's dev and
  * ino are 0 and nothing of it is cached (so for every removal below).
  */
-int xsipc__reg_unregister(xsipc_registry *reg, xsipc__key *k,
-                          xsipc_status *st);
+int xsipc__reg_unregister(xsipc_registry *reg, xsipc__key *k, xsipc_status *st);
 
 /* --------------------------------------------- key files, lock, accessors */
 

@@ -1,18 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * resolve.c -- names to key files and key_t values, and a key file's end
- * (removed with its last user in Qt's life cycle, or by removal and gc).
+ * resolve.c -- names to key files and key_t values.
  *
  * Looking up a name whose key file exists costs a fixed number of system
  * calls (openat, fstat, pread of the record, close; and an fstatat of the
  * key's claim when no record vouches for it, more only when it is another
  * file's), whatever the size of the directory: there is no scan, no lock,
  * nothing written.  A handle that looks the same name up again
- * (xsipc__reg_resolve_key) pays one fstatat, see "The cached lookup" below.
- * Making a key file (make.c) takes the registry lock and a few more calls.
- * A key file is removed only while it is still the inode its key came
- * from, and its claim goes with it.  Files only: no System V IPC call is
- * made here.
+ * (xsipc__reg_resolve_key) pays one fstatat: recall.c keeps what a lookup
+ * saw, and says why that check is enough.  Making a key file (make.c)
+ * takes the registry lock and a few more calls; a key file's end is
+ * remove.c's.  Files only: no System V IPC call is made here.
  */
 #include <config.h>
 
@@ -117,198 +115,6 @@ static int open_error(const xsipc_registry *reg, const char *file, int create,
     return rc;
 }
 
-/*
- * The cached lookup.  A handle resolves the same name again and again (each
- * create and attach, each lock set it opens), and the answer only changes
- * when the key file does.  So a lookup keeps, in the key it fills, what it
- * saw of the file (remember), and the next resolution of that key first
- * makes one fstatat of the path: when it shows the same device and inode,
- * the same link count, owner, mode and size, and the same ctime, the key
- * and the record's fields are taken as they were.  Why that is enough:
- *  - the key_t is ftok(device, inode, proj), proj from the record; the
- *    record is written once, in place (a record written into an empty key
- *    file, as adopt does for Qt's files, changes size and ctime; a record
- *    is never rewritten), so an unchanged inode has the record it had;
- *  - the checks of a key file (a regular file, its links, a trusted owner)
- *    are functions of the fields compared, and trust only grows;
- *  - a key file removed, and made again at the path (by Qt, by another
- *    xsipc process) is a new inode: another inode number gives another
- *    key, and is seen.  An inode number can come back once its file is
- *    gone (ext4 hands freed ones out again, tmpfs counts up); the new file
- *    then has the same key_t unless its record asks for another proj --
- *    which only a persistent registry's collision handling writes -- and a
- *    ctime of its making.  A file removed and made again with the same
- *    inode number inside one tick of the coarse file clock, with a record
- *    of another proj or flags but the same size, would pass; the lock-set
- *    protocol's own check (R4, xsipc__reg_current) has always taken the
- *    inode number for the file, so the cache adds no such case of its own
- *    beyond the record's flags, and it adds the checks above;
- *  - what no fstat shows is not cached: a key file that no record of its
- *    key and no claim of ours vouches for (one Qt made, LOOK_UNCLAIMED) is
- *    looked up in full each time, since a claim of another name may have
- *    taken its key meanwhile.
- * Invalidation is by the file only: the fstatat that disagrees, or the
- * caller's own check under its locks (xsipc__reg_still) that fails,
- * drops the cache, and the next resolution is a full lookup.
- */
-static void remember(xsipc__key *k, const struct stat *sb)
-{
-    k->cached = 1;
-    k->nlink = sb->st_nlink;
-    k->uid = sb->st_uid;
-    k->mode = sb->st_mode;
-    k->size = sb->st_size;
-    k->ctime = sb->st_ctim;
-}
-
-/*
- * The process's lookups.  A key kept by a handle serves that handle; a new
- * handle of the same name (a program that makes one per use) would look
- * the file up again.  So the lookups that found a key file vouched for
- * (the ones remember() keeps) are also kept in a small table for the
- * process, by registry (its serial: one opening of it, shared by every
- * handle made from it, the default registry included), kind and name, and
- * a new handle's key starts from the entry: it is a cached key like any
- * other, good only while xsipc__reg_still shows the file unchanged -- the
- * check every key gets under the locks anyway -- so a stale entry costs a
- * look, never a wrong key.  An entry goes when this process removes the
- * file (xsipc__reg_remove_locked), and is replaced by the next lookup of
- * the name; what stays of it is the file name, the name's SHA-1 digest
- * spelled out, which a later handle of the name takes rather than hashing
- * again.  The table never waits: a thread that finds another in it does
- * without.
- */
-#define RECALL_SLOTS 64
-#define RECALL_NAME 128 /* longer names are looked up each time */
-
-static struct recall_slot {
-    unsigned long serial; /* 0: empty */
-    xsipc__kind kind;
-    char name[RECALL_NAME];
-    xsipc__key key;
-} recall_table[RECALL_SLOTS];
-static int recall_busy;
-
-static int recall_enter(void)
-{
-#if defined(__GNUC__)
-    return __atomic_exchange_n(&recall_busy, 1, __ATOMIC_ACQUIRE) == 0;
-#else
-    return 0;
-#endif
-}
-
-static void recall_leave(void)
-{
-#if defined(__GNUC__)
-    __atomic_store_n(&recall_busy, 0, __ATOMIC_RELEASE);
-#endif
-}
-
-/* The slot of a name, by FNV-1a of kind and name: by the name, not the
- * file name, so that a new handle finds its key before hashing the name
- * with SHA-1 (the file name comes with the entry). */
-static struct recall_slot *recall_slot_of(xsipc__kind kind, const char *name)
-{
-    uint32_t h = (2166136261u ^ (uint32_t)kind) * 16777619u;
-
-    while (*name != '\0')
-        h = (h ^ (unsigned char)*name++) * 16777619u;
-    return &recall_table[h % RECALL_SLOTS];
-}
-
-static void recall_store(const xsipc_registry *reg, xsipc__kind kind,
-                         const char *name, const xsipc__key *k)
-{
-    struct recall_slot *slot;
-    size_t len = strlen(name);
-
-    if (len >= RECALL_NAME || k->file[0] == '\0' || !recall_enter())
-        return;
-    slot = recall_slot_of(kind, name);
-    slot->serial = reg->serial;
-    slot->kind = kind;
-    memcpy(slot->name, name, len + 1);
-    slot->key = *k;
-    slot->key.created = 0;
-    recall_leave();
-}
-
-/* Forgets reg's lookup of the key file file (a removal or a failed check
- * knows the file, not the name: the table is looked through).  The file
- * name stays: it is the name's whatever becomes of the file. */
-static void recall_forget(const xsipc_registry *reg, const char *file)
-{
-    size_t i;
-
-    if (!recall_enter())
-        return;
-    for (i = 0; i < RECALL_SLOTS; i++)
-        if (recall_table[i].serial == reg->serial &&
-            strcmp(recall_table[i].key.file, file) == 0)
-            recall_table[i].key.cached = 0;
-    recall_leave();
-}
-
-void xsipc__reg_key_forget(const xsipc_registry *reg, xsipc__key *k)
-{
-    if (k->cached)
-        recall_forget(reg, k->file);
-    k->cached = 0;
-}
-
-int xsipc__reg_key_recall(const xsipc_registry *reg, xsipc__kind kind,
-                          const char *name, xsipc__key *k)
-{
-    struct recall_slot *slot;
-    int found = 0;
-
-    if (k->cached)
-        return 1;
-    if (name == NULL || (reg->flags & XSIPC__REG_NATIVE) != 0)
-        return 0; /* a native key's handle has a registry of its own */
-    slot = recall_slot_of(kind, name);
-    if (!recall_enter())
-        return 0;
-    if (slot->serial == reg->serial && slot->kind == kind &&
-        strcmp(slot->name, name) == 0 &&
-        (k->file[0] == '\0' || strcmp(slot->key.file, k->file) == 0)) {
-        if (slot->key.cached) {
-            *k = slot->key;
-            found = 1;
-        } else {
-            /* The file went, or changed: its name is all that is known. */
-            memcpy(k->file, slot->key.file, sizeof k->file);
-        }
-    }
-    recall_leave();
-    return found;
-}
-
-void xsipc__reg_key_init(xsipc__key *k)
-{
-    memset(k, 0, sizeof *k);
-    k->proj = XSIPC__PROJ;
-}
-
-int xsipc__reg_still(const xsipc_registry *reg, const xsipc__key *k)
-{
-    struct stat sb;
-    int saved = errno, same;
-
-    /* AT_SYMLINK_NOFOLLOW: a link put in the key file's place is not the
-     * key file, whatever it points to. */
-    same = fstatat(reg->dirfd, k->file, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-           sb.st_dev == k->dev && sb.st_ino == k->ino;
-    if (same && k->cached)
-        same = sb.st_nlink == k->nlink && sb.st_uid == k->uid &&
-               sb.st_mode == k->mode && sb.st_size == k->size &&
-               sb.st_ctim.tv_sec == k->ctime.tv_sec &&
-               sb.st_ctim.tv_nsec == k->ctime.tv_nsec;
-    errno = saved;
-    return same;
-}
-
 /* lookup()'s answers besides errors. */
 #define LOOK_FOUND 0     /* the key file, with its claim (or no claim use) */
 #define LOOK_NOENT 1     /* no key file */
@@ -370,7 +176,7 @@ static int lookup(xsipc_registry *reg, xsipc__kind kind, const char *name,
     out->key = xsipc__reg_ftok(&sb, out->proj);
     out->dev = sb.st_dev;
     out->ino = sb.st_ino;
-    remember(out, &sb);
+    xsipc__reg_remember(out, &sb);
 
     /* The claim, unless the record vouches for it (claim.c), and with it
      * the file's second link, which may only be its claim. */
@@ -456,7 +262,7 @@ static int resolve_native(xsipc_registry *reg, int create, xsipc__key *out,
         return rc;
     out->dev = sb.st_dev;
     out->ino = sb.st_ino;
-    remember(out, &sb);
+    xsipc__reg_remember(out, &sb);
     return 0;
 }
 
@@ -563,7 +369,7 @@ static int resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
                                     : lookup(reg, kind, name, out, target, st);
         if (rc == LOOK_FOUND) {
             forget_gone(reg, &was, out);
-            recall_store(reg, kind, name, out);
+            xsipc__reg_recall_store(reg, kind, name, out);
         }
         if (rc < 0 || rc == LOOK_FOUND)
             return rc;
@@ -597,7 +403,8 @@ static int resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
         else
             rc = xsipc__reg_adopt_locked(reg, kind, name, out, st);
         if (rc == 0)
-            recall_store(reg, kind, name, out); /* the file name, for later */
+            xsipc__reg_recall_store(reg, kind, name,
+                                    out); /* the file name, for later */
         if (!locked)
             xsipc__reg_unlock(lockfd);
         if (rc <= 0)
@@ -647,112 +454,4 @@ int xsipc__reg_resolve_locked(xsipc_registry *reg, xsipc__kind kind,
                               xsipc_status *st)
 {
     return cached_or_resolve(reg, kind, name, MISSING_MAKE, keep, 1, out, st);
-}
-
-/* Whether k's file is still the inode its key came from; its lstat goes
- * to *sb. */
-static int current(const xsipc_registry *reg, const xsipc__key *k,
-                   struct stat *sb)
-{
-    int saved = errno, same;
-
-    /* AT_SYMLINK_NOFOLLOW: a link put in the key file's place is not the
-     * key file, whatever it points to. */
-    same = fstatat(reg->dirfd, k->file, sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-           sb->st_dev == k->dev && sb->st_ino == k->ino;
-    errno = saved;
-    return same;
-}
-
-int xsipc__reg_current(const xsipc_registry *reg, const xsipc__key *k)
-{
-    struct stat sb;
-
-    return current(reg, k, &sb);
-}
-
-int xsipc__reg_remove_locked(xsipc_registry *reg, xsipc__key *k,
-                             xsipc_status *st)
-{
-    struct stat sb;
-    int saved = errno;
-
-    /* Only the inode the key came from: a new key file made meanwhile by
-     * another process (after a Qt peer removed ours) belongs to its new
-     * users.  Under the lock no xsipc process makes one; a Qt program
-     * could, in the window between the test and the unlink, as it could
-     * in its own detach.  The claim a Qt peer's removal left goes. */
-    if (!current(reg, k, &sb)) {
-        xsipc__reg_drop_gone_claim(reg, k);
-        return 0;
-    }
-    /* ENOENT: a Qt program removed it first, which is just as good. */
-    if (unlinkat(reg->dirfd, k->file, 0) != 0 && errno != ENOENT)
-        return xsipc__reg_file_error(reg, k->file, st, XSIPC_PERMISSION_DENIED,
-                                     "cannot remove the key file: %s",
-                                     strerror(errno));
-    recall_forget(reg, k->file);
-    /* Two links just before, in a file whose key is k's: its lookup found
-     * the second to be its claim (claim.c), and nothing but xsipc's own
-     * removal under this lock takes a link away without taking the file
-     * name first (a Qt program only unlinks the file, which leaves one),
-     * so .claim-K is this inode and goes without a look.  Any other count
-     * is judged. */
-    if (sb.st_nlink == 2 && k->key == xsipc__reg_ftok(&sb, k->proj))
-        xsipc__reg_drop_linked_claim(reg, k->key);
-    else
-        xsipc__reg_drop_claim(reg, k->key, k->file);
-    /* Its file and claim gone by our hand, k leads to nothing: no claim
-     * of its to look for later (forget_gone), nothing cached. */
-    k->dev = 0;
-    k->ino = 0;
-    k->cached = 0;
-    errno = saved;
-    return 0;
-}
-
-int xsipc__reg_unregister(xsipc_registry *reg, xsipc__key *k,
-                          xsipc_status *st)
-{
-    int lockfd, rc;
-
-    if ((lockfd = xsipc__reg_lock(reg, st)) < 0)
-        return lockfd;
-    rc = xsipc__reg_remove_locked(reg, k, st);
-    xsipc__reg_unlock(lockfd);
-    return rc;
-}
-
-int xsipc__reg_follows_qt(const xsipc_registry *reg)
-{
-    /* A native key file is the caller's own path, never ours to remove. */
-    return (reg->flags & (XSIPC_REGISTRY_PERSISTENT | XSIPC__REG_NATIVE)) == 0;
-}
-
-void xsipc__reg_drop_new_locked(xsipc_registry *reg, xsipc__key *k)
-{
-    if (k->created && (reg->flags & XSIPC__REG_NATIVE) == 0)
-        (void)xsipc__reg_remove_locked(reg, k, NULL);
-}
-
-void xsipc__reg_release_locked(xsipc_registry *reg, xsipc__key *k)
-{
-    if (xsipc__reg_follows_qt(reg))
-        (void)xsipc__reg_remove_locked(reg, k, NULL);
-}
-
-void xsipc__reg_release(xsipc_registry *reg, xsipc__key *k)
-{
-    int saved = errno;
-
-    /* Whether the file is still k's, and whether a claim its removal left
-     * is to go, is asked under the lock (xsipc__reg_remove_locked). */
-    if (!xsipc__reg_follows_qt(reg))
-        return;
-    /* Without the lock (it timed out), the file still goes, as Qt would
-     * remove it; its claim, down to one link, is then stale, and gc, the
-     * next maker of the key or this name's next one (with k) removes it. */
-    if (xsipc__reg_unregister(reg, k, NULL) < 0 && xsipc__reg_current(reg, k))
-        (void)unlinkat(reg->dirfd, k->file, 0);
-    errno = saved;
 }
