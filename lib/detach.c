@@ -53,9 +53,10 @@ static int unmap(xsipc_shm *shm, const char *op)
     if (xsipc__sys_shmdt(shm->addr) < 0)
         return xsipc__shm_sys_fail(shm, op, XSIPC__SYS_SHMDT, errno, 0);
     if (last && ours && xsipc__reg_follows_qt(shm->reg)) {
-        /* Removed: the next create makes it anew. */
-        xsipc__reg_release(shm->reg, &shm->key);
-        xsipc__reg_key_forget(shm->reg, &shm->key);
+        /* Removed: the next create makes it anew; or kept idle for it
+         * (registry/linger.c), cached key and all. */
+        if (!xsipc__reg_release(shm->reg, &shm->key))
+            xsipc__reg_key_forget(shm->reg, &shm->key);
     }
     return 0;
 }

@@ -437,6 +437,7 @@ static int create(xsipc_shm *shm, size_t size, xsipc_access access)
     /* A dead owner's report inherited here guarded a segment that is no
      * more (the new one was made with IPC_EXCL): it goes. */
     xsipc__shm_unlock_for(shm, 0, op);
+    shm->key.used = shm->lock.key.used = 1;
     return 0;
 }
 
@@ -467,6 +468,7 @@ static int attach(xsipc_shm *shm, xsipc_access access)
     if ((rc = map(shm, id, access, 0, op)) < 0)
         return abandon(shm, held, rc, op, -1);
     xsipc__shm_unlock_for(shm, held, op);
+    shm->key.used = shm->lock.key.used = 1;
     return 0;
 }
 

@@ -36,7 +36,10 @@
  *              and xsipc_registry_remove, which take VALUE with IPC_NOWAIT
  *              in the same semop that tests USERS == 0.  Where key files
  *              follow Qt's life cycle, the remover unlinks F in the same
- *              registry-lock hold as the IPC_RMID.  A set never
+ *              registry-lock hold as the IPC_RMID, or keeps it idle for
+ *              its process's next use of the name (registry/linger.c):
+ *              F then stays with no set at K, as in a persistent registry,
+ *              and whoever comes next makes the set under R1.  A set never
  *              initialised (sem_otime 0 once its maker let the registry
  *              lock go: the maker died) has no holder and may be removed
  *              by anyone; F is left.

@@ -308,6 +308,8 @@ void xsipc_registry_close(xsipc_registry *reg)
 #endif
     if (left != 0)
         return;
+    /* Its idle key files go with the process's last reference. */
+    xsipc__reg_linger_end(reg);
     /* close() of a directory cannot lose data; keep the caller's errno. */
     saved = errno;
     if (reg->lockfd != reg->dirfd)

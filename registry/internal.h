@@ -197,6 +197,10 @@ xsipc__claim xsipc__reg_old_claim(const xsipc_registry *reg, key_t key,
                                   const char *name, const char *file, char *t);
 void xsipc__reg_drop_old_link(xsipc_registry *reg, const char *file, key_t key);
 
+/* Idle key files (linger.c): whether k's file, whose last user this
+ * process is, is kept idle rather than removed (1; 0: remove it). */
+int xsipc__reg_linger(xsipc_registry *reg, xsipc__key *k);
+
 /* make.c's message for a key file that cannot be made (what failed, and
  * err's text when err is not 0); and renameat2(RENAME_NOREPLACE) within
  * reg's directory, where the C library may lack the wrapper. */
@@ -213,6 +217,8 @@ void xsipc__reg_remember(xsipc__key *k, const struct stat *sb);
 void xsipc__reg_recall_store(const xsipc_registry *reg, xsipc__kind kind,
                              const char *name, const xsipc__key *k);
 void xsipc__reg_recall_forget(const xsipc_registry *reg, const char *file);
+/* reg's entries of k's file take k (a key vouched for since). */
+void xsipc__reg_recall_refresh(const xsipc_registry *reg, const xsipc__key *k);
 
 /* Under the lock: claims key for the inode of directory entry src (stat
  * sb), which is, or will be renamed to, key file file: a hard link

@@ -17,6 +17,7 @@ registry_libxsipc_registry_la_SOURCES = \
 	registry/resolve.c \
 	registry/recall.c \
 	registry/remove.c \
+	registry/linger.c \
 	registry/record.c \
 	registry/claim.c \
 	registry/oldclaim.c \

@@ -133,6 +133,7 @@ void xsipc__reg_recall_store(const xsipc_registry *reg, xsipc__kind kind,
     memcpy(slot->name, name, len + 1);
     slot->key = *k;
     slot->key.created = 0;
+    slot->key.used = 0;
     recall_leave();
 }
 
@@ -149,6 +150,22 @@ void xsipc__reg_recall_forget(const xsipc_registry *reg, const char *file)
         if (recall_table[i].serial == reg->serial &&
             strcmp(recall_table[i].key.file, file) == 0)
             recall_table[i].key.cached = 0;
+    recall_leave();
+}
+
+void xsipc__reg_recall_refresh(const xsipc_registry *reg, const xsipc__key *k)
+{
+    size_t i;
+
+    if (!recall_enter())
+        return;
+    for (i = 0; i < RECALL_SLOTS; i++)
+        if (recall_table[i].serial == reg->serial &&
+            strcmp(recall_table[i].key.file, k->file) == 0) {
+            recall_table[i].key = *k;
+            recall_table[i].key.created = 0;
+            recall_table[i].key.used = 0;
+        }
     recall_leave();
 }
 

@@ -64,6 +64,9 @@ typedef struct xsipc__key {
                        (xsipc_shm_set_persistent); for a new key file, the
                        caller's wish (xsipc__reg_resolve_keep) */
     char file[256]; /* file name inside the registry directory */
+    int used;       /* the caller's: an object at this key served a call
+                       that succeeded since the key was resolved; only
+                       such a key file may be kept idle (linger.c) */
     /* What the lookup that filled the fields above saw of the key file,
      * kept so that the next resolution of the same name can reuse them
      * after one fstatat shows the same file, unchanged (recall.c,
@@ -200,8 +203,10 @@ int xsipc__reg_still(const xsipc_registry *reg, const xsipc__key *k);
  * Removes k's key file and its claim when it is still k's inode, as Qt
  * removes its key files with the last user; a persistent registry keeps
  * them.  When a Qt program removed the file first, the claim it left goes.
+ * Returns 1 when the file is kept instead, idle, for this process's next
+ * use of the name (linger.c): k stays as it is, cache and all; else 0.
  */
-void xsipc__reg_release(xsipc_registry *reg, xsipc__key *k);
+int xsipc__reg_release(xsipc_registry *reg, xsipc__key *k);
 
 /* Non-zero when reg's key files follow Qt's life cycle (they go with their
  * objects): not persistent, not native. */
@@ -214,7 +219,13 @@ int xsipc__reg_remove_locked(xsipc_registry *reg, xsipc__key *k,
  * call leaves is litter even where key files are kept. */
 void xsipc__reg_drop_new_locked(xsipc_registry *reg, xsipc__key *k);
 /* xsipc__reg_release for a caller that holds the registry lock. */
-void xsipc__reg_release_locked(xsipc_registry *reg, xsipc__key *k);
+int xsipc__reg_release_locked(xsipc_registry *reg, xsipc__key *k);
+/* The end of the key files this process keeps idle in reg (linger.c):
+ * those still the inode kept, with no object at their key, are removed;
+ * the others are forgotten; reg NULL: every registry's.  Done when reg's
+ * last reference goes and at exit; a caller that wants none left before
+ * then (a test) may call it. */
+void xsipc__reg_linger_end(xsipc_registry *reg);
 
 /*
  * Removes k's key file, its claim and the inodes parked for its key, in any

@@ -104,24 +104,31 @@ void xsipc__reg_drop_new_locked(xsipc_registry *reg, xsipc__key *k)
         (void)xsipc__reg_remove_locked(reg, k, NULL);
 }
 
-void xsipc__reg_release_locked(xsipc_registry *reg, xsipc__key *k)
+int xsipc__reg_release_locked(xsipc_registry *reg, xsipc__key *k)
 {
-    if (xsipc__reg_follows_qt(reg))
-        (void)xsipc__reg_remove_locked(reg, k, NULL);
+    if (!xsipc__reg_follows_qt(reg))
+        return 0;
+    if (xsipc__reg_linger(reg, k))
+        return 1; /* kept idle (linger.c) */
+    (void)xsipc__reg_remove_locked(reg, k, NULL);
+    return 0;
 }
 
-void xsipc__reg_release(xsipc_registry *reg, xsipc__key *k)
+int xsipc__reg_release(xsipc_registry *reg, xsipc__key *k)
 {
     int saved = errno;
 
     /* Whether the file is still k's, and whether a claim its removal left
      * is to go, is asked under the lock (xsipc__reg_remove_locked). */
     if (!xsipc__reg_follows_qt(reg))
-        return;
+        return 0;
+    if (xsipc__reg_linger(reg, k))
+        return 1; /* kept idle (linger.c): no call at all */
     /* Without the lock (it timed out), the file still goes, as Qt would
      * remove it; its claim, down to one link, is then stale, and gc, the
      * next maker of the key or this name's next one (with k) removes it. */
     if (xsipc__reg_unregister(reg, k, NULL) < 0 && xsipc__reg_current(reg, k))
         (void)unlinkat(reg->dirfd, k->file, 0);
     errno = saved;
+    return 0;
 }

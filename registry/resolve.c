@@ -357,6 +357,7 @@ static int resolve(xsipc_registry *reg, xsipc__kind kind, const char *name,
         }
     }
     out->created = 0;
+    out->used = 0;
     out->proj = XSIPC__PROJ;
     out->persistent = 0;
     out->keep = 0;

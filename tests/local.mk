@@ -105,7 +105,7 @@ stress: tests/stress tests/storm
 VALGRIND_TESTS = tests/check_registry tests/check_shm tests/check_sem \
 	tests/check_sysv tests/check_windows tests/check_faults tests/check_crash tests/check_interop \
 	tests/check_reglist tests/check_collide tests/check_messages \
-	tests/check_cache
+	tests/check_cache tests/check_linger
 VALGRIND_FLAGS = --quiet --leak-check=no --error-exitcode=3 \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite
 
@@ -146,6 +146,15 @@ tests_check_cache_LDADD = $(TEST_LDADD)
 tests_check_cache_LDFLAGS = -pthread -Wl,--wrap=openat -Wl,--wrap=__openat_2 \
 	-Wl,--wrap=close -Wl,--wrap=flock -Wl,--wrap=getpid -Wl,--wrap=stat \
 	-Wl,--wrap=fstat -Wl,--wrap=fstatat
+
+# Idle key files (issue 12, registry/linger.c): kept for a name the
+# process cycles, ended by its close, its exit, others and gc.
+check_PROGRAMS += tests/check_linger
+TESTS += tests/check_linger
+tests_check_linger_SOURCES = tests/check_linger.c $(TEST_COMMON)
+tests_check_linger_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=linger_suite
+tests_check_linger_CFLAGS = $(TEST_CFLAGS)
+tests_check_linger_LDADD = $(TEST_LDADD)
 
 # The registry (issue 3): collisions, concurrency, scale and system call
 # counts (check_collide; its --wrap options count the file system calls the
