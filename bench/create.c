@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * create.c -- benchmark 3: create(4096)+detach cycles.  xsipc's default
- * registry against Qt 5 (both make and remove two key files per cycle),
- * with a fresh handle per cycle (new+create+free against a QSharedMemory
- * constructed, created, detached and destroyed) beside the floor of Qt's
- * key-file life cycle done with no library, and with one handle reused
- * for every cycle (create+detach against one QSharedMemory's); and a
- * persistent registry (key files kept) against raw
+ * registry against Qt 5 (Qt makes and removes two key files per cycle;
+ * xsipc keeps a cycled name's idle, registry/linger.c, and a row of names
+ * used once shows its making and removal), with a fresh handle per cycle
+ * (new+create+free against a QSharedMemory constructed, created, detached and
+ * destroyed) beside the floor of Qt's key-file life cycle done with no library,
+ * and with one handle reused for every cycle (create+detach against one
+ * QSharedMemory's); and a persistent registry (key files kept) against raw
  * shmget+shmat+shmdt+IPC_RMID, beside the floor of Qt's lock protocol
  * with known keys.
  *
@@ -52,6 +53,17 @@ static void xsipc_cycle(xsipc_shm *s)
 static void cycle_default(void)
 {
     xsipc_cycle(xsipc_shm_new("cycle"));
+}
+
+/* A name no cycle used before: its key files are made and removed every
+ * cycle (a process keeps idle only the files of a name it cycles). */
+static void cycle_new_name(void)
+{
+    static unsigned long n;
+    char name[32];
+
+    snprintf(name, sizeof name, "once-%lu", n++);
+    xsipc_cycle(xsipc_shm_new(name));
 }
 
 static void cycle_persistent(void)
@@ -186,7 +198,8 @@ static double cycle_rate(cycle_fn *cycle)
 typedef struct tmp_pair {
     char dir[PATH_MAX + 8];
     char qt_who[96], xs_who[96], fl_who[96], qr_who[96], xr_who[96];
-    int rq, rd, rf, rqr, rxr;
+    char xn_who[96];
+    int rq, rd, rf, rqr, rxr, rxn;
     int dirfd;      /* dir, for the floor's *at() calls */
     xsipc_shm *shm; /* the reused handle, made in dir */
 } tmp_pair;
@@ -204,7 +217,8 @@ static void pair_rows(tmp_pair *p, const char *title, const char *fs)
                               : "per cycle: QSharedMemory(name) constructed, "
                                 "create(4096), detach, destroyed");
     set_note(p->rd, "per cycle: xsipc_shm_new(name) + create(4096) + free; "
-                    "key files made and removed");
+                    "the name's key files made once, then kept idle by the "
+                    "process between cycles");
     snprintf(p->fl_who, sizeof p->fl_who,
              "Qt key-file life cycle floor, $TMPDIR on %s", fs);
     p->rf = add_row(title, p->fl_who, "cycles/s", p->rq, "Qt5");
@@ -223,7 +237,14 @@ static void pair_rows(tmp_pair *p, const char *title, const char *fs)
                               : "one QSharedMemory(name) for every cycle: "
                                 "create(4096) + detach");
     set_note(p->rxr, "one xsipc_shm_new(name) for every cycle: create(4096) "
-                     "+ detach; key files made and removed");
+                     "+ detach; the key files kept idle between cycles");
+    snprintf(p->xn_who, sizeof p->xn_who,
+             "xsipc default registry, a new name every cycle, $TMPDIR on %s",
+             fs);
+    p->rxn = add_row(title, p->xn_who, "cycles/s", p->rq, "Qt5");
+    set_note(p->rxn, "per cycle: xsipc_shm_new(a name used once) + "
+                     "create(4096) + free; two key files (record, claim) made "
+                     "and removed every cycle");
     p->dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (p->dirfd < 0)
         die("%s: %s", p->dir, strerror(errno));
@@ -235,8 +256,8 @@ static void pair_rows(tmp_pair *p, const char *title, const char *fs)
 }
 
 /* One round of one of the group (which: 0 xsipc fresh, 1 Qt fresh, 2
- * the floor, 3 xsipc reused, 4 Qt reused): $TMPDIR pointed at its
- * directory (xsipc reads it at each key, the Qt program inherits it). */
+ * the floor, 3 xsipc reused, 4 Qt reused, 5 xsipc new names): $TMPDIR pointed
+ * at its directory (xsipc reads it at each key, the Qt program inherits it). */
 static void pair_round(const tmp_pair *p, int which, const char *ms)
 {
     const char *fresh[] = {"create", "cycle", ms, NULL};
@@ -250,6 +271,8 @@ static void pair_round(const tmp_pair *p, int which, const char *ms)
         floor_dirfd = p->dirfd;
         put(p->rf, cycle_rate(cycle_floor));
         floor_dirfd = -1;
+    } else if (which == 5) {
+        put(p->rxn, cycle_rate(cycle_new_name));
     } else if (which == 3) {
         reused = p->shm;
         put(p->rxr, cycle_rate(cycle_reused));
@@ -340,7 +363,7 @@ void bench_create(void)
              work_fs);
 
     fprintf(stderr, "xsipc-bench: 3. create+detach, %d rounds\n", rounds);
-    n = 3 + 5 * npairs;
+    n = 3 + 6 * npairs;
     for (int r = 0; r < rounds; r++) {
         for (int j = 0; j < n; j++) {
             int i = (j + r) % n;
@@ -351,7 +374,7 @@ void bench_create(void)
             else if (i == 2)
                 put(rl, cycle_rate(cycle_protocol));
             else
-                pair_round(&pair[(i - 3) / 5], (i - 3) % 5, ms);
+                pair_round(&pair[(i - 3) / 6], (i - 3) % 6, ms);
         }
     }
     for (int i = 0; i < npairs; i++) {

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -194,6 +196,66 @@ START_TEST(test_linger_used_by_another)
 }
 END_TEST
 
+/*
+ * The window of the keeper's end: between its test "no object at the key"
+ * and its unlink, no xsipc process makes an object, since objects are made
+ * under the registry lock and the end holds it.  Put exactly there: the
+ * parent holds the registry lock while the keeper (a child) waits for it in
+ * its end (seen in /proc/locks), makes a segment at the idle file's key
+ * under that hold, and lets go; the keeper must then find the object and
+ * keep the file.
+ */
+START_TEST(test_linger_end_waits_for_a_maker)
+{
+    int ready[2], go[2], status, id, i, lockfd;
+    char path[PATH_MAX], c;
+    xsipc_status st;
+    xsipc_shm *h;
+    key_t key;
+    pid_t pid;
+
+    ck_assert(pipe(ready) == 0 && pipe(go) == 0);
+    h = xsipc_shm_new_in(tu_registry(), "window");
+    ck_assert_ptr_nonnull(h);
+    snprintf(path, sizeof path, "%s", xsipc_shm_native_key(h));
+    xsipc_shm_free(h);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        cycle(tu_registry(), "window", NULL);
+        cycle(tu_registry(), "window", NULL);
+        if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+            _exit(2);
+        xsipc__reg_linger_end(NULL);
+        _exit(access(path, F_OK) == 0 ? 0 : 1);
+    }
+    ck_assert_int_eq(read(ready[0], &c, 1), 1);
+    ck_assert_int_eq(entries(tu_dir()), 4);
+    key = ftok(path, 'Q');
+    ck_assert((lockfd = xsipc__reg_lock(tu_registry(), &st)) >= 0);
+    ck_assert_int_eq(write(go[1], "g", 1), 1);
+    for (i = 0; i < 5000 && !tu_waits_for_flock(pid); i++)
+        usleep(1000);
+    ck_assert_msg(i < 5000, "the keeper never waited for the registry lock");
+    id = shmget(key, 64, IPC_CREAT | IPC_EXCL | 0600);
+    ck_assert_int_ge(id, 0);
+    xsipc__reg_unlock(lockfd);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the keeper removed a key file with an object at its key "
+                  "(status 0x%x)",
+                  status);
+    ck_assert_int_eq(shmctl(id, IPC_RMID, NULL), 0);
+    ck_assert_int_ge(
+        xsipc_registry_gc(tu_registry(), XSIPC_GC_NOW, NULL, NULL, &st), 1);
+    ck_assert_int_eq(entries(tu_dir()), 0);
+    close(ready[0]);
+    close(ready[1]);
+    close(go[0]);
+    close(go[1]);
+}
+END_TEST
+
 /* A Qt peer's removal of an idle file (it unlinks the key file alone, as
  * its last detach does) costs the keeper a new file, and leaves nothing
  * behind once the keeper ends. */
@@ -270,6 +332,7 @@ Suite *linger_suite(void)
     tcase_add_test(tc, test_linger_exit_and_gc);
     tcase_add_test(tc, test_linger_child_leaves_parents);
     tcase_add_test(tc, test_linger_used_by_another);
+    tcase_add_test(tc, test_linger_end_waits_for_a_maker);
     tcase_add_test(tc, test_linger_removed_as_qt_removes);
     tcase_add_test(tc, test_linger_failed_calls_keep_nothing);
     tcase_add_test(tc, test_linger_not_in_persistent);

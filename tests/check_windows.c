@@ -142,23 +142,6 @@ static void holder(xsipc_registry *reg, const char *name, int map, int report,
     _exit(0);
 }
 
-/* Whether pid waits for an flock (a "->" line of /proc/locks). */
-static int waits_for_flock(pid_t pid)
-{
-    char line[256], me[32];
-    FILE *f = fopen("/proc/locks", "r");
-    int found = 0;
-
-    if (f == NULL)
-        return 0;
-    (void)snprintf(me, sizeof me, " %ld ", (long)pid);
-    while (!found && fgets(line, sizeof line, f) != NULL)
-        found = strstr(line, "->") != NULL && strstr(line, "FLOCK") != NULL &&
-                strstr(line, me) != NULL;
-    fclose(f);
-    return found;
-}
-
 /* Whether someone sleeps on VALUE of the lock set of name. */
 static int waits_on_value(xsipc_registry *reg, const char *name)
 {
@@ -213,7 +196,7 @@ static void run_window(xsipc_registry *reg, const char *name, int after,
                          "remover's IPC_RMID",
                          after ? "after" : "before");
         }
-        waited = after ? waits_for_flock(p) : waits_on_value(reg, name);
+        waited = after ? tu_waits_for_flock(p) : waits_on_value(reg, name);
     }
     ck_assert_msg(waited, "P was never seen waiting in the window");
     ck_assert_int_eq(write(go[1], "g", 1), 1);

@@ -289,3 +289,20 @@ int tu_mount_private_tmpfs(const char *mnt)
     return mount("xsipc-test", mnt, "tmpfs", MS_NOSUID | MS_NODEV,
                  "mode=0700,nr_inodes=1000000,size=1g");
 }
+
+/* Whether pid waits for an flock (a "->" line of /proc/locks). */
+int tu_waits_for_flock(pid_t pid)
+{
+    char line[256], me[32];
+    FILE *f = fopen("/proc/locks", "r");
+    int found = 0;
+
+    if (f == NULL)
+        return 0;
+    (void)snprintf(me, sizeof me, " %ld ", (long)pid);
+    while (!found && fgets(line, sizeof line, f) != NULL)
+        found = strstr(line, "->") != NULL && strstr(line, "FLOCK") != NULL &&
+                strstr(line, me) != NULL;
+    fclose(f);
+    return found;
+}
