@@ -8,7 +8,6 @@
  */
 #include <config.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -22,21 +21,6 @@
 
 #include "registry/registry.h"
 #include "testutil.h"
-
-/* Entries of dir, . and .. aside. */
-static int entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-
-    ck_assert_ptr_nonnull(d);
-    while ((e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            n++;
-    closedir(d);
-    return n;
-}
 
 /* create(64) + free of a new handle of name in reg (NULL: the default
  * registry); the key file's inode goes to *ino when not NULL. */
@@ -60,9 +44,9 @@ static void cycle(xsipc_registry *reg, const char *name, ino_t *ino)
 START_TEST(test_linger_once_leaves_nothing)
 {
     cycle(tu_registry(), "once", NULL);
-    ck_assert_int_eq(entries(tu_dir()), 0);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
     cycle(NULL, "once-default", NULL);
-    ck_assert_int_eq(entries(tu_dir()), 0);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
 }
 END_TEST
 
@@ -78,20 +62,20 @@ START_TEST(test_linger_kept_reused_and_closed)
 
     ck_assert_msg(reg != NULL, "open: %s", st.text);
     cycle(reg, "kept", NULL);
-    ck_assert_int_eq(entries(tu_dir()), 0);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
     cycle(reg, "kept", &first);
     /* qipc_sharedmemory_, qipc_systemsem_ and their two claims */
-    ck_assert_int_eq(entries(tu_dir()), 4);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 4);
     for (i = 0; i < 3; i++) {
         cycle(reg, "kept", &again);
         ck_assert_msg(again == first, "cycle %d: inode %lu, was %lu", i,
                       (unsigned long)again, (unsigned long)first);
-        ck_assert_int_eq(entries(tu_dir()), 4);
+        ck_assert_int_eq(tu_count_entries(tu_dir()), 4);
     }
     if (tu_in_private_ipcns())
         ck_assert_int_eq(tu_count_shm() + tu_count_sem(), 0);
     xsipc_registry_close(reg);
-    ck_assert_int_eq(entries(tu_dir()), 0);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
 }
 END_TEST
 
@@ -109,11 +93,11 @@ START_TEST(test_linger_exit_and_gc)
     if (pid == 0) {
         cycle(NULL, "exits", NULL);
         cycle(NULL, "exits", NULL);
-        exit(entries(tu_dir()) == 4 ? 0 : 1);
+        exit(tu_count_entries(tu_dir()) == 4 ? 0 : 1);
     }
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    ck_assert_int_eq(entries(tu_dir()), 0);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
 
     pid = fork();
     ck_assert_int_ge(pid, 0);
@@ -124,10 +108,10 @@ START_TEST(test_linger_exit_and_gc)
     }
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    ck_assert_int_eq(entries(tu_dir()), 4);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 4);
     n = xsipc_registry_gc(tu_registry(), XSIPC_GC_NOW, NULL, NULL, &st);
     ck_assert_msg(n >= 2, "gc: %d: %s", n, st.text);
-    ck_assert_int_eq(entries(tu_dir()), 0);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
 }
 END_TEST
 
@@ -140,16 +124,16 @@ START_TEST(test_linger_child_leaves_parents)
 
     cycle(tu_registry(), "parent", NULL);
     cycle(tu_registry(), "parent", &first);
-    ck_assert_int_eq(entries(tu_dir()), 4);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 4);
     pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         xsipc__reg_linger_end(NULL);
-        exit(entries(tu_dir()) == 4 ? 0 : 1);
+        exit(tu_count_entries(tu_dir()) == 4 ? 0 : 1);
     }
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    ck_assert_int_eq(entries(tu_dir()), 4);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 4);
     cycle(tu_registry(), "parent", &again);
     ck_assert(again == first);
 }
@@ -165,7 +149,7 @@ START_TEST(test_linger_used_by_another)
 
     cycle(tu_registry(), "shared", NULL);
     cycle(tu_registry(), "shared", NULL);
-    ck_assert_int_eq(entries(tu_dir()), 4);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 4);
     ck_assert(pipe(go) == 0 && pipe(done) == 0);
     pid = fork();
     ck_assert_int_ge(pid, 0);
@@ -177,16 +161,16 @@ START_TEST(test_linger_used_by_another)
         if (write(done[1], "c", 1) != 1 || read(go[0], &c, 1) != 1)
             _exit(2);
         xsipc_shm_free(h); /* its first removal of the name: unlinked */
-        exit(entries(tu_dir()) == 0 ? 0 : 3);
+        exit(tu_count_entries(tu_dir()) == 0 ? 0 : 3);
     }
     ck_assert_int_eq(read(done[0], &c, 1), 1);
     xsipc__reg_linger_end(NULL);
-    ck_assert_int_eq(entries(tu_dir()), 4); /* in use: kept */
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 4); /* in use: kept */
     ck_assert_int_eq(write(go[1], "g", 1), 1);
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "child status 0x%x", status);
-    ck_assert_int_eq(entries(tu_dir()), 0);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
     close(go[0]);
     close(go[1]);
     close(done[0]);
@@ -230,7 +214,7 @@ START_TEST(test_linger_end_waits_for_a_maker)
         _exit(access(path, F_OK) == 0 ? 0 : 1);
     }
     ck_assert_int_eq(read(ready[0], &c, 1), 1);
-    ck_assert_int_eq(entries(tu_dir()), 4);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 4);
     key = ftok(path, 'Q');
     ck_assert((lockfd = xsipc__reg_lock(tu_registry(), &st)) >= 0);
     ck_assert_int_eq(write(go[1], "g", 1), 1);
@@ -248,7 +232,7 @@ START_TEST(test_linger_end_waits_for_a_maker)
     ck_assert_int_eq(shmctl(id, IPC_RMID, NULL), 0);
     ck_assert_int_ge(
         xsipc_registry_gc(tu_registry(), XSIPC_GC_NOW, NULL, NULL, &st), 1);
-    ck_assert_int_eq(entries(tu_dir()), 0);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
     close(ready[0]);
     close(ready[1]);
     close(go[0]);
@@ -274,7 +258,7 @@ START_TEST(test_linger_removed_as_qt_removes)
                   xsipc_shm_error_string(h));
     xsipc_shm_free(h);
     xsipc__reg_linger_end(NULL);
-    ck_assert_int_eq(entries(tu_dir()), 0);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
 }
 END_TEST
 
@@ -291,7 +275,7 @@ START_TEST(test_linger_failed_calls_keep_nothing)
         ck_assert_int_lt(xsipc_shm_create(h, (size_t)-1 / 2, XSIPC_READ_WRITE),
                          0);
         xsipc_shm_free(h);
-        ck_assert_int_eq(entries(tu_dir()), 0);
+        ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
     }
 }
 END_TEST
@@ -307,9 +291,9 @@ START_TEST(test_linger_not_in_persistent)
     ck_assert_msg(reg != NULL, "open: %s", st.text);
     cycle(reg, "p", NULL);
     cycle(reg, "p", NULL);
-    ck_assert_int_eq(entries(tu_dir()), 4);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 4);
     xsipc_registry_close(reg);
-    ck_assert_int_eq(entries(tu_dir()), 4);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 4);
     reg = xsipc_registry_open(tu_dir(), XSIPC_REGISTRY_PERSISTENT, &st);
     ck_assert_ptr_nonnull(reg);
     ck_assert_int_eq(xsipc_registry_remove(reg, "p", XSIPC_KIND_SHM, 0, &st),
@@ -317,7 +301,7 @@ START_TEST(test_linger_not_in_persistent)
     ck_assert_int_eq(xsipc_registry_remove(reg, "p", XSIPC_KIND_SEM, 0, &st),
                      0);
     xsipc_registry_close(reg);
-    ck_assert_int_eq(entries(tu_dir()), 0);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
 }
 END_TEST
 

@@ -126,6 +126,8 @@ void tu_proc_close_in(tu_proc *p);
  * status, or 128+signal when it was killed by a signal. */
 int tu_proc_wait(tu_proc *p, long timeout_ms);
 
+/* The entries of directory dir, . and .. aside. */
+int tu_count_entries(const char *dir);
 /* Whether process pid sleeps waiting for an flock (/proc/locks). */
 int tu_waits_for_flock(pid_t pid);
 

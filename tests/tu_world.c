@@ -12,6 +12,7 @@
 #define _GNU_SOURCE /* unshare, CLONE_NEWUSER */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -305,4 +306,19 @@ int tu_waits_for_flock(pid_t pid)
                 strstr(line, me) != NULL;
     fclose(f);
     return found;
+}
+
+/* Entries of dir, . and .. aside. */
+int tu_count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            n++;
+    closedir(d);
+    return n;
 }
