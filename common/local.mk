@@ -6,6 +6,7 @@
 noinst_LTLIBRARIES += common/libxsipc-common.la
 common_libxsipc_common_la_CFLAGS = $(XSIPC_LAYER_CFLAGS)
 common_libxsipc_common_la_SOURCES = \
+	common/busy.h \
 	common/qtnames.h \
 	common/status.h \
 	common/quote.c \

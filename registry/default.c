@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "xsipc.h"
+#include "common/busy.h"
 #include "registry/internal.h"
 
 /* The cache (see the top): busy while a thread is inside. */
@@ -49,18 +50,12 @@ static struct {
 
 static int cache_enter(void)
 {
-#if defined(__GNUC__)
-    return __atomic_exchange_n(&default_cache.busy, 1, __ATOMIC_ACQUIRE) == 0;
-#else
-    return 0; /* no atomics: no cache */
-#endif
+    return xsipc__busy_take(&default_cache.busy);
 }
 
 static void cache_leave(void)
 {
-#if defined(__GNUC__)
-    __atomic_store_n(&default_cache.busy, 0, __ATOMIC_RELEASE);
-#endif
+    xsipc__busy_give(&default_cache.busy);
 }
 
 /* What xsipc__reg_default_dir() starts from. */

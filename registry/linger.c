@@ -65,6 +65,7 @@
 #include <unistd.h>
 
 #include "xsipc.h"
+#include "common/busy.h"
 #include "registry/internal.h"
 
 #define LINGER_SLOTS 16
@@ -79,14 +80,11 @@ static int linger_busy;
 
 static int linger_try(void)
 {
-#if defined(__GNUC__)
-    return __atomic_exchange_n(&linger_busy, 1, __ATOMIC_ACQUIRE) == 0;
-#else
-    return 0;
-#endif
+    return xsipc__busy_take(&linger_busy);
 }
 
-/* For the ends (close, exit), which must not skip the table. */
+/* For the ends (close, exit), which must not skip the table: without
+ * atomics no entry was ever made, and none is waited for. */
 static int linger_wait(void)
 {
 #if defined(__GNUC__)
@@ -100,9 +98,7 @@ static int linger_wait(void)
 
 static void linger_leave(void)
 {
-#if defined(__GNUC__)
-    __atomic_store_n(&linger_busy, 0, __ATOMIC_RELEASE);
-#endif
+    xsipc__busy_give(&linger_busy);
 }
 
 /*

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "xsipc.h"
+#include "common/busy.h"
 #include "registry/internal.h"
 
 /*
@@ -93,18 +94,12 @@ static int recall_busy;
 
 static int recall_enter(void)
 {
-#if defined(__GNUC__)
-    return __atomic_exchange_n(&recall_busy, 1, __ATOMIC_ACQUIRE) == 0;
-#else
-    return 0;
-#endif
+    return xsipc__busy_take(&recall_busy);
 }
 
 static void recall_leave(void)
 {
-#if defined(__GNUC__)
-    __atomic_store_n(&recall_busy, 0, __ATOMIC_RELEASE);
-#endif
+    xsipc__busy_give(&recall_busy);
 }
 
 /* The slot of a name, by FNV-1a of kind and name: by the name, not the
