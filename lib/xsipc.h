@@ -91,6 +91,10 @@ typedef struct xsipc_sem xsipc_sem;
 
 /* The text of an error code; never NULL, also for values out of range. */
 XSIPC_API const char *xsipc_strerror(xsipc_error code);
+/* The name of an error code as spelled in this header ("XSIPC_NOT_FOUND"),
+ * for logs and bindings; "XSIPC_UNRECOGNISED_ERROR" for a value out of
+ * range, never NULL. */
+XSIPC_API const char *xsipc_error_name(xsipc_error code);
 
 /* ------------------------------------------------------------- registry */
 

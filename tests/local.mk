@@ -105,7 +105,7 @@ stress: tests/stress tests/storm
 VALGRIND_TESTS = tests/check_registry tests/check_shm tests/check_sem \
 	tests/check_sysv tests/check_windows tests/check_faults tests/check_crash tests/check_interop \
 	tests/check_reglist tests/check_collide tests/check_messages \
-	tests/check_cache tests/check_linger
+	tests/check_cache tests/check_linger tests/check_api
 VALGRIND_FLAGS = --quiet --leak-check=no --error-exitcode=3 \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite
 
@@ -248,3 +248,12 @@ tests_check_inodes_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=inodes_suite \
 	$(INTEROP_PEER_DEFS)
 tests_check_inodes_CFLAGS = $(TEST_CFLAGS)
 tests_check_inodes_LDADD = $(TEST_LDADD)
+
+# The header's contract (issue 13): version macros, error names, NULL
+# arguments everywhere, xsipc_sem_set_persistent, xsipc_registry_stat.
+check_PROGRAMS += tests/check_api
+TESTS += tests/check_api
+tests_check_api_SOURCES = tests/check_api.c $(TEST_COMMON)
+tests_check_api_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=api_suite
+tests_check_api_CFLAGS = $(TEST_CFLAGS)
+tests_check_api_LDADD = $(TEST_LDADD)
