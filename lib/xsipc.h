@@ -7,6 +7,47 @@
  * return int give 0 on success and -xsipc_error on failure; the handle then
  * keeps the error code and a message naming the operation and the cause.
  * The library never prints, never exits and never raises signals.
+ *
+ * Threads.  A handle (xsipc_shm, xsipc_sem) is used by one thread at a
+ * time: calls on one handle from two threads at once need the caller's own
+ * mutex.  Distinct handles may be used from any threads at once, handles
+ * of the same name too (their locks exclude each other as between
+ * processes), and so may a registry (xsipc_registry) and the handles made
+ * from it: lookups, listing, removal, gc and close are safe from any
+ * thread.  What the process shares, and how:
+ *  - the default registry (the one of handles made without a registry, and
+ *    of reg NULL), opened once per value of $TMPDIR and kept until exit;
+ *  - a table of the names it looked up, by registry, kind and name, so
+ *    that a new handle of a known name starts from its key;
+ *  - the idle key files: the key files of a name the process keeps
+ *    re-creating stay, claimed, while it has the registry open, and go
+ *    when it closes the registry's last reference or exits (a destructor;
+ *    _exit, exec or a fatal signal leave them to xsipc_registry_gc);
+ *  - the uids trusted with xsipc_registry_trust_uid(NULL, uid), which
+ *    only grow.
+ * The three tables are taken with a flag that never waits: a thread that
+ * finds one taken does without it, which only costs system calls.
+ * xsipc_registry_trust_uid is not thread-safe: two calls on one registry
+ * (or both with NULL) must not overlap, and it is best called before other
+ * threads start.
+ *
+ * Processes.  After fork(2) the child may go on using the handles and
+ * registries it inherited: it takes the registry lock with a description
+ * of its own, never its parent's, and keeps none of its parent's idle key
+ * files.  A child does not hold the locks its parent holds (System V undo
+ * records are not inherited): it must not unlock or release what its
+ * parent locked or acquired for it.  exec(2) keeps undo records and ends
+ * the mappings; nothing else of the library survives it.
+ *
+ * NULL arguments.  Every function given a NULL handle or registry where
+ * one is required fails cleanly and never crashes: int functions return
+ * -XSIPC_INVALID_ARGUMENT, pointer functions NULL (the error strings a
+ * message saying the handle is NULL, never NULL themselves),
+ * size and flag queries 0, xsipc_shm_error and xsipc_sem_error
+ * XSIPC_INVALID_ARGUMENT; a NULL status is never written.  The functions
+ * that end something (xsipc_shm_free, xsipc_sem_free, xsipc_registry_close)
+ * accept NULL and do nothing.  Where reg NULL means the default registry,
+ * the function says so.
  */
 #ifndef XSIPC_H
 #define XSIPC_H
@@ -142,9 +183,9 @@ xsipc_registry_open(const char *dir, unsigned flags,
                     xsipc_status *status) XSIPC_WARN_UNUSED;
 /* Drops the caller's reference; NULL is allowed. */
 XSIPC_API void xsipc_registry_close(xsipc_registry *reg);
-/* The registry's absolute directory, without a trailing slash. */
-XSIPC_API const char *xsipc_registry_dir(const xsipc_registry *reg)
-    XSIPC_NONNULL(1);
+/* The registry's absolute directory, without a trailing slash; NULL when
+ * reg is NULL (the default registry has no handle to ask). */
+XSIPC_API const char *xsipc_registry_dir(const xsipc_registry *reg);
 
 /*
  * Trusts uid besides ourselves and root: key files, claims and System V
@@ -326,11 +367,15 @@ XSIPC_API int xsipc_shm_set_persistent(xsipc_shm *shm, int persistent);
 /* Detaches; the last user to detach removes the segment and, in the Qt
  * directory, its key file (not a persistent segment). */
 XSIPC_API int xsipc_shm_detach(xsipc_shm *shm);
+/* Non-zero when the handle is attached to a segment; 0 when not, or when
+ * shm is NULL. */
 XSIPC_API int xsipc_shm_is_attached(const xsipc_shm *shm);
 /* The mapping, or NULL when not attached.  After a read-only attach the
  * pages are mapped read-only: a store through xsipc_shm_data's pointer
  * raises SIGSEGV, as with Qt. */
 XSIPC_API void *xsipc_shm_data(xsipc_shm *shm);
+/* The same mapping through a const handle, for reading; NULL when not
+ * attached. */
 XSIPC_API const void *xsipc_shm_const_data(const xsipc_shm *shm);
 /* The segment's size as the kernel reports it; 0 when not attached. */
 XSIPC_API size_t xsipc_shm_size(const xsipc_shm *shm);
@@ -341,7 +386,12 @@ XSIPC_API int xsipc_shm_lock(xsipc_shm *shm);
 XSIPC_API int xsipc_shm_try_lock(xsipc_shm *shm);
 /* As lock, but XSIPC_TIMEOUT after timeout_ms milliseconds. */
 XSIPC_API int xsipc_shm_lock_timeout(xsipc_shm *shm, long timeout_ms);
+/* Releases the lock this handle holds; XSIPC_LOCK_ERROR when it holds
+ * none, or when the kernel says the semaphore was not held (someone reset
+ * it). */
 XSIPC_API int xsipc_shm_unlock(xsipc_shm *shm);
+/* The code of the handle's last error; XSIPC_NO_ERROR after a call that
+ * succeeded. */
 XSIPC_API xsipc_error xsipc_shm_error(const xsipc_shm *shm);
 /* The last error's message; "" when there was none. */
 XSIPC_API const char *xsipc_shm_error_string(const xsipc_shm *shm);
@@ -361,6 +411,8 @@ XSIPC_API void xsipc_shm_free(xsipc_shm *shm);
  */
 XSIPC_API xsipc_sem *xsipc_sem_new(const char *key, int initial_value,
                                    xsipc_sem_mode mode) XSIPC_WARN_UNUSED;
+/* The same in registry reg (NULL: the default one); the handle keeps a
+ * reference to reg. */
 XSIPC_API xsipc_sem *xsipc_sem_new_in(xsipc_registry *reg, const char *key,
                                       int initial_value,
                                       xsipc_sem_mode mode) XSIPC_WARN_UNUSED;
@@ -382,8 +434,15 @@ XSIPC_API int xsipc_sem_release(xsipc_sem *sem, int n);
  * handle's later calls.  0, or -XSIPC_INVALID_ARGUMENT.
  */
 XSIPC_API int xsipc_sem_set_undo(xsipc_sem *sem, int undo);
+/* The code of the handle's last error; XSIPC_NO_ERROR after a call that
+ * succeeded.  A handle whose construction failed keeps that error. */
 XSIPC_API xsipc_error xsipc_sem_error(const xsipc_sem *sem);
+/* The last error's message, naming the operation and the cause; "" when
+ * there was none. */
 XSIPC_API const char *xsipc_sem_error_string(const xsipc_sem *sem);
+/* Frees the handle; NULL is allowed.  The last user of a set made by xsipc
+ * removes it and, in Qt's life cycle, its key file (not a persistent
+ * set); a set made by Qt is left to its Qt owner.  errno is kept. */
 XSIPC_API void xsipc_sem_free(xsipc_sem *sem);
 
 /* --------------------------------------------------------------- version */

@@ -322,7 +322,7 @@ void xsipc_registry_close(xsipc_registry *reg)
 
 const char *xsipc_registry_dir(const xsipc_registry *reg)
 {
-    return reg->dir;
+    return reg != NULL ? reg->dir : NULL;
 }
 
 /* ------------------------------------------------------------- accessors */
