@@ -43,8 +43,10 @@ xsipc_shm *xsipc_shm_new_in(xsipc_registry *reg, const char *key)
     xsipc__semset_init(&shm->lock, NULL, NULL, NULL, 1);
     if (reg != NULL)
         shm->home = xsipc__reg_ref(reg);
-    if (key != NULL)
-        (void)xsipc_shm_set_key(shm, key); /* a failure stays in the handle */
+    /* A failure stays in the handle, for its next call to return (the
+     * constructor returns NULL only when out of memory). */
+    if (key != NULL && xsipc_shm_set_key(shm, key) < 0)
+        return shm;
     return shm;
 }
 

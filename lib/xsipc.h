@@ -47,7 +47,13 @@
  * XSIPC_INVALID_ARGUMENT; a NULL status is never written.  The functions
  * that end something (xsipc_shm_free, xsipc_sem_free, xsipc_registry_close)
  * accept NULL and do nothing.  Where reg NULL means the default registry,
- * the function says so.
+ * the function says so.  A NULL name is a bad name (XSIPC_KEY_ERROR, kept
+ * in an xsipc_sem handle), but for xsipc_shm_new, xsipc_shm_set_key and
+ * xsipc_shm_set_native_key, where it means "no key" (as Qt's empty key).
+ *
+ * Results.  The calls whose result tells whether the caller may go on
+ * (lookups, create, attach, the lock and acquire calls, release) are
+ * marked XSIPC_WARN_UNUSED: the compiler warns when one is ignored.
  */
 #ifndef XSIPC_H
 #define XSIPC_H
@@ -217,7 +223,7 @@ XSIPC_API int xsipc_registry_trust_uid(xsipc_registry *reg, uid_t uid);
 XSIPC_API int xsipc_registry_key(xsipc_registry *reg, const char *name,
                                  xsipc_kind kind, int create, key_t *key,
                                  char *path, size_t pathlen,
-                                 xsipc_status *status);
+                                 xsipc_status *status) XSIPC_WARN_UNUSED;
 
 /* The state of a registry entry's object (xsipc_registry_list). */
 typedef enum {
@@ -337,10 +343,12 @@ XSIPC_API xsipc_shm *xsipc_shm_new(const char *key) XSIPC_WARN_UNUSED;
 XSIPC_API xsipc_shm *xsipc_shm_new_in(xsipc_registry *reg,
                                       const char *key) XSIPC_WARN_UNUSED;
 /* Sets the name; detaches first when attached. */
-XSIPC_API int xsipc_shm_set_key(xsipc_shm *shm, const char *key);
+XSIPC_API int xsipc_shm_set_key(xsipc_shm *shm,
+                                const char *key) XSIPC_WARN_UNUSED;
 /* Uses key_file_path itself as the key file (Qt's setNativeKey). */
-XSIPC_API int xsipc_shm_set_native_key(xsipc_shm *shm,
-                                       const char *key_file_path);
+XSIPC_API int
+xsipc_shm_set_native_key(xsipc_shm *shm,
+                         const char *key_file_path) XSIPC_WARN_UNUSED;
 /* The name, or NULL when a native key or none is set. */
 XSIPC_API const char *xsipc_shm_key(const xsipc_shm *shm);
 /* The key file's path, or NULL when no key is set. */
@@ -348,10 +356,11 @@ XSIPC_API const char *xsipc_shm_native_key(const xsipc_shm *shm);
 /* Creates a segment of size bytes and attaches it, under the lock.
  * XSIPC_ALREADY_EXISTS when a segment has this key. */
 XSIPC_API int xsipc_shm_create(xsipc_shm *shm, size_t size,
-                               xsipc_access access);
+                               xsipc_access access) XSIPC_WARN_UNUSED;
 /* Attaches the existing segment; XSIPC_NOT_FOUND when there is none.
  * XSIPC_READ_ONLY maps it read-only. */
-XSIPC_API int xsipc_shm_attach(xsipc_shm *shm, xsipc_access access);
+XSIPC_API int xsipc_shm_attach(xsipc_shm *shm,
+                               xsipc_access access) XSIPC_WARN_UNUSED;
 /*
  * persistent 1: the segment this handle creates next outlives its users,
  * as `xsipc create` and `xsipc put` make them.  Its key file's record
@@ -381,11 +390,12 @@ XSIPC_API const void *xsipc_shm_const_data(const xsipc_shm *shm);
 XSIPC_API size_t xsipc_shm_size(const xsipc_shm *shm);
 /* Takes the segment's lock (the semaphore QSharedMemory::lock() uses).
  * 0, or XSIPC_OWNER_DIED (lock held; previous holder died holding it). */
-XSIPC_API int xsipc_shm_lock(xsipc_shm *shm);
+XSIPC_API int xsipc_shm_lock(xsipc_shm *shm) XSIPC_WARN_UNUSED;
 /* As lock, but XSIPC_WOULD_BLOCK at once when the lock is held. */
-XSIPC_API int xsipc_shm_try_lock(xsipc_shm *shm);
+XSIPC_API int xsipc_shm_try_lock(xsipc_shm *shm) XSIPC_WARN_UNUSED;
 /* As lock, but XSIPC_TIMEOUT after timeout_ms milliseconds. */
-XSIPC_API int xsipc_shm_lock_timeout(xsipc_shm *shm, long timeout_ms);
+XSIPC_API int xsipc_shm_lock_timeout(xsipc_shm *shm,
+                                     long timeout_ms) XSIPC_WARN_UNUSED;
 /* Releases the lock this handle holds; XSIPC_LOCK_ERROR when it holds
  * none, or when the kernel says the semaphore was not held (someone reset
  * it). */
@@ -417,13 +427,14 @@ XSIPC_API xsipc_sem *xsipc_sem_new_in(xsipc_registry *reg, const char *key,
                                       int initial_value,
                                       xsipc_sem_mode mode) XSIPC_WARN_UNUSED;
 /* Waits until the value is positive, then decrements it. */
-XSIPC_API int xsipc_sem_acquire(xsipc_sem *sem);
+XSIPC_API int xsipc_sem_acquire(xsipc_sem *sem) XSIPC_WARN_UNUSED;
 /* XSIPC_WOULD_BLOCK at once when the value is 0. */
-XSIPC_API int xsipc_sem_try_acquire(xsipc_sem *sem);
+XSIPC_API int xsipc_sem_try_acquire(xsipc_sem *sem) XSIPC_WARN_UNUSED;
 /* XSIPC_TIMEOUT after timeout_ms milliseconds. */
-XSIPC_API int xsipc_sem_acquire_timeout(xsipc_sem *sem, long timeout_ms);
+XSIPC_API int xsipc_sem_acquire_timeout(xsipc_sem *sem,
+                                        long timeout_ms) XSIPC_WARN_UNUSED;
 /* Adds n (n > 0) to the value. */
-XSIPC_API int xsipc_sem_release(xsipc_sem *sem, int n);
+XSIPC_API int xsipc_sem_release(xsipc_sem *sem, int n) XSIPC_WARN_UNUSED;
 /*
  * undo 1 (the default, as Qt): each acquire and release is undone when the
  * process exits (SEM_UNDO), so a semaphore used as a lock comes back when

@@ -46,6 +46,90 @@ START_TEST(test_api_error_names)
 }
 END_TEST
 
+/* ------------------------------------------------------ NULL arguments */
+
+START_TEST(test_api_null_shm_handle)
+{
+    ck_assert_int_eq(xsipc_shm_set_key(NULL, "x"), -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_shm_set_native_key(NULL, tu_path("x")),
+                     -XSIPC_INVALID_ARGUMENT);
+    ck_assert_ptr_null(xsipc_shm_key(NULL));
+    ck_assert_ptr_null(xsipc_shm_native_key(NULL));
+    ck_assert_int_eq(xsipc_shm_create(NULL, 64, XSIPC_READ_WRITE),
+                     -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_shm_attach(NULL, XSIPC_READ_ONLY),
+                     -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_shm_set_persistent(NULL, 1),
+                     -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_shm_detach(NULL), -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_shm_is_attached(NULL), 0);
+    ck_assert_ptr_null(xsipc_shm_data(NULL));
+    ck_assert_ptr_null(xsipc_shm_const_data(NULL));
+    ck_assert_uint_eq(xsipc_shm_size(NULL), 0);
+    ck_assert_int_eq(xsipc_shm_lock(NULL), -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_shm_try_lock(NULL), -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_shm_lock_timeout(NULL, 10), -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_shm_unlock(NULL), -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_shm_error(NULL), XSIPC_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(xsipc_shm_error_string(NULL));
+    xsipc_shm_free(NULL);
+}
+END_TEST
+
+START_TEST(test_api_null_sem_handle)
+{
+    ck_assert_int_eq(xsipc_sem_acquire(NULL), -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_sem_try_acquire(NULL), -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_sem_acquire_timeout(NULL, 10),
+                     -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_sem_release(NULL, 1), -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_sem_set_undo(NULL, 0), -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_sem_error(NULL), XSIPC_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(xsipc_sem_error_string(NULL));
+    xsipc_sem_free(NULL);
+}
+END_TEST
+
+/* A NULL name is an argument like any bad name: kept in the handle, or
+ * XSIPC_KEY_ERROR from the registry; a NULL status is never written. */
+START_TEST(test_api_null_names_and_status)
+{
+    xsipc_registry *reg = tu_registry();
+    xsipc_sem *sem;
+    xsipc_shm *shm;
+    key_t key = 0;
+
+    ck_assert_ptr_null(xsipc_registry_dir(NULL));
+    xsipc_registry_close(NULL);
+    ck_assert_int_eq(
+        xsipc_registry_key(reg, NULL, XSIPC_KIND_SHM, 1, &key, NULL, 0, NULL),
+        -XSIPC_KEY_ERROR);
+    ck_assert_int_eq(xsipc_registry_remove(reg, NULL, XSIPC_KIND_SEM, 0, NULL),
+                     -XSIPC_KEY_ERROR);
+    ck_assert_int_eq(xsipc_registry_list(reg, NULL, NULL, NULL), 0);
+    ck_assert_int_eq(xsipc_registry_gc(reg, 0, NULL, NULL, NULL), 0);
+    ck_assert_ptr_null(xsipc_registry_open(tu_path("none"), 0, NULL));
+
+    ck_assert_ptr_nonnull(sem = xsipc_sem_new_in(reg, NULL, 0, XSIPC_OPEN));
+    ck_assert_int_eq(xsipc_sem_error(sem), XSIPC_KEY_ERROR);
+    ck_assert_int_eq(xsipc_sem_try_acquire(sem), -XSIPC_KEY_ERROR);
+    ck_assert_int_eq(xsipc_sem_release(sem, 1), -XSIPC_KEY_ERROR);
+    xsipc_sem_free(sem);
+
+    ck_assert_ptr_nonnull(shm = xsipc_shm_new_in(reg, NULL));
+    ck_assert_ptr_null(xsipc_shm_key(shm));
+    ck_assert_int_lt(xsipc_shm_attach(shm, XSIPC_READ_ONLY), 0);
+    /* NULL unsets the key, as Qt's setKey(QString()). */
+    ck_assert_int_eq(xsipc_shm_set_key(shm, NULL), 0);
+    ck_assert_ptr_null(xsipc_shm_native_key(shm));
+    ck_assert_int_eq(xsipc_shm_set_native_key(shm, NULL), 0);
+    ck_assert_ptr_null(xsipc_shm_native_key(shm));
+    ck_assert_int_lt(xsipc_shm_create(shm, 64, XSIPC_READ_WRITE), 0);
+    ck_assert_int_lt(xsipc_shm_lock(shm), 0);
+    xsipc_shm_free(shm);
+}
+END_TEST
+
 /* --------------------------------------------------------------- suite */
 
 Suite *api_suite(void)
@@ -62,6 +146,9 @@ Suite *api_suite(void)
     tu_tcase(errors);
     tcase_set_timeout(errors, 30);
     tcase_add_test(errors, test_api_error_names);
+    tcase_add_test(errors, test_api_null_shm_handle);
+    tcase_add_test(errors, test_api_null_sem_handle);
+    tcase_add_test(errors, test_api_null_names_and_status);
     suite_add_tcase(s, errors);
     return s;
 }

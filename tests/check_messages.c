@@ -520,8 +520,13 @@ END_TEST
  * key file in it fails. */
 static void make_key(void *arg, xsipc_status *st)
 {
-    (void)xsipc_registry_key((xsipc_registry *)arg, "unwritable",
-                             XSIPC_KIND_SHM, 1, NULL, NULL, 0, st);
+    int rc = xsipc_registry_key((xsipc_registry *)arg, "unwritable",
+                                XSIPC_KIND_SHM, 1, NULL, NULL, 0, st);
+
+    /* The code returned is the status's: a mismatch fails the caller's
+     * check of st->code. */
+    if (rc != -(int)st->code)
+        st->code = XSIPC_UNKNOWN_ERROR;
 }
 
 START_TEST(test_messages_unwritable_dir)
@@ -607,8 +612,11 @@ END_TEST
 /* A key file the caller may not read (mode 0). */
 static void look_up_denied(void *arg, xsipc_status *st)
 {
-    (void)xsipc_registry_key((xsipc_registry *)arg, "denied", XSIPC_KIND_SHM, 0,
-                             NULL, NULL, 0, st);
+    int rc = xsipc_registry_key((xsipc_registry *)arg, "denied", XSIPC_KIND_SHM,
+                                0, NULL, NULL, 0, st);
+
+    if (rc != -(int)st->code) /* as in make_key */
+        st->code = XSIPC_UNKNOWN_ERROR;
 }
 
 START_TEST(test_messages_key_file_denied)
