@@ -57,6 +57,9 @@ struct xsipc_sem {
     char qname[XSIPC__QNAME];
     xsipc__semset set;
     xsipc_status err;
+    xsipc_sem_mode mode; /* XSIPC_OPEN or XSIPC_CREATE, without flags */
+    int used;            /* an acquire or release was made: the set's
+                            life cycle can no longer change */
 };
 
 /* Opens a registry (registry.c) as xsipc__reg_open does, with the kernel's

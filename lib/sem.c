@@ -52,6 +52,7 @@ static int setup(xsipc_sem *sem, const char *key, int initial,
         return xsipc__status_set(&sem->err, XSIPC_OUT_OF_RESOURCES,
                                  "%s: out of memory", op);
     }
+    sem->mode = mode;
     xsipc__status_name(key, sem->qname);
     xsipc__semset_init(&sem->set, sem->reg, sem->name, sem->qname, initial);
     sem->set.keep = keep;
@@ -103,6 +104,7 @@ static int acquire_with(xsipc_sem *sem, xsipc__wait wait, long timeout_ms,
         return -XSIPC_INVALID_ARGUMENT;
     if ((rc = usable(sem)) < 0)
         return rc;
+    sem->used = 1;
     if (wait == XSIPC__UNTIL) {
         if (timeout_ms < 0)
             return xsipc__status_set(&sem->err, XSIPC_INVALID_ARGUMENT,
@@ -148,6 +150,7 @@ int xsipc_sem_release(xsipc_sem *sem, int n)
                                    sem->qname, xsipc__reg_dir(sem->reg),
                                    sem->set.key.file,
                                    "the count %d is above SEMVMX (32767)", n);
+    sem->used = 1;
     return xsipc__semset_release(&sem->set, n, op, &sem->err);
 }
 
@@ -162,6 +165,71 @@ int xsipc_sem_set_undo(xsipc_sem *sem, int undo)
                                  "nor 1",
                                  undo);
     sem->set.undo = undo ? SEM_UNDO : 0;
+    return 0;
+}
+
+/*
+ * The set is opened by the constructor, so a persistence asked for later
+ * is applied by opening it again: a set this handle has just made, that
+ * no one else has joined, goes (its last user leaves it: semclose.c) and
+ * is made again with the mark; one that others use, or that existed
+ * before, keeps the life cycle it was made with.  Once the handle has
+ * acquired or released, its undo records tie it to the set: too late.
+ */
+int xsipc_sem_set_persistent(xsipc_sem *sem, int persistent)
+{
+    static const char op[] = "xsipc_sem_set_persistent";
+    if (sem == NULL)
+        return -XSIPC_INVALID_ARGUMENT;
+    if (persistent != 0 && persistent != 1)
+        return xsipc__status_set(&sem->err, XSIPC_INVALID_ARGUMENT,
+                                 "%s: persistent %d is neither 0 nor 1", op,
+                                 persistent);
+    if (sem->used)
+        return xsipc__status_named(
+            &sem->err, XSIPC_INVALID_ARGUMENT, op, sem->qname,
+            xsipc__reg_dir(sem->reg), sem->set.key.file,
+            "called after an acquire or release on the handle");
+    sem->set.keep = persistent;
+    /* Not open (a failure kept from the constructor, retried by the next
+     * call, which makes the set with the mark), or open with the life
+     * cycle asked for: nothing to do now. */
+    if (sem->set.semid < 0 || sem->set.key.keep == persistent) {
+        if (sem->name != NULL && sem->reg != NULL)
+            xsipc__status_clear(&sem->err);
+        return sem->name != NULL && sem->reg != NULL ? 0 : -(int)sem->err.code;
+    }
+    if (!persistent)
+        return xsipc__status_named(
+            &sem->err, XSIPC_ALREADY_EXISTS, op, sem->qname,
+            xsipc__reg_dir(sem->reg), sem->set.key.file,
+            "a persistent set stays until xsipc_registry_remove");
+    if (!sem->set.created)
+        return xsipc__status_named(
+            &sem->err, XSIPC_ALREADY_EXISTS, op, sem->qname,
+            xsipc__reg_dir(sem->reg), sem->set.key.file,
+            "the set existed before this handle and keeps its life cycle");
+    xsipc__status_clear(&sem->err);
+    /* A failed leave keeps the set joined and open: the handle stays as
+     * it was, without the mark. */
+    if (xsipc__semset_close(&sem->set) < 0) {
+        sem->set.keep = sem->set.key.keep;
+        return xsipc__status_named(
+            &sem->err, XSIPC_UNKNOWN_ERROR, op, sem->qname,
+            xsipc__reg_dir(sem->reg), sem->set.key.file,
+            "cannot leave the set to make it again: %s", strerror(errno));
+    }
+    if (xsipc__semset_open(&sem->set, op, &sem->err) < 0)
+        return -(int)sem->err.code;
+    if (sem->mode == XSIPC_CREATE && !sem->set.created &&
+        xsipc__semset_renew(&sem->set, op, &sem->err) < 0)
+        return -(int)sem->err.code;
+    if (sem->set.key.keep != persistent)
+        return xsipc__status_named(
+            &sem->err, XSIPC_ALREADY_EXISTS, op, sem->qname,
+            xsipc__reg_dir(sem->reg), sem->set.key.file,
+            "another process joined the set meanwhile; it keeps its life "
+            "cycle");
     return 0;
 }
 

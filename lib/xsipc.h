@@ -116,11 +116,9 @@ typedef enum xsipc_error { XSIPC_ERROR_TABLE(XSIPC_ERROR_ENUM_) } xsipc_error;
 
 typedef enum { XSIPC_READ_ONLY = 0, XSIPC_READ_WRITE = 1 } xsipc_access;
 typedef enum { XSIPC_OPEN = 0, XSIPC_CREATE = 1 } xsipc_sem_mode;
-/* Or'ed into the mode of xsipc_sem_new/_new_in: a set this call makes
- * outlives its users, with its value (its key file's record says so), as
- * `xsipc sem` needs between shell commands; xsipc_registry_remove(...,
- * XSIPC_KIND_SEM, XSIPC_REMOVE_OBJECT) removes it.  A set that exists
- * already keeps the life cycle it was made with. */
+/* Deprecated (kept for the 0.x series; use xsipc_sem_set_persistent):
+ * or'ed into the mode of xsipc_sem_new/_new_in, it makes the set that call
+ * makes persistent, as xsipc_sem_set_persistent(sem, 1) does. */
 #define XSIPC_SEM_PERSISTENT 0x100
 
 /*
@@ -445,6 +443,22 @@ XSIPC_API int xsipc_sem_release(xsipc_sem *sem, int n) XSIPC_WARN_UNUSED;
  * handle's later calls.  0, or -XSIPC_INVALID_ARGUMENT.
  */
 XSIPC_API int xsipc_sem_set_undo(xsipc_sem *sem, int undo);
+/*
+ * persistent 1: the set this handle made outlives its users, with its
+ * value (its key file's record says so), as `xsipc sem` needs between
+ * shell commands; xsipc_registry_remove(..., XSIPC_KIND_SEM,
+ * XSIPC_REMOVE_OBJECT) removes it.  The constructor opens the set, so
+ * call it right after xsipc_sem_new/_new_in, before any acquire or
+ * release (XSIPC_INVALID_ARGUMENT after one): a set the constructor made,
+ * that no other handle has joined, is made again with the mark (and with
+ * initial_value).  A set that existed before the handle, or that another
+ * joined meanwhile, keeps the life cycle it was made with:
+ * XSIPC_ALREADY_EXISTS then (the handle stays usable).  A handle whose set
+ * could not be opened makes it with the mark when a later call opens it.
+ * 0 (also when the set already has the life cycle asked for), or
+ * -xsipc_error.
+ */
+XSIPC_API int xsipc_sem_set_persistent(xsipc_sem *sem, int persistent);
 /* The code of the handle's last error; XSIPC_NO_ERROR after a call that
  * succeeded.  A handle whose construction failed keeps that error. */
 XSIPC_API xsipc_error xsipc_sem_error(const xsipc_sem *sem);

@@ -84,6 +84,8 @@ START_TEST(test_api_null_sem_handle)
                      -XSIPC_INVALID_ARGUMENT);
     ck_assert_int_eq(xsipc_sem_release(NULL, 1), -XSIPC_INVALID_ARGUMENT);
     ck_assert_int_eq(xsipc_sem_set_undo(NULL, 0), -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_sem_set_persistent(NULL, 1),
+                     -XSIPC_INVALID_ARGUMENT);
     ck_assert_int_eq(xsipc_sem_error(NULL), XSIPC_INVALID_ARGUMENT);
     ck_assert_ptr_nonnull(xsipc_sem_error_string(NULL));
     xsipc_sem_free(NULL);
@@ -130,6 +132,102 @@ START_TEST(test_api_null_names_and_status)
 }
 END_TEST
 
+/* ------------------------------------------- xsipc_sem_set_persistent */
+
+/* The set the handle made outlives it, with its value. */
+START_TEST(test_api_sem_set_persistent_keeps_set)
+{
+    xsipc_registry *reg = tu_registry();
+    xsipc_sem *sem;
+    int i;
+
+    ck_assert_ptr_nonnull(sem = xsipc_sem_new_in(reg, "kept", 2, XSIPC_OPEN));
+    ck_assert_int_eq(xsipc_sem_error(sem), XSIPC_NO_ERROR);
+    ck_assert_int_eq(xsipc_sem_set_persistent(sem, 1), 0);
+    ck_assert_int_eq(xsipc_sem_set_persistent(sem, 1), 0); /* as it is */
+    ck_assert_int_eq(xsipc_sem_release(sem, 1), 0);
+    /* Too late now, either way. */
+    ck_assert_int_eq(xsipc_sem_set_persistent(sem, 0), -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_sem_set_undo(sem, 0), 0);
+    xsipc_sem_free(sem);
+    ck_assert_int_eq(tu_count_sem(), 1);
+
+    ck_assert_ptr_nonnull(sem = xsipc_sem_new_in(reg, "kept", 0, XSIPC_OPEN));
+    for (i = 0; i < 3; i++)
+        ck_assert_int_eq(xsipc_sem_try_acquire(sem), 0);
+    ck_assert_int_eq(xsipc_sem_try_acquire(sem), -XSIPC_WOULD_BLOCK);
+    xsipc_sem_free(sem); /* undo gives the three back */
+    ck_assert_int_eq(tu_count_sem(), 1);
+    ck_assert_int_eq(xsipc_registry_remove(reg, "kept", XSIPC_KIND_SEM,
+                                           XSIPC_REMOVE_OBJECT, NULL),
+                     0);
+    ck_assert_int_eq(tu_count_sem(), 0);
+}
+END_TEST
+
+/* XSIPC_CREATE: the set made again has the initial value. */
+START_TEST(test_api_sem_set_persistent_create_mode)
+{
+    xsipc_registry *reg = tu_registry();
+    xsipc_sem *sem;
+
+    ck_assert_ptr_nonnull(sem = xsipc_sem_new_in(reg, "made", 1, XSIPC_CREATE));
+    ck_assert_int_eq(xsipc_sem_set_persistent(sem, 1), 0);
+    ck_assert_int_eq(xsipc_sem_try_acquire(sem), 0);
+    ck_assert_int_eq(xsipc_sem_try_acquire(sem), -XSIPC_WOULD_BLOCK);
+    xsipc_sem_free(sem);
+    ck_assert_int_eq(tu_count_sem(), 1);
+    ck_assert_int_eq(xsipc_registry_remove(reg, "made", XSIPC_KIND_SEM,
+                                           XSIPC_REMOVE_OBJECT, NULL),
+                     0);
+    ck_assert_int_eq(tu_count_sem(), 0);
+}
+END_TEST
+
+/* A set another handle uses keeps its life cycle; the handle stays
+ * usable. */
+START_TEST(test_api_sem_set_persistent_too_late)
+{
+    xsipc_registry *reg = tu_registry();
+    xsipc_sem *a, *b;
+
+    ck_assert_ptr_nonnull(a = xsipc_sem_new_in(reg, "shared", 1, XSIPC_OPEN));
+    ck_assert_ptr_nonnull(b = xsipc_sem_new_in(reg, "shared", 1, XSIPC_OPEN));
+    ck_assert_int_eq(xsipc_sem_set_persistent(b, 1), -XSIPC_ALREADY_EXISTS);
+    ck_assert_int_eq(xsipc_sem_error(b), XSIPC_ALREADY_EXISTS);
+    ck_assert_ptr_nonnull(
+        strstr(xsipc_sem_error_string(b), "xsipc_sem_set_persistent"));
+    ck_assert_int_eq(xsipc_sem_try_acquire(b), 0);
+    ck_assert_int_eq(xsipc_sem_release(b, 1), 0);
+    ck_assert_int_eq(xsipc_sem_set_persistent(b, 2), -XSIPC_INVALID_ARGUMENT);
+    xsipc_sem_free(b);
+    xsipc_sem_free(a);
+    ck_assert_int_eq(tu_count_sem(), 0); /* not persistent */
+}
+END_TEST
+
+/* The deprecated spelling still works. */
+START_TEST(test_api_sem_persistent_flag)
+{
+    xsipc_registry *reg = tu_registry();
+    xsipc_sem *sem;
+
+    ck_assert_ptr_nonnull(
+        sem = xsipc_sem_new_in(
+            reg, "flag", 1,
+            (xsipc_sem_mode)(XSIPC_OPEN | XSIPC_SEM_PERSISTENT)));
+    ck_assert_int_eq(xsipc_sem_error(sem), XSIPC_NO_ERROR);
+    ck_assert_int_eq(xsipc_sem_set_persistent(sem, 1), 0);
+    ck_assert_int_eq(xsipc_sem_set_persistent(sem, 0), -XSIPC_ALREADY_EXISTS);
+    xsipc_sem_free(sem);
+    ck_assert_int_eq(tu_count_sem(), 1);
+    ck_assert_int_eq(xsipc_registry_remove(reg, "flag", XSIPC_KIND_SEM,
+                                           XSIPC_REMOVE_OBJECT, NULL),
+                     0);
+    ck_assert_int_eq(tu_count_sem(), 0);
+}
+END_TEST
+
 /* --------------------------------------------------------------- suite */
 
 Suite *api_suite(void)
@@ -141,6 +239,9 @@ Suite *api_suite(void)
     tu_tcase(core);
     tcase_set_timeout(core, 30);
     tcase_add_test(core, test_api_version_hex);
+    tcase_add_test(core, test_api_sem_set_persistent_keeps_set);
+    tcase_add_test(core, test_api_sem_set_persistent_create_mode);
+    tcase_add_test(core, test_api_sem_persistent_flag);
     suite_add_tcase(s, core);
 
     tu_tcase(errors);
@@ -149,6 +250,7 @@ Suite *api_suite(void)
     tcase_add_test(errors, test_api_null_shm_handle);
     tcase_add_test(errors, test_api_null_sem_handle);
     tcase_add_test(errors, test_api_null_names_and_status);
+    tcase_add_test(errors, test_api_sem_set_persistent_too_late);
     suite_add_tcase(s, errors);
     return s;
 }
