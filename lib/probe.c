@@ -92,6 +92,8 @@ static void probe_shm(xsipc_registry *reg, xsipc__probe *p)
     p->e.creator = ds.shm_cpid;
     p->ours = ds.shm_perm.uid == geteuid();
     p->changed = ds.shm_ctime;
+    p->e.mode = (mode_t)(ds.shm_perm.mode & 0777);
+    p->e.ctime = (long long)ds.shm_ctime;
     if (!xsipc__reg_trusted(reg, ds.shm_perm.uid)) {
         p->e.status = XSIPC_ENTRY_FOREIGN;
         (void)snprintf(p->problem, sizeof p->problem,
@@ -132,6 +134,8 @@ static void probe_sem(xsipc_registry *reg, xsipc__probe *p)
     p->e.owner = ds.sem_perm.uid;
     p->ours = ds.sem_perm.uid == geteuid();
     p->changed = ds.sem_ctime;
+    p->e.mode = (mode_t)(ds.sem_perm.mode & 0777);
+    p->e.ctime = (long long)ds.sem_ctime;
     if (ds.sem_nsems >= XSIPC__SEM_NSEMS) {
         users = xsipc__sys_semctl(p->e.id, XSIPC__SEM_USERS, GETVAL, 0);
         if (users >= 0)
@@ -165,6 +169,9 @@ void xsipc__probe_item(xsipc_registry *reg, const xsipc__item *it,
     p->e.kind = it->kind;
     p->e.id = -1;
     p->e.owner = it->sb.st_uid;
+    /* The key file's, until an object at its key gives its own. */
+    p->e.mode = it->sb.st_mode & 07777;
+    p->e.ctime = (long long)it->sb.st_ctime;
     if (!it->usable) {
         p->e.status = XSIPC_ENTRY_FOREIGN;
         p->e.proj = XSIPC__PROJ;

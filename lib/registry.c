@@ -205,6 +205,65 @@ int xsipc_registry_list(xsipc_registry *reg, xsipc_registry_fn fn, void *arg,
     return xsipc__registry_scan_end(reg, use, c, rc, c->count, op, status);
 }
 
+/* ------------------------------------------------------------------ stat */
+
+/* What xsipc_registry_stat's entry points to: the calling thread's, kept
+ * until its next call, so that threads stat at once (without __thread,
+ * the process's). */
+typedef struct stat_store {
+    xsipc__probe p;
+    char name[XSIPC__REC_NAME_MAX + 1];
+} stat_store;
+
+#if defined(__GNUC__)
+static __thread stat_store stat_kept;
+#else
+static stat_store stat_kept;
+#endif
+
+/* The list's own per-entry probe, with the name copied out of the scan's
+ * record (which goes with the scan). */
+static int stat_item(xsipc_registry *reg, const xsipc__item *it, void *arg)
+{
+    stat_store *k = arg;
+
+    xsipc__probe_item(reg, it, &k->p);
+    if (k->p.e.name != NULL) {
+        (void)snprintf(k->name, sizeof k->name, "%s", k->p.e.name);
+        k->p.e.name = k->name;
+    }
+    return 0;
+}
+
+int xsipc_registry_stat(xsipc_registry *reg, const char *name, xsipc_kind kind,
+                        xsipc_registry_entry *out, xsipc_status *status)
+{
+    static const char op[] = "xsipc_registry_stat";
+    stat_store *k = &stat_kept;
+    char file[256];
+    xsipc_registry *use;
+    int rc;
+
+    clear(status);
+    if ((rc = check_kind(kind, op, status)) < 0)
+        return rc;
+    if (out == NULL)
+        return xsipc__status_set(status, XSIPC_INVALID_ARGUMENT,
+                                 "%s: NULL entry", op);
+    if (xsipc__reg_file_name(kind, name, file, sizeof file, status) < 0)
+        return status != NULL ? xsipc__status_prefix(status, op)
+                              : -XSIPC_KEY_ERROR;
+    if ((use = use_registry(reg, op, status)) == NULL)
+        return status != NULL ? -(int)status->code : -XSIPC_KEY_ERROR;
+    rc = xsipc__reg_scan_file(use, file, stat_item, k, status);
+    if (rc == 0)
+        *out = k->p.e;
+    else if (status != NULL)
+        (void)xsipc__status_prefix(status, op);
+    done_registry(reg, use);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- remove */
 
 int xsipc__registry_unregister_unused(xsipc_registry *reg, xsipc__key *k,

@@ -242,7 +242,8 @@ typedef enum {
 #define XSIPC_ENTRY_COLLISION 0x4u  /* its key is claimed by another file */
 
 /* One key file and the object at its key.  Pointers are valid during the
- * callback only. */
+ * callback only (xsipc_registry_stat: see there).  New fields are added at
+ * the end. */
 typedef struct xsipc_registry_entry {
     const char *name; /* the recorded name; NULL when there is no record */
     xsipc_kind kind;
@@ -260,6 +261,11 @@ typedef struct xsipc_registry_entry {
     xsipc_entry_status status;
     unsigned flags;      /* XSIPC_ENTRY_* */
     const char *problem; /* why the entry is FOREIGN; NULL otherwise */
+    mode_t mode;         /* the object's permission bits (0777), else the
+                            key file's (07777) */
+    long long ctime;     /* the object's last change (IPC_STAT's ctime: its
+                            creation, or its last IPC_SET), else the key
+                            file's st_ctime; seconds since the epoch */
 } xsipc_registry_entry;
 
 /* Called per entry; a non-zero return stops the listing. */
@@ -272,6 +278,21 @@ typedef int (*xsipc_registry_fn)(const xsipc_registry_entry *entry, void *arg);
  */
 XSIPC_API int xsipc_registry_list(xsipc_registry *reg, xsipc_registry_fn fn,
                                   void *arg, xsipc_status *status);
+
+/*
+ * Describes name of kind as xsipc_registry_list would describe its key
+ * file (reg NULL: the default registry), in *out: one lookup of the file,
+ * no directory read, nothing made.  The strings *out points to are the
+ * calling thread's, valid until its next xsipc_registry_stat (whatever
+ * the registry); copy them to keep them.  Returns 0, or -xsipc_error with
+ * status telling why: XSIPC_NOT_FOUND when the name has no key file,
+ * XSIPC_KEY_ERROR for a bad name, XSIPC_INVALID_ARGUMENT for a bad kind or
+ * out NULL.  A key file that cannot be used is an entry too (FOREIGN, its
+ * problem saying why), as in a listing.
+ */
+XSIPC_API int xsipc_registry_stat(xsipc_registry *reg, const char *name,
+                                  xsipc_kind kind, xsipc_registry_entry *out,
+                                  xsipc_status *status) XSIPC_WARN_UNUSED;
 
 /* xsipc_registry_remove flags: also remove the object at the key, when it
  * is ours and no one uses it. */

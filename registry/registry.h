@@ -336,6 +336,11 @@ typedef int (*xsipc__scan_fn)(xsipc_registry *reg, const xsipc__item *item,
  */
 int xsipc__reg_scan(xsipc_registry *reg, xsipc__scan_fn fn, void *arg,
                     xsipc_status *st);
+/* The same for the one entry file (a name of the directory), without
+ * reading the directory: fn's value, or -XSIPC_NOT_FOUND with st set when
+ * there is no such entry. */
+int xsipc__reg_scan_file(xsipc_registry *reg, const char *file,
+                         xsipc__scan_fn fn, void *arg, xsipc_status *st);
 
 /*
  * gc's removal of the file item, found stale by a scan (a claim, parked

@@ -180,6 +180,35 @@ static int classify(xsipc_registry *reg, const char *name, xsipc__item *it,
     return 1;
 }
 
+int xsipc__reg_scan_file(xsipc_registry *reg, const char *file,
+                         xsipc__scan_fn fn, void *arg, xsipc_status *st)
+{
+    xsipc__record *rec = malloc(sizeof *rec);
+    xsipc__item *it = malloc(sizeof *it);
+    int rc;
+
+    if (rec == NULL || it == NULL) {
+        free(rec);
+        free(it);
+        errno = ENOMEM;
+        return xsipc__status_set(st, XSIPC_OUT_OF_RESOURCES,
+                                 "registry scan: out of memory");
+    }
+    memset(it, 0, sizeof *it);
+    /* classify() says 0 for a file that is not there (or went while it
+     * looked): what a directory read would not have listed. */
+    if (classify(reg, file, it, rec)) {
+        rc = fn(reg, it, arg);
+    } else {
+        errno = ENOENT;
+        rc = xsipc__reg_file_error(reg, file, st, XSIPC_NOT_FOUND,
+                                   "no key file");
+    }
+    free(rec);
+    free(it);
+    return rc;
+}
+
 int xsipc__reg_scan(xsipc_registry *reg, xsipc__scan_fn fn, void *arg,
                     xsipc_status *st)
 {

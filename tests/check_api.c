@@ -8,6 +8,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/ipc.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
 
 #include "testutil.h"
 
@@ -228,6 +232,142 @@ START_TEST(test_api_sem_persistent_flag)
 }
 END_TEST
 
+/* -------------------------------------------------- xsipc_registry_stat */
+
+/* One name, as the listing shows it, with the object's mode and ctime. */
+START_TEST(test_api_registry_stat_segment)
+{
+    xsipc_registry *reg = tu_registry();
+    xsipc_registry_entry e, again;
+    xsipc_status st;
+    struct shmid_ds ds;
+    struct stat sb;
+    xsipc_shm *shm;
+    key_t key;
+
+    ck_assert_int_eq(
+        xsipc_registry_stat(reg, "looked", XSIPC_KIND_SHM, &e, &st),
+        -XSIPC_NOT_FOUND);
+    ck_assert_int_eq(st.code, XSIPC_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(st.text, "xsipc_registry_stat"));
+
+    /* A key file with no object: the file's mode and ctime. */
+    ck_assert_int_eq(xsipc_registry_key(reg, "looked", XSIPC_KIND_SHM, 1, &key,
+                                        NULL, 0, &st),
+                     0);
+    ck_assert_int_eq(
+        xsipc_registry_stat(reg, "looked", XSIPC_KIND_SHM, &e, &st), 0);
+    ck_assert_int_eq(st.code, XSIPC_NO_ERROR);
+    ck_assert_ptr_nonnull(e.name);
+    ck_assert_str_eq(e.name, "looked");
+    ck_assert_int_eq(e.key, key);
+    ck_assert_int_eq(e.id, -1);
+    ck_assert_int_eq(e.status, XSIPC_ENTRY_ORPHAN);
+    ck_assert_int_eq(stat(e.path, &sb), 0);
+    ck_assert_uint_eq(e.mode, sb.st_mode & 07777);
+    ck_assert_int_eq(e.ctime, (long long)sb.st_ctime);
+    ck_assert_int_eq(
+        xsipc_registry_remove(reg, "looked", XSIPC_KIND_SHM, 0, NULL), 0);
+
+    /* A segment: its own mode and ctime. */
+    ck_assert_ptr_nonnull(shm = xsipc_shm_new_in(reg, "seg"));
+    ck_assert_int_eq(xsipc_shm_create(shm, 100, XSIPC_READ_WRITE), 0);
+    ck_assert_int_eq(xsipc_registry_stat(reg, "seg", XSIPC_KIND_SHM, &e, NULL),
+                     0);
+    ck_assert_int_ge(e.id, 0);
+    ck_assert_int_eq(shmctl(e.id, IPC_STAT, &ds), 0);
+    ck_assert_uint_eq(e.mode, ds.shm_perm.mode & 0777);
+    ck_assert_uint_eq(e.mode & 0600, 0600);
+    ck_assert_int_eq(e.ctime, (long long)ds.shm_ctime);
+    ck_assert_uint_ge(e.size, 100);
+    ck_assert_uint_eq(e.attached, 1);
+    ck_assert_int_eq(e.status, XSIPC_ENTRY_LIVE);
+    ck_assert_str_eq(e.name, "seg");
+
+    /* The same as the listing's entry. */
+    ck_assert_int_eq(
+        xsipc_registry_stat(reg, "seg", XSIPC_KIND_SHM, &again, NULL), 0);
+    ck_assert_int_eq(again.key, e.key);
+    ck_assert_str_eq(again.path, e.path);
+    xsipc_shm_free(shm);
+}
+END_TEST
+
+/* The lock set of a name is its own entry (kind SEM). */
+START_TEST(test_api_registry_stat_semaphore)
+{
+    xsipc_registry *reg = tu_registry();
+    xsipc_registry_entry e;
+    struct semid_ds ds;
+    xsipc_sem *sem;
+
+    ck_assert_ptr_nonnull(sem = xsipc_sem_new_in(reg, "count", 1, XSIPC_OPEN));
+    ck_assert_int_eq(xsipc_sem_error(sem), XSIPC_NO_ERROR);
+    ck_assert_int_eq(
+        xsipc_registry_stat(reg, "count", XSIPC_KIND_SHM, &e, NULL),
+        -XSIPC_NOT_FOUND);
+    ck_assert_int_eq(
+        xsipc_registry_stat(reg, "count", XSIPC_KIND_SEM, &e, NULL), 0);
+    ck_assert_int_eq(e.kind, XSIPC_KIND_SEM);
+    ck_assert_int_ge(e.id, 0);
+    ck_assert_int_eq(semctl(e.id, 0, IPC_STAT, &ds), 0);
+    ck_assert_uint_eq(e.mode, ds.sem_perm.mode & 0777);
+    ck_assert_int_eq(e.ctime, (long long)ds.sem_ctime);
+    ck_assert_uint_eq(e.attached, 1);
+    xsipc_sem_free(sem);
+}
+END_TEST
+
+/* The listing gives the new fields too. */
+static int keep_entry(const xsipc_registry_entry *e, void *arg)
+{
+    *(xsipc_registry_entry *)arg = *e;
+    return 1;
+}
+
+START_TEST(test_api_registry_list_mode_ctime)
+{
+    xsipc_registry *reg = tu_registry();
+    xsipc_registry_entry e;
+    struct shmid_ds ds;
+    xsipc_shm *shm;
+
+    ck_assert_ptr_nonnull(shm = xsipc_shm_new_in(reg, "listed"));
+    ck_assert_int_eq(xsipc_shm_create(shm, 10, XSIPC_READ_WRITE), 0);
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(xsipc_registry_list(reg, keep_entry, &e, NULL), 1);
+    if (e.kind != XSIPC_KIND_SHM) { /* the lock set's came first */
+        ck_assert_int_eq(
+            xsipc_registry_stat(reg, "listed", XSIPC_KIND_SHM, &e, NULL), 0);
+    }
+    ck_assert_int_eq(shmctl(e.id, IPC_STAT, &ds), 0);
+    ck_assert_uint_eq(e.mode, ds.shm_perm.mode & 0777);
+    ck_assert_int_eq(e.ctime, (long long)ds.shm_ctime);
+    xsipc_shm_free(shm);
+}
+END_TEST
+
+START_TEST(test_api_registry_stat_errors)
+{
+    xsipc_registry *reg = tu_registry();
+    xsipc_registry_entry e;
+    xsipc_status st;
+
+    ck_assert_int_eq(xsipc_registry_stat(reg, "x", XSIPC_KIND_SHM, NULL, &st),
+                     -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(st.code, XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_registry_stat(reg, "x", (xsipc_kind)7, &e, &st),
+                     -XSIPC_INVALID_ARGUMENT);
+    ck_assert_int_eq(xsipc_registry_stat(reg, NULL, XSIPC_KIND_SHM, &e, NULL),
+                     -XSIPC_KEY_ERROR);
+    ck_assert_int_eq(xsipc_registry_stat(reg, "", XSIPC_KIND_SEM, &e, &st),
+                     -XSIPC_KEY_ERROR);
+    ck_assert_int_eq(st.code, XSIPC_KEY_ERROR);
+    ck_assert_int_eq(xsipc_registry_stat(reg, "none", XSIPC_KIND_SEM, &e, NULL),
+                     -XSIPC_NOT_FOUND);
+}
+END_TEST
+
 /* --------------------------------------------------------------- suite */
 
 Suite *api_suite(void)
@@ -242,6 +382,9 @@ Suite *api_suite(void)
     tcase_add_test(core, test_api_sem_set_persistent_keeps_set);
     tcase_add_test(core, test_api_sem_set_persistent_create_mode);
     tcase_add_test(core, test_api_sem_persistent_flag);
+    tcase_add_test(core, test_api_registry_stat_segment);
+    tcase_add_test(core, test_api_registry_stat_semaphore);
+    tcase_add_test(core, test_api_registry_list_mode_ctime);
     suite_add_tcase(s, core);
 
     tu_tcase(errors);
@@ -251,6 +394,7 @@ Suite *api_suite(void)
     tcase_add_test(errors, test_api_null_sem_handle);
     tcase_add_test(errors, test_api_null_names_and_status);
     tcase_add_test(errors, test_api_sem_set_persistent_too_late);
+    tcase_add_test(errors, test_api_registry_stat_errors);
     suite_add_tcase(s, errors);
     return s;
 }
