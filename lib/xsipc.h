@@ -51,9 +51,13 @@
  * in an xsipc_sem handle), but for xsipc_shm_new, xsipc_shm_set_key and
  * xsipc_shm_set_native_key, where it means "no key" (as Qt's empty key).
  *
- * Results.  The calls whose result tells whether the caller may go on
- * (lookups, create, attach, the lock and acquire calls, release) are
- * marked XSIPC_WARN_UNUSED: the compiler warns when one is ignored.
+ * Results.  Every call whose result tells whether the caller may go on
+ * is marked XSIPC_WARN_UNUSED, so that the compiler warns when one is
+ * ignored: the constructors, set_key and the other settings, create,
+ * attach, the lock and acquire calls, release, and the registry's
+ * lookups, listing, removal and gc.  Not detach and unlock, which cleanup
+ * paths call without a way to react (their failure stays in the handle).
+ * GCC does not take a (void) cast for a use: test the result.
  */
 #ifndef XSIPC_H
 #define XSIPC_H
@@ -201,7 +205,8 @@ XSIPC_API const char *xsipc_registry_dir(const xsipc_registry *reg);
  * Returns 0, -XSIPC_INVALID_ARGUMENT for (uid_t)-1, or
  * -XSIPC_OUT_OF_RESOURCES when 16 uids are trusted already.
  */
-XSIPC_API int xsipc_registry_trust_uid(xsipc_registry *reg, uid_t uid);
+XSIPC_API int xsipc_registry_trust_uid(xsipc_registry *reg,
+                                       uid_t uid) XSIPC_WARN_UNUSED;
 
 /*
  * Resolves name of kind to its key: the key file is made (record written,
@@ -277,7 +282,8 @@ typedef int (*xsipc_registry_fn)(const xsipc_registry_entry *entry, void *arg);
  * or -xsipc_error with status telling why.  Reads the whole directory.
  */
 XSIPC_API int xsipc_registry_list(xsipc_registry *reg, xsipc_registry_fn fn,
-                                  void *arg, xsipc_status *status);
+                                  void *arg,
+                                  xsipc_status *status) XSIPC_WARN_UNUSED;
 
 /*
  * Describes name of kind as xsipc_registry_list would describe its key
@@ -308,7 +314,7 @@ XSIPC_API int xsipc_registry_stat(xsipc_registry *reg, const char *name,
  */
 XSIPC_API int xsipc_registry_remove(xsipc_registry *reg, const char *name,
                                     xsipc_kind kind, unsigned flags,
-                                    xsipc_status *status);
+                                    xsipc_status *status) XSIPC_WARN_UNUSED;
 
 /* xsipc_registry_gc flags */
 #define XSIPC_GC_DRY_RUN 0x1u /* report, remove nothing */
@@ -350,7 +356,7 @@ typedef void (*xsipc_gc_fn)(const xsipc_gc_item *item, void *arg);
  */
 XSIPC_API int xsipc_registry_gc(xsipc_registry *reg, unsigned flags,
                                 xsipc_gc_fn fn, void *arg,
-                                xsipc_status *status);
+                                xsipc_status *status) XSIPC_WARN_UNUSED;
 
 /* ------------------------------------------------- shared memory segment */
 
@@ -391,7 +397,8 @@ XSIPC_API int xsipc_shm_attach(xsipc_shm *shm,
  * when no segment uses it, else create fails with XSIPC_ALREADY_EXISTS.
  * 0, or -XSIPC_INVALID_ARGUMENT.
  */
-XSIPC_API int xsipc_shm_set_persistent(xsipc_shm *shm, int persistent);
+XSIPC_API int xsipc_shm_set_persistent(xsipc_shm *shm,
+                                       int persistent) XSIPC_WARN_UNUSED;
 /* Detaches; the last user to detach removes the segment and, in the Qt
  * directory, its key file (not a persistent segment). */
 XSIPC_API int xsipc_shm_detach(xsipc_shm *shm);
@@ -463,7 +470,7 @@ XSIPC_API int xsipc_sem_release(xsipc_sem *sem, int n) XSIPC_WARN_UNUSED;
  * after acquiring then does not give the unit back.  Applies to this
  * handle's later calls.  0, or -XSIPC_INVALID_ARGUMENT.
  */
-XSIPC_API int xsipc_sem_set_undo(xsipc_sem *sem, int undo);
+XSIPC_API int xsipc_sem_set_undo(xsipc_sem *sem, int undo) XSIPC_WARN_UNUSED;
 /*
  * persistent 1: the set this handle made outlives its users, with its
  * value (its key file's record says so), as `xsipc sem` needs between
@@ -479,7 +486,8 @@ XSIPC_API int xsipc_sem_set_undo(xsipc_sem *sem, int undo);
  * 0 (also when the set already has the life cycle asked for), or
  * -xsipc_error.
  */
-XSIPC_API int xsipc_sem_set_persistent(xsipc_sem *sem, int persistent);
+XSIPC_API int xsipc_sem_set_persistent(xsipc_sem *sem,
+                                       int persistent) XSIPC_WARN_UNUSED;
 /* The code of the handle's last error; XSIPC_NO_ERROR after a call that
  * succeeded.  A handle whose construction failed keeps that error. */
 XSIPC_API xsipc_error xsipc_sem_error(const xsipc_sem *sem);
