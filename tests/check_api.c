@@ -6,6 +6,7 @@
  */
 #include <config.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ipc.h>
@@ -347,6 +348,52 @@ START_TEST(test_api_registry_list_mode_ctime)
 }
 END_TEST
 
+/* Each thread has its own strings: two threads stat two names at once,
+ * many times, and each sees its own name. */
+typedef struct stat_job {
+    xsipc_registry *reg;
+    const char *name;
+    int bad;
+} stat_job;
+
+static void *stat_loop(void *arg)
+{
+    stat_job *job = arg;
+    xsipc_registry_entry e;
+    int i;
+
+    for (i = 0; i < 200; i++)
+        if (xsipc_registry_stat(job->reg, job->name, XSIPC_KIND_SHM, &e,
+                                NULL) != 0 ||
+            e.name == NULL || strcmp(e.name, job->name) != 0 ||
+            strstr(e.path, job->name) == NULL)
+            job->bad++;
+    return NULL;
+}
+
+START_TEST(test_api_registry_stat_threads)
+{
+    xsipc_registry *reg = tu_registry();
+    stat_job jobs[2] = {{reg, "first", 0}, {reg, "second", 0}};
+    pthread_t t[2];
+    int i;
+
+    for (i = 0; i < 2; i++)
+        ck_assert_int_eq(xsipc_registry_key(reg, jobs[i].name, XSIPC_KIND_SHM,
+                                            1, NULL, NULL, 0, NULL),
+                         0);
+    for (i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, stat_loop, &jobs[i]), 0);
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+        ck_assert_int_eq(jobs[i].bad, 0);
+        ck_assert_int_eq(
+            xsipc_registry_remove(reg, jobs[i].name, XSIPC_KIND_SHM, 0, NULL),
+            0);
+    }
+}
+END_TEST
+
 START_TEST(test_api_registry_stat_errors)
 {
     xsipc_registry *reg = tu_registry();
@@ -385,6 +432,7 @@ Suite *api_suite(void)
     tcase_add_test(core, test_api_registry_stat_segment);
     tcase_add_test(core, test_api_registry_stat_semaphore);
     tcase_add_test(core, test_api_registry_list_mode_ctime);
+    tcase_add_test(core, test_api_registry_stat_threads);
     suite_add_tcase(s, core);
 
     tu_tcase(errors);

@@ -255,5 +255,6 @@ check_PROGRAMS += tests/check_api
 TESTS += tests/check_api
 tests_check_api_SOURCES = tests/check_api.c $(TEST_COMMON)
 tests_check_api_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=api_suite
-tests_check_api_CFLAGS = $(TEST_CFLAGS)
+tests_check_api_CFLAGS = $(TEST_CFLAGS) -pthread
 tests_check_api_LDADD = $(TEST_LDADD)
+tests_check_api_LDFLAGS = -pthread
