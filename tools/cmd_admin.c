@@ -6,7 +6,6 @@
  */
 #include <config.h>
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,16 +14,23 @@
 
 static const char *const kind_names[] = {"shm", "sem"};
 
+static const tool_opt key_opts[] = {
+    {"create", 'c', NULL, "make the key files that do not exist"},
+    {NULL, 0, NULL, NULL}};
+static const tool_cmd key_cmd = {
+    "key",    "NAME...", "Print the key files and keys of each NAME.",
+    key_opts, 0,         NULL};
+
 int cmd_key(const tool *t, int argc, char **argv)
 {
-    static const struct option longopts[] = {{"create", no_argument, NULL, 'c'},
-                                             {NULL, 0, NULL, 0}};
     int c, i, create = 0, rc = EXIT_OK;
     xsipc_registry *reg;
 
-    while ((c = getopt_long(argc, argv, "c", longopts, NULL)) != -1) {
+    while ((c = tool_getopt(&key_cmd, argc, argv)) != -1) {
+        if (c == TOOL_OPT_HELP)
+            return EXIT_OK;
         if (c != 'c')
-            return tool_bad_option(argv);
+            return EXIT_USAGE;
         create = 1;
     }
     if (optind >= argc)
@@ -53,13 +59,22 @@ int cmd_key(const tool *t, int argc, char **argv)
     return rc;
 }
 
+static const tool_cmd rm_cmd = {
+    "rm",
+    "NAME...",
+    "Remove the segment and the semaphore set of each NAME, with their key\n"
+    "files.",
+    NULL,
+    0,
+    NULL};
+
 int cmd_rm(const tool *t, int argc, char **argv)
 {
     int c, i, rc = EXIT_OK;
     xsipc_registry *reg;
 
-    while ((c = getopt_long(argc, argv, "+", NULL, NULL)) != -1)
-        return tool_bad_option(argv);
+    while ((c = tool_getopt(&rm_cmd, argc, argv)) != -1)
+        return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
     if (optind >= argc)
         return tool_usage_error("rm: expected NAME...");
     if ((reg = tool_registry(t, 0)) == NULL)
@@ -102,24 +117,27 @@ static void gc_print(const xsipc_gc_item *item, void *arg)
            item->reason != NULL ? item->reason : "dead");
 }
 
+static const tool_opt gc_opts[] = {
+    {"dry-run", 'n', NULL, "print what would be removed, remove nothing"},
+    {"now", 256, NULL, "also key files with no object younger than 60 s"},
+    {NULL, 0, NULL, NULL}};
+static const tool_cmd gc_cmd = {
+    "gc", "", "Remove what the registry proves dead.", gc_opts, 0, NULL};
+
 int cmd_gc(const tool *t, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"dry-run", no_argument, NULL, 'n'},
-        {"now", no_argument, NULL, 'N'},
-        {NULL, 0, NULL, 0}};
     unsigned flags = 0;
     xsipc_registry *reg;
     xsipc_status st;
     int c, rc = EXIT_OK;
 
-    while ((c = getopt_long(argc, argv, "n", longopts, NULL)) != -1) {
+    while ((c = tool_getopt(&gc_cmd, argc, argv)) != -1) {
         if (c == 'n')
             flags |= XSIPC_GC_DRY_RUN;
-        else if (c == 'N') /* also orphan key files younger than 60 s */
+        else if (c == 256) /* also orphan key files younger than 60 s */
             flags |= XSIPC_GC_NOW;
         else
-            return tool_bad_option(argv);
+            return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
     }
     if (optind < argc)
         return tool_usage_error("gc: unexpected argument '%s'", argv[optind]);
@@ -220,13 +238,17 @@ static int limit_row(table *t, const char *res, const char *desc,
     return rc;
 }
 
+static const tool_opt limits_opts[] = {
+    {"json", 'J', NULL, "use the JSON output format"},
+    {"bytes", 'b', NULL, "print sizes in bytes"},
+    {"noheadings", 'n', NULL, "don't print headings"},
+    {NULL, 0, NULL, NULL}};
+static const tool_cmd limits_cmd = {
+    "limits",    "", "Show the system-wide System V limits and their use.",
+    limits_opts, 0,  NULL};
+
 int cmd_limits(const tool *t, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'J'},
-        {"bytes", no_argument, NULL, 'b'},
-        {"noheadings", no_argument, NULL, 'n'},
-        {NULL, 0, NULL, 0}};
     unsigned long long shmmax = 0, shmall = 0, shmmni = 0, sem[4] = {0};
     unsigned long long nshm, shmpages, nsem, nsems;
     unsigned long long page = (unsigned long long)sysconf(_SC_PAGESIZE);
@@ -236,7 +258,7 @@ int cmd_limits(const tool *t, int argc, char **argv)
 
     (void)t;
     memset(&o, 0, sizeof o);
-    while ((c = getopt_long(argc, argv, "Jbn", longopts, NULL)) != -1) {
+    while ((c = tool_getopt(&limits_cmd, argc, argv)) != -1) {
         if (c == 'J')
             o.json = 1;
         else if (c == 'b')
@@ -244,7 +266,7 @@ int cmd_limits(const tool *t, int argc, char **argv)
         else if (c == 'n')
             o.noheadings = 1;
         else
-            return tool_bad_option(argv);
+            return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
     }
     if (optind < argc)
         return tool_usage_error("limits: unexpected argument '%s'",

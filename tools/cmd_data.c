@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,19 +42,30 @@ static int create_persistent(xsipc_shm *shm, size_t size)
     return xsipc_shm_create(shm, size, XSIPC_READ_WRITE);
 }
 
+static const tool_opt create_opts[] = {
+    {"mode", 'm', "MODE", "the segment's mode: 0600 (default) or 0660"},
+    {NULL, 0, NULL, NULL}};
+static const tool_cmd create_cmd = {
+    "create",
+    "NAME SIZE",
+    "Create a persistent segment of SIZE bytes (suffixes K, M, G, T, "
+    "KiB..TiB:\n"
+    "powers of 1024; KB..TB: powers of 1000; fractions such as 1.5M).",
+    create_opts,
+    0,
+    NULL};
+
 int cmd_create(const tool *t, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"mode", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
     unsigned flags = 0;
     xsipc_registry *reg;
     xsipc_shm *shm;
     size_t size;
     int c;
 
-    while ((c = getopt_long(argc, argv, "m:", longopts, NULL)) != -1) {
+    while ((c = tool_getopt(&create_cmd, argc, argv)) != -1) {
         if (c != 'm')
-            return tool_bad_option(argv);
+            return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
         if (strcmp(optarg, "0660") == 0 || strcmp(optarg, "660") == 0)
             flags = XSIPC_REGISTRY_GROUP;
         else if (strcmp(optarg, "0600") != 0 && strcmp(optarg, "600") != 0)
@@ -64,8 +74,8 @@ int cmd_create(const tool *t, int argc, char **argv)
     }
     if (argc - optind != 2)
         return tool_usage_error("create: expected NAME SIZE");
-    if (tool_parse_size(argv[optind + 1], &size) < 0 || size == 0)
-        return tool_usage_error("create: bad SIZE '%s'", argv[optind + 1]);
+    if (tool_parse_size("create: SIZE", argv[optind + 1], &size) != 0)
+        return EXIT_USAGE;
     if ((reg = tool_registry(t, flags)) == NULL)
         return EXIT_FAIL;
     if ((shm = open_shm("create", reg, argv[optind])) == NULL) {
@@ -131,6 +141,14 @@ static int copy_in(xsipc_shm *shm, const char *data, size_t len)
     return xsipc_shm_unlock(shm);
 }
 
+static const tool_cmd put_cmd = {
+    "put",
+    "NAME [FILE]",
+    "Copy FILE (or standard input) into the segment NAME, holding its lock.",
+    NULL,
+    0,
+    NULL};
+
 int cmd_put(const tool *t, int argc, char **argv)
 {
     const char *name, *file;
@@ -140,8 +158,8 @@ int cmd_put(const tool *t, int argc, char **argv)
     size_t len;
     int c, fd, rc = EXIT_OK;
 
-    while ((c = getopt_long(argc, argv, "+", NULL, NULL)) != -1)
-        return tool_bad_option(argv);
+    while ((c = tool_getopt(&put_cmd, argc, argv)) != -1)
+        return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
     if (argc - optind < 1 || argc - optind > 2)
         return tool_usage_error("put: expected NAME [FILE]");
     name = argv[optind];
@@ -211,18 +229,23 @@ static int write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
+static const tool_opt get_opts[] = {
+    {"output", 'o', "FILE", "write to FILE instead of standard output"},
+    {NULL, 0, NULL, NULL}};
+static const tool_cmd get_cmd = {
+    "get",    "NAME", "Write the whole segment NAME out, holding its lock.",
+    get_opts, 0,      NULL};
+
 int cmd_get(const tool *t, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
     const char *file = NULL;
     xsipc_registry *reg;
     xsipc_shm *shm;
     int c, fd = 1, rc = EXIT_OK, werr = 0;
 
-    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+    while ((c = tool_getopt(&get_cmd, argc, argv)) != -1) {
         if (c != 'o')
-            return tool_bad_option(argv);
+            return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
         file = optarg;
     }
     if (argc - optind != 1)

@@ -22,7 +22,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
@@ -32,20 +31,6 @@
 #include <unistd.h>
 
 #include "xsipc-tool.h"
-
-/* Parses SECONDS (may have a fraction) into milliseconds. */
-static int parse_seconds(const char *s, long *ms)
-{
-    char *end;
-    double v;
-
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 1e8)
-        return -1;
-    *ms = (long)(v * 1000.0 + 0.5);
-    return 0;
-}
 
 /* The command's pid while it runs, for the signal handler. */
 static volatile sig_atomic_t child;
@@ -126,52 +111,57 @@ static int run(char **argv, int died)
     return 128 + WTERMSIG(status);
 }
 
+/* The longest wait -w takes: its milliseconds fit a 32-bit long. */
+#define LOCK_MAX_SECONDS 2147483L
+
+static const tool_opt lock_opts[] = {
+    {"timeout", 'w', "SECONDS",
+     "give up after SECONDS (a fraction is allowed)"},
+    {"wait", 256, "SECONDS", "the same as --timeout"},
+    {NULL, 0, NULL, NULL}};
+static const tool_cmd lock_cmd = {
+    "lock",
+    "NAME [options] [--] COMMAND [ARG...]",
+    "Run COMMAND holding the lock of segment NAME (QSharedMemory::lock()).",
+    lock_opts,
+    1,
+    NULL};
+
+/* lock's options, which may come before and after NAME; COMMAND's own
+ * are left alone (getopt in order, as "+").  0, TOOL_OPT_HELP or
+ * TOOL_OPT_BAD. */
+static int lock_options(int argc, char **argv, long *ms)
+{
+    int c;
+
+    while ((c = tool_getopt(&lock_cmd, argc, argv)) != -1) {
+        if (c != 'w' && c != 256)
+            return c == TOOL_OPT_HELP ? c : TOOL_OPT_BAD;
+        if (tool_parse_seconds("lock: SECONDS", optarg, LOCK_MAX_SECONDS, ms) !=
+            0)
+            return TOOL_OPT_BAD;
+    }
+    return 0;
+}
+
 int cmd_lock(const tool *t, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"wait", required_argument, NULL, 'w'},
-        {"timeout", required_argument, NULL, 'w'},
-        {NULL, 0, NULL, 0}};
     const char *name;
     long ms = -1;
     xsipc_registry *reg;
     xsipc_shm *shm;
-    int c, r, rc;
+    int r, rc;
 
-    while ((c = getopt_long(argc, argv, "+w:", longopts, NULL)) != -1) {
-        if (c != 'w')
-            return tool_bad_option(argv);
-        if (parse_seconds(optarg, &ms) < 0)
-            return tool_usage_error("lock: bad SECONDS '%s'", optarg);
-    }
+    if ((rc = lock_options(argc, argv, &ms)) != 0)
+        return rc == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
     if (optind >= argc)
         return tool_usage_error("lock: expected NAME");
+    /* Options may also follow NAME: lock NAME -w 1 [--] COMMAND; but
+     * after "--" NAME, COMMAND follows at once. */
     name = argv[optind++];
-    /* Options may also follow NAME: lock NAME -w 1 -- COMMAND. */
-    while (optind < argc && argv[optind][0] == '-') {
-        if (strcmp(argv[optind], "--") == 0) {
-            optind++;
-            break;
-        }
-        if ((strcmp(argv[optind], "-w") == 0 ||
-             strcmp(argv[optind], "--wait") == 0 ||
-             strcmp(argv[optind], "--timeout") == 0) &&
-            optind + 1 < argc) {
-            if (parse_seconds(argv[optind + 1], &ms) < 0)
-                return tool_usage_error("lock: bad SECONDS '%s'",
-                                        argv[optind + 1]);
-            optind += 2;
-            continue;
-        }
-        if (strncmp(argv[optind], "-w", 2) == 0 && argv[optind][2]) {
-            if (parse_seconds(argv[optind] + 2, &ms) < 0)
-                return tool_usage_error("lock: bad SECONDS '%s'",
-                                        argv[optind] + 2);
-            optind++;
-            continue;
-        }
-        return tool_usage_error("lock: unrecognized option '%s'", argv[optind]);
-    }
+    if (strcmp(argv[optind - 2], "--") != 0 &&
+        (rc = lock_options(argc, argv, &ms)) != 0)
+        return rc == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
     if (optind >= argc)
         return tool_usage_error("lock: expected a COMMAND");
     if ((reg = tool_registry(t, 0)) == NULL)
@@ -231,33 +221,47 @@ static int sem_value(xsipc_registry *reg, const char *name)
     return val;
 }
 
+/* SEMVMX: the largest value of a semaphore (linux/sem.h). */
+#define SEM_MAX_VALUE 32767UL
+
+static const tool_opt sem_opts[] = {
+    {"create", 'c', "INITIAL",
+     "create it with value INITIAL when it does not "
+     "exist"},
+    {NULL, 0, NULL, NULL}};
+static const tool_cmd sem_cmd = {
+    "sem",
+    "NAME acquire|release [N]|value",
+    "Use the counting semaphore NAME, as QSystemSemaphore does.",
+    sem_opts,
+    0,
+    NULL};
+
 int cmd_sem(const tool *t, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"create", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
     const char *name, *op;
-    long initial = -1, n = 1;
+    long initial = -1;
+    unsigned long v, n = 1;
     xsipc_registry *reg;
     xsipc_sem *sem;
-    char *end;
     int c, rc = EXIT_OK, r = 0;
 
     /* GNU getopt permutes: --create may come anywhere. */
-    while ((c = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+    while ((c = tool_getopt(&sem_cmd, argc, argv)) != -1) {
         if (c != 'c')
-            return tool_bad_option(argv);
-        initial = strtol(optarg, &end, 10);
-        if (*optarg == '\0' || *end != '\0' || initial < 0 || initial > 32767)
-            return tool_usage_error("sem: bad INITIAL '%s'", optarg);
+            return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
+        if (tool_parse_ulong("sem: INITIAL", optarg, 0, SEM_MAX_VALUE, &v) != 0)
+            return EXIT_USAGE;
+        initial = (long)v;
     }
     if (argc - optind < 2 || argc - optind > 3)
         return tool_usage_error("sem: expected NAME acquire|release [N]|value");
     name = argv[optind];
     op = argv[optind + 1];
     if (strcmp(op, "release") == 0 && argc - optind == 3) {
-        n = strtol(argv[optind + 2], &end, 10);
-        if (*end != '\0' || n < 1 || n > 32767)
-            return tool_usage_error("sem: bad N '%s'", argv[optind + 2]);
+        if (tool_parse_ulong("sem: N", argv[optind + 2], 1, SEM_MAX_VALUE,
+                             &n) != 0)
+            return EXIT_USAGE;
     } else if (argc - optind == 3 ||
                (strcmp(op, "acquire") && strcmp(op, "release") &&
                 strcmp(op, "value")))

@@ -7,6 +7,7 @@
 #ifndef XSIPC_TOOL_H
 #define XSIPC_TOOL_H
 
+#include <getopt.h> /* optarg, optind: tool_getopt sets them */
 #include <stddef.h>
 #include <stdio.h>
 
@@ -27,12 +28,53 @@ void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* As tool_error, then the "Try 'xsipc --help'" line; returns EXIT_USAGE. */
 int tool_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
-/* The message for getopt's '?' (opterr is 0); returns EXIT_USAGE. */
-int tool_bad_option(char **argv);
 /* Opens the registry of the global options; NULL after printing why. */
 xsipc_registry *tool_registry(const tool *t, unsigned flags);
-/* Parses a size: digits with an optional K, M or G (powers of 1024). */
-int tool_parse_size(const char *s, size_t *out);
+
+/* An option of a command: one table per command drives getopt_long and
+ * prints the Options: section of its --help.  A letter of 256 and more is
+ * a long option only.  The table ends with {NULL}; -h/--help is added. */
+typedef struct tool_opt {
+    const char *name; /* long name */
+    int letter;       /* short letter, or >= 256 */
+    const char *arg;  /* argument name; NULL: takes none */
+    const char *help;
+} tool_opt;
+
+/* A command's usage: "xsipc NAME ARGS", a summary, its options. */
+typedef struct tool_cmd {
+    const char *name; /* NULL: xsipc itself */
+    const char *args; /* what follows [options], as in the Usage: line */
+    const char *summary;
+    const tool_opt *opts;
+    int in_order;             /* stop at the first argument (getopt's "+") */
+    void (*extra)(FILE *out); /* more help (columns); may be NULL */
+} tool_cmd;
+
+/* What tool_getopt returns beside an option's letter and -1. */
+#define TOOL_OPT_HELP (-2) /* --help was printed: exit 0 */
+#define TOOL_OPT_BAD (-3)  /* a message was printed: exit 1 */
+
+/* getopt_long over cmd's table; optarg and optind as getopt's. */
+int tool_getopt(const tool_cmd *cmd, int argc, char **argv);
+/* Prints cmd's --help: Usage:, the summary, Options:, cmd->extra, then
+ * "For more details see xsipc(1)." */
+void tool_help(const tool_cmd *cmd, FILE *out);
+
+/* Strict number parsers (parse.c).  Each takes what the number is (for
+ * the message: "lock: SECONDS"), prints why it refuses s and returns
+ * EXIT_USAGE, or stores the value and returns 0. */
+/* Decimal digits only, within [min, max]. */
+int tool_parse_ulong(const char *what, const char *s, unsigned long min,
+                     unsigned long max, unsigned long *out);
+/* Seconds: digits with an optional decimal fraction, up to max_s;
+ * stored in milliseconds, rounded. */
+int tool_parse_seconds(const char *what, const char *s, long max_s, long *ms);
+/* A size as ipcmk takes it: digits, an optional fraction, and a unit K,
+ * M, G or T (or KiB... : powers of 1024) or KB, MB, GB, TB (powers of
+ * 1000); a fraction needs a unit.  Refuses 0 and what size_t cannot
+ * hold. */
+int tool_parse_size(const char *what, const char *s, size_t *out);
 /* Formats n as lsipc does: 512B, 1.5K, 64M. */
 void tool_human_size(unsigned long long n, char *buf, size_t len);
 
@@ -71,6 +113,9 @@ int table_select(const table *t, const char *list, table_opts *o);
 void table_print(const table *t, const table_opts *o, const char *key,
                  FILE *out);
 void table_free(table *t);
+/* Prints the "Available output columns:" section of a --help (opts.c). */
+void tool_help_columns(const table_col *cols, const char *const *help, size_t n,
+                       FILE *out);
 
 /* The commands: argc/argv start at the command's name. */
 int cmd_key(const tool *t, int argc, char **argv);
