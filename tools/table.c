@@ -58,28 +58,47 @@ int table_set(table *t, long row, size_t col, const char *fmt, ...)
     return 0;
 }
 
+/* Refuses a column of an -o LIST, naming those there are. */
+static int bad_column(const table *t, const char *p, size_t len)
+{
+    char names[512];
+    size_t i, n = 0;
+
+    names[0] = '\0';
+    for (i = 0; i < t->ncols && n < sizeof names; i++)
+        n += (size_t)snprintf(names + n, sizeof names - n, "%s%s",
+                              i ? ", " : "", t->cols[i].name);
+    if (len == 0)
+        return tool_usage_error("empty column name in the list; the columns "
+                                "are %s",
+                                names);
+    return tool_usage_error("unknown column '%.*s'; the columns are %s",
+                            (int)len, p, names);
+}
+
 int table_select(const table *t, const char *list, table_opts *o)
 {
     const char *p = list;
 
     o->nsel = 0;
-    while (*p != '\0') {
+    if (*p == '\0')
+        return bad_column(t, p, 0);
+    for (;;) {
         size_t len = strcspn(p, ","), i;
         for (i = 0; i < t->ncols; i++)
-            if (strlen(t->cols[i].name) == len &&
+            if (len > 0 && strlen(t->cols[i].name) == len &&
                 strncasecmp(t->cols[i].name, p, len) == 0)
                 break;
         if (i == t->ncols)
-            return tool_usage_error("unknown column: %.*s", (int)len, p);
+            return bad_column(t, p, len);
         if (o->nsel == sizeof o->sel / sizeof o->sel[0])
             return tool_usage_error("too many columns: %s", list);
         o->sel[o->nsel++] = i;
         p += len;
-        if (*p == ',')
-            p++;
+        if (*p == '\0')
+            break;
+        p++; /* the comma; an item must follow it */
     }
-    if (o->nsel == 0)
-        return tool_usage_error("no columns in '%s'", list);
     return 0;
 }
 

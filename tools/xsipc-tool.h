@@ -106,8 +106,9 @@ long table_add_row(table *t);
 /* Sets a cell to a printf-formatted string; -1 when out of memory. */
 int table_set(table *t, long row, size_t col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Parses an -o LIST into o; EXIT_USAGE after a message when a column is
- * unknown, else 0. */
+/* Parses an -o LIST into o: column names in any case, separated by
+ * commas; EXIT_USAGE after a message naming the columns when one is
+ * unknown or empty, else 0. */
 int table_select(const table *t, const char *list, table_opts *o);
 /* Prints as a table or, with o->json, as {"key": [ {...}, ... ]}. */
 void table_print(const table *t, const table_opts *o, const char *key,

@@ -109,4 +109,22 @@ check "1.5K" 1536 "$(size_of 1.5K)"
 check "1.5M" 1572864 "$(size_of 1.5M)"
 check "1.5MB" 1500000 "$(size_of 1.5MB)"
 check "0.5MiB" 524288 "$(size_of 0.5MiB)"
+
+# -o and --output: column names in any case; an unknown or empty one is
+# refused, naming the columns.
+xsipc create col 4096
+check "ls -o name,Kind,STATUS" "NAME KIND STATUS
+col  shm  live" "$(xsipc ls -o name,Kind,STATUS)"
+check "ls --output=size,NAME -b" "SIZE NAME
+4096 col" "$(xsipc ls --output=size,NAME -b)"
+check "ls --output NAME" "col" "$(xsipc ls -n --output NAME)"
+check "ls --out=name (a prefix)" "col" "$(xsipc ls -n --out=name)"
+xsipc rm col
+valid="the columns are NAME, KIND, KEY, ID, SIZE, NATTCH, OWNER, PERMS, CPID, STATUS"
+refused "unknown column 'nope'; $valid" ls -o NAME,nope
+refused "unknown column 'NAMES'; $valid" ls --output=NAMES
+refused "empty column name in the list; $valid" ls -o NAME,
+refused "empty column name in the list; $valid" ls -o ,NAME
+refused "empty column name in the list; $valid" ls --output=
+refused "requires an argument" ls --output
 exit $fail
