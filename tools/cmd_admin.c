@@ -38,22 +38,36 @@ int cmd_key(const tool *t, int argc, char **argv)
     if ((reg = tool_registry(t, 0)) == NULL)
         return EXIT_FAIL;
     for (i = optind; i < argc; i++) {
-        int k;
+        char line[2][4200];
+        int k, found = 0, missing = 0;
         for (k = 0; k < 2; k++) {
             char path[4096];
             xsipc_status st;
             key_t key;
+            line[k][0] = '\0';
             if (xsipc_registry_key(reg, argv[i], (xsipc_kind)k, create, &key,
-                                   path, sizeof path, &st) == 0)
-                printf("%s %s 0x%08x %s\n", argv[i], kind_names[k],
-                       (unsigned)key, path);
-            else if (st.code == XSIPC_NOT_FOUND)
-                printf("%s %s - -\n", argv[i], kind_names[k]);
-            else {
+                                   path, sizeof path, &st) == 0) {
+                snprintf(line[k], sizeof line[k], "%s 0x%08x %s", kind_names[k],
+                         (unsigned)key, path);
+                found++;
+            } else if (st.code == XSIPC_NOT_FOUND) {
+                snprintf(line[k], sizeof line[k], "%s - -", kind_names[k]);
+                missing++;
+            } else {
                 tool_error("key: %s", st.text);
                 rc = EXIT_FAIL;
             }
         }
+        /* A name of one kind only (a semaphore) shows "-" for the other;
+         * a name with no key file at all is an error, as xsipc(1) says. */
+        if (found == 0 && missing == 2) {
+            tool_error("key: no key file: \"%s\"", argv[i]);
+            rc = EXIT_FAIL;
+            continue;
+        }
+        for (k = 0; k < 2; k++)
+            if (line[k][0] != '\0')
+                printf("%s %s\n", argv[i], line[k]);
     }
     xsipc_registry_close(reg);
     return rc;

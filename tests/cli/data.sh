@@ -66,10 +66,24 @@ xsipc gc --dry-run >"$dir/gc"
 check "gc --dry-run keeps persistent segments" "" "$(grep segment "$dir/gc")"
 
 # key: paths and keys, nothing made without --create.
-check "key of a missing name" "nosuch shm - -" "$(xsipc key nosuch | head -n 1)"
+out=$(xsipc key nosuch 2>"$dir/err")
+check "key of a name with no key file exits 2" 2 $?
+check "it prints nothing" "" "$out"
+check "its message" 'xsipc: key: no key file: "nosuch"' "$(cat "$dir/err")"
 check "key makes nothing" 0 "$(ls "$dir" | grep -c nosuch)"
+# A name of one kind only: "-" for the other, exit 0.
+xsipc sem semonly value --create 0 >/dev/null
+out=$(xsipc key semonly)
+check "key of a semaphore only exits 0" 0 $?
+check "key of a semaphore only" "semonly shm - -
+semonly sem 0xKEY DIR/qipc_systemsem_semonlybb90d7a083a15d99745ebde900001ae83455e991" \
+    "$(echo "$out" | sed -E 's/0x[0-9a-f]{8}/0xKEY/; s|/.*/|DIR/|')"
+xsipc rm semonly
 xsipc key --create made | sed -E 's/0x[0-9a-f]{8}/0xKEY/; s|/.*/|DIR/|' >"$dir/key"
 check_file "key --create" "$srcdir/tests/cli/key.expected" "$dir/key"
+out=$(xsipc key made nosuch 2>/dev/null)
+check "key of names one of which has no key file exits 2" 2 $?
+check "the other is printed" 2 "$(echo "$out" | grep -c '^made ')"
 
 # rm removes everything: no listing, no key files, no objects.
 keys=$(object_keys)
