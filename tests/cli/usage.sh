@@ -72,5 +72,5 @@ xsipc ls >"$dir/out"
 check_file "ls of an empty registry" "$srcdir/tests/cli/ls-empty.expected" \
     "$dir/out"
 check "ls -n of an empty registry" "" "$(xsipc ls -n)"
-check "limits lists seven resources" 7 "$(xsipc limits -n | wc -l)"
+check "limits lists nine resources" 9 "$(xsipc limits -n | wc -l)"
 exit $fail
