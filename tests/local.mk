@@ -229,10 +229,10 @@ EXTRA_DIST += tests/check-symbols.sh
 # expected files (keys, ids and pids masked), each in a registry directory
 # of its own.
 TESTS += tests/cli/usage.sh tests/cli/data.sh tests/cli/lock.sh \
-	tests/cli/options.sh tests/cli/limits.sh \
+	tests/cli/options.sh tests/cli/limits.sh tests/cli/completion.sh \
 	tests/cli/json.sh tests/cli/qt.sh
 EXTRA_DIST += tests/cli/lib.sh tests/cli/usage.sh tests/cli/data.sh \
-	tests/cli/options.sh tests/cli/limits.sh \
+	tests/cli/options.sh tests/cli/limits.sh tests/cli/completion.sh \
 	tests/cli/lock.sh tests/cli/json.sh tests/cli/qt.sh tests/cli/ls-empty.expected tests/cli/ls.expected \
 	tests/cli/key.expected tests/cli/limits.expected
 
