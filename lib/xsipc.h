@@ -126,7 +126,10 @@ typedef enum {
 
 /*
  * Opens the registry in directory dir, or with dir NULL the Qt default
- * directory (realpath of $TMPDIR, else /tmp).  The directory must exist,
+ * directory (realpath of $TMPDIR, cleaned as Qt cleans it; unset or empty:
+ * /tmp).  A $TMPDIR that names no directory is refused (XSIPC_KEY_ERROR,
+ * the message says where Qt would look: "/" for a missing one), never
+ * replaced by another directory.  The directory must exist,
  * and is refused (XSIPC_UNTRUSTED) when writable by group or others
  * without the sticky bit, or owned by a user other than us, root and the
  * uids trusted for the process (xsipc_registry_trust_uid(NULL, uid)).

@@ -156,6 +156,15 @@ tests_check_linger_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=linger_suite
 tests_check_linger_CFLAGS = $(TEST_CFLAGS)
 tests_check_linger_LDADD = $(TEST_LDADD)
 
+# $TMPDIR as Qt reads it (issue 13): cleaned, resolved, and refused when
+# it names no directory, never replaced by another.
+check_PROGRAMS += tests/check_tmpdir
+TESTS += tests/check_tmpdir
+tests_check_tmpdir_SOURCES = tests/check_tmpdir.c $(TEST_COMMON)
+tests_check_tmpdir_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=tmpdir_suite
+tests_check_tmpdir_CFLAGS = $(TEST_CFLAGS)
+tests_check_tmpdir_LDADD = $(TEST_LDADD)
+
 # The registry (issue 3): collisions, concurrency, scale and system call
 # counts (check_collide; its --wrap options count the file system calls the
 # library makes), and listing, removal and gc (check_reglist).
