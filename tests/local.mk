@@ -238,9 +238,9 @@ EXTRA_DIST += tests/check-symbols.sh
 # expected files (keys, ids and pids masked), each in a registry directory
 # of its own.
 TESTS += tests/cli/usage.sh tests/cli/data.sh tests/cli/lock.sh \
-	tests/cli/json.sh tests/cli/qt.sh
+	tests/cli/json.sh tests/cli/qt.sh tests/cli/tmpdir.sh
 EXTRA_DIST += tests/cli/lib.sh tests/cli/usage.sh tests/cli/data.sh \
-	tests/cli/lock.sh tests/cli/json.sh tests/cli/qt.sh tests/cli/ls-empty.expected tests/cli/ls.expected \
+	tests/cli/lock.sh tests/cli/json.sh tests/cli/qt.sh tests/cli/tmpdir.sh tests/cli/ls-empty.expected tests/cli/ls.expected \
 	tests/cli/key.expected
 
 # After the harness's totals, every skipped test with its reason.

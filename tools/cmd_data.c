@@ -35,12 +35,21 @@ static xsipc_shm *open_shm(const char *cmd, xsipc_registry *reg,
     return shm;
 }
 
-/* Creates a persistent segment of size bytes, attached read-write. */
-static int create_persistent(xsipc_shm *shm, size_t size)
+/* Creates a persistent segment of size bytes, attached read-write.  In
+ * Qt's own directory (no -r), a note says what Qt 6.6 and later do to it:
+ * their failed create() of the name removes a segment no one attaches. */
+static int create_persistent(const tool *t, xsipc_shm *shm, size_t size)
 {
-    if (xsipc_shm_set_persistent(shm, 1) < 0)
+    if (xsipc_shm_set_persistent(shm, 1) < 0 ||
+        xsipc_shm_create(shm, size, XSIPC_READ_WRITE) < 0)
         return -1;
-    return xsipc_shm_create(shm, size, XSIPC_READ_WRITE);
+    if (t->regdir == NULL)
+        fprintf(stderr,
+                "xsipc: note: a Qt 6.6+ program's failed create() of \"%s\" "
+                "removes this segment while nothing is attached; see "
+                "xsipc(1)\n",
+                xsipc_shm_key(shm));
+    return 0;
 }
 
 int cmd_create(const tool *t, int argc, char **argv)
@@ -72,7 +81,7 @@ int cmd_create(const tool *t, int argc, char **argv)
         xsipc_registry_close(reg);
         return EXIT_FAIL;
     }
-    if (create_persistent(shm, size) < 0)
+    if (create_persistent(t, shm, size) < 0)
         return shm_fail("create", shm, reg);
     xsipc_shm_free(shm); /* detaches: the segment stays */
     xsipc_registry_close(reg);
@@ -177,7 +186,7 @@ int cmd_put(const tool *t, int argc, char **argv)
                        name);
             rc = EXIT_FAIL;
             goto out;
-        } else if (create_persistent(shm, len) < 0)
+        } else if (create_persistent(t, shm, len) < 0)
             rc = EXIT_FAIL;
     }
     if (rc == EXIT_OK && len > xsipc_shm_size(shm)) {
