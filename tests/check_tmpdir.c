@@ -6,7 +6,8 @@
  * refused with XSIPC_KEY_ERROR and a message naming the value and where Qt
  * would look ("/" for a missing one, where Qt's temp path is ""), and
  * never replaced by another directory: handles keep the error and return
- * it from each call, and no key file is made anywhere.
+ * it from each call, and no key file is made anywhere.  The Qt peers
+ * (tests/interop) show that both compute the same directory.
  */
 #include <config.h>
 
@@ -325,11 +326,108 @@ START_TEST(test_tmpdir_unsearchable)
 }
 END_TEST
 
+/* ------------------------------------------------------ with real Qt */
+
+#ifndef QT5_PEER
+#define QT5_PEER ""
+#endif
+#ifndef QT6_PEER
+#define QT6_PEER ""
+#endif
+
+/* The peer's path, or a skip that says which Qt is missing. */
+static const char *qt_peer(const char *peer, int major)
+{
+    if (peer[0] == '\0')
+        tu_skip("Qt %d: skipped, no Qt%dCore (configure found no Qt %d "
+                "development files; ./bootstrap installs them)",
+                major, major, major);
+    return peer;
+}
+
+/* With $TMPDIR value, a Qt program's segment "tmpdir" holding "from Qt" is
+ * what xsipc attaches: both computed the same directory. */
+static void qt_meets_xsipc(const char *peer, const char *value)
+{
+    const char *argv[] = {peer, "create", "tmpdir", "from Qt", NULL};
+    char line[64];
+    xsipc_shm *shm;
+    tu_proc p;
+
+    ck_assert(setenv("TMPDIR", value, 1) == 0);
+    tu_proc_start(&p, (char *const *)argv);
+    ck_assert_msg(tu_proc_line(&p, line, sizeof line, 10000) == 0 &&
+                      strcmp(line, "ready") == 0,
+                  "TMPDIR=%s: Qt create did not say ready", value);
+    shm = xsipc_shm_new("tmpdir");
+    ck_assert_ptr_nonnull(shm);
+    ck_assert_msg(xsipc_shm_attach(shm, XSIPC_READ_ONLY) == 0, "TMPDIR=%s: %s",
+                  value, xsipc_shm_error_string(shm));
+    ck_assert_str_eq(xsipc_shm_const_data(shm), "from Qt");
+    xsipc_shm_free(shm);
+    tu_proc_close_in(&p);
+    ck_assert_int_eq(tu_proc_wait(&p, 10000), 0);
+    ck_assert(setenv("TMPDIR", tu_dir(), 1) == 0);
+}
+
+/* The spellings Qt cleans, and a relative value, reach the same directory
+ * for Qt and xsipc; a file is refused by both (Qt: KeyError, 3). */
+static void qt_same_directory(const char *peer)
+{
+    char value[PATH_MAX], cwd[PATH_MAX], sub[PATH_MAX], file[PATH_MAX];
+    const char *argv[] = {peer, "create", "tmpdir", "from Qt", NULL};
+    char line[64];
+    tu_proc p;
+    FILE *f;
+
+    snprintf(sub, sizeof sub, "%s", tu_path("a/b"));
+    ck_assert(mkdir(tu_path("a"), 0700) == 0);
+    ck_assert(mkdir(sub, 0700) == 0);
+    ck_assert(symlink(sub, tu_path("link")) == 0);
+    snprintf(value, sizeof value, "%s/link/..", tu_dir());
+    qt_meets_xsipc(peer, value);
+    ck_assert(!has_key_file(tu_path("a")));
+
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    ck_assert(chdir(tu_path("a")) == 0);
+    qt_meets_xsipc(peer, "b/../b");
+    ck_assert(chdir(cwd) == 0);
+
+    snprintf(file, sizeof file, "%s", tu_path("file"));
+    ck_assert_ptr_nonnull(f = fopen(file, "w"));
+    ck_assert(fclose(f) == 0);
+    ck_assert(setenv("TMPDIR", file, 1) == 0);
+    tu_proc_start(&p, (char *const *)argv);
+    ck_assert_int_eq(tu_proc_line(&p, line, sizeof line, 10000), 0);
+    ck_assert_str_eq(line, "error 3");
+    tu_proc_close_in(&p);
+    ck_assert_int_eq(tu_proc_wait(&p, 10000), 1);
+    assert_refused(file, "names no directory");
+
+    ck_assert(unlink(file) == 0);
+    ck_assert(unlink(tu_path("link")) == 0);
+    ck_assert(rmdir(sub) == 0);
+    ck_assert(rmdir(tu_path("a")) == 0);
+}
+
+START_TEST(test_tmpdir_qt5_same_directory)
+{
+    qt_same_directory(qt_peer(QT5_PEER, 5));
+}
+END_TEST
+
+START_TEST(test_tmpdir_qt6_same_directory)
+{
+    qt_same_directory(qt_peer(QT6_PEER, 6));
+}
+END_TEST
+
 Suite *tmpdir_suite(void)
 {
     Suite *s = suite_create("tmpdir");
     TCase *core = tcase_create("core");
     TCase *errors = tcase_create("errors");
+    TCase *qt = tcase_create("qt");
 
     tu_tcase(core);
     tcase_add_test(core, test_tmpdir_unset_or_empty_is_tmp);
@@ -344,5 +442,10 @@ Suite *tmpdir_suite(void)
     tcase_add_test(errors, test_tmpdir_removed_after_use);
     tcase_add_test(errors, test_tmpdir_unsearchable);
     suite_add_tcase(s, errors);
+
+    tu_tcase(qt);
+    tcase_add_test(qt, test_tmpdir_qt5_same_directory);
+    tcase_add_test(qt, test_tmpdir_qt6_same_directory);
+    suite_add_tcase(s, qt);
     return s;
 }

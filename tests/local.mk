@@ -161,7 +161,8 @@ tests_check_linger_LDADD = $(TEST_LDADD)
 check_PROGRAMS += tests/check_tmpdir
 TESTS += tests/check_tmpdir
 tests_check_tmpdir_SOURCES = tests/check_tmpdir.c $(TEST_COMMON)
-tests_check_tmpdir_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=tmpdir_suite
+tests_check_tmpdir_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=tmpdir_suite \
+	$(INTEROP_PEER_DEFS)
 tests_check_tmpdir_CFLAGS = $(TEST_CFLAGS)
 tests_check_tmpdir_LDADD = $(TEST_LDADD)
 
