@@ -105,7 +105,7 @@ stress: tests/stress tests/storm
 VALGRIND_TESTS = tests/check_registry tests/check_shm tests/check_sem \
 	tests/check_sysv tests/check_windows tests/check_faults tests/check_crash tests/check_interop \
 	tests/check_reglist tests/check_collide tests/check_messages \
-	tests/check_cache tests/check_linger
+	tests/check_cache tests/check_linger tests/check_tmpdir
 VALGRIND_FLAGS = --quiet --leak-check=no --error-exitcode=3 \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite
 
