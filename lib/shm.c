@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "shm.h"
@@ -53,16 +54,19 @@ xsipc_shm *xsipc_shm_new(const char *key)
     return xsipc_shm_new_in(NULL, key);
 }
 
-/* Forgets the key (the handle is not attached). */
+/* Forgets the key (the handle is not attached, its lock set left). */
 static void clear_key(xsipc_shm *shm)
 {
     xsipc_registry_close(shm->reg);
     free(shm->name);
     free(shm->native);
+    free(shm->given);
     shm->reg = NULL;
     shm->name = NULL;
     shm->native = NULL;
+    shm->given = NULL;
     shm->is_native = 0;
+    xsipc__semset_init(&shm->lock, NULL, NULL, NULL, 1);
 }
 
 /*
@@ -95,29 +99,32 @@ static void drop_key(xsipc_shm *shm)
     clear_key(shm);
 }
 
-/* Installs reg, name and native path, taking ownership of all three; k,
- * when not NULL, is the key as the process's table of lookups gave it
- * (registry/resolve.c), else the key starts from file alone. */
-static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
-                       int is_native, const char *file, const xsipc__key *k)
+static int out_of_memory(xsipc_shm *shm)
+{
+    errno = ENOMEM;
+    return xsipc__status_set(&shm->err, XSIPC_OUT_OF_RESOURCES,
+                             "out of memory");
+}
+
+/* Gives the handle (its name set) its key file: file (shorter than
+ * NAME_MAX) in reg, whose reference it takes; k, when not NULL, is the
+ * key as the process's table of lookups gave it (registry/resolve.c),
+ * else the key starts from file alone.  On failure reg is closed and the
+ * handle keeps no registry. */
+static int install_path(xsipc_shm *shm, xsipc_registry *reg, const char *file,
+                        const xsipc__key *k)
 {
     size_t len = strlen(xsipc__reg_dir(reg)) + 1 + strlen(file) + 1;
-    char *native = malloc(len);
+    char *path = malloc(len);
 
-    if (native == NULL || name == NULL) {
-        free(native);
-        free(name);
+    if (path == NULL) {
         xsipc_registry_close(reg);
-        errno = ENOMEM;
-        return xsipc__status_set(&shm->err, XSIPC_OUT_OF_RESOURCES,
-                                 "out of memory");
+        return out_of_memory(shm);
     }
-    snprintf(native, len, "%s/%s", xsipc__reg_dir(reg), file);
+    (void)xsipc__reg_path(reg, file, path, len);
+    free(shm->native);
+    shm->native = path;
     shm->reg = reg;
-    shm->name = name;
-    xsipc__status_name(name, shm->qname);
-    shm->native = native;
-    shm->is_native = is_native;
     /* The key file's name, hashed once for the handle's key (or not at all
      * when the process's table knew the name). */
     if (k != NULL) {
@@ -126,8 +133,28 @@ static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
         xsipc__reg_key_init(&shm->key);
         memcpy(shm->key.file, file, strlen(file) + 1);
     }
-    xsipc__semset_init(&shm->lock, reg, name, shm->qname, 1);
+    xsipc__semset_init(&shm->lock, reg, shm->name, shm->qname, 1);
     return 0;
+}
+
+/* Installs the name key and its key file in reg, taking ownership of
+ * both; the handle has no key when it fails. */
+static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
+                       const char *file, const xsipc__key *k)
+{
+    int rc;
+
+    if (name == NULL) {
+        xsipc_registry_close(reg);
+        return out_of_memory(shm);
+    }
+    shm->name = name;
+    xsipc__status_name(name, shm->qname);
+    if ((rc = install_path(shm, reg, file, k)) < 0) {
+        free(shm->name);
+        shm->name = NULL;
+    }
+    return rc;
 }
 
 static int set_key(xsipc_shm *shm, const char *key)
@@ -152,9 +179,9 @@ static int set_key(xsipc_shm *shm, const char *key)
      * that a bad name is the error even where the registry failed too. */
     xsipc__reg_key_init(&k);
     if (reg != NULL && xsipc__reg_key_recall(reg, XSIPC__KIND_SHM, key, &k))
-        return install_key(shm, reg, strdup(key), 0, k.file, &k);
+        return install_key(shm, reg, strdup(key), k.file, &k);
     if (k.file[0] != '\0') /* the name is known, its lookup is not */
-        return install_key(shm, reg, strdup(key), 0, k.file, NULL);
+        return install_key(shm, reg, strdup(key), k.file, NULL);
     rc = xsipc__reg_file_name(XSIPC__KIND_SHM, key, k.file, sizeof k.file,
                               &shm->err);
     if (rc < 0) {
@@ -165,7 +192,7 @@ static int set_key(xsipc_shm *shm, const char *key)
         shm->err = reg_err;
         return xsipc__status_prefix(&shm->err, op);
     }
-    return install_key(shm, reg, strdup(key), 0, k.file, NULL);
+    return install_key(shm, reg, strdup(key), k.file, NULL);
 }
 
 /* A native key path refused before any file is opened. */
@@ -177,35 +204,128 @@ static int bad_path(xsipc_shm *shm, const char *op, const char *why,
     return xsipc__status_prefix(&shm->err, op);
 }
 
+/*
+ * Splits a native key path into its directory (dir, PATH_MAX bytes: "."
+ * for a bare file name, resolved when used) and its file name (*base).
+ * What can never name a key file is refused at once: a directory's path
+ * ("dir/", "..") and parts longer than the system allows.  A directory
+ * that does not exist is not refused here -- Qt keeps the string and uses
+ * it at create and attach -- but there (xsipc__shm_native_dir).
+ */
+static int split_native(xsipc_shm *shm, const char *op, const char *path,
+                        char *dir, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+
+    *base = slash != NULL ? slash + 1 : path;
+    if (slash == NULL)
+        snprintf(dir, PATH_MAX, ".");
+    else if (slash == path)
+        snprintf(dir, PATH_MAX, "/");
+    else if ((size_t)(slash - path) < PATH_MAX)
+        snprintf(dir, PATH_MAX, "%.*s", (int)(slash - path), path);
+    else
+        return bad_path(shm, op, "its directory is longer than PATH_MAX", path);
+    if (**base == '\0' || strcmp(*base, ".") == 0 || strcmp(*base, "..") == 0)
+        return bad_path(shm, op, "the path names a directory, not a key file",
+                        path);
+    /* The key file's name must fit a directory entry (and the handle's
+     * key, whose file name has NAME_MAX bytes). */
+    if (strlen(*base) >= sizeof shm->key.file)
+        return bad_path(shm, op, "the key file's name is over NAME_MAX (255)",
+                        path);
+    return 0;
+}
+
 static int set_native_key(xsipc_shm *shm, const char *path)
 {
     static const char op[] = "xsipc_shm_set_native_key";
     char dir[PATH_MAX];
-    const char *slash, *base;
-    xsipc_registry *reg;
+    const char *base;
+    char *given, *name, *shown;
 
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
     drop_key(shm);
     if (path == NULL)
         return 0;
-    slash = strrchr(path, '/');
-    base = slash != NULL ? slash + 1 : path;
-    if (slash == NULL)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else if ((size_t)(slash - path) < sizeof dir)
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    else
-        return bad_path(shm, op, "its directory is longer than PATH_MAX", path);
-    if (*base == '\0')
-        return bad_path(shm, op, "the path names a directory, not a key file",
-                        path);
+    if (split_native(shm, op, path, dir, &base) < 0)
+        return -(int)shm->err.code;
+    given = strdup(path);
+    name = strdup(base);
+    shown = strdup(path);
+    if (given == NULL || name == NULL || shown == NULL) {
+        free(given);
+        free(name);
+        free(shown);
+        return out_of_memory(shm);
+    }
+    /* The directory is opened by the first create, attach or lock
+     * (xsipc__shm_native_dir): until then the handle has a key and no
+     * registry. */
+    shm->given = given;
+    shm->name = name;
+    shm->native = shown;
+    shm->is_native = 1;
+    xsipc__status_name(name, shm->qname);
+    return 0;
+}
+
+/* A native key's directory, opened for an earlier call, is no longer the
+ * one its path names: the handle lets go of its lock set there and of
+ * the directory. */
+static void forget_native_dir(xsipc_shm *shm)
+{
+    if (xsipc__semset_close(&shm->lock) < 0)
+        (void)xsipc__semset_close(&shm->lock);
+    xsipc_registry_close(shm->reg);
+    shm->reg = NULL;
+    xsipc__semset_init(&shm->lock, NULL, NULL, NULL, 1);
+}
+
+int xsipc__shm_native_dir(xsipc_shm *shm, const char *op, xsipc_error missing)
+{
+    struct stat now, was;
+    char dir[PATH_MAX];
+    const char *base;
+    xsipc_registry *reg;
+    int err;
+
+    /* Attached, or holding the lock, the handle works in the directory it
+     * has: the key is in use. */
+    if (!shm->is_native || shm->shmid >= 0 || shm->locked)
+        return 0;
+    if (split_native(shm, op, shm->given, dir, &base) < 0)
+        return -(int)shm->err.code; /* checked when set: cannot happen */
+    /* Qt opens the path at each create and attach, so a relative one
+     * resolves against the working directory of that call.  The directory
+     * an earlier call opened serves while the path still names it: one
+     * stat, and the lock set joined there stays joined. */
+    if (shm->reg != NULL) {
+        if (stat(dir, &now) == 0 && xsipc__reg_dir_stat(shm->reg, &was) == 0 &&
+            now.st_dev == was.st_dev && now.st_ino == was.st_ino)
+            return 0;
+        forget_native_dir(shm);
+    }
     reg = xsipc__registry_open(dir, XSIPC__REG_NATIVE, &shm->err);
-    if (reg == NULL)
-        return xsipc__status_prefix(&shm->err, op);
-    return install_key(shm, reg, strdup(base), 1, base, NULL);
+    if (reg == NULL) {
+        /* No such directory (ENOENT, or ENOTDIR for a file on the way):
+         * Qt's create cannot make the key file there (KeyError), its
+         * attach finds none (NotFound); each call says so with Qt's code.
+         * Other refusals (permissions, an untrusted directory) keep
+         * theirs. */
+        err = errno;
+        if (err != ENOENT && err != ENOTDIR)
+            return xsipc__status_prefix(&shm->err, op);
+        (void)xsipc__status_named(&shm->err, missing, op, shm->qname, NULL,
+                                  shm->given,
+                                  "the key file's directory cannot be found: "
+                                  "%s",
+                                  strerror(err));
+        errno = err;
+        return -(int)missing;
+    }
+    return install_path(shm, reg, base, NULL);
 }
 
 const char *xsipc_shm_key(const xsipc_shm *shm)
@@ -215,7 +335,11 @@ const char *xsipc_shm_key(const xsipc_shm *shm)
 
 const char *xsipc_shm_native_key(const xsipc_shm *shm)
 {
-    return shm != NULL ? shm->native : NULL;
+    if (shm == NULL)
+        return NULL;
+    /* A native key as it was set, as Qt's nativeKey(); a name's key file
+     * in its registry. */
+    return shm->given != NULL ? shm->given : shm->native;
 }
 
 /* Keeps the reason a key was refused, for every later call. */
@@ -277,14 +401,16 @@ static int may_lock(xsipc_shm *shm, const char *op)
     xsipc__status_clear(&shm->err);
     /* As QSharedMemory::lock(): the name's lock needs a key, not a
      * segment. */
-    if (shm->reg == NULL)
+    if (shm->name == NULL)
         return xsipc__shm_no_key(shm, XSIPC_NOT_ATTACHED, op,
                                  ", so there is no lock to take");
     if (shm->locked)
         return xsipc__status_named(&shm->err, XSIPC_LOCK_ERROR, op, shm->qname,
                                    NULL, shm->native,
                                    "the lock is already held by this handle");
-    return 0;
+    /* A native key's lock is the semaphore set of its file's name in its
+     * directory (beyond Qt, whose native keys have no lock). */
+    return xsipc__shm_native_dir(shm, op, XSIPC_LOCK_ERROR);
 }
 
 XSIPC__SLOW static int lock_with(xsipc_shm *shm, xsipc__wait wait,

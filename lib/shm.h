@@ -53,4 +53,16 @@ void xsipc__shm_unlock_for(xsipc_shm *shm, int held, const char *op);
 int xsipc__shm_no_key(xsipc_shm *shm, xsipc_error code, const char *op,
                       const char *what);
 
+/*
+ * For a native key, before a create, attach or lock that is not attached
+ * and does not hold the lock: opens the directory its path names now
+ * (relative to the working directory of the moment, as Qt uses the path
+ * at each call), or keeps the one an earlier call opened while the path
+ * still names it.  missing: the code when the directory is not there --
+ * Qt's, XSIPC_KEY_ERROR for a create (the key file cannot be made),
+ * XSIPC_NOT_FOUND for an attach (shm.c).  0 (nothing to do for a name),
+ * or -error in shm->err.
+ */
+int xsipc__shm_native_dir(xsipc_shm *shm, const char *op, xsipc_error missing);
+
 #endif /* XSIPC_SHM_H */

@@ -293,12 +293,19 @@ XSIPC_API xsipc_shm *xsipc_shm_new_in(xsipc_registry *reg,
                                       const char *key) XSIPC_WARN_UNUSED;
 /* Sets the name; detaches first when attached. */
 XSIPC_API int xsipc_shm_set_key(xsipc_shm *shm, const char *key);
-/* Uses key_file_path itself as the key file (Qt's setNativeKey). */
+/* Uses key_file_path itself as the key file (Qt's setNativeKey).  The
+ * path is kept as given and used at each create, attach and lock of a
+ * handle neither attached nor locked, so a relative one resolves against
+ * the working directory of that call.  A directory that does not exist is
+ * accepted here and fails there, as with Qt: create XSIPC_KEY_ERROR,
+ * attach XSIPC_NOT_FOUND, lock XSIPC_LOCK_ERROR.  A directory's path or a
+ * file name over NAME_MAX is refused at once (XSIPC_KEY_ERROR). */
 XSIPC_API int xsipc_shm_set_native_key(xsipc_shm *shm,
                                        const char *key_file_path);
 /* The name, or NULL when a native key or none is set. */
 XSIPC_API const char *xsipc_shm_key(const xsipc_shm *shm);
-/* The key file's path, or NULL when no key is set. */
+/* A native key exactly as set (Qt's nativeKey); for a name, its key
+ * file's path; NULL when no key is set. */
 XSIPC_API const char *xsipc_shm_native_key(const xsipc_shm *shm);
 /* Creates a segment of size bytes and attaches it, under the lock.
  * XSIPC_ALREADY_EXISTS when a segment has this key. */

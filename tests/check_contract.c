@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_contract.c -- the segment handle's contract with its caller, where
+ * it follows QSharedMemory and where it says why it does not (issue 13):
+ * a native key is kept as set and its directory used at each create,
+ * attach and lock; a key the handle already has changes nothing; a
+ * refused key's reason answers every later call; a second lock, or a lock
+ * without a key, is XSIPC_LOCK_ERROR.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+/* The working directory the test started in, for back_home(). */
+static int home_fd = -1;
+
+/* Enters dir, remembering where the test was (a test that moves must come
+ * back: without fork mode the next test runs in this process). */
+static void go_to(const char *dir)
+{
+    if (home_fd < 0)
+        home_fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ck_assert_int_ge(home_fd, 0);
+    ck_assert_msg(chdir(dir) == 0, "chdir %s: %s", dir, strerror(errno));
+}
+
+static void back_home(void)
+{
+    if (home_fd < 0)
+        return;
+    ck_assert_int_eq(fchdir(home_fd), 0);
+    (void)close(home_fd);
+    home_fd = -1;
+}
+
+static int exists(const char *path)
+{
+    struct stat sb;
+
+    return stat(path, &sb) == 0;
+}
+
+/* Asserts that the handle's message contains what. */
+#define has_text(shm, what)                                                    \
+    ck_assert_msg(strstr(xsipc_shm_error_string(shm), (what)) != NULL,         \
+                  "no \"%s\" in \"%s\"", (what), xsipc_shm_error_string(shm))
+
+/* ------------------------------------------------------ 1. native keys */
+
+/* The native key reads back exactly as set, relative or not, before and
+ * after the create that resolves it, as Qt's nativeKey(). */
+START_TEST(test_contract_native_key_as_set)
+{
+    xsipc_shm *a = xsipc_shm_new(NULL);
+    xsipc_shm *b = xsipc_shm_new(NULL);
+
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    go_to(tu_dir());
+    ck_assert_int_eq(xsipc_shm_set_native_key(a, "one"), 0);
+    ck_assert_int_eq(xsipc_shm_error(a), XSIPC_NO_ERROR);
+    ck_assert_str_eq(xsipc_shm_native_key(a), "one");
+    ck_assert_ptr_null(xsipc_shm_key(a));
+    ck_assert_msg(xsipc_shm_create(a, 32, XSIPC_READ_WRITE) == 0, "create: %s",
+                  xsipc_shm_error_string(a));
+    ck_assert_str_eq(xsipc_shm_native_key(a), "one");
+    strcpy(xsipc_shm_data(a), "relative");
+    /* The same file by its absolute path is the same segment. */
+    ck_assert(exists(tu_path("one")));
+    ck_assert_int_eq(xsipc_shm_set_native_key(b, tu_path("one")), 0);
+    ck_assert_str_eq(xsipc_shm_native_key(b), tu_path("one"));
+    ck_assert_msg(xsipc_shm_attach(b, XSIPC_READ_ONLY) == 0, "attach: %s",
+                  xsipc_shm_error_string(b));
+    ck_assert_str_eq(xsipc_shm_const_data(b), "relative");
+    xsipc_shm_free(b);
+    xsipc_shm_free(a);
+    back_home();
+    ck_assert_int_eq(unlink(tu_path("one")), 0);
+}
+END_TEST
+
+/* A native key in a directory that does not exist is accepted; create
+ * fails as Qt's does when it cannot make the key file (KeyError), attach
+ * as when there is no key file (NotFound), and the lock with
+ * XSIPC_LOCK_ERROR, each naming the path; nothing is made.  Once the
+ * directory exists, the same handle creates. */
+START_TEST(test_contract_native_key_missing_dir)
+{
+    char path[PATH_MAX];
+    xsipc_shm *shm = xsipc_shm_new(NULL);
+
+    ck_assert_ptr_nonnull(shm);
+    snprintf(path, sizeof path, "%s", tu_path("no/such/k"));
+    ck_assert_int_eq(xsipc_shm_set_native_key(shm, path), 0);
+    ck_assert_int_eq(xsipc_shm_error(shm), XSIPC_NO_ERROR);
+    ck_assert_str_eq(xsipc_shm_error_string(shm), "");
+    ck_assert_str_eq(xsipc_shm_native_key(shm), path);
+    tu_shm_fails(shm, xsipc_shm_create(shm, 16, XSIPC_READ_WRITE),
+                 XSIPC_KEY_ERROR);
+    has_text(shm, "xsipc_shm_create");
+    has_text(shm, "directory");
+    has_text(shm, "no/such");
+    tu_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_WRITE), XSIPC_NOT_FOUND);
+    has_text(shm, "xsipc_shm_attach");
+    has_text(shm, "no/such");
+    tu_shm_fails(shm, xsipc_shm_lock(shm), XSIPC_LOCK_ERROR);
+    has_text(shm, "no/such");
+    tu_shm_fails(shm, xsipc_shm_try_lock(shm), XSIPC_LOCK_ERROR);
+    tu_shm_fails(shm, xsipc_shm_lock_timeout(shm, 10), XSIPC_LOCK_ERROR);
+    ck_assert_int_eq(xsipc_shm_is_attached(shm), 0);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
+    if (tu_in_private_ipcns())
+        ck_assert_int_eq(tu_count_sem() + tu_count_shm(), 0);
+    /* The directory is looked for at each call. */
+    ck_assert_int_eq(mkdir(tu_path("no"), 0700), 0);
+    ck_assert_int_eq(mkdir(tu_path("no/such"), 0700), 0);
+    ck_assert_msg(xsipc_shm_create(shm, 16, XSIPC_READ_WRITE) == 0,
+                  "create: %s", xsipc_shm_error_string(shm));
+    ck_assert(exists(path));
+    xsipc_shm_free(shm);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(rmdir(tu_path("no/such")), 0);
+    ck_assert_int_eq(rmdir(tu_path("no")), 0);
+}
+END_TEST
+
+/* A file on the way where a directory should be (ENOTDIR) is the same
+ * case as a missing directory. */
+START_TEST(test_contract_native_key_file_on_the_way)
+{
+    xsipc_shm *shm = xsipc_shm_new(NULL);
+    int fd = open(tu_path("plain"), O_CREAT | O_EXCL | O_WRONLY, 0600);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(close(fd), 0);
+    ck_assert_int_eq(xsipc_shm_set_native_key(shm, tu_path("plain/k")), 0);
+    tu_shm_fails(shm, xsipc_shm_create(shm, 16, XSIPC_READ_WRITE),
+                 XSIPC_KEY_ERROR);
+    tu_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_ONLY), XSIPC_NOT_FOUND);
+    xsipc_shm_free(shm);
+    ck_assert_int_eq(unlink(tu_path("plain")), 0);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
+}
+END_TEST
+
+/* A relative native key resolves against the working directory of each
+ * create, attach and lock, not of set_native_key: set in a/, created in
+ * b/; attached it stays in b/ whatever the working directory; detached,
+ * an attach from a/ finds no key file there. */
+START_TEST(test_contract_native_key_resolves_at_call)
+{
+    xsipc_shm *shm = xsipc_shm_new(NULL);
+    xsipc_shm *peer = xsipc_shm_new(NULL);
+
+    ck_assert_int_eq(mkdir(tu_path("a"), 0700), 0);
+    ck_assert_int_eq(mkdir(tu_path("b"), 0700), 0);
+    go_to(tu_path("a"));
+    ck_assert_int_eq(xsipc_shm_set_native_key(shm, "k"), 0);
+    ck_assert_int_eq(chdir(tu_path("b")), 0);
+    ck_assert_msg(xsipc_shm_create(shm, 16, XSIPC_READ_WRITE) == 0,
+                  "create: %s", xsipc_shm_error_string(shm));
+    ck_assert(exists(tu_path("b/k")));
+    ck_assert(!exists(tu_path("a/k")));
+    ck_assert_str_eq(xsipc_shm_native_key(shm), "k");
+    /* The lock of an attached handle is the one of its directory. */
+    ck_assert_int_eq(chdir(tu_path("a")), 0);
+    ck_assert_int_eq(xsipc_shm_lock(shm), 0);
+    ck_assert_int_eq(xsipc_shm_set_native_key(peer, tu_path("b/k")), 0);
+    tu_shm_fails(peer, xsipc_shm_try_lock(peer), XSIPC_WOULD_BLOCK);
+    ck_assert_int_eq(xsipc_shm_unlock(shm), 0);
+    ck_assert_int_eq(xsipc_shm_detach(shm), 0);
+    /* Detached, the path is looked up again, in a/ now. */
+    tu_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_WRITE), XSIPC_NOT_FOUND);
+    ck_assert(!exists(tu_path("a/k")));
+    xsipc_shm_free(peer);
+    xsipc_shm_free(shm);
+    back_home();
+    ck_assert_int_eq(unlink(tu_path("b/k")), 0);
+    ck_assert_int_eq(rmdir(tu_path("a")), 0);
+    ck_assert_int_eq(rmdir(tu_path("b")), 0);
+    /* The lock set joined in b/ was left when the handle moved to a/. */
+    if (tu_in_private_ipcns())
+        ck_assert_int_eq(tu_count_sem() + tu_count_shm(), 0);
+}
+END_TEST
+
+/* What can never be a key file's path is still refused at once, with its
+ * reason: a directory's path, and a file name over NAME_MAX. */
+START_TEST(test_contract_native_key_refused_at_once)
+{
+    char path[PATH_MAX];
+    xsipc_shm *shm = xsipc_shm_new(NULL);
+    size_t len;
+
+    tu_shm_fails(shm, xsipc_shm_set_native_key(shm, tu_path("dir/")),
+                 XSIPC_KEY_ERROR);
+    has_text(shm, "names a directory");
+    ck_assert_ptr_null(xsipc_shm_native_key(shm));
+    tu_shm_fails(shm, xsipc_shm_set_native_key(shm, ".."), XSIPC_KEY_ERROR);
+    len = (size_t)snprintf(path, sizeof path, "%s/", tu_dir());
+    memset(path + len, 'x', 300);
+    path[len + 300] = '\0';
+    tu_shm_fails(shm, xsipc_shm_set_native_key(shm, path), XSIPC_KEY_ERROR);
+    has_text(shm, "NAME_MAX");
+    ck_assert_ptr_null(xsipc_shm_native_key(shm));
+    xsipc_shm_free(shm);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
+}
+END_TEST
+
+Suite *contract_suite(void)
+{
+    Suite *s = suite_create("contract");
+    TCase *core = tcase_create("core");
+    TCase *errors = tcase_create("errors");
+
+    tu_tcase(core);
+    tu_tcase(errors);
+    tcase_add_test(core, test_contract_native_key_as_set);
+    tcase_add_test(core, test_contract_native_key_resolves_at_call);
+    tcase_add_test(errors, test_contract_native_key_missing_dir);
+    tcase_add_test(errors, test_contract_native_key_file_on_the_way);
+    tcase_add_test(errors, test_contract_native_key_refused_at_once);
+    suite_add_tcase(s, core);
+    suite_add_tcase(s, errors);
+    return s;
+}
