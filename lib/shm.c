@@ -163,36 +163,54 @@ static int set_key(xsipc_shm *shm, const char *key)
     xsipc_status reg_err;
     xsipc_registry *reg;
     xsipc__key k;
+    char *name;
     int rc;
 
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
-    drop_key(shm);
-    if (key == NULL)
+    if (key == NULL) {
+        drop_key(shm);
         return 0;
+    }
     /* The registry given at construction stays; the default one is looked
      * up again, as Qt reads the temporary directory at each setKey. */
     reg = shm->home != NULL ? xsipc__reg_ref(shm->home)
                             : xsipc__registry_default(&reg_err);
+    /* As Qt's setKey: the name the handle has, in the registry it has,
+     * changes nothing -- no detach, the lock kept.  (A default directory
+     * that changed since gives another registry: the key is set anew.) */
+    if (reg != NULL && reg == shm->reg && !shm->is_native &&
+        strcmp(key, shm->name) == 0) {
+        xsipc_registry_close(reg);
+        xsipc__status_clear(&shm->err);
+        return 0;
+    }
+    /* key may be the handle's own name (from xsipc_shm_key), which
+     * drop_key frees. */
+    name = strdup(key);
+    drop_key(shm);
+    if (name == NULL) {
+        xsipc_registry_close(reg);
+        return out_of_memory(shm);
+    }
     /* A name another handle of the registry looked up comes with its file
      * name: no SHA-1.  Else the name is checked and hashed -- first, so
      * that a bad name is the error even where the registry failed too. */
     xsipc__reg_key_init(&k);
-    if (reg != NULL && xsipc__reg_key_recall(reg, XSIPC__KIND_SHM, key, &k))
-        return install_key(shm, reg, strdup(key), k.file, &k);
+    if (reg != NULL && xsipc__reg_key_recall(reg, XSIPC__KIND_SHM, name, &k))
+        return install_key(shm, reg, name, k.file, &k);
     if (k.file[0] != '\0') /* the name is known, its lookup is not */
-        return install_key(shm, reg, strdup(key), k.file, NULL);
-    rc = xsipc__reg_file_name(XSIPC__KIND_SHM, key, k.file, sizeof k.file,
+        return install_key(shm, reg, name, k.file, NULL);
+    rc = xsipc__reg_file_name(XSIPC__KIND_SHM, name, k.file, sizeof k.file,
                               &shm->err);
-    if (rc < 0) {
+    if (rc < 0 || reg == NULL) {
+        free(name);
         xsipc_registry_close(reg);
+        if (rc >= 0)
+            shm->err = reg_err;
         return xsipc__status_prefix(&shm->err, op);
     }
-    if (reg == NULL) {
-        shm->err = reg_err;
-        return xsipc__status_prefix(&shm->err, op);
-    }
-    return install_key(shm, reg, strdup(key), k.file, NULL);
+    return install_key(shm, reg, name, k.file, NULL);
 }
 
 /* A native key path refused before any file is opened. */
@@ -246,6 +264,12 @@ static int set_native_key(xsipc_shm *shm, const char *path)
 
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
+    /* As Qt's setNativeKey: the key the handle has changes nothing, not
+     * even an attach. */
+    if (path != NULL && shm->given != NULL && strcmp(path, shm->given) == 0) {
+        xsipc__status_clear(&shm->err);
+        return 0;
+    }
     drop_key(shm);
     if (path == NULL)
         return 0;

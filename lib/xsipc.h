@@ -291,7 +291,9 @@ XSIPC_API xsipc_shm *xsipc_shm_new(const char *key) XSIPC_WARN_UNUSED;
 /* The same in registry reg (NULL: the default one). */
 XSIPC_API xsipc_shm *xsipc_shm_new_in(xsipc_registry *reg,
                                       const char *key) XSIPC_WARN_UNUSED;
-/* Sets the name; detaches first when attached. */
+/* Sets the name; detaches first when attached.  The name the handle has
+ * already (in the same registry) changes nothing: it stays attached and
+ * keeps the lock, as with Qt's setKey. */
 XSIPC_API int xsipc_shm_set_key(xsipc_shm *shm, const char *key);
 /* Uses key_file_path itself as the key file (Qt's setNativeKey).  The
  * path is kept as given and used at each create, attach and lock of a
@@ -299,7 +301,8 @@ XSIPC_API int xsipc_shm_set_key(xsipc_shm *shm, const char *key);
  * the working directory of that call.  A directory that does not exist is
  * accepted here and fails there, as with Qt: create XSIPC_KEY_ERROR,
  * attach XSIPC_NOT_FOUND, lock XSIPC_LOCK_ERROR.  A directory's path or a
- * file name over NAME_MAX is refused at once (XSIPC_KEY_ERROR). */
+ * file name over NAME_MAX is refused at once (XSIPC_KEY_ERROR).  The
+ * string the handle has already changes nothing (no detach). */
 XSIPC_API int xsipc_shm_set_native_key(xsipc_shm *shm,
                                        const char *key_file_path);
 /* The name, or NULL when a native key or none is set. */

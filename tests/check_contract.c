@@ -217,6 +217,118 @@ START_TEST(test_contract_native_key_refused_at_once)
 }
 END_TEST
 
+/* ------------------------------------------------ 2. the same key again */
+
+/* Creates name's segment on shm, locks it, sets the same key again (as
+ * Qt's setKey, a no-op: attached, same mapping, lock held, no error),
+ * then another key (detaches and lets the lock go). */
+static void same_key_kept(xsipc_shm *shm, const char *name)
+{
+    void *addr;
+
+    ck_assert_ptr_nonnull(shm);
+    ck_assert_msg(xsipc_shm_create(shm, 32, XSIPC_READ_WRITE) == 0,
+                  "create: %s", xsipc_shm_error_string(shm));
+    addr = xsipc_shm_data(shm);
+    strcpy(addr, "kept");
+    ck_assert_int_eq(xsipc_shm_lock(shm), 0);
+    ck_assert_int_eq(xsipc_shm_set_key(shm, name), 0);
+    ck_assert_int_eq(xsipc_shm_error(shm), XSIPC_NO_ERROR);
+    ck_assert_int_eq(xsipc_shm_is_attached(shm), 1);
+    ck_assert_ptr_eq(xsipc_shm_data(shm), addr);
+    ck_assert_str_eq(xsipc_shm_const_data(shm), "kept");
+    ck_assert_str_eq(xsipc_shm_key(shm), name);
+    /* The handle's own name, passed back, is the same key too. */
+    ck_assert_int_eq(xsipc_shm_set_key(shm, xsipc_shm_key(shm)), 0);
+    ck_assert_int_eq(xsipc_shm_is_attached(shm), 1);
+    /* Still the holder: a second lock is refused, the unlock works. */
+    tu_shm_fails(shm, xsipc_shm_try_lock(shm), XSIPC_LOCK_ERROR);
+    ck_assert_int_eq(xsipc_shm_unlock(shm), 0);
+    ck_assert_int_eq(xsipc_shm_lock(shm), 0);
+    /* Another key detaches (the last user: the segment goes) and lets the
+     * lock go. */
+    ck_assert_int_eq(xsipc_shm_set_key(shm, "another"), 0);
+    ck_assert_int_eq(xsipc_shm_is_attached(shm), 0);
+    ck_assert_ptr_null(xsipc_shm_data(shm));
+    tu_shm_fails(shm, xsipc_shm_unlock(shm), XSIPC_LOCK_ERROR);
+    ck_assert_int_eq(xsipc_shm_set_key(shm, name), 0);
+    tu_shm_fails(shm, xsipc_shm_attach(shm, XSIPC_READ_ONLY), XSIPC_NOT_FOUND);
+    xsipc_shm_free(shm);
+}
+
+START_TEST(test_contract_set_key_same_in_registry)
+{
+    same_key_kept(xsipc_shm_new_in(tu_registry(), "same"), "same");
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
+}
+END_TEST
+
+START_TEST(test_contract_set_key_same_default)
+{
+    same_key_kept(xsipc_shm_new("same"), "same");
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
+}
+END_TEST
+
+/* The default directory changed ($TMPDIR): the same name is another key
+ * file, so the key is set anew (detached), as Qt's setKey compares the
+ * native key too. */
+START_TEST(test_contract_set_key_same_other_tmpdir)
+{
+    char old[PATH_MAX];
+    xsipc_shm *shm = xsipc_shm_new("moved");
+
+    snprintf(old, sizeof old, "%s", tu_dir());
+    ck_assert_int_eq(mkdir(tu_path("elsewhere"), 0700), 0);
+    ck_assert_int_eq(xsipc_shm_create(shm, 16, XSIPC_READ_WRITE), 0);
+    ck_assert_int_eq(setenv("TMPDIR", tu_path("elsewhere"), 1), 0);
+    ck_assert_int_eq(xsipc_shm_set_key(shm, "moved"), 0);
+    ck_assert_int_eq(setenv("TMPDIR", old, 1), 0);
+    ck_assert_int_eq(xsipc_shm_is_attached(shm), 0);
+    ck_assert_msg(strstr(xsipc_shm_native_key(shm), "/elsewhere/") != NULL,
+                  "%s", xsipc_shm_native_key(shm));
+    xsipc_shm_free(shm);
+    ck_assert_int_eq(rmdir(tu_path("elsewhere")), 0);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
+}
+END_TEST
+
+/* The same native key string changes nothing either (Qt compares the
+ * strings); another spelling of the same file is another key. */
+START_TEST(test_contract_set_native_key_same)
+{
+    char path[PATH_MAX], other[PATH_MAX];
+    xsipc_shm *shm = xsipc_shm_new(NULL);
+    void *addr;
+
+    snprintf(path, sizeof path, "%s", tu_path("nk"));
+    snprintf(other, sizeof other, "%s/./nk", tu_dir());
+    ck_assert_int_eq(xsipc_shm_set_native_key(shm, path), 0);
+    ck_assert_int_eq(xsipc_shm_create(shm, 16, XSIPC_READ_WRITE), 0);
+    addr = xsipc_shm_data(shm);
+    ck_assert_int_eq(xsipc_shm_lock(shm), 0);
+    ck_assert_int_eq(xsipc_shm_set_native_key(shm, path), 0);
+    ck_assert_int_eq(xsipc_shm_set_native_key(shm, xsipc_shm_native_key(shm)),
+                     0);
+    ck_assert_int_eq(xsipc_shm_error(shm), XSIPC_NO_ERROR);
+    ck_assert_int_eq(xsipc_shm_is_attached(shm), 1);
+    ck_assert_ptr_eq(xsipc_shm_data(shm), addr);
+    ck_assert_int_eq(xsipc_shm_unlock(shm), 0);
+    ck_assert_int_eq(xsipc_shm_set_native_key(shm, other), 0);
+    ck_assert_int_eq(xsipc_shm_is_attached(shm), 0);
+    ck_assert_str_eq(xsipc_shm_native_key(shm), other);
+    /* (That detach was the last: the segment went.)  A name is not a
+     * native key, even one spelt as the native key's file: setting it
+     * detaches too. */
+    ck_assert_int_eq(xsipc_shm_create(shm, 16, XSIPC_READ_WRITE), 0);
+    ck_assert_int_eq(xsipc_shm_set_key(shm, "nk"), 0);
+    ck_assert_int_eq(xsipc_shm_is_attached(shm), 0);
+    xsipc_shm_free(shm);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
+}
+END_TEST
+
 Suite *contract_suite(void)
 {
     Suite *s = suite_create("contract");
@@ -227,6 +339,10 @@ Suite *contract_suite(void)
     tu_tcase(errors);
     tcase_add_test(core, test_contract_native_key_as_set);
     tcase_add_test(core, test_contract_native_key_resolves_at_call);
+    tcase_add_test(core, test_contract_set_key_same_in_registry);
+    tcase_add_test(core, test_contract_set_key_same_default);
+    tcase_add_test(core, test_contract_set_key_same_other_tmpdir);
+    tcase_add_test(core, test_contract_set_native_key_same);
     tcase_add_test(errors, test_contract_native_key_missing_dir);
     tcase_add_test(errors, test_contract_native_key_file_on_the_way);
     tcase_add_test(errors, test_contract_native_key_refused_at_once);
