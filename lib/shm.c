@@ -22,14 +22,24 @@
 
 #include "shm.h"
 
+int xsipc__shm_refused(xsipc_shm *shm)
+{
+    /* As xsipc_sem's construction error (sem.c): the reason, with its
+     * message, answers every call until another key is set. */
+    if (shm->name != NULL || shm->key_err.code == XSIPC_NO_ERROR)
+        return 0;
+    shm->err = shm->key_err;
+    errno = EINVAL;
+    return -(int)shm->err.code;
+}
+
 int xsipc__shm_no_key(xsipc_shm *shm, xsipc_error code, const char *op,
                       const char *what)
 {
-    if (shm->key_err.code != XSIPC_NO_ERROR) {
-        shm->err = shm->key_err;
-        errno = EINVAL;
-        return -(int)shm->err.code;
-    }
+    int rc = xsipc__shm_refused(shm);
+
+    if (rc < 0)
+        return rc;
     return xsipc__status_set(&shm->err, code, "%s: no key is set%s", op, what);
 }
 
@@ -502,6 +512,8 @@ XSIPC__SLOW static int unlock(xsipc_shm *shm)
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
     xsipc__status_clear(&shm->err);
+    if ((rc = xsipc__shm_refused(shm)) < 0)
+        return rc;
     if (!shm->locked)
         return xsipc__status_set(&shm->err, XSIPC_LOCK_ERROR,
                                  "%s: this handle does not hold the lock", op);

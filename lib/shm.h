@@ -47,6 +47,11 @@ int xsipc__shm_lock_for(xsipc_shm *shm, const char *op);
  * owner-died report is kept for the next xsipc_shm_lock (segment.c). */
 void xsipc__shm_unlock_for(xsipc_shm *shm, int held, const char *op);
 
+/* Without a key because the last one given was refused: that reason,
+ * kept in the handle, made the handle's error again; returns -its code.
+ * 0 when the handle has a key, or none was given. */
+int xsipc__shm_refused(xsipc_shm *shm);
+
 /* Without a key: the reason the last key was refused, kept in the
  * handle, or "no key is set" when none was given (code, "op: no key is
  * set" what).  Returns -code. */

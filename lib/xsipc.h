@@ -286,7 +286,9 @@ XSIPC_API int xsipc_registry_gc(xsipc_registry *reg, unsigned flags,
 
 /* A handle for the segment named key (NULL: set it later), in the default
  * registry.  Returns NULL only when out of memory; a bad key is kept in the
- * handle (xsipc_shm_error). */
+ * handle (xsipc_shm_error).  A key refused here or by set_key or
+ * set_native_key leaves no key, and its reason (code and message) answers
+ * every later call on the handle until another key is set. */
 XSIPC_API xsipc_shm *xsipc_shm_new(const char *key) XSIPC_WARN_UNUSED;
 /* The same in registry reg (NULL: the default one). */
 XSIPC_API xsipc_shm *xsipc_shm_new_in(xsipc_registry *reg,

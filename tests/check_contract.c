@@ -329,6 +329,86 @@ START_TEST(test_contract_set_native_key_same)
 }
 END_TEST
 
+/* ------------------------------------------ 3. a refused key's reason */
+
+/* Every call on a handle whose key was refused answers with that refusal:
+ * the same code and the same message, which holds what (the reason). */
+static void reason_everywhere(xsipc_shm *shm, xsipc_error code,
+                              const char *what)
+{
+    char kept[sizeof(xsipc_status)];
+
+    ck_assert_int_eq(xsipc_shm_error(shm), code);
+    has_text(shm, what);
+    snprintf(kept, sizeof kept, "%s", xsipc_shm_error_string(shm));
+#define SAME(call)                                                             \
+    do {                                                                       \
+        tu_shm_fails(shm, (call), code);                                       \
+        ck_assert_str_eq(xsipc_shm_error_string(shm), kept);                   \
+    } while (0)
+    SAME(xsipc_shm_create(shm, 8, XSIPC_READ_WRITE));
+    SAME(xsipc_shm_attach(shm, XSIPC_READ_ONLY));
+    SAME(xsipc_shm_lock(shm));
+    SAME(xsipc_shm_try_lock(shm));
+    SAME(xsipc_shm_lock_timeout(shm, 10));
+    SAME(xsipc_shm_unlock(shm));
+    SAME(xsipc_shm_detach(shm));
+    /* Twice over: nothing in between wore it down to "no key is set". */
+    SAME(xsipc_shm_create(shm, 8, XSIPC_READ_WRITE));
+    SAME(xsipc_shm_lock(shm));
+#undef SAME
+    ck_assert_ptr_null(xsipc_shm_key(shm));
+    ck_assert_ptr_null(xsipc_shm_native_key(shm));
+    ck_assert_int_eq(xsipc_shm_is_attached(shm), 0);
+}
+
+START_TEST(test_contract_bad_key_reason_kept)
+{
+    char name[400], path[PATH_MAX];
+    xsipc_shm *shm = xsipc_shm_new_in(tu_registry(), "");
+    xsipc_shm *dflt = xsipc_shm_new("");
+    size_t len;
+
+    /* Refused by the constructor. */
+    ck_assert_ptr_nonnull(shm);
+    reason_everywhere(shm, XSIPC_KEY_ERROR, "empty");
+    ck_assert_ptr_nonnull(dflt);
+    reason_everywhere(dflt, XSIPC_KEY_ERROR, "empty");
+    xsipc_shm_free(dflt);
+    /* Refused by set_key, after a good key: the good one is gone. */
+    ck_assert_int_eq(xsipc_shm_set_key(shm, "good"), 0);
+    ck_assert_int_eq(xsipc_shm_create(shm, 8, XSIPC_READ_WRITE), 0);
+    memset(name, 'n', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    tu_shm_fails(shm, xsipc_shm_set_key(shm, name), XSIPC_KEY_ERROR);
+    reason_everywhere(shm, XSIPC_KEY_ERROR, "NAME_MAX");
+    tu_shm_fails(shm, xsipc_shm_set_key(shm, ""), XSIPC_KEY_ERROR);
+    reason_everywhere(shm, XSIPC_KEY_ERROR, "empty");
+    /* Refused native keys keep theirs the same way. */
+    tu_shm_fails(shm, xsipc_shm_set_native_key(shm, tu_path("dir/")),
+                 XSIPC_KEY_ERROR);
+    reason_everywhere(shm, XSIPC_KEY_ERROR, "names a directory");
+    len = (size_t)snprintf(path, sizeof path, "%s/", tu_dir());
+    memset(path + len, 'x', 300);
+    path[len + 300] = '\0';
+    tu_shm_fails(shm, xsipc_shm_set_native_key(shm, path), XSIPC_KEY_ERROR);
+    reason_everywhere(shm, XSIPC_KEY_ERROR, "NAME_MAX");
+    /* A good key clears it; no key at all is "no key is set". */
+    ck_assert_int_eq(xsipc_shm_set_key(shm, "good"), 0);
+    ck_assert_int_eq(xsipc_shm_error(shm), XSIPC_NO_ERROR);
+    ck_assert_int_eq(xsipc_shm_create(shm, 8, XSIPC_READ_WRITE), 0);
+    tu_shm_fails(shm, xsipc_shm_set_key(shm, ""), XSIPC_KEY_ERROR);
+    ck_assert_int_eq(xsipc_shm_set_key(shm, NULL), 0);
+    tu_shm_fails(shm, xsipc_shm_create(shm, 8, XSIPC_READ_WRITE),
+                 XSIPC_KEY_ERROR);
+    has_text(shm, "no key is set");
+    tu_shm_fails(shm, xsipc_shm_detach(shm), XSIPC_NOT_ATTACHED);
+    xsipc_shm_free(shm);
+    /* "good", cycled twice, keeps its key files idle until the registry
+     * closes (registry/linger.c): the teardown's leak check sees them go. */
+}
+END_TEST
+
 Suite *contract_suite(void)
 {
     Suite *s = suite_create("contract");
@@ -346,6 +426,7 @@ Suite *contract_suite(void)
     tcase_add_test(errors, test_contract_native_key_missing_dir);
     tcase_add_test(errors, test_contract_native_key_file_on_the_way);
     tcase_add_test(errors, test_contract_native_key_refused_at_once);
+    tcase_add_test(errors, test_contract_bad_key_reason_kept);
     suite_add_tcase(s, core);
     suite_add_tcase(s, errors);
     return s;
