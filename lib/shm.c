@@ -434,9 +434,15 @@ static int may_lock(xsipc_shm *shm, const char *op)
 {
     xsipc__status_clear(&shm->err);
     /* As QSharedMemory::lock(): the name's lock needs a key, not a
-     * segment. */
+     * segment; with no key there is none to take, which Qt reports as
+     * LockError (its semaphore has no key to acquire), and so do we.
+     * (XSIPC_NOT_ATTACHED would send the caller to attach, which would
+     * not help.)  A second lock by the holder is XSIPC_LOCK_ERROR too,
+     * where Qt warns and returns true: the caller's count of locks and
+     * unlocks has gone wrong, and saying so is kinder than an unlock that
+     * later releases the lock too early. */
     if (shm->name == NULL)
-        return xsipc__shm_no_key(shm, XSIPC_NOT_ATTACHED, op,
+        return xsipc__shm_no_key(shm, XSIPC_LOCK_ERROR, op,
                                  ", so there is no lock to take");
     if (shm->locked)
         return xsipc__status_named(&shm->err, XSIPC_LOCK_ERROR, op, shm->qname,

@@ -343,7 +343,10 @@ XSIPC_API const void *xsipc_shm_const_data(const xsipc_shm *shm);
 /* The segment's size as the kernel reports it; 0 when not attached. */
 XSIPC_API size_t xsipc_shm_size(const xsipc_shm *shm);
 /* Takes the segment's lock (the semaphore QSharedMemory::lock() uses).
- * 0, or XSIPC_OWNER_DIED (lock held; previous holder died holding it). */
+ * 0, or XSIPC_OWNER_DIED (lock held; previous holder died holding it).
+ * XSIPC_LOCK_ERROR when the handle has no key (as Qt's LockError), and
+ * when it holds the lock already -- where Qt warns and returns true: the
+ * lock is not counted, and one unlock releases it. */
 XSIPC_API int xsipc_shm_lock(xsipc_shm *shm);
 /* As lock, but XSIPC_WOULD_BLOCK at once when the lock is held. */
 XSIPC_API int xsipc_shm_try_lock(xsipc_shm *shm);

@@ -409,6 +409,70 @@ START_TEST(test_contract_bad_key_reason_kept)
 }
 END_TEST
 
+/* ------------------------------------------------------- 4. the lock */
+
+/* A second lock by the holder is XSIPC_LOCK_ERROR (Qt warns and returns
+ * true); the lock stays held, once: one unlock releases it.  Attached or
+ * not. */
+static void second_lock(xsipc_shm *a, xsipc_shm *b)
+{
+    tu_shm_fails(a, xsipc_shm_lock(a), XSIPC_LOCK_ERROR);
+    has_text(a, "already held");
+    tu_shm_fails(a, xsipc_shm_try_lock(a), XSIPC_LOCK_ERROR);
+    tu_shm_fails(a, xsipc_shm_lock_timeout(a, 10), XSIPC_LOCK_ERROR);
+    tu_shm_fails(b, xsipc_shm_try_lock(b), XSIPC_WOULD_BLOCK);
+    ck_assert_int_eq(xsipc_shm_unlock(a), 0);
+    tu_shm_fails(a, xsipc_shm_unlock(a), XSIPC_LOCK_ERROR);
+    ck_assert_int_eq(xsipc_shm_try_lock(b), 0);
+    ck_assert_int_eq(xsipc_shm_unlock(b), 0);
+}
+
+START_TEST(test_contract_second_lock_is_lock_error)
+{
+    xsipc_shm *a = xsipc_shm_new_in(tu_registry(), "twice");
+    xsipc_shm *b = xsipc_shm_new_in(tu_registry(), "twice");
+
+    ck_assert_int_eq(xsipc_shm_lock(a), 0);
+    second_lock(a, b);
+    ck_assert_int_eq(xsipc_shm_create(a, 16, XSIPC_READ_WRITE), 0);
+    ck_assert_int_eq(xsipc_shm_lock(a), 0);
+    second_lock(a, b);
+    ck_assert_int_eq(xsipc_shm_is_attached(a), 1);
+    xsipc_shm_free(b);
+    xsipc_shm_free(a);
+}
+END_TEST
+
+/* A lock on a handle with no key is XSIPC_LOCK_ERROR, Qt's code, saying
+ * there is no key -- not XSIPC_NOT_ATTACHED. */
+START_TEST(test_contract_lock_without_key)
+{
+    xsipc_shm *shm = xsipc_shm_new_in(tu_registry(), NULL);
+    xsipc_shm *other = xsipc_shm_new_in(tu_registry(), "rekeyed");
+
+    tu_shm_fails(shm, xsipc_shm_lock(shm), XSIPC_LOCK_ERROR);
+    has_text(shm, "xsipc_shm_lock");
+    has_text(shm, "no key is set");
+    tu_shm_fails(shm, xsipc_shm_try_lock(shm), XSIPC_LOCK_ERROR);
+    has_text(shm, "no key is set");
+    tu_shm_fails(shm, xsipc_shm_lock_timeout(shm, 10), XSIPC_LOCK_ERROR);
+    has_text(shm, "no key is set");
+    tu_shm_fails(shm, xsipc_shm_unlock(shm), XSIPC_LOCK_ERROR);
+    /* A handle whose key is taken away lets its lock go, and then has
+     * none to take. */
+    ck_assert_int_eq(xsipc_shm_set_key(shm, "rekeyed"), 0);
+    ck_assert_int_eq(xsipc_shm_lock(shm), 0);
+    tu_shm_fails(other, xsipc_shm_try_lock(other), XSIPC_WOULD_BLOCK);
+    ck_assert_int_eq(xsipc_shm_set_key(shm, NULL), 0);
+    tu_shm_fails(shm, xsipc_shm_lock(shm), XSIPC_LOCK_ERROR);
+    has_text(shm, "no key is set");
+    ck_assert_int_eq(xsipc_shm_try_lock(other), 0);
+    ck_assert_int_eq(xsipc_shm_unlock(other), 0);
+    xsipc_shm_free(other);
+    xsipc_shm_free(shm);
+}
+END_TEST
+
 Suite *contract_suite(void)
 {
     Suite *s = suite_create("contract");
@@ -427,6 +491,8 @@ Suite *contract_suite(void)
     tcase_add_test(errors, test_contract_native_key_file_on_the_way);
     tcase_add_test(errors, test_contract_native_key_refused_at_once);
     tcase_add_test(errors, test_contract_bad_key_reason_kept);
+    tcase_add_test(errors, test_contract_second_lock_is_lock_error);
+    tcase_add_test(errors, test_contract_lock_without_key);
     suite_add_tcase(s, core);
     suite_add_tcase(s, errors);
     return s;

@@ -666,8 +666,8 @@ START_TEST(test_shm_lock_misuse)
     xsipc_shm *nokey = xsipc_shm_new_in(tu_registry(), NULL);
 
     /* No key, no lock; a key and no segment is enough, as in Qt. */
-    tu_shm_fails(nokey, xsipc_shm_lock(nokey), XSIPC_NOT_ATTACHED);
-    tu_shm_fails(nokey, xsipc_shm_try_lock(nokey), XSIPC_NOT_ATTACHED);
+    tu_shm_fails(nokey, xsipc_shm_lock(nokey), XSIPC_LOCK_ERROR);
+    tu_shm_fails(nokey, xsipc_shm_try_lock(nokey), XSIPC_LOCK_ERROR);
     xsipc_shm_free(nokey);
     ck_assert_int_eq(xsipc_shm_try_lock(shm), 0);
     tu_shm_fails(shm, xsipc_shm_try_lock(shm), XSIPC_LOCK_ERROR);
