@@ -2,8 +2,8 @@
 /*
  * shm.c -- xsipc_shm: a named System V segment, as QSharedMemory -- the
  * handle: its key (Qt's name, or a native key file), its lock, and what
- * it tells of itself.  Making and attaching the segment is segment.c's,
- * detaching it detach.c's.
+ * it tells of itself.  A native key's path is native.c's, making and
+ * attaching the segment segment.c's, detaching it detach.c's.
  *
  * The lock is Qt's qipc_systemsem_ semaphore set (see semset.h), taken and
  * released with one semop: xsipc_shm_lock and xsipc_shm_unlock test one
@@ -13,11 +13,9 @@
 #include <config.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "shm.h"
@@ -116,13 +114,9 @@ static int out_of_memory(xsipc_shm *shm)
                              "out of memory");
 }
 
-/* Gives the handle (its name set) its key file: file (shorter than
- * NAME_MAX) in reg, whose reference it takes; k, when not NULL, is the
- * key as the process's table of lookups gave it (registry/resolve.c),
- * else the key starts from file alone.  On failure reg is closed and the
- * handle keeps no registry. */
-static int install_path(xsipc_shm *shm, xsipc_registry *reg, const char *file,
-                        const xsipc__key *k)
+/* The key file of a handle's key (shm.h); k from registry/resolve.c. */
+int xsipc__shm_install_path(xsipc_shm *shm, xsipc_registry *reg,
+                            const char *file, const xsipc__key *k)
 {
     size_t len = strlen(xsipc__reg_dir(reg)) + 1 + strlen(file) + 1;
     char *path = malloc(len);
@@ -160,7 +154,7 @@ static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
     }
     shm->name = name;
     xsipc__status_name(name, shm->qname);
-    if ((rc = install_path(shm, reg, file, k)) < 0) {
+    if ((rc = xsipc__shm_install_path(shm, reg, file, k)) < 0) {
         free(shm->name);
         shm->name = NULL;
     }
@@ -223,55 +217,8 @@ static int set_key(xsipc_shm *shm, const char *key)
     return install_key(shm, reg, name, k.file, NULL);
 }
 
-/* A native key path refused before any file is opened. */
-static int bad_path(xsipc_shm *shm, const char *op, const char *why,
-                    const char *path)
-{
-    (void)xsipc__status_path(&shm->err, XSIPC_KEY_ERROR, "path ", NULL, path,
-                             "%s", why);
-    return xsipc__status_prefix(&shm->err, op);
-}
-
-/*
- * Splits a native key path into its directory (dir, PATH_MAX bytes: "."
- * for a bare file name, resolved when used) and its file name (*base).
- * What can never name a key file is refused at once: a directory's path
- * ("dir/", "..") and parts longer than the system allows.  A directory
- * that does not exist is not refused here -- Qt keeps the string and uses
- * it at create and attach -- but there (xsipc__shm_native_dir).
- */
-static int split_native(xsipc_shm *shm, const char *op, const char *path,
-                        char *dir, const char **base)
-{
-    const char *slash = strrchr(path, '/');
-
-    *base = slash != NULL ? slash + 1 : path;
-    if (slash == NULL)
-        snprintf(dir, PATH_MAX, ".");
-    else if (slash == path)
-        snprintf(dir, PATH_MAX, "/");
-    else if ((size_t)(slash - path) < PATH_MAX)
-        snprintf(dir, PATH_MAX, "%.*s", (int)(slash - path), path);
-    else
-        return bad_path(shm, op, "its directory is longer than PATH_MAX", path);
-    if (**base == '\0' || strcmp(*base, ".") == 0 || strcmp(*base, "..") == 0)
-        return bad_path(shm, op, "the path names a directory, not a key file",
-                        path);
-    /* The key file's name must fit a directory entry (and the handle's
-     * key, whose file name has NAME_MAX bytes). */
-    if (strlen(*base) >= sizeof shm->key.file)
-        return bad_path(shm, op, "the key file's name is over NAME_MAX (255)",
-                        path);
-    return 0;
-}
-
 static int set_native_key(xsipc_shm *shm, const char *path)
 {
-    static const char op[] = "xsipc_shm_set_native_key";
-    char dir[PATH_MAX];
-    const char *base;
-    char *given, *name, *shown;
-
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
     /* As Qt's setNativeKey: the key the handle has changes nothing, not
@@ -283,83 +230,7 @@ static int set_native_key(xsipc_shm *shm, const char *path)
     drop_key(shm);
     if (path == NULL)
         return 0;
-    if (split_native(shm, op, path, dir, &base) < 0)
-        return -(int)shm->err.code;
-    given = strdup(path);
-    name = strdup(base);
-    shown = strdup(path);
-    if (given == NULL || name == NULL || shown == NULL) {
-        free(given);
-        free(name);
-        free(shown);
-        return out_of_memory(shm);
-    }
-    /* The directory is opened by the first create, attach or lock
-     * (xsipc__shm_native_dir): until then the handle has a key and no
-     * registry. */
-    shm->given = given;
-    shm->name = name;
-    shm->native = shown;
-    shm->is_native = 1;
-    xsipc__status_name(name, shm->qname);
-    return 0;
-}
-
-/* A native key's directory, opened for an earlier call, is no longer the
- * one its path names: the handle lets go of its lock set there and of
- * the directory. */
-static void forget_native_dir(xsipc_shm *shm)
-{
-    if (xsipc__semset_close(&shm->lock) < 0)
-        (void)xsipc__semset_close(&shm->lock);
-    xsipc_registry_close(shm->reg);
-    shm->reg = NULL;
-    xsipc__semset_init(&shm->lock, NULL, NULL, NULL, 1);
-}
-
-int xsipc__shm_native_dir(xsipc_shm *shm, const char *op, xsipc_error missing)
-{
-    struct stat now, was;
-    char dir[PATH_MAX];
-    const char *base;
-    xsipc_registry *reg;
-    int err;
-
-    /* Attached, or holding the lock, the handle works in the directory it
-     * has: the key is in use. */
-    if (!shm->is_native || shm->shmid >= 0 || shm->locked)
-        return 0;
-    if (split_native(shm, op, shm->given, dir, &base) < 0)
-        return -(int)shm->err.code; /* checked when set: cannot happen */
-    /* Qt opens the path at each create and attach, so a relative one
-     * resolves against the working directory of that call.  The directory
-     * an earlier call opened serves while the path still names it: one
-     * stat, and the lock set joined there stays joined. */
-    if (shm->reg != NULL) {
-        if (stat(dir, &now) == 0 && xsipc__reg_dir_stat(shm->reg, &was) == 0 &&
-            now.st_dev == was.st_dev && now.st_ino == was.st_ino)
-            return 0;
-        forget_native_dir(shm);
-    }
-    reg = xsipc__registry_open(dir, XSIPC__REG_NATIVE, &shm->err);
-    if (reg == NULL) {
-        /* No such directory (ENOENT, or ENOTDIR for a file on the way):
-         * Qt's create cannot make the key file there (KeyError), its
-         * attach finds none (NotFound); each call says so with Qt's code.
-         * Other refusals (permissions, an untrusted directory) keep
-         * theirs. */
-        err = errno;
-        if (err != ENOENT && err != ENOTDIR)
-            return xsipc__status_prefix(&shm->err, op);
-        (void)xsipc__status_named(&shm->err, missing, op, shm->qname, NULL,
-                                  shm->given,
-                                  "the key file's directory cannot be found: "
-                                  "%s",
-                                  strerror(err));
-        errno = err;
-        return -(int)missing;
-    }
-    return install_path(shm, reg, base, NULL);
+    return xsipc__shm_native_set(shm, path, "xsipc_shm_set_native_key");
 }
 
 const char *xsipc_shm_key(const xsipc_shm *shm)
