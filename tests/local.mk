@@ -105,7 +105,7 @@ stress: tests/stress tests/storm
 VALGRIND_TESTS = tests/check_registry tests/check_shm tests/check_sem \
 	tests/check_sysv tests/check_windows tests/check_faults tests/check_crash tests/check_interop \
 	tests/check_reglist tests/check_collide tests/check_messages \
-	tests/check_cache tests/check_linger tests/check_tmpdir
+	tests/check_cache tests/check_linger tests/check_tmpdir tests/check_contract
 VALGRIND_FLAGS = --quiet --leak-check=no --error-exitcode=3 \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite
 
@@ -165,6 +165,16 @@ tests_check_tmpdir_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=tmpdir_suite \
 	$(INTEROP_PEER_DEFS)
 tests_check_tmpdir_CFLAGS = $(TEST_CFLAGS)
 tests_check_tmpdir_LDADD = $(TEST_LDADD)
+
+# The segment handle's contract (issue 13): native keys kept as set and
+# resolved at each call, a key set again, a refused key's reason, the
+# lock's errors.
+check_PROGRAMS += tests/check_contract
+TESTS += tests/check_contract
+tests_check_contract_SOURCES = tests/check_contract.c $(TEST_COMMON)
+tests_check_contract_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=contract_suite
+tests_check_contract_CFLAGS = $(TEST_CFLAGS)
+tests_check_contract_LDADD = $(TEST_LDADD)
 
 # The registry (issue 3): collisions, concurrency, scale and system call
 # counts (check_collide; its --wrap options count the file system calls the
