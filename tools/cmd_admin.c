@@ -188,7 +188,7 @@ enum { L_RESOURCE, L_LIMIT, L_USED, L_USE, L_DESC, L_COUNT };
 
 static const table_col limit_cols[L_COUNT] = {
     {"RESOURCE", 0, 0}, {"LIMIT", 1, 1},       {"USED", 1, 1},
-    {"USE%", 1, 0},     {"DESCRIPTION", 0, 0},
+    {"USE%", 1, 1},     {"DESCRIPTION", 0, 0},
 };
 
 static int limit_row(table *t, const char *res, const char *desc,
@@ -249,6 +249,10 @@ int cmd_limits(const tool *t, int argc, char **argv)
     if (optind < argc)
         return tool_usage_error("limits: unexpected argument '%s'",
                                 argv[optind]);
+    /* JSON sizes are numbers, of bytes: a member keeps one type.  The
+     * rows keep lsipc's order (shm, then sem), not sorted. */
+    if (o.json)
+        bytes = 1;
     if (read_limit("shmmax", 0, &shmmax) < 0 ||
         read_limit("shmall", 0, &shmall) < 0 ||
         read_limit("shmmni", 0, &shmmni) < 0) {
@@ -281,10 +285,10 @@ int cmd_limits(const tool *t, int argc, char **argv)
                     sem[2], 0, 0, 0, bytes);
     rc |= limit_row(&tab, "SEMMNI", "Number of semaphore sets", sem[3], 1, nsem,
                     0, bytes);
-    if (rc != 0)
+    if (rc != 0 || table_print(&tab, &o, "limits", stdout) < 0) {
         tool_error("limits: out of memory");
-    else
-        table_print(&tab, &o, "limits", stdout);
+        rc = -1;
+    }
     table_free(&tab);
     return rc != 0 ? EXIT_FAIL : EXIT_OK;
 }

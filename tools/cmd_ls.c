@@ -37,6 +37,9 @@ static const table_col ls_cols[C_COUNT] = {
     {"CPID", 1, 1}, {"STATUS", 0, 0},
 };
 
+/* Rows by name, then kind; --all's rows, which have no name, by key. */
+static const size_t ls_order[3] = {C_NAME, C_KIND, C_KEY};
+
 static const char *const status_names[] = {"live", "stale", "orphan",
                                            "foreign"};
 
@@ -264,6 +267,10 @@ int cmd_ls(const tool *t, int argc, char **argv)
         return tool_usage_error("ls: unexpected argument '%s'", argv[optind]);
     if (list != NULL && table_select(&s.tab, list, &o) != 0)
         return EXIT_USAGE;
+    /* JSON sizes are numbers, of bytes: a member keeps one type. */
+    if (o.json)
+        s.bytes = 1;
+    table_sort_by(&s.tab, ls_order, 3);
     if ((reg = tool_registry(t, 0)) == NULL)
         return EXIT_FAIL;
     if (xsipc_registry_list(reg, ls_entry, &s, &st) < 0) {
@@ -273,8 +280,10 @@ int cmd_ls(const tool *t, int argc, char **argv)
                                     ls_others(&s, XSIPC_KIND_SEM) < 0))) {
         tool_error("ls: out of memory");
         rc = EXIT_FAIL;
-    } else
-        table_print(&s.tab, &o, "registry", stdout);
+    } else if (table_print(&s.tab, &o, "registry", stdout) < 0) {
+        tool_error("ls: out of memory");
+        rc = EXIT_FAIL;
+    }
     xsipc_registry_close(reg);
     table_free(&s.tab);
     free(s.ids);

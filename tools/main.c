@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +174,9 @@ int main(int argc, char **argv)
     size_t i;
     int c;
 
+    /* Character classes and widths of names in tables; numbers and
+     * messages stay as in the C locale. */
+    setlocale(LC_CTYPE, "");
     opterr = 0; /* our messages, which start with "xsipc: " */
     /* "+": stop at the command, whose options are its own. */
     while ((c = getopt_long(argc, argv, "+r:hV", longopts, NULL)) != -1) {

@@ -48,6 +48,8 @@ typedef struct table {
     size_t ncols;
     char **cells; /* nrows * ncols strings */
     size_t nrows, cap;
+    size_t sort[3]; /* the columns rows are sorted by, in order */
+    size_t nsort;
 } table;
 
 /* Chosen output: -o columns (indexes), --json, -n. */
@@ -67,9 +69,16 @@ int table_set(table *t, long row, size_t col, const char *fmt, ...)
 /* Parses an -o LIST into o; EXIT_USAGE after a message when a column is
  * unknown, else 0. */
 int table_select(const table *t, const char *list, table_opts *o);
-/* Prints as a table or, with o->json, as {"key": [ {...}, ... ]}. */
-void table_print(const table *t, const table_opts *o, const char *key,
-                 FILE *out);
+/* Sorts the rows by up to three columns (strcmp; absent cells last) when
+ * printed; without it, rows keep the order they were added in. */
+void table_sort_by(table *t, const size_t *cols, size_t n);
+/* Prints as a table or, with o->json, as {"key": [ {...}, ... ]}; -1 when
+ * out of memory. */
+int table_print(table *t, const table_opts *o, const char *key, FILE *out);
+/* s with what a terminal should not get escaped as \xHH (see table.c),
+ * malloc'd; *width (when not NULL) gets its width in display cells.  NULL
+ * when out of memory. */
+char *table_escape(const char *s, size_t *width);
 void table_free(table *t);
 
 /* The commands: argc/argv start at the command's name. */
