@@ -44,7 +44,7 @@ int cmd_key(const tool *t, int argc, char **argv)
             else if (st.code == XSIPC_NOT_FOUND)
                 printf("%s %s - -\n", argv[i], kind_names[k]);
             else {
-                tool_error("key: %s", st.text);
+                tool_name_error(argv[i], st.code, st.text);
                 rc = EXIT_FAIL;
             }
         }
@@ -72,12 +72,12 @@ int cmd_rm(const tool *t, int argc, char **argv)
                                       XSIPC_REMOVE_OBJECT, &st) == 0)
                 removed++;
             else if (st.code != XSIPC_NOT_FOUND) {
-                tool_error("rm: %s", st.text);
+                tool_name_error(argv[i], st.code, st.text);
                 failed = 1;
             }
         }
         if (!removed && !failed) {
-            tool_error("rm: not found: \"%s\"", argv[i]);
+            tool_name_error(argv[i], XSIPC_NOT_FOUND, NULL);
             failed = 1;
         }
         if (failed)
@@ -128,7 +128,7 @@ int cmd_gc(const tool *t, int argc, char **argv)
     if (xsipc_registry_gc(
             reg, flags, gc_print,
             (flags & XSIPC_GC_DRY_RUN) ? "would remove" : "removed", &st) < 0) {
-        tool_error("gc: %s", st.text);
+        tool_error("%s", tool_strip_op(st.text));
         rc = EXIT_FAIL;
     }
     xsipc_registry_close(reg);
@@ -256,12 +256,12 @@ int cmd_limits(const tool *t, int argc, char **argv)
     if (read_limit("shmmax", 0, &shmmax) < 0 ||
         read_limit("shmall", 0, &shmall) < 0 ||
         read_limit("shmmni", 0, &shmmni) < 0) {
-        tool_error("limits: cannot read /proc/sys/kernel/shm*");
+        tool_error("cannot read /proc/sys/kernel/shm*");
         return EXIT_FAIL;
     }
     for (i = 0; i < 4; i++)
         if (read_limit("sem", i, &sem[i]) < 0) {
-            tool_error("limits: cannot read /proc/sys/kernel/sem");
+            tool_error("cannot read /proc/sys/kernel/sem");
             return EXIT_FAIL;
         }
     count_objects("shm", 3, &nshm, &shmpages);
@@ -286,7 +286,7 @@ int cmd_limits(const tool *t, int argc, char **argv)
     rc |= limit_row(&tab, "SEMMNI", "Number of semaphore sets", sem[3], 1, nsem,
                     0, bytes);
     if (rc != 0 || table_print(&tab, &o, "limits", stdout) < 0) {
-        tool_error("limits: out of memory");
+        tool_error("out of memory");
         rc = -1;
     }
     table_free(&tab);

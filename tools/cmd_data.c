@@ -15,23 +15,24 @@
 
 #include "xsipc-tool.h"
 
-/* Reports a failed shm call and frees everything; returns EXIT_FAIL. */
-static int shm_fail(const char *cmd, xsipc_shm *shm, xsipc_registry *reg)
+/* Reports a failed call of shm about name and frees everything; returns
+ * EXIT_FAIL. */
+static int shm_fail(const char *name, xsipc_shm *shm, xsipc_registry *reg)
 {
-    tool_error("%s: %s", cmd, xsipc_shm_error_string(shm));
+    tool_name_error(name, xsipc_shm_error(shm), xsipc_shm_error_string(shm));
     xsipc_shm_free(shm);
     xsipc_registry_close(reg);
     return EXIT_FAIL;
 }
 
-/* Opens a handle for name; NULL after a message. */
-static xsipc_shm *open_shm(const char *cmd, xsipc_registry *reg,
-                           const char *name)
+/* Opens a handle for name; NULL after a message (a bad name is kept in
+ * the handle, and reported by its first call). */
+static xsipc_shm *open_shm(xsipc_registry *reg, const char *name)
 {
     xsipc_shm *shm = xsipc_shm_new_in(reg, name);
 
     if (shm == NULL)
-        tool_error("%s: out of memory", cmd);
+        tool_error("out of memory");
     return shm;
 }
 
@@ -68,12 +69,12 @@ int cmd_create(const tool *t, int argc, char **argv)
         return tool_usage_error("create: bad SIZE '%s'", argv[optind + 1]);
     if ((reg = tool_registry(t, flags)) == NULL)
         return EXIT_FAIL;
-    if ((shm = open_shm("create", reg, argv[optind])) == NULL) {
+    if ((shm = open_shm(reg, argv[optind])) == NULL) {
         xsipc_registry_close(reg);
         return EXIT_FAIL;
     }
     if (create_persistent(shm, size) < 0)
-        return shm_fail("create", shm, reg);
+        return shm_fail(argv[optind], shm, reg);
     xsipc_shm_free(shm); /* detaches: the segment stays */
     xsipc_registry_close(reg);
     return EXIT_OK;
@@ -148,12 +149,11 @@ int cmd_put(const tool *t, int argc, char **argv)
     file = argc - optind == 2 ? argv[optind + 1] : "-";
     fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        tool_error("put: cannot open the input: %s: %s", strerror(errno), file);
+        tool_error("%s: %s", file, strerror(errno));
         return EXIT_FAIL;
     }
     if (read_all(fd, &data, &len) < 0) {
-        tool_error("put: cannot read the input: %s: %s", strerror(errno),
-                   fd ? file : "stdin");
+        tool_error("%s: %s", fd ? file : "stdin", strerror(errno));
         if (fd)
             close(fd);
         return EXIT_FAIL;
@@ -164,7 +164,7 @@ int cmd_put(const tool *t, int argc, char **argv)
         free(data);
         return EXIT_FAIL;
     }
-    if ((shm = open_shm("put", reg, name)) == NULL) {
+    if ((shm = open_shm(reg, name)) == NULL) {
         free(data);
         xsipc_registry_close(reg);
         return EXIT_FAIL;
@@ -173,23 +173,24 @@ int cmd_put(const tool *t, int argc, char **argv)
         if (xsipc_shm_error(shm) != XSIPC_NOT_FOUND)
             rc = EXIT_FAIL;
         else if (len == 0) {
-            tool_error("put: no segment, and no data to size one: \"%s\"",
-                       name);
+            tool_error("%s: no segment, and no data to size one",
+                       tool_name(name));
             rc = EXIT_FAIL;
             goto out;
         } else if (create_persistent(shm, len) < 0)
             rc = EXIT_FAIL;
     }
     if (rc == EXIT_OK && len > xsipc_shm_size(shm)) {
-        tool_error("put: %zu bytes do not fit the segment of %zu bytes: \"%s\"",
-                   len, xsipc_shm_size(shm), name);
+        tool_error("%s: %zu bytes do not fit the segment of %zu bytes",
+                   tool_name(name), len, xsipc_shm_size(shm));
         rc = EXIT_FAIL;
         goto out;
     }
     if (rc == EXIT_OK && copy_in(shm, data, len) < 0)
         rc = EXIT_FAIL;
     if (rc != EXIT_OK)
-        tool_error("put: %s", xsipc_shm_error_string(shm));
+        tool_name_error(name, xsipc_shm_error(shm),
+                        xsipc_shm_error_string(shm));
 out:
     free(data);
     xsipc_shm_free(shm);
@@ -229,12 +230,12 @@ int cmd_get(const tool *t, int argc, char **argv)
         return tool_usage_error("get: expected NAME");
     if ((reg = tool_registry(t, 0)) == NULL)
         return EXIT_FAIL;
-    if ((shm = open_shm("get", reg, argv[optind])) == NULL) {
+    if ((shm = open_shm(reg, argv[optind])) == NULL) {
         xsipc_registry_close(reg);
         return EXIT_FAIL;
     }
     if (xsipc_shm_attach(shm, XSIPC_READ_ONLY) < 0 || xsipc_shm_lock(shm) < 0)
-        return shm_fail("get", shm, reg);
+        return shm_fail(argv[optind], shm, reg);
     /* The file is opened only once the segment is known to exist. */
     if (file != NULL && strcmp(file, "-") != 0 &&
         (fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0)
@@ -242,14 +243,14 @@ int cmd_get(const tool *t, int argc, char **argv)
     else if (write_all(fd, xsipc_shm_const_data(shm), xsipc_shm_size(shm)) < 0)
         werr = errno;
     if (xsipc_shm_unlock(shm) < 0) {
-        tool_error("get: %s", xsipc_shm_error_string(shm));
+        tool_name_error(argv[optind], xsipc_shm_error(shm),
+                        xsipc_shm_error_string(shm));
         rc = EXIT_FAIL;
     }
     if (fd > 1 && close(fd) < 0 && werr == 0)
         werr = errno;
     if (werr != 0) {
-        tool_error("get: cannot write the output: %s: %s", strerror(werr),
-                   file != NULL ? file : "stdout");
+        tool_error("%s: %s", file != NULL ? file : "stdout", strerror(werr));
         rc = EXIT_FAIL;
     }
     xsipc_shm_free(shm);

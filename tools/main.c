@@ -85,13 +85,71 @@ int tool_bad_option(char **argv)
     return tool_usage_error("unrecognized option '%s'", argv[optind - 1]);
 }
 
+const char *tool_name(const char *name)
+{
+    static char buf[1024];
+    char *shown;
+
+    if (name[0] == '\0')
+        return "''";
+    if ((shown = table_escape(name, NULL)) == NULL)
+        return "(out of memory)";
+    snprintf(buf, sizeof buf, "%s", shown);
+    free(shown);
+    return buf;
+}
+
+const char *tool_strip_op(const char *text)
+{
+    size_t n = strspn(text, "abcdefghijklmnopqrstuvwxyz_");
+
+    if (strncmp(text, "xsipc_", 6) == 0 && strncmp(text + n, ": ", 2) == 0)
+        return text + n + 2;
+    return text;
+}
+
+void tool_name_error(const char *name, int code, const char *text)
+{
+    char what[512], quoted[300];
+    const char *s = text != NULL ? tool_strip_op(text) : "";
+    const char *at;
+
+    if (code == XSIPC_NOT_FOUND) {
+        tool_error("%s: no such name", tool_name(name));
+        return;
+    }
+    if (*s == '\0')
+        s = xsipc_strerror((xsipc_error)code);
+    /* The library ends with ': "NAME"' or ': "NAME", key file PATH': the
+     * name leads the message here, the key file goes in parentheses. */
+    snprintf(quoted, sizeof quoted, ": \"%s\"", name);
+    if ((at = strstr(s, quoted)) == NULL) {
+        tool_error("%s: %s", tool_name(name), s);
+        return;
+    }
+    snprintf(what, sizeof what, "%.*s", (int)(at - s), s);
+    at += strlen(quoted);
+    if (strncmp(at, ", key file ", 11) == 0)
+        tool_error("%s: %s (key file %s)", tool_name(name), what, at + 11);
+    else
+        tool_error("%s: %s%s", tool_name(name), what, at);
+}
+
+void tool_owner_died(const char *name)
+{
+    tool_error("%s: the previous holder died holding the lock; what it "
+               "guards may be half-written",
+               tool_name(name));
+}
+
 xsipc_registry *tool_registry(const tool *t, unsigned flags)
 {
     xsipc_status st;
     xsipc_registry *reg = xsipc_registry_open(t->regdir, flags, &st);
 
     if (reg == NULL)
-        tool_error("%s", st.text[0] ? st.text : xsipc_strerror(st.code));
+        tool_error("%s", st.text[0] ? tool_strip_op(st.text)
+                                    : xsipc_strerror(st.code));
     return reg;
 }
 

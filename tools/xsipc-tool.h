@@ -31,6 +31,26 @@ int tool_usage_error(const char *fmt, ...)
 int tool_bad_option(char **argv);
 /* Opens the registry of the global options; NULL after printing why. */
 xsipc_registry *tool_registry(const tool *t, unsigned flags);
+/* Reports a library failure about name as "xsipc: NAME: what", in one
+ * wording per situation (XSIPC_NOT_FOUND: "no such name"), without the
+ * library's function names; code is an xsipc_error, text the library's
+ * message (may be NULL). */
+void tool_name_error(const char *name, int code, const char *text);
+/* "xsipc: NAME: the previous holder died holding the lock; ..." */
+void tool_owner_died(const char *name);
+/* name as messages and tables show it: control characters and bytes that
+ * are not text in the locale escaped as \xHH; "''" when empty.  A static
+ * buffer, overwritten by the next call. */
+const char *tool_name(const char *name);
+/* A library message without its leading "xsipc_function: ". */
+const char *tool_strip_op(const char *text);
+/* Parses SECONDS (may have a fraction) into milliseconds; -1 when bad. */
+int tool_parse_seconds(const char *s, long *ms);
+/* Takes shm's lock, waiting ms milliseconds (ms < 0: for ever).  Returns
+ * 0 or XSIPC_OWNER_DIED (reported) with the lock held, or -1 after a
+ * message, with *rc set: EXIT_USAGE when the wait timed out, else
+ * EXIT_FAIL. */
+int tool_shm_lock(xsipc_shm *shm, long ms, const char *name, int *rc);
 /* Parses a size: digits with an optional K, M or G (powers of 1024). */
 int tool_parse_size(const char *s, size_t *out);
 /* Formats n as lsipc does: 512B, 1.5K, 64M. */

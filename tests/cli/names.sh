@@ -41,6 +41,9 @@ PY
     check "ls --json gives the names, escaped as JSON" same "$out"
 fi
 
+# info escapes the name too.
+check "info" 'Name:        esc\x1b[1m' "$(xsipc info "$esc" | head -n 1)"
+
 # lib.sh's cleanup reads the names back from ls: these need rm here.
 IFS='|'
 for n in $names; do
