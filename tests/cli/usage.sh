@@ -57,7 +57,7 @@ check "-V" "xsipc" "$("$XSIPC_BIN" -V | cut -d' ' -f1)"
 # Failures: exit 2 and a message.
 # A missing name: exit 2 and one wording whatever the command, without
 # the library's function names.
-for cmd in "get missing" "rm missing" "info missing" \
+for cmd in "get missing" "get missing -w 1" "rm missing" "info missing" \
     "sem missing value" "sem missing acquire"; do
     # shellcheck disable=SC2086 # the words of cmd are its arguments
     err=$(xsipc $cmd 2>&1 >/dev/null)
