@@ -159,15 +159,15 @@ static int put_locked(xsipc_shm *shm, const char *name, long ms,
         if (xsipc_shm_error(shm) != XSIPC_NOT_FOUND)
             rc = shm_error(shm, name);
         else if (len == 0) {
-            tool_error("%s: no segment, and no data to size one",
+            tool_error("no segment, and no data to size one: \"%s\"",
                        tool_name(name));
             rc = EXIT_FAIL;
         } else if (create_persistent(shm, len) < 0)
             rc = shm_error(shm, name);
     }
     if (rc == EXIT_OK && len > xsipc_shm_size(shm)) {
-        tool_error("%s: %zu bytes do not fit the segment of %zu bytes",
-                   tool_name(name), len, xsipc_shm_size(shm));
+        tool_error("%zu bytes do not fit the segment of %zu bytes: \"%s\"", len,
+                   xsipc_shm_size(shm), tool_name(name));
         rc = EXIT_FAIL;
     }
     if (rc == EXIT_OK)
@@ -201,11 +201,12 @@ int cmd_put(const tool *t, int argc, char **argv)
     file = argc - optind == 2 ? argv[optind + 1] : "-";
     fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        tool_error("%s: %s", file, strerror(errno));
+        tool_error("cannot open the input: %s: %s", strerror(errno), file);
         return EXIT_FAIL;
     }
     if (read_all(fd, &data, &len) < 0) {
-        tool_error("%s: %s", fd ? file : "stdin", strerror(errno));
+        tool_error("cannot read the input: %s: %s", strerror(errno),
+                   fd ? file : "stdin");
         if (fd)
             close(fd);
         return EXIT_FAIL;
@@ -245,8 +246,8 @@ static int copy_out(xsipc_shm *shm, const char *name, long ms, char **data,
     }
     *len = xsipc_shm_size(shm);
     if ((*data = malloc(*len ? *len : 1)) == NULL) {
-        tool_error("%s: out of memory for a copy of %zu bytes", tool_name(name),
-                   *len);
+        tool_error("out of memory for a copy of %zu bytes: \"%s\"", *len,
+                   tool_name(name));
         rc = EXIT_FAIL;
     } else
         memcpy(*data, xsipc_shm_const_data(shm), *len);
@@ -295,8 +296,8 @@ static int write_out(const char *file, const char *data, size_t len)
     if (err == EPIPE)
         return 128 + SIGPIPE;
     if (err != 0) {
-        tool_error("%s: %s", file != NULL && fd != 1 ? file : "stdout",
-                   strerror(err));
+        tool_error("cannot write the output: %s: %s", strerror(err),
+                   file != NULL && fd != 1 ? file : "stdout");
         return EXIT_FAIL;
     }
     return EXIT_OK;

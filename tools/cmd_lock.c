@@ -52,12 +52,15 @@ int tool_shm_lock(xsipc_shm *shm, long ms, const char *name, int *rc)
 
     if (r >= 0) {
         if (r == XSIPC_OWNER_DIED)
-            tool_owner_died(name);
+            tool_owner_died(name, strcmp(tool_cmd, "lock") == 0
+                                      ? " (XSIPC_OWNER_DIED=1 is set for "
+                                        "the command)"
+                                      : "");
         return r;
     }
     if (xsipc_shm_error(shm) == XSIPC_TIMEOUT) {
-        tool_error("%s: the lock is held, gave up after %ld.%03ld s",
-                   tool_name(name), ms / 1000, ms % 1000);
+        tool_error("gave up after %ld.%03ld s, the lock is held: \"%s\"",
+                   ms / 1000, ms % 1000, tool_name(name));
         *rc = EXIT_USAGE;
     } else {
         tool_name_error(name, xsipc_shm_error(shm),
@@ -124,7 +127,7 @@ static int run(char **argv, int died)
         if (died && setenv("XSIPC_OWNER_DIED", "1", 1) != 0)
             _exit(126);
         execvp(argv[0], argv);
-        tool_error("%s: %s", argv[0], strerror(errno));
+        tool_error("cannot run the command: %s: %s", strerror(errno), argv[0]);
         _exit(errno == ENOENT ? 127 : 126);
     } else {
         child = pid;
@@ -233,8 +236,8 @@ static int sem_value(xsipc_registry *reg, const char *name)
         if (errno == ENOENT || errno == EINVAL || errno == EIDRM)
             tool_name_error(name, XSIPC_NOT_FOUND, NULL);
         else
-            tool_error("%s: no semaphore set at key 0x%08x: %s",
-                       tool_name(name), (unsigned)key, strerror(errno));
+            tool_error("no semaphore set at key 0x%08x: %s: \"%s\"",
+                       (unsigned)key, strerror(errno), tool_name(name));
         return -1;
     }
     return val;

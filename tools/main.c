@@ -55,11 +55,15 @@ static void usage(FILE *out)
           out);
 }
 
+const char *tool_cmd;
+
 void tool_error(const char *fmt, ...)
 {
     va_list ap;
 
     fputs("xsipc: ", stderr);
+    if (tool_cmd != NULL)
+        fprintf(stderr, "%s: ", tool_cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -91,8 +95,6 @@ const char *tool_name(const char *name)
     static char buf[1024];
     char *shown;
 
-    if (name[0] == '\0')
-        return "''";
     if ((shown = table_escape(name, NULL)) == NULL)
         return "(out of memory)";
     snprintf(buf, sizeof buf, "%s", shown);
@@ -111,36 +113,24 @@ const char *tool_strip_op(const char *text)
 
 void tool_name_error(const char *name, int code, const char *text)
 {
-    char what[512], quoted[300];
     const char *s = text != NULL ? tool_strip_op(text) : "";
-    const char *at;
 
-    if (code == XSIPC_NOT_FOUND) {
-        tool_error("%s: no such name", tool_name(name));
-        return;
-    }
-    if (*s == '\0')
-        s = xsipc_strerror((xsipc_error)code);
-    /* The library ends with ': "NAME"' or ': "NAME", key file PATH': the
-     * name leads the message here, the key file goes in parentheses. */
-    snprintf(quoted, sizeof quoted, ": \"%s\"", name);
-    if ((at = strstr(s, quoted)) == NULL) {
-        tool_error("%s: %s", tool_name(name), s);
-        return;
-    }
-    snprintf(what, sizeof what, "%.*s", (int)(at - s), s);
-    at += strlen(quoted);
-    if (strncmp(at, ", key file ", 11) == 0)
-        tool_error("%s: %s (key file %s)", tool_name(name), what, at + 11);
+    /* The library's text is "CAUSE: OBJECT" already, the object (the
+     * name, its key file) last and shortened in the middle when long. */
+    if (code == XSIPC_NOT_FOUND)
+        tool_error("no such name: \"%s\"", tool_name(name));
+    else if (*s != '\0')
+        tool_error("%s", s);
     else
-        tool_error("%s: %s%s", tool_name(name), what, at);
+        tool_error("%s: \"%s\"", xsipc_strerror((xsipc_error)code),
+                   tool_name(name));
 }
 
-void tool_owner_died(const char *name)
+void tool_owner_died(const char *name, const char *more)
 {
-    tool_error("%s: the previous holder died holding the lock; what it "
-               "guards may be half-written",
-               tool_name(name));
+    tool_error("the previous holder died holding the lock, what it guards "
+               "may be half-written%s: \"%s\"",
+               more, tool_name(name));
 }
 
 xsipc_registry *tool_registry(const tool *t, unsigned flags)
@@ -261,6 +251,7 @@ int main(int argc, char **argv)
             char **sub = argv + optind;
             int subc = argc - optind;
             optind = 0; /* glibc: a full reset for the command's options */
+            tool_cmd = commands[i].name; /* failures say which command */
             rc = commands[i].fn(&t, subc, sub);
             if (fflush(stdout) != 0 && rc == EXIT_OK) {
                 tool_error("write error: %s", strerror(errno));

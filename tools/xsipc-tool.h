@@ -22,7 +22,13 @@ typedef struct tool {
     const char *regdir; /* -r DIR; NULL: the Qt directory */
 } tool;
 
-/* Prints "xsipc: " and the message to stderr. */
+/* The command running, for messages; NULL before one is chosen. */
+extern const char *tool_cmd;
+
+/* Prints "xsipc: ", the command's name and ": " (once there is one), and
+ * the message to stderr.  A failure's message gives the cause first and
+ * the name or path it is about last ("CAUSE: OBJECT", as the library's,
+ * common/status.c), so that a long one cannot push the cause away. */
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* As tool_error, then the "Try 'xsipc --help'" line; returns EXIT_USAGE. */
 int tool_usage_error(const char *fmt, ...)
@@ -31,16 +37,16 @@ int tool_usage_error(const char *fmt, ...)
 int tool_bad_option(char **argv);
 /* Opens the registry of the global options; NULL after printing why. */
 xsipc_registry *tool_registry(const tool *t, unsigned flags);
-/* Reports a library failure about name as "xsipc: NAME: what", in one
- * wording per situation (XSIPC_NOT_FOUND: "no such name"), without the
- * library's function names; code is an xsipc_error, text the library's
- * message (may be NULL). */
+/* Reports a library failure about name as "xsipc: CMD: CAUSE: OBJECT",
+ * in one wording per situation (XSIPC_NOT_FOUND: 'no such name: "NAME"'
+ * whatever the command), without the library's function name; code is an
+ * xsipc_error, text the library's message (may be NULL). */
 void tool_name_error(const char *name, int code, const char *text);
-/* "xsipc: NAME: the previous holder died holding the lock; ..." */
-void tool_owner_died(const char *name);
+/* "xsipc: CMD: the previous holder died holding the lock, ...MORE: NAME" */
+void tool_owner_died(const char *name, const char *more);
 /* name as messages and tables show it: control characters and bytes that
- * are not text in the locale escaped as \xHH; "''" when empty.  A static
- * buffer, overwritten by the next call. */
+ * are not text in the locale escaped as \xHH.  A static buffer,
+ * overwritten by the next call. */
 const char *tool_name(const char *name);
 /* A library message without its leading "xsipc_function: ". */
 const char *tool_strip_op(const char *text);

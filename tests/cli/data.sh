@@ -68,10 +68,10 @@ while [ ! -e "$dir/held.started" ] && [ $n -lt 200 ]; do
 done
 err=$(xsipc get big -w 0.2 2>&1 >/dev/null)
 check "get -w 0.2 on a held lock exits 1" 1 $?
-check "with a message" "xsipc: big: the lock is held, gave up after 0.200 s" "$err"
+check "with a message" "xsipc: get: gave up after 0.200 s, the lock is held: \"big\"" "$err"
 err=$(echo new | xsipc put -w 0.2 big 2>&1)
 check "put -w 0.2 on a held lock exits 1" 1 $?
-check "with a message" "xsipc: big: the lock is held, gave up after 0.200 s" "$err"
+check "with a message" "xsipc: put: gave up after 0.200 s, the lock is held: \"big\"" "$err"
 rm -f "$dir/held"
 wait $holder
 check "get -w 5 once the lock is free" 67108864 "$(xsipc get -w 5 big | wc -c)"
@@ -88,7 +88,7 @@ check "get gives the whole segment" 4096 "$(xsipc get fixed | wc -c)"
 head -c 5000 /dev/zero >"$dir/5000"
 err=$(xsipc put fixed "$dir/5000" 2>&1)
 check "put of too much exits 2" 2 $?
-check "and says so" "xsipc: fixed: 5000 bytes do not fit the segment of 4096 bytes" "$err"
+check "and says so" "xsipc: put: 5000 bytes do not fit the segment of 4096 bytes: \"fixed\"" "$err"
 check "the data is untouched" "hello QT!" "$(xsipc get fixed | tr -d '\0')"
 echo "hi" | xsipc put small
 check "put creates small" 0 $?
