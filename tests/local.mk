@@ -249,10 +249,12 @@ EXTRA_DIST += tests/check-symbols.sh
 # expected files (keys, ids and pids masked), each in a registry directory
 # of its own.
 TESTS += tests/cli/usage.sh tests/cli/data.sh tests/cli/lock.sh \
-	tests/cli/json.sh tests/cli/qt.sh tests/cli/tmpdir.sh
+	tests/cli/json.sh tests/cli/qt.sh tests/cli/tmpdir.sh tests/cli/names.sh
 EXTRA_DIST += tests/cli/lib.sh tests/cli/usage.sh tests/cli/data.sh \
-	tests/cli/lock.sh tests/cli/json.sh tests/cli/qt.sh tests/cli/tmpdir.sh tests/cli/ls-empty.expected tests/cli/ls.expected \
-	tests/cli/key.expected
+	tests/cli/lock.sh tests/cli/json.sh tests/cli/qt.sh tests/cli/tmpdir.sh \
+	tests/cli/ls-empty.expected tests/cli/ls.expected \
+	tests/cli/key.expected tests/cli/names.sh tests/cli/names-utf8.expected \
+	tests/cli/names-c.expected
 
 # After the harness's totals, every skipped test with its reason.
 EXTRA_DIST += tests/skipped.sh

@@ -44,7 +44,7 @@ int cmd_key(const tool *t, int argc, char **argv)
             else if (st.code == XSIPC_NOT_FOUND)
                 printf("%s %s - -\n", argv[i], kind_names[k]);
             else {
-                tool_error("key: %s", st.text);
+                tool_name_error(argv[i], st.code, st.text);
                 rc = EXIT_FAIL;
             }
         }
@@ -72,12 +72,12 @@ int cmd_rm(const tool *t, int argc, char **argv)
                                       XSIPC_REMOVE_OBJECT, &st) == 0)
                 removed++;
             else if (st.code != XSIPC_NOT_FOUND) {
-                tool_error("rm: %s", st.text);
+                tool_name_error(argv[i], st.code, st.text);
                 failed = 1;
             }
         }
         if (!removed && !failed) {
-            tool_error("rm: not found: \"%s\"", argv[i]);
+            tool_name_error(argv[i], XSIPC_NOT_FOUND, NULL);
             failed = 1;
         }
         if (failed)
@@ -128,7 +128,7 @@ int cmd_gc(const tool *t, int argc, char **argv)
     if (xsipc_registry_gc(
             reg, flags, gc_print,
             (flags & XSIPC_GC_DRY_RUN) ? "would remove" : "removed", &st) < 0) {
-        tool_error("gc: %s", st.text);
+        tool_error("%s", tool_strip_op(st.text));
         rc = EXIT_FAIL;
     }
     xsipc_registry_close(reg);
@@ -188,7 +188,7 @@ enum { L_RESOURCE, L_LIMIT, L_USED, L_USE, L_DESC, L_COUNT };
 
 static const table_col limit_cols[L_COUNT] = {
     {"RESOURCE", 0, 0}, {"LIMIT", 1, 1},       {"USED", 1, 1},
-    {"USE%", 1, 0},     {"DESCRIPTION", 0, 0},
+    {"USE%", 1, 1},     {"DESCRIPTION", 0, 0},
 };
 
 static int limit_row(table *t, const char *res, const char *desc,
@@ -249,15 +249,19 @@ int cmd_limits(const tool *t, int argc, char **argv)
     if (optind < argc)
         return tool_usage_error("limits: unexpected argument '%s'",
                                 argv[optind]);
+    /* JSON sizes are numbers, of bytes: a member keeps one type.  The
+     * rows keep lsipc's order (shm, then sem), not sorted. */
+    if (o.json)
+        bytes = 1;
     if (read_limit("shmmax", 0, &shmmax) < 0 ||
         read_limit("shmall", 0, &shmall) < 0 ||
         read_limit("shmmni", 0, &shmmni) < 0) {
-        tool_error("limits: cannot read /proc/sys/kernel/shm*");
+        tool_error("cannot read /proc/sys/kernel/shm*");
         return EXIT_FAIL;
     }
     for (i = 0; i < 4; i++)
         if (read_limit("sem", i, &sem[i]) < 0) {
-            tool_error("limits: cannot read /proc/sys/kernel/sem");
+            tool_error("cannot read /proc/sys/kernel/sem");
             return EXIT_FAIL;
         }
     count_objects("shm", 3, &nshm, &shmpages);
@@ -281,10 +285,10 @@ int cmd_limits(const tool *t, int argc, char **argv)
                     sem[2], 0, 0, 0, bytes);
     rc |= limit_row(&tab, "SEMMNI", "Number of semaphore sets", sem[3], 1, nsem,
                     0, bytes);
-    if (rc != 0)
-        tool_error("limits: out of memory");
-    else
-        table_print(&tab, &o, "limits", stdout);
+    if (rc != 0 || table_print(&tab, &o, "limits", stdout) < 0) {
+        tool_error("out of memory");
+        rc = -1;
+    }
     table_free(&tab);
     return rc != 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -33,8 +33,7 @@
 
 #include "xsipc-tool.h"
 
-/* Parses SECONDS (may have a fraction) into milliseconds. */
-static int parse_seconds(const char *s, long *ms)
+int tool_parse_seconds(const char *s, long *ms)
 {
     char *end;
     double v;
@@ -45,6 +44,30 @@ static int parse_seconds(const char *s, long *ms)
         return -1;
     *ms = (long)(v * 1000.0 + 0.5);
     return 0;
+}
+
+int tool_shm_lock(xsipc_shm *shm, long ms, const char *name, int *rc)
+{
+    int r = ms < 0 ? xsipc_shm_lock(shm) : xsipc_shm_lock_timeout(shm, ms);
+
+    if (r >= 0) {
+        if (r == XSIPC_OWNER_DIED)
+            tool_owner_died(name, strcmp(tool_cmd, "lock") == 0
+                                      ? " (XSIPC_OWNER_DIED=1 is set for "
+                                        "the command)"
+                                      : "");
+        return r;
+    }
+    if (xsipc_shm_error(shm) == XSIPC_TIMEOUT) {
+        tool_error("gave up after %ld.%03ld s, the lock is held: \"%s\"",
+                   ms / 1000, ms % 1000, tool_name(name));
+        *rc = EXIT_USAGE;
+    } else {
+        tool_name_error(name, xsipc_shm_error(shm),
+                        xsipc_shm_error_string(shm));
+        *rc = EXIT_FAIL;
+    }
+    return -1;
 }
 
 /* The command's pid while it runs, for the signal handler. */
@@ -91,7 +114,7 @@ static int run(char **argv, int died)
         sigaction(passed_on[i], &sa, &old[i]);
     pid = fork();
     if (pid < 0) {
-        tool_error("lock: fork: %s", strerror(errno));
+        tool_error("fork: %s", strerror(errno));
         status = EXIT_FAIL << 8;
     } else if (pid == 0) {
         for (i = 0; i < NPASSED; i++)
@@ -104,15 +127,14 @@ static int run(char **argv, int died)
         if (died && setenv("XSIPC_OWNER_DIED", "1", 1) != 0)
             _exit(126);
         execvp(argv[0], argv);
-        tool_error("lock: cannot run the command: %s: %s", strerror(errno),
-                   argv[0]);
+        tool_error("cannot run the command: %s: %s", strerror(errno), argv[0]);
         _exit(errno == ENOENT ? 127 : 126);
     } else {
         child = pid;
         sigprocmask(SIG_SETMASK, &mask, NULL);
         while (waitpid(pid, &status, 0) < 0) {
             if (errno != EINTR) {
-                tool_error("lock: waitpid: %s", strerror(errno));
+                tool_error("waitpid: %s", strerror(errno));
                 status = EXIT_FAIL << 8;
                 break;
             }
@@ -141,7 +163,7 @@ int cmd_lock(const tool *t, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+w:", longopts, NULL)) != -1) {
         if (c != 'w')
             return tool_bad_option(argv);
-        if (parse_seconds(optarg, &ms) < 0)
+        if (tool_parse_seconds(optarg, &ms) < 0)
             return tool_usage_error("lock: bad SECONDS '%s'", optarg);
     }
     if (optind >= argc)
@@ -157,14 +179,14 @@ int cmd_lock(const tool *t, int argc, char **argv)
              strcmp(argv[optind], "--wait") == 0 ||
              strcmp(argv[optind], "--timeout") == 0) &&
             optind + 1 < argc) {
-            if (parse_seconds(argv[optind + 1], &ms) < 0)
+            if (tool_parse_seconds(argv[optind + 1], &ms) < 0)
                 return tool_usage_error("lock: bad SECONDS '%s'",
                                         argv[optind + 1]);
             optind += 2;
             continue;
         }
         if (strncmp(argv[optind], "-w", 2) == 0 && argv[optind][2]) {
-            if (parse_seconds(argv[optind] + 2, &ms) < 0)
+            if (tool_parse_seconds(argv[optind] + 2, &ms) < 0)
                 return tool_usage_error("lock: bad SECONDS '%s'",
                                         argv[optind] + 2);
             optind++;
@@ -177,31 +199,16 @@ int cmd_lock(const tool *t, int argc, char **argv)
     if ((reg = tool_registry(t, 0)) == NULL)
         return EXIT_FAIL;
     if ((shm = xsipc_shm_new_in(reg, name)) == NULL) {
-        tool_error("lock: out of memory");
+        tool_error("out of memory");
         xsipc_registry_close(reg);
         return EXIT_FAIL;
     }
-    r = ms < 0 ? xsipc_shm_lock(shm) : xsipc_shm_lock_timeout(shm, ms);
-    if (r < 0) {
-        if (xsipc_shm_error(shm) == XSIPC_TIMEOUT) {
-            tool_error("lock: gave up after %ld.%03ld s, the lock is held: "
-                       "\"%s\"",
-                       ms / 1000, ms % 1000, name);
-            rc = EXIT_USAGE;
-        } else {
-            tool_error("lock: %s", xsipc_shm_error_string(shm));
-            rc = EXIT_FAIL;
-        }
-    } else {
-        if (r == XSIPC_OWNER_DIED)
-            tool_error("lock: the previous holder died holding the lock, what "
-                       "it guards may be half-written (XSIPC_OWNER_DIED=1 is "
-                       "set for the command): \"%s\"",
-                       name);
+    if ((r = tool_shm_lock(shm, ms, name, &rc)) >= 0) {
         fflush(stdout);
         rc = run(argv + optind, r == XSIPC_OWNER_DIED);
         if (xsipc_shm_unlock(shm) < 0) {
-            tool_error("lock: %s", xsipc_shm_error_string(shm));
+            tool_name_error(name, xsipc_shm_error(shm),
+                            xsipc_shm_error_string(shm));
             if (rc == 0)
                 rc = EXIT_FAIL;
         }
@@ -220,12 +227,17 @@ static int sem_value(xsipc_registry *reg, const char *name)
 
     if (xsipc_registry_key(reg, name, XSIPC_KIND_SEM, 0, &key, NULL, 0, &st) <
         0) {
-        tool_error("sem: %s", st.text);
+        tool_name_error(name, st.code, st.text);
         return -1;
     }
     if ((id = semget(key, 0, 0)) < 0 || (val = semctl(id, 0, GETVAL)) < 0) {
-        tool_error("sem: no semaphore set at key 0x%08x: %s: \"%s\"",
-                   (unsigned)key, strerror(errno), name);
+        /* A key file with no set at its key (ENOENT), or a set removed
+         * between the two calls (EINVAL, EIDRM): nothing by that name. */
+        if (errno == ENOENT || errno == EINVAL || errno == EIDRM)
+            tool_name_error(name, XSIPC_NOT_FOUND, NULL);
+        else
+            tool_error("no semaphore set at key 0x%08x: %s: \"%s\"",
+                       (unsigned)key, strerror(errno), tool_name(name));
         return -1;
     }
     return val;
@@ -279,11 +291,15 @@ int cmd_sem(const tool *t, int argc, char **argv)
     sem = xsipc_sem_new_in(reg, name, initial < 0 ? 0 : (int)initial,
                            (xsipc_sem_mode)(XSIPC_OPEN | XSIPC_SEM_PERSISTENT));
     if (sem == NULL) {
-        tool_error("sem: out of memory");
+        tool_error("out of memory");
         xsipc_registry_close(reg);
         return EXIT_FAIL;
     }
-    if (xsipc_sem_set_undo(sem, 0) < 0)
+    /* The handle keeps why it could not be made or opened (a bad name, a
+     * set we may not use): that is the error to report, before
+     * set_undo clears it. */
+    if (xsipc_sem_error(sem) != XSIPC_NO_ERROR ||
+        xsipc_sem_set_undo(sem, 0) < 0)
         r = -1;
     else if (strcmp(op, "acquire") == 0)
         r = xsipc_sem_acquire(sem);
@@ -295,7 +311,8 @@ int cmd_sem(const tool *t, int argc, char **argv)
     } else
         rc = EXIT_FAIL;
     if (r < 0 && rc == EXIT_OK) {
-        tool_error("sem: %s", xsipc_sem_error_string(sem));
+        tool_name_error(name, xsipc_sem_error(sem),
+                        xsipc_sem_error_string(sem));
         rc = EXIT_FAIL;
     }
     xsipc_sem_free(sem);
