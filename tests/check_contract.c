@@ -409,6 +409,31 @@ START_TEST(test_contract_bad_key_reason_kept)
 }
 END_TEST
 
+/* A semaphore refused at construction keeps its reason through a setter:
+ * set_undo once cleared it, and the next release ran on a handle with no
+ * registry (a crash). */
+START_TEST(test_contract_sem_reason_survives_set_undo)
+{
+    char name[300];
+    xsipc_sem *sem;
+    int rc;
+
+    memset(name, 'a', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    sem = xsipc_sem_new_in(tu_registry(), name, 1, XSIPC_OPEN);
+    ck_assert_ptr_nonnull(sem);
+    ck_assert_int_eq(xsipc_sem_error(sem), XSIPC_KEY_ERROR);
+    ck_assert_int_eq(xsipc_sem_set_undo(sem, 0), 0);
+    ck_assert_int_eq(xsipc_sem_error(sem), XSIPC_KEY_ERROR);
+    rc = xsipc_sem_release(sem, 1);
+    ck_assert_int_eq(rc, -XSIPC_KEY_ERROR);
+    ck_assert_ptr_nonnull(strstr(xsipc_sem_error_string(sem), "NAME_MAX"));
+    ck_assert_int_eq(xsipc_sem_try_acquire(sem), -XSIPC_KEY_ERROR);
+    ck_assert_ptr_nonnull(strstr(xsipc_sem_error_string(sem), "NAME_MAX"));
+    xsipc_sem_free(sem);
+}
+END_TEST
+
 /* ------------------------------------------------------- 4. the lock */
 
 /* A second lock by the holder is XSIPC_LOCK_ERROR (Qt warns and returns
@@ -491,6 +516,7 @@ Suite *contract_suite(void)
     tcase_add_test(errors, test_contract_native_key_file_on_the_way);
     tcase_add_test(errors, test_contract_native_key_refused_at_once);
     tcase_add_test(errors, test_contract_bad_key_reason_kept);
+    tcase_add_test(errors, test_contract_sem_reason_survives_set_undo);
     tcase_add_test(errors, test_contract_second_lock_is_lock_error);
     tcase_add_test(errors, test_contract_lock_without_key);
     suite_add_tcase(s, core);
