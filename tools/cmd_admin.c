@@ -17,7 +17,7 @@ static const char *const kind_names[] = {"shm", "sem"};
 static const tool_opt key_opts[] = {
     {"create", 'c', NULL, "make the key files that do not exist"},
     {NULL, 0, NULL, NULL}};
-static const tool_cmd key_cmd = {
+static const tool_command key_cmd = {
     "key",    "NAME...", "Print the key files and keys of each NAME.",
     key_opts, 0,         NULL};
 
@@ -54,14 +54,14 @@ int cmd_key(const tool *t, int argc, char **argv)
                 snprintf(line[k], sizeof line[k], "%s - -", kind_names[k]);
                 missing++;
             } else {
-                tool_error("key: %s", st.text);
+                tool_name_error(argv[i], st.code, st.text);
                 rc = EXIT_FAIL;
             }
         }
         /* A name of one kind only (a semaphore) shows "-" for the other;
          * a name with no key file at all is an error, as xsipc(1) says. */
         if (found == 0 && missing == 2) {
-            tool_error("key: no key file: \"%s\"", argv[i]);
+            tool_error("no key file: \"%s\"", tool_name(argv[i]));
             rc = EXIT_FAIL;
             continue;
         }
@@ -73,7 +73,7 @@ int cmd_key(const tool *t, int argc, char **argv)
     return rc;
 }
 
-static const tool_cmd rm_cmd = {
+static const tool_command rm_cmd = {
     "rm",
     "NAME...",
     "Remove the segment and the semaphore set of each NAME, with their key\n"
@@ -101,12 +101,12 @@ int cmd_rm(const tool *t, int argc, char **argv)
                                       XSIPC_REMOVE_OBJECT, &st) == 0)
                 removed++;
             else if (st.code != XSIPC_NOT_FOUND) {
-                tool_error("rm: %s", st.text);
+                tool_name_error(argv[i], st.code, st.text);
                 failed = 1;
             }
         }
         if (!removed && !failed) {
-            tool_error("rm: not found: \"%s\"", argv[i]);
+            tool_name_error(argv[i], XSIPC_NOT_FOUND, NULL);
             failed = 1;
         }
         if (failed)
@@ -135,7 +135,7 @@ static const tool_opt gc_opts[] = {
     {"dry-run", 'n', NULL, "print what would be removed, remove nothing"},
     {"now", 256, NULL, "also key files with no object younger than 60 s"},
     {NULL, 0, NULL, NULL}};
-static const tool_cmd gc_cmd = {
+static const tool_command gc_cmd = {
     "gc", "", "Remove what the registry proves dead.", gc_opts, 0, NULL};
 
 int cmd_gc(const tool *t, int argc, char **argv)
@@ -160,7 +160,7 @@ int cmd_gc(const tool *t, int argc, char **argv)
     if (xsipc_registry_gc(
             reg, flags, gc_print,
             (flags & XSIPC_GC_DRY_RUN) ? "would remove" : "removed", &st) < 0) {
-        tool_error("gc: %s", st.text);
+        tool_error("%s", tool_strip_op(st.text));
         rc = EXIT_FAIL;
     }
     xsipc_registry_close(reg);
@@ -221,7 +221,7 @@ enum { L_RESOURCE, L_DESC, L_LIMIT, L_USED, L_USE, L_COUNT };
 
 static const table_col limit_cols[L_COUNT] = {
     {"RESOURCE", 0, 0}, {"DESCRIPTION", 0, 0}, {"LIMIT", 1, 1},
-    {"USED", 1, 1},     {"USE%", 1, 0},
+    {"USED", 1, 1},     {"USE%", 1, 1},
 };
 
 static const char *const limit_col_help[L_COUNT] = {
@@ -304,7 +304,7 @@ static const tool_opt limits_opts[] = {
     {"output", 'o', "LIST", "the columns to print (comma-separated)"},
     {"noheadings", 'n', NULL, "don't print headings"},
     {NULL, 0, NULL, NULL}};
-static const tool_cmd limits_cmd = {
+static const tool_command limits_cmd = {
     "limits",
     "",
     "Show the system-wide System V limits of shared memory and semaphores\n"
@@ -342,18 +342,22 @@ int cmd_limits(const tool *t, int argc, char **argv)
     if (optind < argc)
         return tool_usage_error("limits: unexpected argument '%s'",
                                 argv[optind]);
+    /* JSON sizes are numbers, of bytes: a member keeps one type.  The
+     * rows keep lsipc's order (shm, then sem), not sorted. */
+    if (o.json)
+        bytes = 1;
     table_init(&tab, limit_cols, L_COUNT);
     if (list != NULL && table_select(&tab, list, &o) != 0)
         return EXIT_USAGE;
     if (read_limit("shmmax", 0, &shmmax) < 0 ||
         read_limit("shmall", 0, &shmall) < 0 ||
         read_limit("shmmni", 0, &shmmni) < 0) {
-        tool_error("limits: cannot read /proc/sys/kernel/shm*");
+        tool_error("cannot read /proc/sys/kernel/shm*");
         return EXIT_FAIL;
     }
     for (i = 0; i < 4; i++)
         if (read_limit("sem", (int)i, &sem[i]) < 0) {
-            tool_error("limits: cannot read /proc/sys/kernel/sem");
+            tool_error("cannot read /proc/sys/kernel/sem");
             return EXIT_FAIL;
         }
     count_objects("shm", 3, &nshm, &shmpages);
@@ -378,10 +382,10 @@ int cmd_limits(const tool *t, int argc, char **argv)
         for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
             rc |= limit_row(&tab, &rows[i], bytes);
     }
-    if (rc != 0)
-        tool_error("limits: out of memory");
-    else
-        table_print(&tab, &o, "limits", stdout);
+    if (rc != 0 || table_print(&tab, &o, "limits", stdout) < 0) {
+        tool_error("out of memory");
+        rc = -1;
+    }
     table_free(&tab);
     return rc != 0 ? EXIT_FAIL : EXIT_OK;
 }

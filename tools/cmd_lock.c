@@ -32,6 +32,30 @@
 
 #include "xsipc-tool.h"
 
+int tool_shm_lock(xsipc_shm *shm, long ms, const char *name, int *rc)
+{
+    int r = ms < 0 ? xsipc_shm_lock(shm) : xsipc_shm_lock_timeout(shm, ms);
+
+    if (r >= 0) {
+        if (r == XSIPC_OWNER_DIED)
+            tool_owner_died(name, strcmp(tool_cmd, "lock") == 0
+                                      ? " (XSIPC_OWNER_DIED=1 is set for "
+                                        "the command)"
+                                      : "");
+        return r;
+    }
+    if (xsipc_shm_error(shm) == XSIPC_TIMEOUT) {
+        tool_error("gave up after %ld.%03ld s, the lock is held: \"%s\"",
+                   ms / 1000, ms % 1000, tool_name(name));
+        *rc = EXIT_USAGE;
+    } else {
+        tool_name_error(name, xsipc_shm_error(shm),
+                        xsipc_shm_error_string(shm));
+        *rc = EXIT_FAIL;
+    }
+    return -1;
+}
+
 /* The command's pid while it runs, for the signal handler. */
 static volatile sig_atomic_t child;
 
@@ -76,7 +100,7 @@ static int run(char **argv, int died)
         sigaction(passed_on[i], &sa, &old[i]);
     pid = fork();
     if (pid < 0) {
-        tool_error("lock: fork: %s", strerror(errno));
+        tool_error("fork: %s", strerror(errno));
         status = EXIT_FAIL << 8;
     } else if (pid == 0) {
         for (i = 0; i < NPASSED; i++)
@@ -89,15 +113,14 @@ static int run(char **argv, int died)
         if (died && setenv("XSIPC_OWNER_DIED", "1", 1) != 0)
             _exit(126);
         execvp(argv[0], argv);
-        tool_error("lock: cannot run the command: %s: %s", strerror(errno),
-                   argv[0]);
+        tool_error("cannot run the command: %s: %s", strerror(errno), argv[0]);
         _exit(errno == ENOENT ? 127 : 126);
     } else {
         child = pid;
         sigprocmask(SIG_SETMASK, &mask, NULL);
         while (waitpid(pid, &status, 0) < 0) {
             if (errno != EINTR) {
-                tool_error("lock: waitpid: %s", strerror(errno));
+                tool_error("waitpid: %s", strerror(errno));
                 status = EXIT_FAIL << 8;
                 break;
             }
@@ -111,15 +134,12 @@ static int run(char **argv, int died)
     return 128 + WTERMSIG(status);
 }
 
-/* The longest wait -w takes: its milliseconds fit a 32-bit long. */
-#define LOCK_MAX_SECONDS 2147483L
-
 static const tool_opt lock_opts[] = {
     {"timeout", 'w', "SECONDS",
      "give up after SECONDS (a fraction is allowed)"},
     {"wait", 256, "SECONDS", "the same as --timeout"},
     {NULL, 0, NULL, NULL}};
-static const tool_cmd lock_cmd = {
+static const tool_command lock_cmd = {
     "lock",
     "NAME [options] [--] COMMAND [ARG...]",
     "Run COMMAND holding the lock of segment NAME (QSharedMemory::lock()).",
@@ -137,8 +157,7 @@ static int lock_options(int argc, char **argv, long *ms)
     while ((c = tool_getopt(&lock_cmd, argc, argv)) != -1) {
         if (c != 'w' && c != 256)
             return c == TOOL_OPT_HELP ? c : TOOL_OPT_BAD;
-        if (tool_parse_seconds("lock: SECONDS", optarg, LOCK_MAX_SECONDS, ms) !=
-            0)
+        if (tool_parse_seconds("SECONDS", optarg, TOOL_MAX_SECONDS, ms) != 0)
             return TOOL_OPT_BAD;
     }
     return 0;
@@ -167,31 +186,16 @@ int cmd_lock(const tool *t, int argc, char **argv)
     if ((reg = tool_registry(t, 0)) == NULL)
         return EXIT_FAIL;
     if ((shm = xsipc_shm_new_in(reg, name)) == NULL) {
-        tool_error("lock: out of memory");
+        tool_error("out of memory");
         xsipc_registry_close(reg);
         return EXIT_FAIL;
     }
-    r = ms < 0 ? xsipc_shm_lock(shm) : xsipc_shm_lock_timeout(shm, ms);
-    if (r < 0) {
-        if (xsipc_shm_error(shm) == XSIPC_TIMEOUT) {
-            tool_error("lock: gave up after %ld.%03ld s, the lock is held: "
-                       "\"%s\"",
-                       ms / 1000, ms % 1000, name);
-            rc = EXIT_USAGE;
-        } else {
-            tool_error("lock: %s", xsipc_shm_error_string(shm));
-            rc = EXIT_FAIL;
-        }
-    } else {
-        if (r == XSIPC_OWNER_DIED)
-            tool_error("lock: the previous holder died holding the lock, what "
-                       "it guards may be half-written (XSIPC_OWNER_DIED=1 is "
-                       "set for the command): \"%s\"",
-                       name);
+    if ((r = tool_shm_lock(shm, ms, name, &rc)) >= 0) {
         fflush(stdout);
         rc = run(argv + optind, r == XSIPC_OWNER_DIED);
         if (xsipc_shm_unlock(shm) < 0) {
-            tool_error("lock: %s", xsipc_shm_error_string(shm));
+            tool_name_error(name, xsipc_shm_error(shm),
+                            xsipc_shm_error_string(shm));
             if (rc == 0)
                 rc = EXIT_FAIL;
         }
@@ -210,12 +214,17 @@ static int sem_value(xsipc_registry *reg, const char *name)
 
     if (xsipc_registry_key(reg, name, XSIPC_KIND_SEM, 0, &key, NULL, 0, &st) <
         0) {
-        tool_error("sem: %s", st.text);
+        tool_name_error(name, st.code, st.text);
         return -1;
     }
     if ((id = semget(key, 0, 0)) < 0 || (val = semctl(id, 0, GETVAL)) < 0) {
-        tool_error("sem: no semaphore set at key 0x%08x: %s: \"%s\"",
-                   (unsigned)key, strerror(errno), name);
+        /* A key file with no set at its key (ENOENT), or a set removed
+         * between the two calls (EINVAL, EIDRM): nothing by that name. */
+        if (errno == ENOENT || errno == EINVAL || errno == EIDRM)
+            tool_name_error(name, XSIPC_NOT_FOUND, NULL);
+        else
+            tool_error("no semaphore set at key 0x%08x: %s: \"%s\"",
+                       (unsigned)key, strerror(errno), tool_name(name));
         return -1;
     }
     return val;
@@ -229,7 +238,7 @@ static const tool_opt sem_opts[] = {
      "create it with value INITIAL when it does not "
      "exist"},
     {NULL, 0, NULL, NULL}};
-static const tool_cmd sem_cmd = {
+static const tool_command sem_cmd = {
     "sem",
     "NAME acquire|release [N]|value",
     "Use the counting semaphore NAME, as QSystemSemaphore does.",
@@ -250,7 +259,7 @@ int cmd_sem(const tool *t, int argc, char **argv)
     while ((c = tool_getopt(&sem_cmd, argc, argv)) != -1) {
         if (c != 'c')
             return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
-        if (tool_parse_ulong("sem: INITIAL", optarg, 0, SEM_MAX_VALUE, &v) != 0)
+        if (tool_parse_ulong("INITIAL", optarg, 0, SEM_MAX_VALUE, &v) != 0)
             return EXIT_USAGE;
         initial = (long)v;
     }
@@ -259,8 +268,7 @@ int cmd_sem(const tool *t, int argc, char **argv)
     name = argv[optind];
     op = argv[optind + 1];
     if (strcmp(op, "release") == 0 && argc - optind == 3) {
-        if (tool_parse_ulong("sem: N", argv[optind + 2], 1, SEM_MAX_VALUE,
-                             &n) != 0)
+        if (tool_parse_ulong("N", argv[optind + 2], 1, SEM_MAX_VALUE, &n) != 0)
             return EXIT_USAGE;
     } else if (argc - optind == 3 ||
                (strcmp(op, "acquire") && strcmp(op, "release") &&
@@ -283,11 +291,15 @@ int cmd_sem(const tool *t, int argc, char **argv)
     sem = xsipc_sem_new_in(reg, name, initial < 0 ? 0 : (int)initial,
                            (xsipc_sem_mode)(XSIPC_OPEN | XSIPC_SEM_PERSISTENT));
     if (sem == NULL) {
-        tool_error("sem: out of memory");
+        tool_error("out of memory");
         xsipc_registry_close(reg);
         return EXIT_FAIL;
     }
-    if (xsipc_sem_set_undo(sem, 0) < 0)
+    /* The handle keeps why it could not be made or opened (a bad name, a
+     * set we may not use): that is the error to report, before
+     * set_undo clears it. */
+    if (xsipc_sem_error(sem) != XSIPC_NO_ERROR ||
+        xsipc_sem_set_undo(sem, 0) < 0)
         r = -1;
     else if (strcmp(op, "acquire") == 0)
         r = xsipc_sem_acquire(sem);
@@ -299,7 +311,8 @@ int cmd_sem(const tool *t, int argc, char **argv)
     } else
         rc = EXIT_FAIL;
     if (r < 0 && rc == EXIT_OK) {
-        tool_error("sem: %s", xsipc_sem_error_string(sem));
+        tool_name_error(name, xsipc_sem_error(sem),
+                        xsipc_sem_error_string(sem));
         rc = EXIT_FAIL;
     }
     xsipc_sem_free(sem);

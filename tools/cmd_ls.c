@@ -36,6 +36,9 @@ static const table_col ls_cols[C_COUNT] = {
     {"CPID", 1, 1}, {"STATUS", 0, 0},
 };
 
+/* Rows by name, then kind; --all's rows, which have no name, by key. */
+static const size_t ls_order[3] = {C_NAME, C_KIND, C_KEY};
+
 static const char *const status_names[] = {"live", "stale", "orphan",
                                            "foreign"};
 
@@ -244,7 +247,7 @@ static const tool_opt ls_opts[] = {
     {"noheadings", 'n', NULL, "don't print headings"},
     {"all", 'a', NULL, "also System V objects no entry explains"},
     {NULL, 0, NULL, NULL}};
-static const tool_cmd ls_cmd = {
+static const tool_command ls_cmd = {
     "ls",    "", "List the registry: one row per key file, with its object.",
     ls_opts, 0,  ls_columns};
 
@@ -289,17 +292,23 @@ int cmd_ls(const tool *t, int argc, char **argv)
         return tool_usage_error("ls: unexpected argument '%s'", argv[optind]);
     if (list != NULL && table_select(&s.tab, list, &o) != 0)
         return EXIT_USAGE;
+    /* JSON sizes are numbers, of bytes: a member keeps one type. */
+    if (o.json)
+        s.bytes = 1;
+    table_sort_by(&s.tab, ls_order, 3);
     if ((reg = tool_registry(t, 0)) == NULL)
         return EXIT_FAIL;
     if (xsipc_registry_list(reg, ls_entry, &s, &st) < 0) {
-        tool_error("ls: %s", st.text);
+        tool_error("%s", tool_strip_op(st.text));
         rc = EXIT_FAIL;
     } else if (s.failed || (all && (ls_others(&s, XSIPC_KIND_SHM) < 0 ||
                                     ls_others(&s, XSIPC_KIND_SEM) < 0))) {
-        tool_error("ls: out of memory");
+        tool_error("out of memory");
         rc = EXIT_FAIL;
-    } else
-        table_print(&s.tab, &o, "registry", stdout);
+    } else if (table_print(&s.tab, &o, "registry", stdout) < 0) {
+        tool_error("out of memory");
+        rc = EXIT_FAIL;
+    }
     xsipc_registry_close(reg);
     table_free(&s.tab);
     free(s.ids);
@@ -339,7 +348,8 @@ static int info_entry(const xsipc_registry_entry *e, void *arg)
         return 0;
     if (s->found++)
         putchar('\n');
-    printf("Name:        %s\n", e->name != NULL ? e->name : "(no record)");
+    printf("Name:        %s\n",
+           e->name != NULL ? tool_name(e->name) : "(no record)");
     printf("Kind:        %s\n",
            e->kind == XSIPC_KIND_SHM ? "shm (segment)" : "sem (semaphore set)");
     printf("Key file:    %s\n", e->path);
@@ -383,7 +393,7 @@ static int info_entry(const xsipc_registry_entry *e, void *arg)
     return 0;
 }
 
-static const tool_cmd info_cmd = {
+static const tool_command info_cmd = {
     "info", "NAME", "Show the details of NAME's segment and semaphore set.",
     NULL,   0,      NULL};
 
@@ -410,10 +420,10 @@ int cmd_info(const tool *t, int argc, char **argv)
                            sizeof sem_path, &st) == 0)
         s.paths[1] = sem_path;
     if (!*s.paths[0] && !*s.paths[1]) {
-        tool_error("info: %s", st.text);
+        tool_name_error(argv[optind], st.code, st.text);
         rc = EXIT_FAIL;
     } else if (xsipc_registry_list(reg, info_entry, &s, &st) < 0) {
-        tool_error("info: %s", st.text);
+        tool_error("%s", tool_strip_op(st.text));
         rc = EXIT_FAIL;
     }
     xsipc_registry_close(reg);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +16,15 @@
 
 #include "xsipc-tool.h"
 
+const char *tool_cmd;
+
 void tool_error(const char *fmt, ...)
 {
     va_list ap;
 
     fputs("xsipc: ", stderr);
+    if (tool_cmd != NULL)
+        fprintf(stderr, "%s: ", tool_cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -38,13 +43,57 @@ int tool_usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+const char *tool_name(const char *name)
+{
+    static char buf[1024];
+    char *shown;
+
+    if ((shown = table_escape(name, NULL)) == NULL)
+        return "(out of memory)";
+    snprintf(buf, sizeof buf, "%s", shown);
+    free(shown);
+    return buf;
+}
+
+const char *tool_strip_op(const char *text)
+{
+    size_t n = strspn(text, "abcdefghijklmnopqrstuvwxyz_");
+
+    if (strncmp(text, "xsipc_", 6) == 0 && strncmp(text + n, ": ", 2) == 0)
+        return text + n + 2;
+    return text;
+}
+
+void tool_name_error(const char *name, int code, const char *text)
+{
+    const char *s = text != NULL ? tool_strip_op(text) : "";
+
+    /* The library's text is "CAUSE: OBJECT" already, the object (the
+     * name, its key file) last and shortened in the middle when long. */
+    if (code == XSIPC_NOT_FOUND)
+        tool_error("no such name: \"%s\"", tool_name(name));
+    else if (*s != '\0')
+        tool_error("%s", s);
+    else
+        tool_error("%s: \"%s\"", xsipc_strerror((xsipc_error)code),
+                   tool_name(name));
+}
+
+void tool_owner_died(const char *name, const char *more)
+{
+    tool_error("the previous holder died holding the lock, what it guards "
+               "may be half-written%s: \"%s\"",
+               more, tool_name(name));
+}
+
 xsipc_registry *tool_registry(const tool *t, unsigned flags)
 {
     xsipc_status st;
     xsipc_registry *reg = xsipc_registry_open(t->regdir, flags, &st);
 
     if (reg == NULL)
-        tool_error("%s", st.text[0] ? st.text : xsipc_strerror(st.code));
+        tool_error("%s", st.text[0] ? tool_strip_op(st.text)
+                                    : xsipc_strerror(st.code));
     return reg;
 }
 
@@ -107,7 +156,7 @@ static const tool_opt main_opts[] = {
     {"version", 'V', NULL, "display version"},
     {NULL, 0, NULL, NULL}};
 
-static const tool_cmd main_cmd = {
+static const tool_command main_cmd = {
     NULL,
     "<command> [arguments]",
     "Named System V shared memory and semaphores, as Qt's QSharedMemory\n"
@@ -122,6 +171,9 @@ int main(int argc, char **argv)
     size_t i;
     int c;
 
+    /* Character classes and widths of names in tables; numbers and
+     * messages stay as in the C locale. */
+    setlocale(LC_CTYPE, "");
     /* In order: stop at the command, whose options are its own. */
     while ((c = tool_getopt(&main_cmd, argc, argv)) != -1) {
         switch (c) {
@@ -145,6 +197,7 @@ int main(int argc, char **argv)
             char **sub = argv + optind;
             int subc = argc - optind;
             optind = 0; /* glibc: a full reset for the command's options */
+            tool_cmd = commands[i].name; /* failures say which command */
             rc = commands[i].fn(&t, subc, sub);
             if (fflush(stdout) != 0 && rc == EXIT_OK) {
                 tool_error("write error: %s", strerror(errno));

@@ -18,11 +18,11 @@ static const tool_opt help_opt = {"help", 'h', NULL, "display this help"};
 
 /* getopt's arrays for one table; a process runs one command, so the
  * arrays are built once, for the table seen first after a change. */
-static const tool_cmd *built;
+static const tool_command *built;
 static struct option longopts[MAX_OPTS + 2];
 static char shortopts[3 * MAX_OPTS + 4];
 
-static void build(const tool_cmd *cmd)
+static void build(const tool_command *cmd)
 {
     const tool_opt *o = cmd->opts;
     size_t n = 0, s = 0;
@@ -58,7 +58,7 @@ static const char *long_word(char **argv)
     return strncmp(w, "--", 2) == 0 ? w : "";
 }
 
-int tool_getopt(const tool_cmd *cmd, int argc, char **argv)
+int tool_getopt(const tool_command *cmd, int argc, char **argv)
 {
     const char *cname = cmd->name != NULL ? cmd->name : "";
     const char *sep = cmd->name != NULL ? ": " : "";
@@ -102,7 +102,7 @@ static void help_line(const tool_opt *o, FILE *out)
     fprintf(out, "%-26s %s\n", left, o->help);
 }
 
-void tool_help(const tool_cmd *cmd, FILE *out)
+void tool_help(const tool_command *cmd, FILE *out)
 {
     const tool_opt *o;
 

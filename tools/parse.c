@@ -8,10 +8,29 @@
  */
 #include <config.h>
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "xsipc-tool.h"
+
+/* A usage error about the number what of the running command:
+ * "xsipc: CMD: WHAT: ..." and the Try line; returns EXIT_USAGE. */
+static int refuse(const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int refuse(const char *what, const char *fmt, ...)
+{
+    char why[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    if (tool_cmd != NULL)
+        return tool_usage_error("%s: %s: %s", tool_cmd, what, why);
+    return tool_usage_error("%s: %s", what, why);
+}
 
 static int is_digit(char c)
 {
@@ -48,10 +67,9 @@ int tool_parse_ulong(const char *what, const char *s, unsigned long min,
     int r = digits(&p, &n);
 
     if (r == -1 || (r == 0 && *p != '\0'))
-        return tool_usage_error("%s: '%s' is not a decimal number", what, s);
+        return refuse(what, "'%s' is not a decimal number", s);
     if (r == -2 || n < min || n > max)
-        return tool_usage_error("%s: '%s' is out of range (%lu to %lu)", what,
-                                s, min, max);
+        return refuse(what, "'%s' is out of range (%lu to %lu)", s, min, max);
     *out = (unsigned long)n;
     return 0;
 }
@@ -86,14 +104,14 @@ int tool_parse_seconds(const char *what, const char *s, long max_s, long *ms)
     int r = digits(&p, &whole);
 
     if (r == -1 || fraction(&p, &num, &den) < 0 || *p != '\0')
-        return tool_usage_error(
-            "%s: '%s' is not a number of seconds (digits and an optional "
-            "decimal fraction)",
-            what, s);
+        return refuse(what,
+                      "'%s' is not a number of seconds (digits and an optional "
+                      "decimal fraction)",
+                      s);
     if (whole > (unsigned long long)max_s ||
         (whole == (unsigned long long)max_s && num > 0))
-        return tool_usage_error("%s: '%s' is out of range (0 to %ld seconds)",
-                                what, s, max_s);
+        return refuse(what, "'%s' is out of range (0 to %ld seconds)", s,
+                      max_s);
     *ms = (long)(whole * 1000 + (num * 1000 + den / 2) / den);
     return 0;
 }
@@ -129,28 +147,27 @@ int tool_parse_size(const char *what, const char *s, size_t *out)
     int r = digits(&p, &whole);
 
     if (r == -1 || fraction(&p, &num, &den) < 0 || (mult = unit(p)) == 0)
-        return tool_usage_error(
-            "%s: '%s' is not a size (bytes, or a number with K, M, G, T, "
-            "KiB..TiB or KB..TB)",
-            what, s);
+        return refuse(what,
+                      "'%s' is not a size (bytes, or a number with K, M, G, T, "
+                      "KiB..TiB or KB..TB)",
+                      s);
     if (den > 1 && mult == 1)
-        return tool_usage_error("%s: '%s': a fraction of a byte needs a unit",
-                                what, s);
+        return refuse(what, "'%s': a fraction of a byte needs a unit", s);
     if (r == -2 || whole > ~0ULL / mult)
-        return tool_usage_error("%s: '%s' is too large", what, s);
+        return refuse(what, "'%s' is too large", s);
     bytes = whole * mult;
     /* num / den < 1 and mult <= 2^40: num * (mult / den) cannot overflow
      * when mult is divided first; den divides 10^9, mult need not. */
     if (den > 1) {
         unsigned long long part = mult / den * num + mult % den * num / den;
         if (bytes > ~0ULL - part)
-            return tool_usage_error("%s: '%s' is too large", what, s);
+            return refuse(what, "'%s' is too large", s);
         bytes += part;
     }
     if (bytes == 0)
-        return tool_usage_error("%s: '%s' is zero bytes", what, s);
+        return refuse(what, "'%s' is zero bytes", s);
     if (bytes > (unsigned long long)(size_t)-1)
-        return tool_usage_error("%s: '%s' is too large", what, s);
+        return refuse(what, "'%s' is too large", s);
     *out = (size_t)bytes;
     return 0;
 }
