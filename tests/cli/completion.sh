@@ -56,6 +56,8 @@ check "ls options have --help" "--help" \
     "$(complete_words xsipc ls --he)"
 check "lock options" "--timeout" \
     "$(complete_words xsipc lock --ti)"
+check "get's -w" "--wait" "$(complete_words xsipc get --wa)"
+check "put's -w" "--wait" "$(complete_words xsipc put x --wa)"
 check "create --mode" "0600
 0660" "$(complete_words xsipc create x --mode '')"
 

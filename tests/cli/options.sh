@@ -70,6 +70,9 @@ refused() {
 for v in nan inf -inf -1 "" 1x 0x10 " 1" 1e3 1. .5 +1; do
     refused "is not a number of seconds" lock name -w "$v" true
 done
+refused "is not a number of seconds" get name -w nan
+refused "is not a number of seconds" put name --wait=1x
+refused "out of range" get name --wait 99999999
 refused "out of range" lock name --timeout=99999999 true
 refused "out of range" lock name --timeout=2147483.5 true
 refused "requires an argument" lock name --timeout
