@@ -6,11 +6,17 @@
  * The provider half of the classic QSharedMemory pair (with consumer.c):
  * creates the segment NAME (default "share") in the default registry
  * ($TMPDIR, else /tmp, as Qt), copies TEXT (default "hello QT!") in under
- * the lock, then waits until a consumer has read it and detaches, which
- * removes the segment and its key file.
+ * the lock, then waits until examples/consumer has read it and detaches,
+ * which removes the segment and its key file.
  *
  * The segment holds TEXT, its NUL, and one more byte that the consumer sets
- * once it has read: a Qt consumer sees an ordinary C string.
+ * once it has read: a Qt consumer sees an ordinary C string.  The provider
+ * waits for that byte, so it waits for examples/consumer, or for a Qt
+ * program that sets the byte as consumer.c does (the qt5-peer consumer of
+ * packaging/debian/tests).  A Qt reader that only reads -- attach, lock,
+ * read, detach, as QSharedMemory's own examples do -- gets the text, but
+ * sets no byte: the provider then gives up after 30 s, says so, exits 1
+ * and detaches, which removes the segment all the same.
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep under -std=c99 */
 
@@ -47,7 +53,9 @@ static int wait_for_reader(xsipc_shm *shm)
             return 0;
         nap();
     }
-    fprintf(stderr, "provider: no consumer read \"%s\" within %ld s\n",
+    fprintf(stderr,
+            "provider: no consumer marked \"%s\" read within %ld s "
+            "(examples/consumer does; a reader that only reads does not)\n",
             xsipc_shm_key(shm), WAIT_MS / 1000);
     return 1;
 }

@@ -114,6 +114,8 @@ int xsipc__shm_detach(xsipc_shm *shm, int leave)
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
     xsipc__status_clear(&shm->err);
+    if ((rc = xsipc__shm_refused(shm)) < 0)
+        return rc;
     if (shm->shmid < 0 && shm->name == NULL)
         return xsipc__status_set(&shm->err, XSIPC_NOT_ATTACHED,
                                  "%s: this handle is not attached", op);

@@ -22,6 +22,7 @@ lib_libxsipc_core_la_SOURCES = \
 	lib/semlock.c \
 	lib/shm.h \
 	lib/shm.c \
+	lib/native.c \
 	lib/segment.c \
 	lib/detach.c \
 	lib/sem.c \

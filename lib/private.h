@@ -28,9 +28,15 @@
 
 struct xsipc_shm {
     xsipc_registry *home;     /* the registry given at construction, or NULL */
-    xsipc_registry *reg;      /* the key's registry; NULL until a key is set */
+    xsipc_registry *reg;      /* the key's registry; NULL until a key is set,
+                                 and for a native key until its directory is
+                                 opened (xsipc__shm_native_dir) */
     char *name;               /* the name, or the key file's name when native */
-    char *native;             /* the key file's path; NULL until a key is set */
+    char *native;             /* the key file's path as messages show it (a
+                                 native key's as given until its directory is
+                                 opened); NULL until a key is set */
+    char *given;              /* a native key exactly as set, for
+                                 xsipc_shm_native_key; NULL for a name */
     char qname[XSIPC__QNAME]; /* name as messages show it (quoted once) */
     int is_native;            /* set by xsipc_shm_set_native_key */
     xsipc__key key;           /* the segment's key file, valid while attached */

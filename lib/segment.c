@@ -48,7 +48,7 @@ int xsipc__shm_sys_fail(xsipc_shm *shm, const char *op, xsipc__sys_call call,
 static int usable(xsipc_shm *shm, const char *op)
 {
     xsipc__status_clear(&shm->err);
-    if (shm->reg == NULL)
+    if (shm->name == NULL)
         return xsipc__shm_no_key(shm, XSIPC_KEY_ERROR, op, "");
     return 0;
 }
@@ -170,8 +170,10 @@ static int map(xsipc_shm *shm, int shmid, xsipc_access access, size_t made,
     return 0;
 }
 
-/* Checks shared by create and attach. */
-static int may_map(xsipc_shm *shm, xsipc_access access, const char *op)
+/* Checks shared by create and attach; missing: the error when a native
+ * key's directory is not there (see xsipc__shm_native_dir). */
+static int may_map(xsipc_shm *shm, xsipc_access access, const char *op,
+                   xsipc_error missing)
 {
     int rc = usable(shm, op);
 
@@ -187,7 +189,7 @@ static int may_map(xsipc_shm *shm, xsipc_access access, const char *op)
             "%s: access mode %d is neither XSIPC_READ_ONLY nor "
             "XSIPC_READ_WRITE",
             op, (int)access);
-    return 0;
+    return xsipc__shm_native_dir(shm, op, missing);
 }
 
 /*
@@ -415,7 +417,7 @@ static int create(xsipc_shm *shm, size_t size, xsipc_access access)
 
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
-    if ((rc = may_map(shm, access, op)) < 0)
+    if ((rc = may_map(shm, access, op, XSIPC_KEY_ERROR)) < 0)
         return rc;
     shm->set_kept = shm->lock.semid >= 0;
     if (size == 0)
@@ -448,7 +450,7 @@ static int attach(xsipc_shm *shm, xsipc_access access)
 
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
-    if ((rc = may_map(shm, access, op)) < 0)
+    if ((rc = may_map(shm, access, op, XSIPC_NOT_FOUND)) < 0)
         return rc;
     shm->set_kept = shm->lock.semid >= 0;
     if ((held = lock_key(shm, 0, op, NULL)) < 0)

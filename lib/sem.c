@@ -85,11 +85,13 @@ xsipc_sem *xsipc_sem_new(const char *key, int initial_value,
     return xsipc_sem_new_in(NULL, key, initial_value, mode);
 }
 
-/* 0 when the handle can be used; else the error its construction kept. */
+/* 0 when the handle can be used; else the error its construction kept
+ * (setters leave it in place: see xsipc_sem_set_undo). */
 static int usable(xsipc_sem *sem)
 {
     if (sem->name == NULL || sem->reg == NULL)
-        return -(int)sem->err.code;
+        return sem->err.code != XSIPC_NO_ERROR ? -(int)sem->err.code
+                                               : -XSIPC_KEY_ERROR;
     xsipc__status_clear(&sem->err);
     return 0;
 }
@@ -158,7 +160,10 @@ int xsipc_sem_set_undo(xsipc_sem *sem, int undo)
 {
     if (sem == NULL)
         return -XSIPC_INVALID_ARGUMENT;
-    xsipc__status_clear(&sem->err);
+    /* A handle whose construction failed keeps its reason for every later
+     * call; a setter does not replace it. */
+    if (sem->name != NULL && sem->reg != NULL)
+        xsipc__status_clear(&sem->err);
     if (undo != 0 && undo != 1)
         return xsipc__status_set(&sem->err, XSIPC_INVALID_ARGUMENT,
                                  "xsipc_sem_set_undo: undo %d is neither 0 "

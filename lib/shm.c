@@ -2,8 +2,8 @@
 /*
  * shm.c -- xsipc_shm: a named System V segment, as QSharedMemory -- the
  * handle: its key (Qt's name, or a native key file), its lock, and what
- * it tells of itself.  Making and attaching the segment is segment.c's,
- * detaching it detach.c's.
+ * it tells of itself.  A native key's path is native.c's, making and
+ * attaching the segment segment.c's, detaching it detach.c's.
  *
  * The lock is Qt's qipc_systemsem_ semaphore set (see semset.h), taken and
  * released with one semop: xsipc_shm_lock and xsipc_shm_unlock test one
@@ -13,7 +13,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +20,24 @@
 
 #include "shm.h"
 
+int xsipc__shm_refused(xsipc_shm *shm)
+{
+    /* As xsipc_sem's construction error (sem.c): the reason, with its
+     * message, answers every call until another key is set. */
+    if (shm->name != NULL || shm->key_err.code == XSIPC_NO_ERROR)
+        return 0;
+    shm->err = shm->key_err;
+    errno = EINVAL;
+    return -(int)shm->err.code;
+}
+
 int xsipc__shm_no_key(xsipc_shm *shm, xsipc_error code, const char *op,
                       const char *what)
 {
-    if (shm->key_err.code != XSIPC_NO_ERROR) {
-        shm->err = shm->key_err;
-        errno = EINVAL;
-        return -(int)shm->err.code;
-    }
+    int rc = xsipc__shm_refused(shm);
+
+    if (rc < 0)
+        return rc;
     return xsipc__status_set(&shm->err, code, "%s: no key is set%s", op, what);
 }
 
@@ -55,16 +64,19 @@ xsipc_shm *xsipc_shm_new(const char *key)
     return xsipc_shm_new_in(NULL, key);
 }
 
-/* Forgets the key (the handle is not attached). */
+/* Forgets the key (the handle is not attached, its lock set left). */
 static void clear_key(xsipc_shm *shm)
 {
     xsipc_registry_close(shm->reg);
     free(shm->name);
     free(shm->native);
+    free(shm->given);
     shm->reg = NULL;
     shm->name = NULL;
     shm->native = NULL;
+    shm->given = NULL;
     shm->is_native = 0;
+    xsipc__semset_init(&shm->lock, NULL, NULL, NULL, 1);
 }
 
 /*
@@ -97,29 +109,28 @@ static void drop_key(xsipc_shm *shm)
     clear_key(shm);
 }
 
-/* Installs reg, name and native path, taking ownership of all three; k,
- * when not NULL, is the key as the process's table of lookups gave it
- * (registry/resolve.c), else the key starts from file alone. */
-static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
-                       int is_native, const char *file, const xsipc__key *k)
+static int out_of_memory(xsipc_shm *shm)
+{
+    errno = ENOMEM;
+    return xsipc__status_set(&shm->err, XSIPC_OUT_OF_RESOURCES,
+                             "out of memory");
+}
+
+/* The key file of a handle's key (shm.h); k from registry/resolve.c. */
+int xsipc__shm_install_path(xsipc_shm *shm, xsipc_registry *reg,
+                            const char *file, const xsipc__key *k)
 {
     size_t len = strlen(xsipc__reg_dir(reg)) + 1 + strlen(file) + 1;
-    char *native = malloc(len);
+    char *path = malloc(len);
 
-    if (native == NULL || name == NULL) {
-        free(native);
-        free(name);
+    if (path == NULL) {
         xsipc_registry_close(reg);
-        errno = ENOMEM;
-        return xsipc__status_set(&shm->err, XSIPC_OUT_OF_RESOURCES,
-                                 "out of memory");
+        return out_of_memory(shm);
     }
-    snprintf(native, len, "%s/%s", xsipc__reg_dir(reg), file);
+    (void)xsipc__reg_path(reg, file, path, len);
+    free(shm->native);
+    shm->native = path;
     shm->reg = reg;
-    shm->name = name;
-    xsipc__status_name(name, shm->qname);
-    shm->native = native;
-    shm->is_native = is_native;
     /* The key file's name, hashed once for the handle's key (or not at all
      * when the process's table knew the name). */
     if (k != NULL) {
@@ -128,8 +139,28 @@ static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
         xsipc__reg_key_init(&shm->key);
         memcpy(shm->key.file, file, strlen(file) + 1);
     }
-    xsipc__semset_init(&shm->lock, reg, name, shm->qname, 1);
+    xsipc__semset_init(&shm->lock, reg, shm->name, shm->qname, 1);
     return 0;
+}
+
+/* Installs the name key and its key file in reg, taking ownership of
+ * both; the handle has no key when it fails. */
+static int install_key(xsipc_shm *shm, xsipc_registry *reg, char *name,
+                       const char *file, const xsipc__key *k)
+{
+    int rc;
+
+    if (name == NULL) {
+        xsipc_registry_close(reg);
+        return out_of_memory(shm);
+    }
+    shm->name = name;
+    xsipc__status_name(name, shm->qname);
+    if ((rc = xsipc__shm_install_path(shm, reg, file, k)) < 0) {
+        free(shm->name);
+        shm->name = NULL;
+    }
+    return rc;
 }
 
 static int set_key(xsipc_shm *shm, const char *key)
@@ -138,76 +169,70 @@ static int set_key(xsipc_shm *shm, const char *key)
     xsipc_status reg_err;
     xsipc_registry *reg;
     xsipc__key k;
+    char *name;
     int rc;
 
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
-    drop_key(shm);
-    if (key == NULL)
+    if (key == NULL) {
+        drop_key(shm);
         return 0;
+    }
     /* The registry given at construction stays; the default one is looked
      * up again, as Qt reads the temporary directory at each setKey. */
     reg = shm->home != NULL ? xsipc__reg_ref(shm->home)
                             : xsipc__registry_default(&reg_err);
+    /* As Qt's setKey: the name the handle has, in the registry it has,
+     * changes nothing -- no detach, the lock kept.  (A default directory
+     * that changed since gives another registry: the key is set anew.) */
+    if (reg != NULL && reg == shm->reg && !shm->is_native &&
+        strcmp(key, shm->name) == 0) {
+        xsipc_registry_close(reg);
+        xsipc__status_clear(&shm->err);
+        return 0;
+    }
+    /* key may be the handle's own name (from xsipc_shm_key), which
+     * drop_key frees. */
+    name = strdup(key);
+    drop_key(shm);
+    if (name == NULL) {
+        xsipc_registry_close(reg);
+        return out_of_memory(shm);
+    }
     /* A name another handle of the registry looked up comes with its file
      * name: no SHA-1.  Else the name is checked and hashed -- first, so
      * that a bad name is the error even where the registry failed too. */
     xsipc__reg_key_init(&k);
-    if (reg != NULL && xsipc__reg_key_recall(reg, XSIPC__KIND_SHM, key, &k))
-        return install_key(shm, reg, strdup(key), 0, k.file, &k);
+    if (reg != NULL && xsipc__reg_key_recall(reg, XSIPC__KIND_SHM, name, &k))
+        return install_key(shm, reg, name, k.file, &k);
     if (k.file[0] != '\0') /* the name is known, its lookup is not */
-        return install_key(shm, reg, strdup(key), 0, k.file, NULL);
-    rc = xsipc__reg_file_name(XSIPC__KIND_SHM, key, k.file, sizeof k.file,
+        return install_key(shm, reg, name, k.file, NULL);
+    rc = xsipc__reg_file_name(XSIPC__KIND_SHM, name, k.file, sizeof k.file,
                               &shm->err);
-    if (rc < 0) {
+    if (rc < 0 || reg == NULL) {
+        free(name);
         xsipc_registry_close(reg);
+        if (rc >= 0)
+            shm->err = reg_err;
         return xsipc__status_prefix(&shm->err, op);
     }
-    if (reg == NULL) {
-        shm->err = reg_err;
-        return xsipc__status_prefix(&shm->err, op);
-    }
-    return install_key(shm, reg, strdup(key), 0, k.file, NULL);
-}
-
-/* A native key path refused before any file is opened. */
-static int bad_path(xsipc_shm *shm, const char *op, const char *why,
-                    const char *path)
-{
-    (void)xsipc__status_path(&shm->err, XSIPC_KEY_ERROR, "path ", NULL, path,
-                             "%s", why);
-    return xsipc__status_prefix(&shm->err, op);
+    return install_key(shm, reg, name, k.file, NULL);
 }
 
 static int set_native_key(xsipc_shm *shm, const char *path)
 {
-    static const char op[] = "xsipc_shm_set_native_key";
-    char dir[PATH_MAX];
-    const char *slash, *base;
-    xsipc_registry *reg;
-
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
+    /* As Qt's setNativeKey: the key the handle has changes nothing, not
+     * even an attach. */
+    if (path != NULL && shm->given != NULL && strcmp(path, shm->given) == 0) {
+        xsipc__status_clear(&shm->err);
+        return 0;
+    }
     drop_key(shm);
     if (path == NULL)
         return 0;
-    slash = strrchr(path, '/');
-    base = slash != NULL ? slash + 1 : path;
-    if (slash == NULL)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else if ((size_t)(slash - path) < sizeof dir)
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    else
-        return bad_path(shm, op, "its directory is longer than PATH_MAX", path);
-    if (*base == '\0')
-        return bad_path(shm, op, "the path names a directory, not a key file",
-                        path);
-    reg = xsipc__registry_open(dir, XSIPC__REG_NATIVE, &shm->err);
-    if (reg == NULL)
-        return xsipc__status_prefix(&shm->err, op);
-    return install_key(shm, reg, strdup(base), 1, base, NULL);
+    return xsipc__shm_native_set(shm, path, "xsipc_shm_set_native_key");
 }
 
 const char *xsipc_shm_key(const xsipc_shm *shm)
@@ -217,7 +242,11 @@ const char *xsipc_shm_key(const xsipc_shm *shm)
 
 const char *xsipc_shm_native_key(const xsipc_shm *shm)
 {
-    return shm != NULL ? shm->native : NULL;
+    if (shm == NULL)
+        return NULL;
+    /* A native key as it was set, as Qt's nativeKey(); a name's key file
+     * in its registry. */
+    return shm->given != NULL ? shm->given : shm->native;
 }
 
 /* Keeps the reason a key was refused, for every later call. */
@@ -278,15 +307,23 @@ static int may_lock(xsipc_shm *shm, const char *op)
 {
     xsipc__status_clear(&shm->err);
     /* As QSharedMemory::lock(): the name's lock needs a key, not a
-     * segment. */
-    if (shm->reg == NULL)
-        return xsipc__shm_no_key(shm, XSIPC_NOT_ATTACHED, op,
+     * segment; with no key there is none to take, which Qt reports as
+     * LockError (its semaphore has no key to acquire), and so do we.
+     * (XSIPC_NOT_ATTACHED would send the caller to attach, which would
+     * not help.)  A second lock by the holder is XSIPC_LOCK_ERROR too,
+     * where Qt warns and returns true: the caller's count of locks and
+     * unlocks has gone wrong, and saying so is kinder than an unlock that
+     * later releases the lock too early. */
+    if (shm->name == NULL)
+        return xsipc__shm_no_key(shm, XSIPC_LOCK_ERROR, op,
                                  ", so there is no lock to take");
     if (shm->locked)
         return xsipc__status_named(&shm->err, XSIPC_LOCK_ERROR, op, shm->qname,
                                    NULL, shm->native,
                                    "the lock is already held by this handle");
-    return 0;
+    /* A native key's lock is the semaphore set of its file's name in its
+     * directory (beyond Qt, whose native keys have no lock). */
+    return xsipc__shm_native_dir(shm, op, XSIPC_LOCK_ERROR);
 }
 
 XSIPC__SLOW static int lock_with(xsipc_shm *shm, xsipc__wait wait,
@@ -354,6 +391,8 @@ XSIPC__SLOW static int unlock(xsipc_shm *shm)
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
     xsipc__status_clear(&shm->err);
+    if ((rc = xsipc__shm_refused(shm)) < 0)
+        return rc;
     if (!shm->locked)
         return xsipc__status_set(&shm->err, XSIPC_LOCK_ERROR,
                                  "%s: this handle does not hold the lock", op);

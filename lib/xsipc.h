@@ -179,7 +179,10 @@ typedef enum {
 
 /*
  * Opens the registry in directory dir, or with dir NULL the Qt default
- * directory (realpath of $TMPDIR, else /tmp).  The directory must exist,
+ * directory (realpath of $TMPDIR, cleaned as Qt cleans it; unset or empty:
+ * /tmp).  A $TMPDIR that names no directory is refused (XSIPC_KEY_ERROR,
+ * the message says where Qt would look: "/" for a missing one), never
+ * replaced by another directory.  The directory must exist,
  * and is refused (XSIPC_UNTRUSTED) when writable by group or others
  * without the sticky bit, or owned by a user other than us, root and the
  * uids trusted for the process (xsipc_registry_trust_uid(NULL, uid)).
@@ -362,21 +365,33 @@ XSIPC_API int xsipc_registry_gc(xsipc_registry *reg, unsigned flags,
 
 /* A handle for the segment named key (NULL: set it later), in the default
  * registry.  Returns NULL only when out of memory; a bad key is kept in the
- * handle (xsipc_shm_error). */
+ * handle (xsipc_shm_error).  A key refused here or by set_key or
+ * set_native_key leaves no key, and its reason (code and message) answers
+ * every later call on the handle until another key is set. */
 XSIPC_API xsipc_shm *xsipc_shm_new(const char *key) XSIPC_WARN_UNUSED;
 /* The same in registry reg (NULL: the default one). */
 XSIPC_API xsipc_shm *xsipc_shm_new_in(xsipc_registry *reg,
                                       const char *key) XSIPC_WARN_UNUSED;
-/* Sets the name; detaches first when attached. */
+/* Sets the name; detaches first when attached.  The name the handle has
+ * already (in the same registry) changes nothing: it stays attached and
+ * keeps the lock, as with Qt's setKey. */
 XSIPC_API int xsipc_shm_set_key(xsipc_shm *shm,
                                 const char *key) XSIPC_WARN_UNUSED;
-/* Uses key_file_path itself as the key file (Qt's setNativeKey). */
+/* Uses key_file_path itself as the key file (Qt's setNativeKey).  The
+ * path is kept as given and used at each create, attach and lock of a
+ * handle neither attached nor locked, so a relative one resolves against
+ * the working directory of that call.  A directory that does not exist is
+ * accepted here and fails there, as with Qt: create XSIPC_KEY_ERROR,
+ * attach XSIPC_NOT_FOUND, lock XSIPC_LOCK_ERROR.  A directory's path or a
+ * file name over NAME_MAX is refused at once (XSIPC_KEY_ERROR).  The
+ * string the handle has already changes nothing (no detach). */
 XSIPC_API int
 xsipc_shm_set_native_key(xsipc_shm *shm,
                          const char *key_file_path) XSIPC_WARN_UNUSED;
 /* The name, or NULL when a native key or none is set. */
 XSIPC_API const char *xsipc_shm_key(const xsipc_shm *shm);
-/* The key file's path, or NULL when no key is set. */
+/* A native key exactly as set (Qt's nativeKey); for a name, its key
+ * file's path; NULL when no key is set. */
 XSIPC_API const char *xsipc_shm_native_key(const xsipc_shm *shm);
 /* Creates a segment of size bytes and attaches it, under the lock.
  * XSIPC_ALREADY_EXISTS when a segment has this key. */
@@ -415,7 +430,10 @@ XSIPC_API const void *xsipc_shm_const_data(const xsipc_shm *shm);
 /* The segment's size as the kernel reports it; 0 when not attached. */
 XSIPC_API size_t xsipc_shm_size(const xsipc_shm *shm);
 /* Takes the segment's lock (the semaphore QSharedMemory::lock() uses).
- * 0, or XSIPC_OWNER_DIED (lock held; previous holder died holding it). */
+ * 0, or XSIPC_OWNER_DIED (lock held; previous holder died holding it).
+ * XSIPC_LOCK_ERROR when the handle has no key (as Qt's LockError), and
+ * when it holds the lock already -- where Qt warns and returns true: the
+ * lock is not counted, and one unlock releases it. */
 XSIPC_API int xsipc_shm_lock(xsipc_shm *shm) XSIPC_WARN_UNUSED;
 /* As lock, but XSIPC_WOULD_BLOCK at once when the lock is held. */
 XSIPC_API int xsipc_shm_try_lock(xsipc_shm *shm) XSIPC_WARN_UNUSED;

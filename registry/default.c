@@ -8,7 +8,8 @@
  * still what a fresh open would give.  A fresh open costs two realpath()s
  * (a readlink per path component), an open, an fstat and a close; a reuse
  * costs the calls that show that nothing it depends on has changed:
- *  - a stat of the path $TMPDIR names (or /tmp), and of the registry's own
+ *  - a stat of the path $TMPDIR names (or /tmp), cleaned by spelling as
+ *    Qt cleans it (xsipc__reg_qt_temp_path), and of the registry's own
  *    spelling of it when that differs (symbolic links on the way): both
  *    still lead to the directory the cached descriptor holds -- same
  *    device and inode -- with the mode and owner that open_dir() (dir.c)
@@ -31,6 +32,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -44,7 +46,8 @@
 static struct {
     int busy;
     xsipc_registry *reg; /* one reference of the cache's own, or NULL */
-    char *source;        /* the path it was opened for: $TMPDIR or /tmp */
+    char *source;        /* the path it was opened for: $TMPDIR or /tmp,
+                            cleaned */
     uid_t euid;          /* our effective uid when it was opened */
 } default_cache;
 
@@ -56,14 +59,6 @@ static int cache_enter(void)
 static void cache_leave(void)
 {
     xsipc__busy_give(&default_cache.busy);
-}
-
-/* What xsipc__reg_default_dir() starts from. */
-static const char *default_source(void)
-{
-    const char *env = getenv("TMPDIR");
-
-    return env != NULL && env[0] != '\0' ? env : "/tmp";
 }
 
 /* Whether path leads to reg's directory as open_dir() approved it. */
@@ -95,12 +90,15 @@ static int still_default(const xsipc_registry *reg, const char *source,
 xsipc_registry *xsipc__reg_open_default(xsipc__key_probe_fn in_use,
                                         xsipc_status *st)
 {
-    const char *source = default_source();
+    char source[PATH_MAX];
     xsipc_registry *reg = NULL, *old;
     char *copy;
     uid_t euid = 0;
     int saved = errno;
 
+    /* Too long a $TMPDIR: the open below says so. */
+    if (xsipc__reg_qt_temp_path(source, sizeof source) < 0)
+        source[0] = '\0';
     if (cache_enter()) {
         if (default_cache.reg != NULL && default_cache.reg->in_use == in_use &&
             strcmp(default_cache.source, source) == 0) {
@@ -121,8 +119,10 @@ xsipc_registry *xsipc__reg_open_default(xsipc__key_probe_fn in_use,
     euid = geteuid();
     if ((reg = xsipc__reg_open(NULL, 0, in_use, st)) == NULL)
         return NULL;
-    /* Cached only when the directory came from source itself (a $TMPDIR
-     * that does not resolve falls back to /tmp: opened each time). */
+    /* Cached only when the directory came from source itself (it may
+     * have changed between the two looks).  A $TMPDIR that names no
+     * directory is refused above, never cached: each call tries again, as
+     * Qt reads $TMPDIR at each setKey. */
     if (!leads_to(reg, source) || (copy = strdup(source)) == NULL) {
         errno = saved;
         return reg;

@@ -218,15 +218,8 @@ xsipc_registry *xsipc__reg_open(const char *dir, unsigned flags,
         return NULL;
     }
     if (path == NULL) {
-        if (xsipc__reg_default_dir(def, sizeof def) < 0) {
-            (void)xsipc__status_set(
-                st, XSIPC_KEY_ERROR,
-                "registry: the default directory ($TMPDIR) is longer than "
-                "PATH_MAX (%d)",
-                PATH_MAX);
-            errno = ENAMETOOLONG;
+        if (xsipc__reg_default_dir(def, sizeof def, st) < 0)
             return NULL;
-        }
         path = def;
     }
     /* The canonical path gives messages and native key paths one spelling

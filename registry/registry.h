@@ -83,11 +83,17 @@ typedef struct xsipc__key {
 /* SHA-1 (FIPS 180-4) of len bytes; out gets 20 bytes. */
 void xsipc__sha1(const void *data, size_t len, unsigned char out[20]);
 
+/* The path Qt's temporary directory starts from: $TMPDIR (unset or empty:
+ * "/tmp") cleaned by spelling as QDir::cleanPath does, not resolved.
+ * Returns 0, or -XSIPC_KEY_ERROR when it does not fit. */
+int xsipc__reg_qt_temp_path(char *buf, size_t len);
 /*
- * The Qt default directory: realpath of $TMPDIR when set and resolvable,
- * else "/tmp".  Returns 0, or -XSIPC_KEY_ERROR when it does not fit.
+ * The Qt default directory: the realpath of xsipc__reg_qt_temp_path, as
+ * QDir::tempPath computes it.  A $TMPDIR that names no directory (missing,
+ * a dangling link, a file, unresolvable) is refused with -XSIPC_KEY_ERROR
+ * and st saying where Qt would look; never another directory instead.
  */
-int xsipc__reg_default_dir(char *buf, size_t len);
+int xsipc__reg_default_dir(char *buf, size_t len, xsipc_status *st);
 
 /*
  * The key file name of name for kind: prefix, the ASCII letters of name,

@@ -1192,7 +1192,31 @@ START_TEST(test_messages_tool_rm_missing)
 {
     static const char *const args[] = {"rm", LONG_NAME, NULL};
 
-    TOOL_FAILS(args, 2, "xsipc: rm: not found: \"", QUOTED_NAME);
+    TOOL_FAILS(args, 2, "xsipc: rm: no such name: \"", QUOTED_NAME);
+}
+END_TEST
+
+/* One wording for a missing name, whatever the command (issue 13). */
+START_TEST(test_messages_tool_get_missing)
+{
+    static const char *const args[] = {"get", "-w", "1", LONG_NAME, NULL};
+
+    TOOL_FAILS(args, 2, "xsipc: get: no such name: \"", QUOTED_NAME);
+}
+END_TEST
+
+/* A held lock: get gives up as lock does. */
+START_TEST(test_messages_tool_get_lock_held)
+{
+    static const char *const args[] = {"get", "-w", "0.1", LONG_NAME, NULL};
+    xsipc_shm *shm = shm_made();
+
+    ck_assert_int_eq(xsipc_shm_lock(shm), 0);
+    TOOL_FAILS(args, 1,
+               "xsipc: get: gave up after 0.100 s, the lock is held: \"",
+               QUOTED_NAME);
+    ck_assert_int_eq(xsipc_shm_unlock(shm), 0);
+    xsipc_shm_free(shm);
 }
 END_TEST
 
@@ -1252,6 +1276,8 @@ Suite *messages_suite(void)
     tcase_add_test(errors, test_messages_tool_put_no_input);
     tcase_add_test(errors, test_messages_tool_get_no_output);
     tcase_add_test(errors, test_messages_tool_rm_missing);
+    tcase_add_test(errors, test_messages_tool_get_missing);
+    tcase_add_test(errors, test_messages_tool_get_lock_held);
     tcase_add_test(limits, test_messages_path_buffer_small);
     tcase_add_test(limits, test_messages_semmni);
     tcase_add_test(limits, test_messages_shmmni);

@@ -105,7 +105,8 @@ stress: tests/stress tests/storm
 VALGRIND_TESTS = tests/check_registry tests/check_shm tests/check_sem \
 	tests/check_sysv tests/check_windows tests/check_faults tests/check_crash tests/check_interop \
 	tests/check_reglist tests/check_collide tests/check_messages \
-	tests/check_cache tests/check_linger tests/check_api
+	tests/check_cache tests/check_linger tests/check_tmpdir tests/check_contract \
+	tests/check_api
 VALGRIND_FLAGS = --quiet --leak-check=no --error-exitcode=3 \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite
 
@@ -155,6 +156,26 @@ tests_check_linger_SOURCES = tests/check_linger.c $(TEST_COMMON)
 tests_check_linger_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=linger_suite
 tests_check_linger_CFLAGS = $(TEST_CFLAGS)
 tests_check_linger_LDADD = $(TEST_LDADD)
+
+# $TMPDIR as Qt reads it (issue 13): cleaned, resolved, and refused when
+# it names no directory, never replaced by another.
+check_PROGRAMS += tests/check_tmpdir
+TESTS += tests/check_tmpdir
+tests_check_tmpdir_SOURCES = tests/check_tmpdir.c $(TEST_COMMON)
+tests_check_tmpdir_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=tmpdir_suite \
+	$(INTEROP_PEER_DEFS)
+tests_check_tmpdir_CFLAGS = $(TEST_CFLAGS)
+tests_check_tmpdir_LDADD = $(TEST_LDADD)
+
+# The segment handle's contract (issue 13): native keys kept as set and
+# resolved at each call, a key set again, a refused key's reason, the
+# lock's errors.
+check_PROGRAMS += tests/check_contract
+TESTS += tests/check_contract
+tests_check_contract_SOURCES = tests/check_contract.c $(TEST_COMMON)
+tests_check_contract_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=contract_suite
+tests_check_contract_CFLAGS = $(TEST_CFLAGS)
+tests_check_contract_LDADD = $(TEST_LDADD)
 
 # The registry (issue 3): collisions, concurrency, scale and system call
 # counts (check_collide; its --wrap options count the file system calls the
@@ -229,10 +250,15 @@ EXTRA_DIST += tests/check-symbols.sh
 # expected files (keys, ids and pids masked), each in a registry directory
 # of its own.
 TESTS += tests/cli/usage.sh tests/cli/data.sh tests/cli/lock.sh \
-	tests/cli/json.sh tests/cli/qt.sh
+	tests/cli/options.sh tests/cli/limits.sh tests/cli/completion.sh \
+	tests/cli/json.sh tests/cli/qt.sh tests/cli/tmpdir.sh tests/cli/names.sh
 EXTRA_DIST += tests/cli/lib.sh tests/cli/usage.sh tests/cli/data.sh \
-	tests/cli/lock.sh tests/cli/json.sh tests/cli/qt.sh tests/cli/ls-empty.expected tests/cli/ls.expected \
-	tests/cli/key.expected
+	tests/cli/options.sh tests/cli/limits.sh tests/cli/completion.sh \
+	tests/cli/lock.sh tests/cli/json.sh tests/cli/qt.sh tests/cli/tmpdir.sh \
+	tests/cli/ls-empty.expected tests/cli/ls.expected \
+	tests/cli/key.expected tests/cli/limits.expected \
+	tests/cli/names.sh tests/cli/names-utf8.expected \
+	tests/cli/names-c.expected
 
 # After the harness's totals, every skipped test with its reason.
 EXTRA_DIST += tests/skipped.sh

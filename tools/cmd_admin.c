@@ -6,7 +6,6 @@
  */
 #include <config.h>
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,16 +14,23 @@
 
 static const char *const kind_names[] = {"shm", "sem"};
 
+static const tool_opt key_opts[] = {
+    {"create", 'c', NULL, "make the key files that do not exist"},
+    {NULL, 0, NULL, NULL}};
+static const tool_command key_cmd = {
+    "key",    "NAME...", "Print the key files and keys of each NAME.",
+    key_opts, 0,         NULL};
+
 int cmd_key(const tool *t, int argc, char **argv)
 {
-    static const struct option longopts[] = {{"create", no_argument, NULL, 'c'},
-                                             {NULL, 0, NULL, 0}};
     int c, i, create = 0, rc = EXIT_OK;
     xsipc_registry *reg;
 
-    while ((c = getopt_long(argc, argv, "c", longopts, NULL)) != -1) {
+    while ((c = tool_getopt(&key_cmd, argc, argv)) != -1) {
+        if (c == TOOL_OPT_HELP)
+            return EXIT_OK;
         if (c != 'c')
-            return tool_bad_option(argv);
+            return EXIT_USAGE;
         create = 1;
     }
     if (optind >= argc)
@@ -32,34 +38,57 @@ int cmd_key(const tool *t, int argc, char **argv)
     if ((reg = tool_registry(t, 0)) == NULL)
         return EXIT_FAIL;
     for (i = optind; i < argc; i++) {
-        int k;
+        char line[2][4200];
+        int k, found = 0, missing = 0;
         for (k = 0; k < 2; k++) {
             char path[4096];
             xsipc_status st;
             key_t key;
+            line[k][0] = '\0';
             if (xsipc_registry_key(reg, argv[i], (xsipc_kind)k, create, &key,
-                                   path, sizeof path, &st) == 0)
-                printf("%s %s 0x%08x %s\n", argv[i], kind_names[k],
-                       (unsigned)key, path);
-            else if (st.code == XSIPC_NOT_FOUND)
-                printf("%s %s - -\n", argv[i], kind_names[k]);
-            else {
-                tool_error("key: %s", st.text);
+                                   path, sizeof path, &st) == 0) {
+                snprintf(line[k], sizeof line[k], "%s 0x%08x %s", kind_names[k],
+                         (unsigned)key, path);
+                found++;
+            } else if (st.code == XSIPC_NOT_FOUND) {
+                snprintf(line[k], sizeof line[k], "%s - -", kind_names[k]);
+                missing++;
+            } else {
+                tool_name_error(argv[i], st.code, st.text);
                 rc = EXIT_FAIL;
             }
         }
+        /* A name of one kind only (a semaphore) shows "-" for the other;
+         * a name with no key file at all is an error, as xsipc(1) says. */
+        if (found == 0 && missing == 2) {
+            tool_error("no key file: \"%s\"", tool_name(argv[i]));
+            rc = EXIT_FAIL;
+            continue;
+        }
+        for (k = 0; k < 2; k++)
+            if (line[k][0] != '\0')
+                printf("%s %s\n", argv[i], line[k]);
     }
     xsipc_registry_close(reg);
     return rc;
 }
+
+static const tool_command rm_cmd = {
+    "rm",
+    "NAME...",
+    "Remove the segment and the semaphore set of each NAME, with their key\n"
+    "files.",
+    NULL,
+    0,
+    NULL};
 
 int cmd_rm(const tool *t, int argc, char **argv)
 {
     int c, i, rc = EXIT_OK;
     xsipc_registry *reg;
 
-    while ((c = getopt_long(argc, argv, "+", NULL, NULL)) != -1)
-        return tool_bad_option(argv);
+    while ((c = tool_getopt(&rm_cmd, argc, argv)) != -1)
+        return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
     if (optind >= argc)
         return tool_usage_error("rm: expected NAME...");
     if ((reg = tool_registry(t, 0)) == NULL)
@@ -72,12 +101,12 @@ int cmd_rm(const tool *t, int argc, char **argv)
                                       XSIPC_REMOVE_OBJECT, &st) == 0)
                 removed++;
             else if (st.code != XSIPC_NOT_FOUND) {
-                tool_error("rm: %s", st.text);
+                tool_name_error(argv[i], st.code, st.text);
                 failed = 1;
             }
         }
         if (!removed && !failed) {
-            tool_error("rm: not found: \"%s\"", argv[i]);
+            tool_name_error(argv[i], XSIPC_NOT_FOUND, NULL);
             failed = 1;
         }
         if (failed)
@@ -102,24 +131,27 @@ static void gc_print(const xsipc_gc_item *item, void *arg)
            item->reason != NULL ? item->reason : "dead");
 }
 
+static const tool_opt gc_opts[] = {
+    {"dry-run", 'n', NULL, "print what would be removed, remove nothing"},
+    {"now", 256, NULL, "also key files with no object younger than 60 s"},
+    {NULL, 0, NULL, NULL}};
+static const tool_command gc_cmd = {
+    "gc", "", "Remove what the registry proves dead.", gc_opts, 0, NULL};
+
 int cmd_gc(const tool *t, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"dry-run", no_argument, NULL, 'n'},
-        {"now", no_argument, NULL, 'N'},
-        {NULL, 0, NULL, 0}};
     unsigned flags = 0;
     xsipc_registry *reg;
     xsipc_status st;
     int c, rc = EXIT_OK;
 
-    while ((c = getopt_long(argc, argv, "n", longopts, NULL)) != -1) {
+    while ((c = tool_getopt(&gc_cmd, argc, argv)) != -1) {
         if (c == 'n')
             flags |= XSIPC_GC_DRY_RUN;
-        else if (c == 'N') /* also orphan key files younger than 60 s */
+        else if (c == 256) /* also orphan key files younger than 60 s */
             flags |= XSIPC_GC_NOW;
         else
-            return tool_bad_option(argv);
+            return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
     }
     if (optind < argc)
         return tool_usage_error("gc: unexpected argument '%s'", argv[optind]);
@@ -128,7 +160,7 @@ int cmd_gc(const tool *t, int argc, char **argv)
     if (xsipc_registry_gc(
             reg, flags, gc_print,
             (flags & XSIPC_GC_DRY_RUN) ? "would remove" : "removed", &st) < 0) {
-        tool_error("gc: %s", st.text);
+        tool_error("%s", tool_strip_op(st.text));
         rc = EXIT_FAIL;
     }
     xsipc_registry_close(reg);
@@ -184,16 +216,39 @@ static void count_objects(const char *file, int col, unsigned long long *n,
     fclose(f);
 }
 
-enum { L_RESOURCE, L_LIMIT, L_USED, L_USE, L_DESC, L_COUNT };
+/* lsipc -g's columns, in its order. */
+enum { L_RESOURCE, L_DESC, L_LIMIT, L_USED, L_USE, L_COUNT };
 
 static const table_col limit_cols[L_COUNT] = {
-    {"RESOURCE", 0, 0}, {"LIMIT", 1, 1},       {"USED", 1, 1},
-    {"USE%", 1, 0},     {"DESCRIPTION", 0, 0},
+    {"RESOURCE", 0, 0}, {"DESCRIPTION", 0, 0}, {"LIMIT", 1, 1},
+    {"USED", 1, 1},     {"USE%", 1, 1},
 };
 
-static int limit_row(table *t, const char *res, const char *desc,
-                     unsigned long long limit, int has_used,
-                     unsigned long long used, int size, int bytes)
+static const char *const limit_col_help[L_COUNT] = {
+    "the kernel's name of the limit", "what it limits",
+    "the system-wide limit",          "what is used now",
+    "USED as a percentage of LIMIT",
+};
+
+static void limits_columns(FILE *out)
+{
+    tool_help_columns(limit_cols, limit_col_help, L_COUNT, out);
+}
+
+/* Constants of the kernel that /proc does not show (linux/shm.h and
+ * linux/sem.h): the smallest segment, and a semaphore's largest value. */
+#define SHMMIN_BYTES 1ULL
+#define SEMVMX_VALUE 32767ULL
+
+/* What a row shows: a plain number, or a size (human unless -b); USED
+ * and USE% only when the kernel counts a use. */
+typedef struct limit_spec {
+    const char *res, *desc;
+    unsigned long long limit, used;
+    int has_used, size;
+} limit_spec;
+
+static int limit_row(table *t, const limit_spec *l, int bytes)
 {
     long row = table_add_row(t);
     char buf[64];
@@ -201,90 +256,136 @@ static int limit_row(table *t, const char *res, const char *desc,
 
     if (row < 0)
         return -1;
-    rc = table_set(t, row, L_RESOURCE, "%s", res);
-    rc |= table_set(t, row, L_DESC, "%s", desc);
-    if (size && !bytes) {
-        tool_human_size(limit, buf, sizeof buf);
+    rc = table_set(t, row, L_RESOURCE, "%s", l->res);
+    rc |= table_set(t, row, L_DESC, "%s", l->desc);
+    if (l->size && !bytes) {
+        tool_human_size(l->limit, buf, sizeof buf);
         rc |= table_set(t, row, L_LIMIT, "%s", buf);
     } else
-        rc |= table_set(t, row, L_LIMIT, "%llu", limit);
-    if (!has_used)
+        rc |= table_set(t, row, L_LIMIT, "%llu", l->limit);
+    if (!l->has_used)
         return rc;
-    if (size && !bytes) {
-        tool_human_size(used, buf, sizeof buf);
+    if (l->size && !bytes) {
+        tool_human_size(l->used, buf, sizeof buf);
         rc |= table_set(t, row, L_USED, "%s", buf);
     } else
-        rc |= table_set(t, row, L_USED, "%llu", used);
-    rc |= table_set(t, row, L_USE, "%.2f%%",
-                    limit ? 100.0 * (double)used / (double)limit : 0.0);
+        rc |= table_set(t, row, L_USED, "%llu", l->used);
+    rc |=
+        table_set(t, row, L_USE, "%.2f%%",
+                  l->limit ? 100.0 * (double)l->used / (double)l->limit : 0.0);
     return rc;
 }
 
+/* SHMALL's description: it counts pages, so the bytes they make are
+ * given beside them (human unless -b; "no limit" when they overflow, as
+ * the kernel's default of nearly 2^64 pages does). */
+static void shmall_desc(unsigned long long pages, unsigned long long page,
+                        int bytes, char *buf, size_t len)
+{
+    char pg[32], total[32];
+
+    tool_human_size(page, pg, sizeof pg);
+    if (page != 0 && pages > ~0ULL / page)
+        snprintf(buf, len, "Shared memory in all, in pages of %s (no limit)",
+                 pg);
+    else if (bytes)
+        snprintf(buf, len, "Shared memory in all, in pages of %s (%llu bytes)",
+                 pg, pages * page);
+    else {
+        tool_human_size(pages * page, total, sizeof total);
+        snprintf(buf, len, "Shared memory in all, in pages of %s (%s)", pg,
+                 total);
+    }
+}
+
+static const tool_opt limits_opts[] = {
+    {"json", 'J', NULL, "use the JSON output format"},
+    {"bytes", 'b', NULL, "print sizes in bytes"},
+    {"output", 'o', "LIST", "the columns to print (comma-separated)"},
+    {"noheadings", 'n', NULL, "don't print headings"},
+    {NULL, 0, NULL, NULL}};
+static const tool_command limits_cmd = {
+    "limits",
+    "",
+    "Show the system-wide System V limits of shared memory and semaphores\n"
+    "and their use, as lsipc -g does.",
+    limits_opts,
+    0,
+    limits_columns};
+
 int cmd_limits(const tool *t, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'J'},
-        {"bytes", no_argument, NULL, 'b'},
-        {"noheadings", no_argument, NULL, 'n'},
-        {NULL, 0, NULL, 0}};
     unsigned long long shmmax = 0, shmall = 0, shmmni = 0, sem[4] = {0};
     unsigned long long nshm, shmpages, nsem, nsems;
     unsigned long long page = (unsigned long long)sysconf(_SC_PAGESIZE);
+    const char *list = NULL;
+    char shmall_text[128];
     table_opts o;
     table tab;
-    int c, i, bytes = 0, rc = 0;
+    size_t i;
+    int c, bytes = 0, rc = 0;
 
     (void)t;
     memset(&o, 0, sizeof o);
-    while ((c = getopt_long(argc, argv, "Jbn", longopts, NULL)) != -1) {
+    while ((c = tool_getopt(&limits_cmd, argc, argv)) != -1) {
         if (c == 'J')
             o.json = 1;
         else if (c == 'b')
             bytes = 1;
+        else if (c == 'o')
+            list = optarg;
         else if (c == 'n')
             o.noheadings = 1;
         else
-            return tool_bad_option(argv);
+            return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
     }
     if (optind < argc)
         return tool_usage_error("limits: unexpected argument '%s'",
                                 argv[optind]);
+    /* JSON sizes are numbers, of bytes: a member keeps one type.  The
+     * rows keep lsipc's order (shm, then sem), not sorted. */
+    if (o.json)
+        bytes = 1;
+    table_init(&tab, limit_cols, L_COUNT);
+    if (list != NULL && table_select(&tab, list, &o) != 0)
+        return EXIT_USAGE;
     if (read_limit("shmmax", 0, &shmmax) < 0 ||
         read_limit("shmall", 0, &shmall) < 0 ||
         read_limit("shmmni", 0, &shmmni) < 0) {
-        tool_error("limits: cannot read /proc/sys/kernel/shm*");
+        tool_error("cannot read /proc/sys/kernel/shm*");
         return EXIT_FAIL;
     }
     for (i = 0; i < 4; i++)
-        if (read_limit("sem", i, &sem[i]) < 0) {
-            tool_error("limits: cannot read /proc/sys/kernel/sem");
+        if (read_limit("sem", (int)i, &sem[i]) < 0) {
+            tool_error("cannot read /proc/sys/kernel/sem");
             return EXIT_FAIL;
         }
     count_objects("shm", 3, &nshm, &shmpages);
     count_objects("sem", 3, &nsem, &nsems);
-    table_init(&tab, limit_cols, L_COUNT);
-    /* SHMALL is in pages: shown as bytes, like lsipc. */
-    rc |= limit_row(&tab, "SHMMAX", "Max size of one shared memory segment",
-                    shmmax, 0, 0, 1, bytes);
-    rc |= limit_row(&tab, "SHMALL", "Total shared memory",
-                    shmall > (unsigned long long)-1 / page
-                        ? (unsigned long long)-1
-                        : shmall * page,
-                    1, shmpages * page, 1, bytes);
-    rc |= limit_row(&tab, "SHMMNI", "Number of shared memory segments", shmmni,
-                    1, nshm, 0, bytes);
-    rc |= limit_row(&tab, "SEMMSL", "Max semaphores per semaphore set", sem[0],
-                    0, 0, 0, bytes);
-    rc |= limit_row(&tab, "SEMMNS", "Total semaphores", sem[1], 1, nsems, 0,
-                    bytes);
-    rc |= limit_row(&tab, "SEMOPM", "Max number of operations per semop(2)",
-                    sem[2], 0, 0, 0, bytes);
-    rc |= limit_row(&tab, "SEMMNI", "Number of semaphore sets", sem[3], 1, nsem,
-                    0, bytes);
-    if (rc != 0)
-        tool_error("limits: out of memory");
-    else
-        table_print(&tab, &o, "limits", stdout);
+    shmall_desc(shmall, page, bytes, shmall_text, sizeof shmall_text);
+    {
+        /* lsipc -g's rows, in its order.  /proc/sys/kernel/sem holds
+         * SEMMSL, SEMMNS, SEMOPM and SEMMNI; SHMALL and its use count
+         * pages. */
+        const limit_spec rows[] = {
+            {"SHMMNI", "Shared memory segments in the system", shmmni, nshm, 1,
+             0},
+            {"SHMALL", shmall_text, shmall, shmpages, 1, 0},
+            {"SHMMAX", "Largest shared memory segment", shmmax, 0, 0, 1},
+            {"SHMMIN", "Smallest shared memory segment", SHMMIN_BYTES, 0, 0, 1},
+            {"SEMMNI", "Semaphore sets in the system", sem[3], nsem, 1, 0},
+            {"SEMMNS", "Semaphores in all sets", sem[1], nsems, 1, 0},
+            {"SEMMSL", "Semaphores per set", sem[0], 0, 0, 0},
+            {"SEMOPM", "Operations per semop(2) call", sem[2], 0, 0, 0},
+            {"SEMVMX", "Largest value of a semaphore", SEMVMX_VALUE, 0, 0, 0},
+        };
+        for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+            rc |= limit_row(&tab, &rows[i], bytes);
+    }
+    if (rc != 0 || table_print(&tab, &o, "limits", stdout) < 0) {
+        tool_error("out of memory");
+        rc = -1;
+    }
     table_free(&tab);
     return rc != 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -3,59 +3,85 @@
  * cmd_data.c -- `xsipc create`, `put` and `get`: persistent segments made
  * from the shell, and copies into and out of a segment under its lock (the
  * semaphore QSharedMemory::lock() takes), so Qt programs see whole data.
+ *
+ * Both take the lock first, waiting -w SECONDS at most, and attach under
+ * it: attach and detach take the lock themselves otherwise (as Qt's do),
+ * and would wait for ever.  get copies the segment into memory of its own
+ * and detaches (which releases the lock) before it writes a byte, so the
+ * reader of its output -- a pager, `head -c 10`, a full pipe -- never
+ * holds the lock or keeps the segment attached; the price is a private
+ * copy as large as the segment.
  */
 #include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "xsipc-tool.h"
 
-/* Reports a failed shm call and frees everything; returns EXIT_FAIL. */
-static int shm_fail(const char *cmd, xsipc_shm *shm, xsipc_registry *reg)
-{
-    tool_error("%s: %s", cmd, xsipc_shm_error_string(shm));
-    xsipc_shm_free(shm);
-    xsipc_registry_close(reg);
-    return EXIT_FAIL;
-}
-
-/* Opens a handle for name; NULL after a message. */
-static xsipc_shm *open_shm(const char *cmd, xsipc_registry *reg,
-                           const char *name)
+/* Opens a handle for name; NULL after a message (a bad name is kept in
+ * the handle, and reported by its first call). */
+static xsipc_shm *open_shm(xsipc_registry *reg, const char *name)
 {
     xsipc_shm *shm = xsipc_shm_new_in(reg, name);
 
     if (shm == NULL)
-        tool_error("%s: out of memory", cmd);
+        tool_error("out of memory");
     return shm;
 }
 
-/* Creates a persistent segment of size bytes, attached read-write. */
-static int create_persistent(xsipc_shm *shm, size_t size)
+/* Reports a failed call of shm about name; returns EXIT_FAIL. */
+static int shm_error(xsipc_shm *shm, const char *name)
 {
-    if (xsipc_shm_set_persistent(shm, 1) < 0)
-        return -1;
-    return xsipc_shm_create(shm, size, XSIPC_READ_WRITE);
+    tool_name_error(name, xsipc_shm_error(shm), xsipc_shm_error_string(shm));
+    return EXIT_FAIL;
 }
+
+/* Creates a persistent segment of size bytes, attached read-write.  In
+ * Qt's own directory (no -r), a note says what Qt 6.6 and later do to it:
+ * their failed create() of the name removes a segment no one attaches. */
+static int create_persistent(const tool *t, xsipc_shm *shm, size_t size)
+{
+    if (xsipc_shm_set_persistent(shm, 1) < 0 ||
+        xsipc_shm_create(shm, size, XSIPC_READ_WRITE) < 0)
+        return -1;
+    if (t->regdir == NULL)
+        fprintf(stderr,
+                "xsipc: note: a Qt 6.6+ program's failed create() of \"%s\" "
+                "removes this segment while nothing is attached; see "
+                "xsipc(1)\n",
+                xsipc_shm_key(shm));
+    return 0;
+}
+
+static const tool_opt create_opts[] = {
+    {"mode", 'm', "MODE", "the segment's mode: 0600 (default) or 0660"},
+    {NULL, 0, NULL, NULL}};
+static const tool_command create_cmd = {
+    "create",
+    "NAME SIZE",
+    "Create a persistent segment of SIZE bytes (suffixes K, M, G, T, "
+    "KiB..TiB:\n"
+    "powers of 1024; KB..TB: powers of 1000; fractions such as 1.5M).",
+    create_opts,
+    0,
+    NULL};
 
 int cmd_create(const tool *t, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"mode", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
     unsigned flags = 0;
     xsipc_registry *reg;
     xsipc_shm *shm;
     size_t size;
-    int c;
+    int c, rc = EXIT_OK;
 
-    while ((c = getopt_long(argc, argv, "m:", longopts, NULL)) != -1) {
+    while ((c = tool_getopt(&create_cmd, argc, argv)) != -1) {
         if (c != 'm')
-            return tool_bad_option(argv);
+            return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
         if (strcmp(optarg, "0660") == 0 || strcmp(optarg, "660") == 0)
             flags = XSIPC_REGISTRY_GROUP;
         else if (strcmp(optarg, "0600") != 0 && strcmp(optarg, "600") != 0)
@@ -64,19 +90,19 @@ int cmd_create(const tool *t, int argc, char **argv)
     }
     if (argc - optind != 2)
         return tool_usage_error("create: expected NAME SIZE");
-    if (tool_parse_size(argv[optind + 1], &size) < 0 || size == 0)
-        return tool_usage_error("create: bad SIZE '%s'", argv[optind + 1]);
+    if (tool_parse_size("SIZE", argv[optind + 1], &size) != 0)
+        return EXIT_USAGE;
     if ((reg = tool_registry(t, flags)) == NULL)
         return EXIT_FAIL;
-    if ((shm = open_shm("create", reg, argv[optind])) == NULL) {
+    if ((shm = open_shm(reg, argv[optind])) == NULL) {
         xsipc_registry_close(reg);
         return EXIT_FAIL;
     }
-    if (create_persistent(shm, size) < 0)
-        return shm_fail("create", shm, reg);
+    if (create_persistent(t, shm, size) < 0)
+        rc = shm_error(shm, argv[optind]);
     xsipc_shm_free(shm); /* detaches: the segment stays */
     xsipc_registry_close(reg);
-    return EXIT_OK;
+    return rc;
 }
 
 /* Reads all of fd into a malloc'd buffer. */
@@ -117,19 +143,65 @@ static int read_all(int fd, char **data, size_t *len)
     return 0;
 }
 
-/* Copies data into the attached segment under its lock, zeroing the rest:
- * a reader that takes it as a C string sees exactly the data. */
-static int copy_in(xsipc_shm *shm, const char *data, size_t len)
+/* Copies data into the attached segment (the caller holds the lock),
+ * zeroing the rest: a reader that takes it as a C string sees exactly the
+ * data. */
+static void copy_in(xsipc_shm *shm, const char *data, size_t len)
 {
     size_t size = xsipc_shm_size(shm);
     char *p = xsipc_shm_data(shm);
 
-    if (xsipc_shm_lock(shm) < 0)
-        return -1;
     memcpy(p, data, len);
     memset(p + len, 0, size - len);
-    return xsipc_shm_unlock(shm);
 }
+
+/* -w SECONDS, as lock takes it; 0 after a message when SECONDS is bad. */
+static int wait_option(const char *arg, long *ms)
+{
+    return tool_parse_seconds("SECONDS", arg, TOOL_MAX_SECONDS, ms) == 0;
+}
+
+/* Under the lock (taken first, waiting ms, so that -w bounds every wait):
+ * attaches NAME's segment, or makes one of len bytes, and copies data in. */
+static int put_locked(const tool *t, xsipc_shm *shm, const char *name, long ms,
+                      const char *data, size_t len)
+{
+    int rc = EXIT_OK;
+
+    if (tool_shm_lock(shm, ms, name, &rc) < 0)
+        return rc;
+    if (xsipc_shm_attach(shm, XSIPC_READ_WRITE) < 0) {
+        if (xsipc_shm_error(shm) != XSIPC_NOT_FOUND)
+            rc = shm_error(shm, name);
+        else if (len == 0) {
+            tool_error("no segment, and no data to size one: \"%s\"",
+                       tool_name(name));
+            rc = EXIT_FAIL;
+        } else if (create_persistent(t, shm, len) < 0)
+            rc = shm_error(shm, name);
+    }
+    if (rc == EXIT_OK && len > xsipc_shm_size(shm)) {
+        tool_error("%zu bytes do not fit the segment of %zu bytes: \"%s\"", len,
+                   xsipc_shm_size(shm), tool_name(name));
+        rc = EXIT_FAIL;
+    }
+    if (rc == EXIT_OK)
+        copy_in(shm, data, len);
+    if (xsipc_shm_unlock(shm) < 0 && rc == EXIT_OK)
+        rc = shm_error(shm, name);
+    return rc;
+}
+
+static const tool_opt put_opts[] = {
+    {"wait", 'w', "SECONDS", "give up after SECONDS waiting for the lock"},
+    {NULL, 0, NULL, NULL}};
+static const tool_command put_cmd = {
+    "put",
+    "NAME [FILE]",
+    "Copy FILE (or standard input) into the segment NAME, holding its lock.",
+    put_opts,
+    0,
+    NULL};
 
 int cmd_put(const tool *t, int argc, char **argv)
 {
@@ -138,21 +210,26 @@ int cmd_put(const tool *t, int argc, char **argv)
     xsipc_shm *shm;
     char *data;
     size_t len;
-    int c, fd, rc = EXIT_OK;
+    long ms = -1;
+    int c, fd, rc;
 
-    while ((c = getopt_long(argc, argv, "+", NULL, NULL)) != -1)
-        return tool_bad_option(argv);
+    while ((c = tool_getopt(&put_cmd, argc, argv)) != -1) {
+        if (c != 'w')
+            return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
+        if (!wait_option(optarg, &ms))
+            return EXIT_USAGE;
+    }
     if (argc - optind < 1 || argc - optind > 2)
         return tool_usage_error("put: expected NAME [FILE]");
     name = argv[optind];
     file = argc - optind == 2 ? argv[optind + 1] : "-";
     fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        tool_error("put: cannot open the input: %s: %s", strerror(errno), file);
+        tool_error("cannot open the input: %s: %s", strerror(errno), file);
         return EXIT_FAIL;
     }
     if (read_all(fd, &data, &len) < 0) {
-        tool_error("put: cannot read the input: %s: %s", strerror(errno),
+        tool_error("cannot read the input: %s: %s", strerror(errno),
                    fd ? file : "stdin");
         if (fd)
             close(fd);
@@ -164,36 +241,50 @@ int cmd_put(const tool *t, int argc, char **argv)
         free(data);
         return EXIT_FAIL;
     }
-    if ((shm = open_shm("put", reg, name)) == NULL) {
-        free(data);
-        xsipc_registry_close(reg);
-        return EXIT_FAIL;
-    }
-    if (xsipc_shm_attach(shm, XSIPC_READ_WRITE) < 0) {
-        if (xsipc_shm_error(shm) != XSIPC_NOT_FOUND)
-            rc = EXIT_FAIL;
-        else if (len == 0) {
-            tool_error("put: no segment, and no data to size one: \"%s\"",
-                       name);
-            rc = EXIT_FAIL;
-            goto out;
-        } else if (create_persistent(shm, len) < 0)
-            rc = EXIT_FAIL;
-    }
-    if (rc == EXIT_OK && len > xsipc_shm_size(shm)) {
-        tool_error("put: %zu bytes do not fit the segment of %zu bytes: \"%s\"",
-                   len, xsipc_shm_size(shm), name);
+    if ((shm = open_shm(reg, name)) == NULL)
         rc = EXIT_FAIL;
-        goto out;
-    }
-    if (rc == EXIT_OK && copy_in(shm, data, len) < 0)
-        rc = EXIT_FAIL;
-    if (rc != EXIT_OK)
-        tool_error("put: %s", xsipc_shm_error_string(shm));
-out:
+    else
+        rc = put_locked(t, shm, name, ms, data, len);
     free(data);
     xsipc_shm_free(shm);
     xsipc_registry_close(reg);
+    return rc;
+}
+
+/* Copies NAME's segment into a buffer of the caller's (*data, *len):
+ * lock (waiting ms, so that -w bounds every wait), attach read-only, copy,
+ * detach -- which releases the lock, as Qt's detach does.  The output is
+ * written afterwards: a slow or gone reader holds nothing. */
+static int copy_out(xsipc_shm *shm, const char *name, long ms, char **data,
+                    size_t *len)
+{
+    int rc = EXIT_OK;
+
+    *data = NULL;
+    if (tool_shm_lock(shm, ms, name, &rc) < 0)
+        return rc;
+    if (xsipc_shm_attach(shm, XSIPC_READ_ONLY) < 0) {
+        rc = shm_error(shm, name);
+        (void)xsipc_shm_unlock(shm);
+        return rc;
+    }
+    *len = xsipc_shm_size(shm);
+    if ((*data = malloc(*len ? *len : 1)) == NULL) {
+        tool_error("out of memory for a copy of %zu bytes: \"%s\"", *len,
+                   tool_name(name));
+        rc = EXIT_FAIL;
+    } else
+        memcpy(*data, xsipc_shm_const_data(shm), *len);
+    if (xsipc_shm_detach(shm) < 0) {
+        /* Still attached, the lock still ours: free detaches later. */
+        if (rc == EXIT_OK)
+            rc = shm_error(shm, name);
+        (void)xsipc_shm_unlock(shm);
+    }
+    if (rc != EXIT_OK) {
+        free(*data);
+        *data = NULL;
+    }
     return rc;
 }
 
@@ -211,48 +302,73 @@ static int write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
+/* Writes the copy to FILE, or stdout when file is NULL or "-".  A reader
+ * that closed the pipe early (EPIPE: SIGPIPE is ignored) ends get quietly
+ * with 128 + SIGPIPE, the status a shell shows for a program the signal
+ * killed, such as cat; other write errors are reported. */
+static int write_out(const char *file, const char *data, size_t len)
+{
+    int fd = 1, err = 0;
+
+    if (file != NULL && strcmp(file, "-") != 0 &&
+        (fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0)
+        err = errno;
+    else if (write_all(fd, data, len) < 0)
+        err = errno;
+    if (fd > 1 && close(fd) < 0 && err == 0)
+        err = errno;
+    if (err == EPIPE)
+        return 128 + SIGPIPE;
+    if (err != 0) {
+        tool_error("cannot write the output: %s: %s", strerror(err),
+                   file != NULL && fd != 1 ? file : "stdout");
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
+static const tool_opt get_opts[] = {
+    {"output", 'o', "FILE", "write to FILE instead of standard output"},
+    {"wait", 'w', "SECONDS", "give up after SECONDS waiting for the lock"},
+    {NULL, 0, NULL, NULL}};
+static const tool_command get_cmd = {
+    "get",    "NAME", "Write the whole segment NAME out, holding its lock.",
+    get_opts, 0,      NULL};
+
 int cmd_get(const tool *t, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
-    const char *file = NULL;
+    const char *file = NULL, *name;
     xsipc_registry *reg;
     xsipc_shm *shm;
-    int c, fd = 1, rc = EXIT_OK, werr = 0;
+    char *data = NULL;
+    size_t len = 0;
+    long ms = -1;
+    int c, rc;
 
-    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
-        if (c != 'o')
-            return tool_bad_option(argv);
-        file = optarg;
+    while ((c = tool_getopt(&get_cmd, argc, argv)) != -1) {
+        if (c == 'o')
+            file = optarg;
+        else if (c != 'w')
+            return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
+        else if (!wait_option(optarg, &ms))
+            return EXIT_USAGE;
     }
     if (argc - optind != 1)
         return tool_usage_error("get: expected NAME");
+    name = argv[optind];
+    /* Only get ignores SIGPIPE: lock's COMMAND would inherit SIG_IGN. */
+    signal(SIGPIPE, SIG_IGN);
     if ((reg = tool_registry(t, 0)) == NULL)
         return EXIT_FAIL;
-    if ((shm = open_shm("get", reg, argv[optind])) == NULL) {
-        xsipc_registry_close(reg);
-        return EXIT_FAIL;
-    }
-    if (xsipc_shm_attach(shm, XSIPC_READ_ONLY) < 0 || xsipc_shm_lock(shm) < 0)
-        return shm_fail("get", shm, reg);
-    /* The file is opened only once the segment is known to exist. */
-    if (file != NULL && strcmp(file, "-") != 0 &&
-        (fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0)
-        werr = errno;
-    else if (write_all(fd, xsipc_shm_const_data(shm), xsipc_shm_size(shm)) < 0)
-        werr = errno;
-    if (xsipc_shm_unlock(shm) < 0) {
-        tool_error("get: %s", xsipc_shm_error_string(shm));
+    if ((shm = open_shm(reg, name)) == NULL)
         rc = EXIT_FAIL;
-    }
-    if (fd > 1 && close(fd) < 0 && werr == 0)
-        werr = errno;
-    if (werr != 0) {
-        tool_error("get: cannot write the output: %s: %s", strerror(werr),
-                   file != NULL ? file : "stdout");
-        rc = EXIT_FAIL;
-    }
+    else
+        rc = copy_out(shm, name, ms, &data, &len);
     xsipc_shm_free(shm);
     xsipc_registry_close(reg);
+    /* The file is opened only once the segment has been read. */
+    if (rc == EXIT_OK)
+        rc = write_out(file, data, len);
+    free(data);
     return rc;
 }

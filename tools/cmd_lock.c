@@ -22,7 +22,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
@@ -33,18 +32,28 @@
 
 #include "xsipc-tool.h"
 
-/* Parses SECONDS (may have a fraction) into milliseconds. */
-static int parse_seconds(const char *s, long *ms)
+int tool_shm_lock(xsipc_shm *shm, long ms, const char *name, int *rc)
 {
-    char *end;
-    double v;
+    int r = ms < 0 ? xsipc_shm_lock(shm) : xsipc_shm_lock_timeout(shm, ms);
 
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 1e8)
-        return -1;
-    *ms = (long)(v * 1000.0 + 0.5);
-    return 0;
+    if (r >= 0) {
+        if (r == XSIPC_OWNER_DIED)
+            tool_owner_died(name, strcmp(tool_cmd, "lock") == 0
+                                      ? " (XSIPC_OWNER_DIED=1 is set for "
+                                        "the command)"
+                                      : "");
+        return r;
+    }
+    if (xsipc_shm_error(shm) == XSIPC_TIMEOUT) {
+        tool_error("gave up after %ld.%03ld s, the lock is held: \"%s\"",
+                   ms / 1000, ms % 1000, tool_name(name));
+        *rc = EXIT_USAGE;
+    } else {
+        tool_name_error(name, xsipc_shm_error(shm),
+                        xsipc_shm_error_string(shm));
+        *rc = EXIT_FAIL;
+    }
+    return -1;
 }
 
 /* The command's pid while it runs, for the signal handler. */
@@ -91,7 +100,7 @@ static int run(char **argv, int died)
         sigaction(passed_on[i], &sa, &old[i]);
     pid = fork();
     if (pid < 0) {
-        tool_error("lock: fork: %s", strerror(errno));
+        tool_error("fork: %s", strerror(errno));
         status = EXIT_FAIL << 8;
     } else if (pid == 0) {
         for (i = 0; i < NPASSED; i++)
@@ -104,15 +113,14 @@ static int run(char **argv, int died)
         if (died && setenv("XSIPC_OWNER_DIED", "1", 1) != 0)
             _exit(126);
         execvp(argv[0], argv);
-        tool_error("lock: cannot run the command: %s: %s", strerror(errno),
-                   argv[0]);
+        tool_error("cannot run the command: %s: %s", strerror(errno), argv[0]);
         _exit(errno == ENOENT ? 127 : 126);
     } else {
         child = pid;
         sigprocmask(SIG_SETMASK, &mask, NULL);
         while (waitpid(pid, &status, 0) < 0) {
             if (errno != EINTR) {
-                tool_error("lock: waitpid: %s", strerror(errno));
+                tool_error("waitpid: %s", strerror(errno));
                 status = EXIT_FAIL << 8;
                 break;
             }
@@ -126,82 +134,68 @@ static int run(char **argv, int died)
     return 128 + WTERMSIG(status);
 }
 
+static const tool_opt lock_opts[] = {
+    {"timeout", 'w', "SECONDS",
+     "give up after SECONDS (a fraction is allowed)"},
+    {"wait", 256, "SECONDS", "the same as --timeout"},
+    {NULL, 0, NULL, NULL}};
+static const tool_command lock_cmd = {
+    "lock",
+    "NAME [options] [--] COMMAND [ARG...]",
+    "Run COMMAND holding the lock of segment NAME (QSharedMemory::lock()).",
+    lock_opts,
+    1,
+    NULL};
+
+/* lock's options, which may come before and after NAME; COMMAND's own
+ * are left alone (getopt in order, as "+").  0, TOOL_OPT_HELP or
+ * TOOL_OPT_BAD. */
+static int lock_options(int argc, char **argv, long *ms)
+{
+    int c;
+
+    while ((c = tool_getopt(&lock_cmd, argc, argv)) != -1) {
+        if (c != 'w' && c != 256)
+            return c == TOOL_OPT_HELP ? c : TOOL_OPT_BAD;
+        if (tool_parse_seconds("SECONDS", optarg, TOOL_MAX_SECONDS, ms) != 0)
+            return TOOL_OPT_BAD;
+    }
+    return 0;
+}
+
 int cmd_lock(const tool *t, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"wait", required_argument, NULL, 'w'},
-        {"timeout", required_argument, NULL, 'w'},
-        {NULL, 0, NULL, 0}};
     const char *name;
     long ms = -1;
     xsipc_registry *reg;
     xsipc_shm *shm;
-    int c, r, rc;
+    int r, rc;
 
-    while ((c = getopt_long(argc, argv, "+w:", longopts, NULL)) != -1) {
-        if (c != 'w')
-            return tool_bad_option(argv);
-        if (parse_seconds(optarg, &ms) < 0)
-            return tool_usage_error("lock: bad SECONDS '%s'", optarg);
-    }
+    if ((rc = lock_options(argc, argv, &ms)) != 0)
+        return rc == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
     if (optind >= argc)
         return tool_usage_error("lock: expected NAME");
+    /* Options may also follow NAME: lock NAME -w 1 [--] COMMAND; but
+     * after "--" NAME, COMMAND follows at once. */
     name = argv[optind++];
-    /* Options may also follow NAME: lock NAME -w 1 -- COMMAND. */
-    while (optind < argc && argv[optind][0] == '-') {
-        if (strcmp(argv[optind], "--") == 0) {
-            optind++;
-            break;
-        }
-        if ((strcmp(argv[optind], "-w") == 0 ||
-             strcmp(argv[optind], "--wait") == 0 ||
-             strcmp(argv[optind], "--timeout") == 0) &&
-            optind + 1 < argc) {
-            if (parse_seconds(argv[optind + 1], &ms) < 0)
-                return tool_usage_error("lock: bad SECONDS '%s'",
-                                        argv[optind + 1]);
-            optind += 2;
-            continue;
-        }
-        if (strncmp(argv[optind], "-w", 2) == 0 && argv[optind][2]) {
-            if (parse_seconds(argv[optind] + 2, &ms) < 0)
-                return tool_usage_error("lock: bad SECONDS '%s'",
-                                        argv[optind] + 2);
-            optind++;
-            continue;
-        }
-        return tool_usage_error("lock: unrecognized option '%s'", argv[optind]);
-    }
+    if (strcmp(argv[optind - 2], "--") != 0 &&
+        (rc = lock_options(argc, argv, &ms)) != 0)
+        return rc == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
     if (optind >= argc)
         return tool_usage_error("lock: expected a COMMAND");
     if ((reg = tool_registry(t, 0)) == NULL)
         return EXIT_FAIL;
     if ((shm = xsipc_shm_new_in(reg, name)) == NULL) {
-        tool_error("lock: out of memory");
+        tool_error("out of memory");
         xsipc_registry_close(reg);
         return EXIT_FAIL;
     }
-    r = ms < 0 ? xsipc_shm_lock(shm) : xsipc_shm_lock_timeout(shm, ms);
-    if (r < 0) {
-        if (xsipc_shm_error(shm) == XSIPC_TIMEOUT) {
-            tool_error("lock: gave up after %ld.%03ld s, the lock is held: "
-                       "\"%s\"",
-                       ms / 1000, ms % 1000, name);
-            rc = EXIT_USAGE;
-        } else {
-            tool_error("lock: %s", xsipc_shm_error_string(shm));
-            rc = EXIT_FAIL;
-        }
-    } else {
-        if (r == XSIPC_OWNER_DIED)
-            tool_error("lock: the previous holder died holding the lock, what "
-                       "it guards may be half-written (XSIPC_OWNER_DIED=1 is "
-                       "set for the command): \"%s\"",
-                       name);
+    if ((r = tool_shm_lock(shm, ms, name, &rc)) >= 0) {
         fflush(stdout);
         rc = run(argv + optind, r == XSIPC_OWNER_DIED);
         if (xsipc_shm_unlock(shm) < 0) {
-            tool_error("lock: %s", xsipc_shm_error_string(shm));
+            tool_name_error(name, xsipc_shm_error(shm),
+                            xsipc_shm_error_string(shm));
             if (rc == 0)
                 rc = EXIT_FAIL;
         }
@@ -220,44 +214,62 @@ static int sem_value(xsipc_registry *reg, const char *name)
 
     if (xsipc_registry_key(reg, name, XSIPC_KIND_SEM, 0, &key, NULL, 0, &st) <
         0) {
-        tool_error("sem: %s", st.text);
+        tool_name_error(name, st.code, st.text);
         return -1;
     }
     if ((id = semget(key, 0, 0)) < 0 || (val = semctl(id, 0, GETVAL)) < 0) {
-        tool_error("sem: no semaphore set at key 0x%08x: %s: \"%s\"",
-                   (unsigned)key, strerror(errno), name);
+        /* A key file with no set at its key (ENOENT), or a set removed
+         * between the two calls (EINVAL, EIDRM): nothing by that name. */
+        if (errno == ENOENT || errno == EINVAL || errno == EIDRM)
+            tool_name_error(name, XSIPC_NOT_FOUND, NULL);
+        else
+            tool_error("no semaphore set at key 0x%08x: %s: \"%s\"",
+                       (unsigned)key, strerror(errno), tool_name(name));
         return -1;
     }
     return val;
 }
 
+/* SEMVMX: the largest value of a semaphore (linux/sem.h). */
+#define SEM_MAX_VALUE 32767UL
+
+static const tool_opt sem_opts[] = {
+    {"create", 'c', "INITIAL",
+     "create it with value INITIAL when it does not "
+     "exist"},
+    {NULL, 0, NULL, NULL}};
+static const tool_command sem_cmd = {
+    "sem",
+    "NAME acquire|release [N]|value",
+    "Use the counting semaphore NAME, as QSystemSemaphore does.",
+    sem_opts,
+    0,
+    NULL};
+
 int cmd_sem(const tool *t, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"create", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
     const char *name, *op;
-    long initial = -1, n = 1;
+    long initial = -1;
+    unsigned long v, n = 1;
     xsipc_registry *reg;
     xsipc_sem *sem;
-    char *end;
     int c, rc = EXIT_OK, r = 0;
 
     /* GNU getopt permutes: --create may come anywhere. */
-    while ((c = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+    while ((c = tool_getopt(&sem_cmd, argc, argv)) != -1) {
         if (c != 'c')
-            return tool_bad_option(argv);
-        initial = strtol(optarg, &end, 10);
-        if (*optarg == '\0' || *end != '\0' || initial < 0 || initial > 32767)
-            return tool_usage_error("sem: bad INITIAL '%s'", optarg);
+            return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
+        if (tool_parse_ulong("INITIAL", optarg, 0, SEM_MAX_VALUE, &v) != 0)
+            return EXIT_USAGE;
+        initial = (long)v;
     }
     if (argc - optind < 2 || argc - optind > 3)
         return tool_usage_error("sem: expected NAME acquire|release [N]|value");
     name = argv[optind];
     op = argv[optind + 1];
     if (strcmp(op, "release") == 0 && argc - optind == 3) {
-        n = strtol(argv[optind + 2], &end, 10);
-        if (*end != '\0' || n < 1 || n > 32767)
-            return tool_usage_error("sem: bad N '%s'", argv[optind + 2]);
+        if (tool_parse_ulong("N", argv[optind + 2], 1, SEM_MAX_VALUE, &n) != 0)
+            return EXIT_USAGE;
     } else if (argc - optind == 3 ||
                (strcmp(op, "acquire") && strcmp(op, "release") &&
                 strcmp(op, "value")))
@@ -279,11 +291,15 @@ int cmd_sem(const tool *t, int argc, char **argv)
     sem = xsipc_sem_new_in(reg, name, initial < 0 ? 0 : (int)initial,
                            (xsipc_sem_mode)(XSIPC_OPEN | XSIPC_SEM_PERSISTENT));
     if (sem == NULL) {
-        tool_error("sem: out of memory");
+        tool_error("out of memory");
         xsipc_registry_close(reg);
         return EXIT_FAIL;
     }
-    if (xsipc_sem_set_undo(sem, 0) < 0)
+    /* The handle keeps why it could not be made or opened (a bad name, a
+     * set we may not use): that is the error to report, before
+     * set_undo clears it. */
+    if (xsipc_sem_error(sem) != XSIPC_NO_ERROR ||
+        xsipc_sem_set_undo(sem, 0) < 0)
         r = -1;
     else if (strcmp(op, "acquire") == 0)
         r = xsipc_sem_acquire(sem);
@@ -295,7 +311,8 @@ int cmd_sem(const tool *t, int argc, char **argv)
     } else
         rc = EXIT_FAIL;
     if (r < 0 && rc == EXIT_OK) {
-        tool_error("sem: %s", xsipc_sem_error_string(sem));
+        tool_name_error(name, xsipc_sem_error(sem),
+                        xsipc_sem_error_string(sem));
         rc = EXIT_FAIL;
     }
     xsipc_sem_free(sem);

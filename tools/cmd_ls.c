@@ -7,7 +7,6 @@
  */
 #include <config.h>
 
-#include <getopt.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +35,9 @@ static const table_col ls_cols[C_COUNT] = {
     {"SIZE", 1, 1}, {"NATTCH", 1, 1}, {"OWNER", 0, 0}, {"PERMS", 0, 0},
     {"CPID", 1, 1}, {"STATUS", 0, 0},
 };
+
+/* Rows by name, then kind; --all's rows, which have no name, by key. */
+static const size_t ls_order[3] = {C_NAME, C_KIND, C_KEY};
 
 static const char *const status_names[] = {"live", "stale", "orphan",
                                            "foreign"};
@@ -220,15 +222,37 @@ static int ls_others(ls_state *s, xsipc_kind kind)
     return rc;
 }
 
+static const char *const ls_col_help[C_COUNT] = {
+    "name of the entry (a Qt key file: its file name)",
+    "shm (segment) or sem (semaphore set)",
+    "System V key",
+    "shmid or semid",
+    "segment size, or semaphores in the set",
+    "attached processes (sem: processes that have it open)",
+    "owner's user name or UID",
+    "permissions",
+    "PID of the creator",
+    "live, stale, orphan or foreign",
+};
+
+static void ls_columns(FILE *out)
+{
+    tool_help_columns(ls_cols, ls_col_help, C_COUNT, out);
+}
+
+static const tool_opt ls_opts[] = {
+    {"json", 'J', NULL, "use the JSON output format"},
+    {"bytes", 'b', NULL, "print SIZE in bytes"},
+    {"output", 'o', "LIST", "the columns to print (comma-separated)"},
+    {"noheadings", 'n', NULL, "don't print headings"},
+    {"all", 'a', NULL, "also System V objects no entry explains"},
+    {NULL, 0, NULL, NULL}};
+static const tool_command ls_cmd = {
+    "ls",    "", "List the registry: one row per key file, with its object.",
+    ls_opts, 0,  ls_columns};
+
 int cmd_ls(const tool *t, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'J'},
-        {"bytes", no_argument, NULL, 'b'},
-        {"output", required_argument, NULL, 'o'},
-        {"noheadings", no_argument, NULL, 'n'},
-        {"all", no_argument, NULL, 'a'},
-        {NULL, 0, NULL, 0}};
     const char *list = NULL;
     table_opts o;
     ls_state s;
@@ -239,7 +263,7 @@ int cmd_ls(const tool *t, int argc, char **argv)
     memset(&o, 0, sizeof o);
     memset(&s, 0, sizeof s);
     table_init(&s.tab, ls_cols, C_COUNT);
-    while ((c = getopt_long(argc, argv, "Jbo:na", longopts, NULL)) != -1) {
+    while ((c = tool_getopt(&ls_cmd, argc, argv)) != -1) {
         switch (c) {
         case 'J':
             o.json = 1;
@@ -256,25 +280,35 @@ int cmd_ls(const tool *t, int argc, char **argv)
         case 'a':
             all = 1;
             break;
+        case TOOL_OPT_HELP:
+            table_free(&s.tab);
+            return EXIT_OK;
         default:
-            return tool_bad_option(argv);
+            table_free(&s.tab);
+            return EXIT_USAGE;
         }
     }
     if (optind < argc)
         return tool_usage_error("ls: unexpected argument '%s'", argv[optind]);
     if (list != NULL && table_select(&s.tab, list, &o) != 0)
         return EXIT_USAGE;
+    /* JSON sizes are numbers, of bytes: a member keeps one type. */
+    if (o.json)
+        s.bytes = 1;
+    table_sort_by(&s.tab, ls_order, 3);
     if ((reg = tool_registry(t, 0)) == NULL)
         return EXIT_FAIL;
     if (xsipc_registry_list(reg, ls_entry, &s, &st) < 0) {
-        tool_error("ls: %s", st.text);
+        tool_error("%s", tool_strip_op(st.text));
         rc = EXIT_FAIL;
     } else if (s.failed || (all && (ls_others(&s, XSIPC_KIND_SHM) < 0 ||
                                     ls_others(&s, XSIPC_KIND_SEM) < 0))) {
-        tool_error("ls: out of memory");
+        tool_error("out of memory");
         rc = EXIT_FAIL;
-    } else
-        table_print(&s.tab, &o, "registry", stdout);
+    } else if (table_print(&s.tab, &o, "registry", stdout) < 0) {
+        tool_error("out of memory");
+        rc = EXIT_FAIL;
+    }
     xsipc_registry_close(reg);
     table_free(&s.tab);
     free(s.ids);
@@ -314,7 +348,8 @@ static int info_entry(const xsipc_registry_entry *e, void *arg)
         return 0;
     if (s->found++)
         putchar('\n');
-    printf("Name:        %s\n", e->name != NULL ? e->name : "(no record)");
+    printf("Name:        %s\n",
+           e->name != NULL ? tool_name(e->name) : "(no record)");
     printf("Kind:        %s\n",
            e->kind == XSIPC_KIND_SHM ? "shm (segment)" : "sem (semaphore set)");
     printf("Key file:    %s\n", e->path);
@@ -358,6 +393,10 @@ static int info_entry(const xsipc_registry_entry *e, void *arg)
     return 0;
 }
 
+static const tool_command info_cmd = {
+    "info", "NAME", "Show the details of NAME's segment and semaphore set.",
+    NULL,   0,      NULL};
+
 int cmd_info(const tool *t, int argc, char **argv)
 {
     char shm_path[4096], sem_path[4096];
@@ -366,8 +405,8 @@ int cmd_info(const tool *t, int argc, char **argv)
     xsipc_status st;
     int c, rc = EXIT_OK;
 
-    while ((c = getopt_long(argc, argv, "+", NULL, NULL)) != -1)
-        return tool_bad_option(argv);
+    while ((c = tool_getopt(&info_cmd, argc, argv)) != -1)
+        return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
     if (argc - optind != 1)
         return tool_usage_error("info: expected one NAME");
     if ((reg = tool_registry(t, 0)) == NULL)
@@ -381,10 +420,10 @@ int cmd_info(const tool *t, int argc, char **argv)
                            sizeof sem_path, &st) == 0)
         s.paths[1] = sem_path;
     if (!*s.paths[0] && !*s.paths[1]) {
-        tool_error("info: %s", st.text);
+        tool_name_error(argv[optind], st.code, st.text);
         rc = EXIT_FAIL;
     } else if (xsipc_registry_list(reg, info_entry, &s, &st) < 0) {
-        tool_error("info: %s", st.text);
+        tool_error("%s", tool_strip_op(st.text));
         rc = EXIT_FAIL;
     }
     xsipc_registry_close(reg);

@@ -55,15 +55,31 @@ check "--help ends with the man page" "For more details see xsipc(1)." \
 check "-V" "xsipc" "$("$XSIPC_BIN" -V | cut -d' ' -f1)"
 
 # Failures: exit 2 and a message.
-err=$(xsipc get missing 2>&1 >/dev/null)
-check "get of a missing name exits 2" 2 $?
-check "its message" "xsipc: get:" "$(echo "$err" | cut -c1-11)"
-xsipc rm missing 2>/dev/null
-check "rm of a missing name exits 2" 2 $?
-xsipc info missing 2>/dev/null
-check "info of a missing name exits 2" 2 $?
-xsipc sem missing value 2>/dev/null
-check "sem value of a missing name exits 2" 2 $?
+# A missing name: exit 2 and one wording whatever the command, the cause
+# first and the name last, without the library's function names.
+for cmd in "get missing" "get missing -w 1" "rm missing" "info missing" \
+    "sem missing value" "sem missing acquire"; do
+    # shellcheck disable=SC2086 # the words of cmd are its arguments
+    err=$(xsipc $cmd 2>&1 >/dev/null)
+    check "$cmd exits 2" 2 $?
+    check "$cmd says" "xsipc: ${cmd%% *}: no such name: \"missing\"" "$err"
+done
+err=$(xsipc sem '' value --create 1 2>&1)
+check "sem --create with a bad name exits 2" 2 $?
+check "with the handle's error" "xsipc: sem: empty key" "$err"
+long=$(printf '%0300d' 0 | tr 0 a)
+err=$(xsipc sem "$long" release --create 1 2>&1)
+check "sem --create with a name too long exits 2" 2 $?
+case $err in
+"xsipc: sem: the key's file name would be "*" bytes, over NAME_MAX (255): key \"aaa"*"aaa\"")
+    echo "ok: and says why" ;;
+*)
+    echo "FAIL: sem --create with a name too long: '$err'" >&2
+    fail=1
+    ;;
+esac
+check "error messages name no library function" "" \
+    "$(xsipc get "$long" 2>&1 | grep -o 'xsipc_[a-z_]*')"
 "$XSIPC_BIN" -r "$dir/nonexistent" ls 2>/dev/null
 check "ls of a missing registry exits 2" 2 $?
 
@@ -72,5 +88,5 @@ xsipc ls >"$dir/out"
 check_file "ls of an empty registry" "$srcdir/tests/cli/ls-empty.expected" \
     "$dir/out"
 check "ls -n of an empty registry" "" "$(xsipc ls -n)"
-check "limits lists seven resources" 7 "$(xsipc limits -n | wc -l)"
+check "limits lists nine resources" 9 "$(xsipc limits -n | wc -l)"
 exit $fail
