@@ -184,6 +184,7 @@ int xsipc_sem_set_undo(xsipc_sem *sem, int undo)
 int xsipc_sem_set_persistent(xsipc_sem *sem, int persistent)
 {
     static const char op[] = "xsipc_sem_set_persistent";
+
     if (sem == NULL)
         return -XSIPC_INVALID_ARGUMENT;
     if (persistent != 0 && persistent != 1)
@@ -199,11 +200,8 @@ int xsipc_sem_set_persistent(xsipc_sem *sem, int persistent)
     /* Not open (a failure kept from the constructor, retried by the next
      * call, which makes the set with the mark), or open with the life
      * cycle asked for: nothing to do now. */
-    if (sem->set.semid < 0 || sem->set.key.keep == persistent) {
-        if (sem->name != NULL && sem->reg != NULL)
-            xsipc__status_clear(&sem->err);
-        return sem->name != NULL && sem->reg != NULL ? 0 : -(int)sem->err.code;
-    }
+    if (sem->set.semid < 0 || sem->set.key.keep == persistent)
+        return usable(sem); /* a refused handle keeps its reason */
     if (!persistent)
         return xsipc__status_named(
             &sem->err, XSIPC_ALREADY_EXISTS, op, sem->qname,
