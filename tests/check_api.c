@@ -119,6 +119,10 @@ START_TEST(test_api_null_names_and_status)
 
     ck_assert_ptr_nonnull(sem = xsipc_sem_new_in(reg, NULL, 0, XSIPC_OPEN));
     ck_assert_int_eq(xsipc_sem_error(sem), XSIPC_KEY_ERROR);
+    /* A setter leaves the reason in place. */
+    ck_assert_int_eq(xsipc_sem_set_persistent(sem, 1), -XSIPC_KEY_ERROR);
+    ck_assert_int_eq(xsipc_sem_error(sem), XSIPC_KEY_ERROR);
+    ck_assert_ptr_nonnull(strstr(xsipc_sem_error_string(sem), "NULL"));
     ck_assert_int_eq(xsipc_sem_try_acquire(sem), -XSIPC_KEY_ERROR);
     ck_assert_int_eq(xsipc_sem_release(sem, 1), -XSIPC_KEY_ERROR);
     xsipc_sem_free(sem);
