@@ -81,7 +81,8 @@ static int gc_object(xsipc_registry *reg, gc_ctx *c, const xsipc__item *it)
     int shm = it->kind == XSIPC_KIND_SHM;
     char reason[96];
 
-    if (p->e.status != XSIPC_ENTRY_STALE || !p->ours)
+    if (p->e.status != XSIPC_ENTRY_STALE ||
+        (!p->ours && !((c->flags & XSIPC_GC_FORCE) != 0 && p->acts)))
         return 0;
     if (shm)
         (void)snprintf(reason, sizeof reason,
@@ -184,7 +185,7 @@ int xsipc_registry_gc(xsipc_registry *reg, unsigned flags, xsipc_gc_fn fn,
                       void *arg, xsipc_status *status)
 {
     static const char op[] = "xsipc_registry_gc";
-    const unsigned known = XSIPC_GC_DRY_RUN | XSIPC_GC_NOW;
+    const unsigned known = XSIPC_GC_DRY_RUN | XSIPC_GC_NOW | XSIPC_GC_FORCE;
     xsipc_registry *use;
     gc_ctx *c;
     int rc;

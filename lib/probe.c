@@ -23,7 +23,8 @@
  *    persistent.  A Qt-made set (one semaphore) says nothing of its users
  *    and is never taken for dead.
  * Either must be owned by a trusted uid, or it is foreign; gc and removal
- * take only our own (p->ours).
+ * take only our own (p->ours) -- or, forced, for root, a trusted uid's
+ * (p->acts).
  */
 #include <config.h>
 
@@ -66,6 +67,17 @@ static void foreign(xsipc__probe *p, const char *fmt, const char *what, int err)
     p->e.problem = p->problem;
 }
 
+/* Whether a forced gc or removal may take an object of uid: our own, or
+ * -- for root, whom the kernel lets remove any object -- one of a uid
+ * trusted for the registry or the process (`xsipc rm --force`, `gc
+ * --force`). */
+static int acts_for(const xsipc_registry *reg, uid_t uid)
+{
+    uid_t me = geteuid();
+
+    return uid == me || (me == 0 && xsipc__reg_trusted(reg, uid));
+}
+
 static void probe_shm(xsipc_registry *reg, xsipc__probe *p)
 {
     struct shmid_ds ds;
@@ -91,6 +103,7 @@ static void probe_shm(xsipc_registry *reg, xsipc__probe *p)
     p->e.owner = ds.shm_perm.uid;
     p->e.creator = ds.shm_cpid;
     p->ours = ds.shm_perm.uid == geteuid();
+    p->acts = acts_for(reg, ds.shm_perm.uid);
     p->changed = ds.shm_ctime;
     p->e.mode = (mode_t)(ds.shm_perm.mode & 0777);
     p->e.ctime = (long long)ds.shm_ctime;
@@ -133,6 +146,7 @@ static void probe_sem(xsipc_registry *reg, xsipc__probe *p)
     p->e.size = (size_t)ds.sem_nsems;
     p->e.owner = ds.sem_perm.uid;
     p->ours = ds.sem_perm.uid == geteuid();
+    p->acts = acts_for(reg, ds.sem_perm.uid);
     p->changed = ds.sem_ctime;
     p->e.mode = (mode_t)(ds.sem_perm.mode & 0777);
     p->e.ctime = (long long)ds.sem_ctime;
@@ -162,6 +176,7 @@ void xsipc__probe_item(xsipc_registry *reg, const xsipc__item *it,
     memset(&p->e, 0, sizeof p->e);
     p->problem[0] = '\0';
     p->ours = 0;
+    p->acts = 0;
     p->ncnt = 0;
     p->changed = 0;
     (void)xsipc__reg_path(reg, it->file, p->path, sizeof p->path);

@@ -21,6 +21,7 @@ typedef struct xsipc__probe {
     char path[PATH_MAX];
     char problem[256];
     int ours;       /* owned by our effective uid */
+    int acts;       /* ours, or (for root) a trusted uid's: forced removal */
     long ncnt;      /* processes waiting on VALUE (semaphore sets) */
     time_t changed; /* the object's ctime */
 } xsipc__probe;

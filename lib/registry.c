@@ -312,7 +312,8 @@ static int remove_object(xsipc_registry *reg, const xsipc__key *k,
                                    "(XSIPC_REMOVE_OBJECT removes it when "
                                    "unused)",
                                    what, p->e.id, (unsigned)k->key);
-    } else if (p->e.status == XSIPC_ENTRY_FOREIGN || !p->ours) {
+    } else if (p->e.status == XSIPC_ENTRY_FOREIGN ||
+               (!p->ours && !((flags & XSIPC_REMOVE_FORCE) != 0 && p->acts))) {
         errno = EPERM;
         rc = xsipc__reg_file_error(reg, k->file, st, XSIPC_UNTRUSTED,
                                    "the %s at key 0x%08x is not ours (uid %lu)",
@@ -348,6 +349,44 @@ out:
     return rc < 0 ? xsipc__status_prefix(st, op) : rc;
 }
 
+/* XSIPC_REMOVE_FORCE after a lookup refused name's key file (xerr): a
+ * file whose record does not parse goes, with its claim, when no object
+ * is at its key -- under the registry lock, as every key file's removal
+ * (lib/semset.c, R3).  0 when removed, else -xerr with st as the lookup
+ * left it, or another error. */
+static int remove_bad_record(xsipc_registry *reg, xsipc_kind kind,
+                             const char *name, int xerr, const char *op,
+                             xsipc_status *st)
+{
+    xsipc_status mine;
+    xsipc__key k;
+    int lockfd, rc;
+
+    if ((lockfd = xsipc__reg_lock(reg, &mine)) < 0)
+        return xsipc__status_prefix(st, op);
+    rc = xsipc__reg_bad_record_locked(reg, kind, name, &k, &mine);
+    if (rc > 0 && xsipc__probe_key_in_use(k.key)) {
+        errno = EEXIST;
+        rc = xsipc__reg_file_error(reg, k.file, &mine, XSIPC_ALREADY_EXISTS,
+                                   "an object exists at the key 0x%08x of "
+                                   "the key file with a bad record: remove "
+                                   "the object first",
+                                   (unsigned)k.key);
+    } else if (rc > 0) {
+        rc = xsipc__reg_remove_locked(reg, &k, &mine);
+    } else if (rc == 0) {
+        rc = xerr; /* not a bad record: the lookup's own error stands */
+    }
+    xsipc__reg_unlock(lockfd);
+    if (rc == xerr)
+        return xsipc__status_prefix(st, op);
+    if (rc < 0) {
+        *st = mine;
+        return xsipc__status_prefix(st, op);
+    }
+    return 0;
+}
+
 int xsipc_registry_remove(xsipc_registry *reg, const char *name,
                           xsipc_kind kind, unsigned flags, xsipc_status *status)
 {
@@ -361,15 +400,17 @@ int xsipc_registry_remove(xsipc_registry *reg, const char *name,
         status = &scratch;
     if ((rc = check_kind(kind, op, status)) < 0)
         return rc;
-    if ((flags & ~XSIPC_REMOVE_OBJECT) != 0)
-        return xsipc__status_set(status, XSIPC_INVALID_ARGUMENT,
-                                 "%s: unknown flags 0x%x", op,
-                                 flags & ~XSIPC_REMOVE_OBJECT);
+    if ((flags & ~(XSIPC_REMOVE_OBJECT | XSIPC_REMOVE_FORCE)) != 0)
+        return xsipc__status_set(
+            status, XSIPC_INVALID_ARGUMENT, "%s: unknown flags 0x%x", op,
+            flags & ~(XSIPC_REMOVE_OBJECT | XSIPC_REMOVE_FORCE));
     if ((use = use_registry(reg, op, status)) == NULL)
         return -(int)status->code;
     memset(&k, 0, sizeof k);
     rc = xsipc__reg_resolve(use, kind, name, 0, &k, status);
-    if (rc < 0)
+    if (rc == -XSIPC_KEY_ERROR && (flags & XSIPC_REMOVE_FORCE) != 0)
+        rc = remove_bad_record(use, kind, name, rc, op, status);
+    else if (rc < 0)
         rc = xsipc__status_prefix(status, op);
     else if ((rc = remove_object(use, &k, kind, flags, op, status)) == 0 &&
              (rc = xsipc__registry_unregister_unused(use, &k, status)) < 0)

@@ -306,6 +306,12 @@ XSIPC_API int xsipc_registry_stat(xsipc_registry *reg, const char *name,
 /* xsipc_registry_remove flags: also remove the object at the key, when it
  * is ours and no one uses it. */
 #define XSIPC_REMOVE_OBJECT 0x1u
+/* xsipc_registry_remove flags: a key file whose record does not parse
+ * (XSIPC_KEY_ERROR "bad record") is removed too, with its claim, when it
+ * is ours and no object is at its key, ftok(file, 'Q'); and, for root, an
+ * unused object of a uid trusted (xsipc_registry_trust_uid) is taken as
+ * ours (`xsipc rm --force`). */
+#define XSIPC_REMOVE_FORCE 0x2u
 
 /*
  * Removes the key file of name, with its claim and record (also in a
@@ -322,6 +328,8 @@ XSIPC_API int xsipc_registry_remove(xsipc_registry *reg, const char *name,
 /* xsipc_registry_gc flags */
 #define XSIPC_GC_DRY_RUN 0x1u /* report, remove nothing */
 #define XSIPC_GC_NOW 0x2u     /* no grace period for orphan key files */
+/* For root: stale objects of trusted uids go too (`xsipc gc --force`). */
+#define XSIPC_GC_FORCE 0x4u
 /* Orphan key files younger than this are kept: a Qt program makes its key
  * file a moment before its object. */
 #define XSIPC_GC_GRACE_SECONDS 60

@@ -233,6 +233,15 @@ int xsipc__reg_release_locked(xsipc_registry *reg, xsipc__key *k);
  * then (a test) may call it. */
 void xsipc__reg_linger_end(xsipc_registry *reg);
 
+/* For a forced removal (XSIPC_REMOVE_FORCE), under the registry lock:
+ * 1 when name's key file of kind is ours (trusted, at most its claim as a
+ * second link) but its record does not parse, with k naming it and its
+ * key as ftok(file, 'Q'); 0 when there is no such file or its record
+ * reads; or -error with st set. */
+int xsipc__reg_bad_record_locked(xsipc_registry *reg, xsipc__kind kind,
+                                 const char *name, xsipc__key *k,
+                                 xsipc_status *st);
+
 /*
  * Removes k's key file, its claim and the inodes parked for its key, in any
  * registry, when the file is still k's inode.  0 (also when it was gone

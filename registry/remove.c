@@ -81,6 +81,40 @@ int xsipc__reg_remove_locked(xsipc_registry *reg, xsipc__key *k,
     return 0;
 }
 
+int xsipc__reg_bad_record_locked(xsipc_registry *reg, xsipc__kind kind,
+                                 const char *name, xsipc__key *k,
+                                 xsipc_status *st)
+{
+    xsipc__record rec;
+    struct stat sb;
+    xsipc_status ignored;
+    int fd, rc;
+
+    xsipc__reg_key_init(k);
+    if (xsipc__reg_file_name(kind, name, k->file, sizeof k->file, st) < 0)
+        return -(int)st->code;
+    if ((fd = xsipc__reg_open_file(reg, k->file, O_RDONLY, &sb)) < 0)
+        return 0; /* gone, or not to be opened: nothing of ours to judge */
+    /* Whose it is and how many links it has are judged as for any key
+     * file: a stranger's, or one linked elsewhere, stays. */
+    if ((rc = xsipc__reg_check_file(reg, k->file, &sb, st)) < 0) {
+        (void)close(fd);
+        return rc;
+    }
+    rc = xsipc__reg_read_record(reg, k->file, fd, &sb, &rec, &ignored);
+    (void)close(fd);
+    if (rc >= 0)
+        return 0; /* its record reads: not the file this is for */
+    /* The record says nothing to trust, its proj included: the file's
+     * key is taken as Qt's ftok(file, 'Q'), which the claim a second link
+     * would be is named by (remove_locked drops it when it is). */
+    k->dev = sb.st_dev;
+    k->ino = sb.st_ino;
+    k->proj = XSIPC__PROJ;
+    k->key = xsipc__reg_ftok(&sb, k->proj);
+    return 1;
+}
+
 int xsipc__reg_unregister(xsipc_registry *reg, xsipc__key *k, xsipc_status *st)
 {
     int lockfd, rc;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -434,6 +435,50 @@ START_TEST(test_contract_sem_reason_survives_set_undo)
 }
 END_TEST
 
+/* XSIPC_REMOVE_FORCE: a key file whose record does not parse goes with
+ * its claim, but never while an object is at its key; without the flag
+ * it is refused, as every lookup of it is. */
+START_TEST(test_contract_remove_force_bad_record)
+{
+    static const char garbage[] = "xsipc-record 1\nkind shm\nproj zz\n";
+    char path[PATH_MAX];
+    xsipc_status st;
+    key_t key;
+    int fd, id;
+
+    ck_assert_int_eq(xsipc_registry_key(tu_registry(), "bad", XSIPC_KIND_SHM, 1,
+                                        &key, path, sizeof path, &st),
+                     0);
+    fd = open(path, O_WRONLY | O_TRUNC);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, garbage, sizeof garbage - 1),
+                     (ssize_t)(sizeof garbage - 1));
+    ck_assert_int_eq(close(fd), 0);
+    ck_assert_int_eq(
+        xsipc_registry_remove(tu_registry(), "bad", XSIPC_KIND_SHM, 0, &st),
+        -XSIPC_KEY_ERROR);
+    ck_assert_ptr_nonnull(strstr(st.text, "bad record"));
+    /* An object at its key: it stays, and so does the file. */
+    id = shmget(key, 64, IPC_CREAT | IPC_EXCL | 0600);
+    ck_assert_int_ge(id, 0);
+    ck_assert_int_eq(xsipc_registry_remove(tu_registry(), "bad", XSIPC_KIND_SHM,
+                                           XSIPC_REMOVE_FORCE, &st),
+                     -XSIPC_ALREADY_EXISTS);
+    ck_assert_ptr_nonnull(strstr(st.text, "remove the object first"));
+    ck_assert_int_eq(access(path, F_OK), 0);
+    ck_assert_int_eq(shmctl(id, IPC_RMID, NULL), 0);
+    ck_assert_int_eq(xsipc_registry_remove(tu_registry(), "bad", XSIPC_KIND_SHM,
+                                           XSIPC_REMOVE_FORCE, &st),
+                     0);
+    ck_assert_int_eq(access(path, F_OK), -1);
+    ck_assert_int_eq(tu_count_entries(tu_dir()), 0);
+    /* Nothing left to force: NOT_FOUND, as without the flag. */
+    ck_assert_int_eq(xsipc_registry_remove(tu_registry(), "bad", XSIPC_KIND_SHM,
+                                           XSIPC_REMOVE_FORCE, &st),
+                     -XSIPC_NOT_FOUND);
+}
+END_TEST
+
 /* ------------------------------------------------------- 4. the lock */
 
 /* A second lock by the holder is XSIPC_LOCK_ERROR (Qt warns and returns
@@ -517,6 +562,7 @@ Suite *contract_suite(void)
     tcase_add_test(errors, test_contract_native_key_refused_at_once);
     tcase_add_test(errors, test_contract_bad_key_reason_kept);
     tcase_add_test(errors, test_contract_sem_reason_survives_set_undo);
+    tcase_add_test(errors, test_contract_remove_force_bad_record);
     tcase_add_test(errors, test_contract_second_lock_is_lock_error);
     tcase_add_test(errors, test_contract_lock_without_key);
     suite_add_tcase(s, core);

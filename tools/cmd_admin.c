@@ -6,6 +6,7 @@
  */
 #include <config.h>
 
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,37 +74,98 @@ int cmd_key(const tool *t, int argc, char **argv)
     return rc;
 }
 
+/* The owner of name's entry of kind when it is another user's, else
+ * (uid_t)-1. */
+static uid_t other_owner(xsipc_registry *reg, const char *name, xsipc_kind kind)
+{
+    xsipc_registry_entry e;
+    xsipc_status st;
+
+    if (xsipc_registry_stat(reg, name, kind, &e, &st) < 0 ||
+        e.owner == geteuid())
+        return (uid_t)-1;
+    return e.owner;
+}
+
+/* Says that uid's entry of name is left alone without --force. */
+static void not_without_force(const char *cmd, const char *name, uid_t uid)
+{
+    struct passwd *pw = getpwuid(uid);
+
+    tool_error("it belongs to uid %lu (%s); as root, xsipc %s --force "
+               "removes it: \"%s\"",
+               (unsigned long)uid, pw != NULL ? pw->pw_name : "no such user",
+               cmd, tool_name(name));
+}
+
+/* Removes name's key file of kind and its object; for root with force,
+ * another user's too.  1 removed, 0 none, -1 failed (said). */
+static int rm_one(xsipc_registry *reg, const char *name, xsipc_kind kind,
+                  int force)
+{
+    unsigned flags = XSIPC_REMOVE_OBJECT;
+    xsipc_status st;
+    uid_t uid;
+
+    if (force)
+        flags |= XSIPC_REMOVE_FORCE;
+    if (xsipc_registry_remove(reg, name, kind, flags, &st) == 0)
+        return 1;
+    if (st.code == XSIPC_NOT_FOUND)
+        return 0;
+    if (st.code == XSIPC_UNTRUSTED && geteuid() == 0 &&
+        (uid = other_owner(reg, name, kind)) != (uid_t)-1) {
+        if (!force) {
+            not_without_force("rm", name, uid);
+            return -1;
+        }
+        /* Root acts for uid: its key file and unused objects become
+         * ours to remove (xsipc_registry_trust_uid). */
+        if (xsipc_registry_trust_uid(reg, uid) == 0 &&
+            xsipc_registry_remove(reg, name, kind, flags, &st) == 0)
+            return 1;
+    }
+    tool_name_error(name, st.code, st.text);
+    return -1;
+}
+
+static const tool_opt rm_opts[] = {
+    {"force", 'f', NULL,
+     "as root, also another user's entries; a key file whose record is "
+     "bad"},
+    {NULL, 0, NULL, NULL}};
 static const tool_command rm_cmd = {
     "rm",
     "NAME...",
     "Remove the segment and the semaphore set of each NAME, with their key\n"
     "files.",
-    NULL,
+    rm_opts,
     0,
     NULL};
 
 int cmd_rm(const tool *t, int argc, char **argv)
 {
-    int c, i, rc = EXIT_OK;
+    int c, i, force = 0, rc = EXIT_OK;
     xsipc_registry *reg;
 
-    while ((c = tool_getopt(&rm_cmd, argc, argv)) != -1)
-        return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
+    while ((c = tool_getopt(&rm_cmd, argc, argv)) != -1) {
+        if (c == 'f')
+            force = 1;
+        else
+            return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
+    }
     if (optind >= argc)
         return tool_usage_error("rm: expected NAME...");
     if ((reg = tool_registry(t, 0)) == NULL)
         return EXIT_FAIL;
     for (i = optind; i < argc; i++) {
-        int k, removed = 0, failed = 0;
+        int k, n, removed = 0, failed = 0;
         for (k = 0; k < 2; k++) {
-            xsipc_status st;
-            if (xsipc_registry_remove(reg, argv[i], (xsipc_kind)k,
-                                      XSIPC_REMOVE_OBJECT, &st) == 0)
+            n = rm_one(reg, argv[i], (xsipc_kind)k, force);
+            if (n > 0)
                 removed++;
-            else if (st.code != XSIPC_NOT_FOUND) {
-                tool_name_error(argv[i], st.code, st.text);
+            else if (n < 0)
                 failed = 1;
-            }
         }
         if (!removed && !failed) {
             tool_name_error(argv[i], XSIPC_NOT_FOUND, NULL);
@@ -131,38 +193,78 @@ static void gc_print(const xsipc_gc_item *item, void *arg)
            item->reason != NULL ? item->reason : "dead");
 }
 
+/* The other users whose entries a listing found foreign (up to 16). */
+typedef struct others {
+    uid_t uid[16];
+    unsigned n, entries;
+} others;
+
+static int note_other(const xsipc_registry_entry *e, void *arg)
+{
+    others *o = arg;
+    unsigned i;
+
+    if (e->status != XSIPC_ENTRY_FOREIGN || e->owner == geteuid())
+        return 0;
+    o->entries++;
+    for (i = 0; i < o->n && o->uid[i] != e->owner; i++)
+        ;
+    if (i == o->n && o->n < 16)
+        o->uid[o->n++] = e->owner;
+    return 0;
+}
+
 static const tool_opt gc_opts[] = {
     {"dry-run", 'n', NULL, "print what would be removed, remove nothing"},
     {"now", 256, NULL, "also key files with no object younger than 60 s"},
+    {"force", 'f', NULL, "as root, also other users' dead entries"},
     {NULL, 0, NULL, NULL}};
 static const tool_command gc_cmd = {
     "gc", "", "Remove what the registry proves dead.", gc_opts, 0, NULL};
 
 int cmd_gc(const tool *t, int argc, char **argv)
 {
-    unsigned flags = 0;
+    unsigned flags = 0, i;
     xsipc_registry *reg;
     xsipc_status st;
-    int c, rc = EXIT_OK;
+    others o = {{0}, 0, 0};
+    int c, force = 0, rc = EXIT_OK;
 
     while ((c = tool_getopt(&gc_cmd, argc, argv)) != -1) {
         if (c == 'n')
             flags |= XSIPC_GC_DRY_RUN;
         else if (c == 256) /* also orphan key files younger than 60 s */
             flags |= XSIPC_GC_NOW;
+        else if (c == 'f')
+            flags |= XSIPC_GC_FORCE;
         else
             return c == TOOL_OPT_HELP ? EXIT_OK : EXIT_USAGE;
     }
+    force = (flags & XSIPC_GC_FORCE) != 0;
     if (optind < argc)
         return tool_usage_error("gc: unexpected argument '%s'", argv[optind]);
     if ((reg = tool_registry(t, 0)) == NULL)
         return EXIT_FAIL;
+    /* Root may act for the other users of the registry: trusting them
+     * makes their dead objects and key files gc's to remove (and only
+     * what is dead, as for our own). */
+    if (geteuid() == 0 && xsipc_registry_list(reg, note_other, &o, &st) >= 0 &&
+        force)
+        for (i = 0; i < o.n; i++)
+            if (xsipc_registry_trust_uid(reg, o.uid[i]) < 0)
+                tool_error("gc: cannot act for uid %lu: more than 16 users",
+                           (unsigned long)o.uid[i]);
     if (xsipc_registry_gc(
             reg, flags, gc_print,
             (flags & XSIPC_GC_DRY_RUN) ? "would remove" : "removed", &st) < 0) {
         tool_error("%s", tool_strip_op(st.text));
         rc = EXIT_FAIL;
     }
+    if (!force && o.entries > 0)
+        fprintf(stderr,
+                "xsipc: gc: note: %u entries of other users (%u) left alone; "
+                "as root, xsipc gc --force also removes their dead ones\n",
+                o.entries, o.n);
     xsipc_registry_close(reg);
     return rc;
 }

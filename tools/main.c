@@ -77,6 +77,13 @@ void tool_name_error(const char *name, int code, const char *text)
     else
         tool_error("%s: \"%s\"", xsipc_strerror((xsipc_error)code),
                    tool_name(name));
+    /* A key file whose record does not parse helps no one: say how it
+     * goes (the message above named the file). */
+    if (code == XSIPC_KEY_ERROR && strstr(s, "bad record") != NULL)
+        fprintf(stderr,
+                "xsipc: hint: xsipc rm --force \"%s\" removes that key file "
+                "when no object is at its key\n",
+                tool_name(name));
 }
 
 void tool_owner_died(const char *name, const char *more)
