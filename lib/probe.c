@@ -178,23 +178,40 @@ static void from_record(const xsipc__item *it, xsipc__probe *p)
  * and the entry stays FOREIGN whatever it is, never ours, so that gc and
  * removal leave it.  An object its owner did not let us read (IPC_STAT's
  * EACCES: a 0600 object, for a caller other than root) shows no object,
- * and is no problem of its own: the entry is another user's either way.
+ * not an error: the entry is another user's either way, and its problem
+ * says why after whose it is.
  */
 static void stranger(xsipc_registry *reg, const xsipc__item *it,
                      xsipc__probe *p)
 {
+    char why[sizeof p->problem];
+    size_t n, m;
+
     from_record(it, p);
     if (it->kind == XSIPC_KIND_SHM)
         probe_shm(reg, p);
     else
         probe_sem(reg, p);
+    /* Why the object could not be read, said after whose the file is. */
+    why[0] = '\0';
+    if (p->e.problem != NULL && p->changed == 0 &&
+        snprintf(why, sizeof why, "; %s", p->e.problem) < 0)
+        why[0] = '\0';
     /* No IPC_STAT (changed 0): none, or one we may not read, whose id
      * alone would say nothing; the owner and mode stay the key file's. */
     if (p->changed == 0)
         p->e.id = -1;
     p->e.status = XSIPC_ENTRY_FOREIGN;
     p->ours = 0;
-    (void)snprintf(p->problem, sizeof p->problem, "%s", it->problem);
+    /* The problem: the item's, then why (both cut to what fits). */
+    m = strlen(it->problem);
+    n = m < sizeof p->problem - 1 ? m : sizeof p->problem - 1;
+    memcpy(p->problem, it->problem, n);
+    m = strlen(why);
+    if (m > sizeof p->problem - 1 - n)
+        m = sizeof p->problem - 1 - n;
+    memcpy(p->problem + n, why, m);
+    p->problem[n + m] = '\0';
     p->e.problem = p->problem;
 }
 

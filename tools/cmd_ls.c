@@ -392,7 +392,9 @@ static int info_entry(const xsipc_registry_entry *e, void *arg)
             printf("Created:     %s\n", buf);
     }
     if (e->id < 0) {
-        printf("Object:      none\n");
+        printf("Object:      %s\n", e->status == XSIPC_ENTRY_FOREIGN
+                                        ? "none that we may read"
+                                        : "none");
         return 0;
     }
     printf("ID:          %d\n", e->id);
