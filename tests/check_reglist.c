@@ -720,6 +720,11 @@ static int stranger_child(const char *dir, int what)
             rc = 14;
         if (fd >= 0)
             close(fd);
+        /* Readable to all: what a third user may see of it. */
+        if (xsipc_registry_key(reg, "theirs", XSIPC_KIND_SHM, 0, NULL, path,
+                               sizeof path, &st) != 0 ||
+            chmod(path, 0644) != 0)
+            rc = 17;
     } else {
         char path[PATH_MAX];
         if (xsipc_registry_remove(reg, "theirs", XSIPC_KIND_SHM,
@@ -735,6 +740,34 @@ static int stranger_child(const char *dir, int what)
     return rc;
 }
 
+/* A third user (neither root nor the owner) lists dir: the segment's key
+ * file, made readable to all by its owner, shows the name, not the 0600
+ * segment.  0, or which check failed. */
+static int third_user_lists(const char *dir)
+{
+    xsipc_registry_entry e;
+    xsipc_registry *reg;
+    xsipc_status st;
+    int rc = 0;
+
+    if (setgid(STRANGER_UID - 1) != 0 || setuid(STRANGER_UID - 1) != 0)
+        return 20;
+    if ((reg = xsipc_registry_open(dir, 0, &st)) == NULL)
+        return 21;
+    if (xsipc_registry_stat(reg, "theirs", XSIPC_KIND_SHM, &e, &st) != 0)
+        rc = 22;
+    else if (e.name == NULL || strcmp(e.name, "theirs") != 0)
+        rc = 23;
+    else if (e.status != XSIPC_ENTRY_FOREIGN || e.id != -1 || e.size != 0)
+        rc = 24;
+    else if (e.owner != STRANGER_UID ||
+             strstr(e.problem, "uid 65534") == NULL ||
+             strstr(e.problem, "Permission denied") == NULL)
+        rc = 25;
+    xsipc_registry_close(reg);
+    return rc;
+}
+
 static void as_stranger(const char *dir, int what)
 {
     int status;
@@ -742,7 +775,7 @@ static void as_stranger(const char *dir, int what)
 
     ck_assert_int_ge(pid, 0);
     if (pid == 0)
-        _exit(stranger_child(dir, what));
+        _exit(what == 2 ? third_user_lists(dir) : stranger_child(dir, what));
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "the child as uid %d: status %d", STRANGER_UID, status);
@@ -823,6 +856,8 @@ START_TEST(test_reglist_lists_strangers_entries)
     ck_assert_int_eq(entry(&s, "theirs", XSIPC_KIND_SHM)->id, id);
     xsipc_registry_close(reg);
 
+    /* Another user than root: the segment (0600) cannot be read. */
+    as_stranger(dir, 2);
     as_stranger(dir, 0);
     ck_assert_int_eq(rmdir(dir), 0); /* nothing left in it */
 }
