@@ -9,8 +9,10 @@
  * is /tmp, which holds anything.  Key files are opened as a lookup opens
  * them (O_NOFOLLOW, O_NONBLOCK, checks on the descriptor; one gone as it
  * was opened is no entry), their record read and their claim judged as a
- * lookup judges it (claim.c); nothing is changed here.  The .name- links
- * of an older xsipc are reported, to be removed: nothing reads them now.
+ * lookup judges it (claim.c); nothing is changed here.  Another user's
+ * key file is read too, for its name and key, and stays unusable.  The
+ * .name- links of an older xsipc are reported, to be removed: nothing
+ * reads them now.
  */
 #include <config.h>
 
@@ -224,7 +226,7 @@ static int classify(xsipc_registry *reg, const char *name, xsipc__item *it,
         return 0; /* gone meanwhile */
     /* A stranger's file with one of our names (in a directory others may
      * write) is not ours: never read, never judged stale, so gc leaves
-     * it.  (A stranger's key file is checked, and refused, as such.) */
+     * it.  (A stranger's key file is read, never used: stranger().) */
     if (it->type != XSIPC__ITEM_KEY_FILE &&
         !xsipc__reg_trusted(reg, it->sb.st_uid))
         return 1;
