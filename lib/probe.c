@@ -170,6 +170,65 @@ static void probe_sem(xsipc_registry *reg, xsipc__probe *p)
     }
 }
 
+/* The key and what the item's record says (its name, creator, time). */
+static void from_record(const xsipc__item *it, xsipc__probe *p)
+{
+    p->e.key = it->key.key;
+    p->e.proj = it->key.proj;
+    if (it->rec != NULL) {
+        p->e.name = it->rec->name_len > 0 ? it->rec->name : NULL;
+        p->e.creator = (pid_t)it->rec->pid;
+        p->e.created = (long long)it->rec->time;
+        /* Persistent: made in a persistent registry, or a segment made to
+         * outlive its users; neither is ever stale. */
+        if ((it->rec->flags & (XSIPC__REC_PERSISTENT | XSIPC__REC_KEEP)) != 0)
+            p->e.flags |= XSIPC_ENTRY_PERSISTENT;
+    }
+}
+
+/*
+ * Another user's key file (registry/scan.c): the object at its key is read
+ * as any other -- IPC_STAT only, which asks for no permission but read --
+ * and the entry stays FOREIGN whatever it is, never ours, so that gc and
+ * removal leave it.  An object its owner did not let us read (IPC_STAT's
+ * EACCES: a 0600 object, for a caller other than root) shows no object,
+ * not an error: the entry is another user's either way, and its problem
+ * says why after whose it is.
+ */
+static void stranger(xsipc_registry *reg, const xsipc__item *it,
+                     xsipc__probe *p)
+{
+    char why[sizeof p->problem];
+    size_t n, m;
+
+    from_record(it, p);
+    if (it->kind == XSIPC_KIND_SHM)
+        probe_shm(reg, p);
+    else
+        probe_sem(reg, p);
+    /* Why the object could not be read, said after whose the file is. */
+    why[0] = '\0';
+    if (p->e.problem != NULL && p->changed == 0 &&
+        snprintf(why, sizeof why, "; %s", p->e.problem) < 0)
+        why[0] = '\0';
+    /* No IPC_STAT (changed 0): none, or one we may not read, whose id
+     * alone would say nothing; the owner and mode stay the key file's. */
+    if (p->changed == 0)
+        p->e.id = -1;
+    p->e.status = XSIPC_ENTRY_FOREIGN;
+    p->ours = 0;
+    /* The problem: the item's, then why (both cut to what fits). */
+    m = strlen(it->problem);
+    n = m < sizeof p->problem - 1 ? m : sizeof p->problem - 1;
+    memcpy(p->problem, it->problem, n);
+    m = strlen(why);
+    if (m > sizeof p->problem - 1 - n)
+        m = sizeof p->problem - 1 - n;
+    memcpy(p->problem + n, why, m);
+    p->problem[n + m] = '\0';
+    p->e.problem = p->problem;
+}
+
 void xsipc__probe_item(xsipc_registry *reg, const xsipc__item *it,
                        xsipc__probe *p)
 {
@@ -187,6 +246,10 @@ void xsipc__probe_item(xsipc_registry *reg, const xsipc__item *it,
     /* The key file's, until an object at its key gives its own. */
     p->e.mode = it->sb.st_mode & 07777;
     p->e.ctime = (long long)it->sb.st_ctime;
+    if (!it->usable && it->stranger) {
+        stranger(reg, it, p);
+        return;
+    }
     if (!it->usable) {
         p->e.status = XSIPC_ENTRY_FOREIGN;
         p->e.proj = XSIPC__PROJ;
@@ -196,17 +259,7 @@ void xsipc__probe_item(xsipc_registry *reg, const xsipc__item *it,
         p->e.problem = p->problem;
         return;
     }
-    p->e.key = it->key.key;
-    p->e.proj = it->key.proj;
-    if (it->rec != NULL) {
-        p->e.name = it->rec->name_len > 0 ? it->rec->name : NULL;
-        p->e.creator = (pid_t)it->rec->pid;
-        p->e.created = (long long)it->rec->time;
-        /* Persistent: made in a persistent registry, or a segment made to
-         * outlive its users; neither is ever stale. */
-        if ((it->rec->flags & (XSIPC__REC_PERSISTENT | XSIPC__REC_KEEP)) != 0)
-            p->e.flags |= XSIPC_ENTRY_PERSISTENT;
-    }
+    from_record(it, p);
     if (it->claim == XSIPC__CLAIM_NONE || it->claim == XSIPC__CLAIM_STALE)
         p->e.flags |= XSIPC_ENTRY_UNCLAIMED;
     else if (it->claim != XSIPC__CLAIM_MINE)

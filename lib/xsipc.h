@@ -241,7 +241,9 @@ typedef enum {
     XSIPC_ENTRY_ORPHAN = 2, /* a key file with no object at its key */
     XSIPC_ENTRY_FOREIGN = 3 /* a key file or object of an untrusted user, or
                                a key file that cannot be used (problem
-                               says why): never touched */
+                               says why): never touched.  An untrusted
+                               user's key file still gives its recorded
+                               name and the object at its key, read-only */
 } xsipc_entry_status;
 
 /* xsipc_registry_entry flags */

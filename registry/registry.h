@@ -330,6 +330,9 @@ typedef struct xsipc__item {
     const xsipc__record *rec; /* its record, or NULL */
     xsipc__claim claim;       /* the state of its key's claim, when usable */
     char problem[256];        /* why it is not usable */
+    int stranger; /* not usable only for its owner, an untrusted uid: its
+                     record (rec, when it parses) and key were read, to be
+                     shown read-only, never used or changed */
     /* claims, parked inodes, an older xsipc's files */
     key_t named;      /* the key in the entry's name */
     int stale;        /* a claim of a gone key file; a parked inode whose

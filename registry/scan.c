@@ -9,8 +9,10 @@
  * is /tmp, which holds anything.  Key files are opened as a lookup opens
  * them (O_NOFOLLOW, O_NONBLOCK, checks on the descriptor; one gone as it
  * was opened is no entry), their record read and their claim judged as a
- * lookup judges it (claim.c); nothing is changed here.  The .name- links
- * of an older xsipc are reported, to be removed: nothing reads them now.
+ * lookup judges it (claim.c); nothing is changed here.  Another user's
+ * key file is read too, for its name and key, and stays unusable.  The
+ * .name- links of an older xsipc are reported, to be removed: nothing
+ * reads them now.
  */
 #include <config.h>
 
@@ -49,6 +51,70 @@ static long long hex_at(const char *s, size_t n)
     return v;
 }
 
+/* Copies text into buf (size bytes) at offset at, cut to what fits. */
+static size_t append(char *buf, size_t size, size_t at, const char *text)
+{
+    size_t room = at + 1 < size ? size - 1 - at : 0, n = strlen(text);
+
+    if (n > room)
+        n = room;
+    memcpy(buf + at, text, n);
+    buf[at + n] = '\0';
+    return at + n;
+}
+
+/*
+ * A key file that fails its checks only for its owner, an untrusted uid
+ * (another user's, in a directory others may write): its record is read
+ * through the read-only descriptor -- the parser trusts no byte of it --
+ * and its key computed, so that a listing can show the entry by its
+ * recorded name with the object at its key.  The item stays unusable:
+ * gc, removal and lookups never take it (its claim is not judged).  A
+ * record that names another file than this one is not believed.  1 when
+ * it is such a file (the item filled), 0 to check it as any other.
+ */
+static int stranger(xsipc_registry *reg, xsipc__item *it, int fd,
+                    const struct stat *sb, xsipc__record *rec)
+{
+    xsipc_status st;
+    char file[256];
+    size_t n;
+    int has;
+
+    if (!S_ISREG(sb->st_mode) || sb->st_nlink > 2 ||
+        xsipc__reg_trusted(reg, sb->st_uid))
+        return 0;
+    it->stranger = 1;
+    n = (size_t)snprintf(it->problem, sizeof it->problem,
+                         "the key file is owned by uid %lu, another user",
+                         (unsigned long)sb->st_uid);
+    has = xsipc__reg_read_record(reg, it->file, fd, sb, rec, &st);
+    if (has < 0) {
+        n = append(it->problem, sizeof it->problem, n, "; ");
+        (void)append(it->problem, sizeof it->problem, n, st.text);
+        has = 0;
+    } else if (has && rec->kind != (int)it->kind) {
+        (void)snprintf(it->problem + n, sizeof it->problem - n,
+                       "; its record is for another kind");
+        has = 0;
+    } else if (has && rec->name_len > 0 &&
+               (xsipc__reg_file_name(it->kind, rec->name, file, sizeof file,
+                                     NULL) < 0 ||
+                strcmp(file, it->file) != 0)) {
+        (void)snprintf(it->problem + n, sizeof it->problem - n,
+                       "; its record names another key file");
+        has = 0;
+    }
+    it->rec = has ? rec : NULL;
+    memset(&it->key, 0, sizeof it->key);
+    memcpy(it->key.file, it->file, strlen(it->file) + 1);
+    it->key.proj = has ? rec->proj : XSIPC__PROJ;
+    it->key.key = xsipc__reg_ftok(sb, it->key.proj);
+    it->key.dev = sb->st_dev;
+    it->key.ino = sb->st_ino;
+    return 1;
+}
+
 /* Fills a key file's item: its checks, record, key and claim.  0 when the
  * file is gone (removed since the directory was read, or as it was
  * opened: its last user's unlink), which is no entry. */
@@ -75,6 +141,10 @@ static int key_file(xsipc_registry *reg, xsipc__item *it, xsipc__record *rec)
         return 1;
     }
     it->sb = sb;
+    if (stranger(reg, it, fd, &sb, rec)) {
+        (void)close(fd);
+        return 1;
+    }
     if (xsipc__reg_check_file(reg, it->file, &sb, &st) < 0 ||
         (has = xsipc__reg_read_record(reg, it->file, fd, &sb, rec, &st)) < 0) {
         (void)snprintf(it->problem, sizeof it->problem, "%s", st.text);
@@ -156,7 +226,7 @@ static int classify(xsipc_registry *reg, const char *name, xsipc__item *it,
         return 0; /* gone meanwhile */
     /* A stranger's file with one of our names (in a directory others may
      * write) is not ours: never read, never judged stale, so gc leaves
-     * it.  (A stranger's key file is checked, and refused, as such.) */
+     * it.  (A stranger's key file is read, never used: stranger().) */
     if (it->type != XSIPC__ITEM_KEY_FILE &&
         !xsipc__reg_trusted(reg, it->sb.st_uid))
         return 1;

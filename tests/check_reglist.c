@@ -692,6 +692,181 @@ START_TEST(test_reglist_gc_never_touches_foreign)
 }
 END_TEST
 
+/* Another user's entries, as root lists them: the child, uid 65534, makes
+ * (what) or removes (!what) a persistent segment "theirs" and a key file
+ * "junk" whose record is garbage, in dir (a registry of its own, 01777). */
+static int stranger_child(const char *dir, int what)
+{
+    xsipc_registry *reg;
+    xsipc_status st;
+    xsipc_shm *shm;
+    char file[256];
+    int fd, rc = 0;
+
+    if (setgid(STRANGER_UID) != 0 || setuid(STRANGER_UID) != 0)
+        return 10;
+    if ((reg = xsipc_registry_open(dir, XSIPC_REGISTRY_PERSISTENT, &st)) ==
+        NULL)
+        return 11;
+    if (xsipc__reg_file_name(XSIPC_KIND_SEM, "junk", file, sizeof file, &st) <
+        0)
+        rc = 12;
+    else if (what) {
+        char path[PATH_MAX];
+        shm = xsipc_shm_new_in(reg, "theirs");
+        if (shm == NULL || xsipc_shm_set_persistent(shm, 1) != 0 ||
+            xsipc_shm_create(shm, 4096, XSIPC_READ_WRITE) != 0)
+            rc = 13;
+        xsipc_shm_free(shm);
+        snprintf(path, sizeof path, "%s/%s", dir, file);
+        if ((fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0644)) < 0 ||
+            write(fd, "xsipc-record 9\n", 15) != 15)
+            rc = 14;
+        if (fd >= 0)
+            close(fd);
+        /* Readable to all: what a third user may see of it. */
+        if (xsipc_registry_key(reg, "theirs", XSIPC_KIND_SHM, 0, NULL, path,
+                               sizeof path, &st) != 0 ||
+            chmod(path, 0644) != 0)
+            rc = 17;
+    } else {
+        char path[PATH_MAX];
+        if (xsipc_registry_remove(reg, "theirs", XSIPC_KIND_SHM,
+                                  XSIPC_REMOVE_OBJECT, &st) != 0 ||
+            xsipc_registry_remove(reg, "theirs", XSIPC_KIND_SEM,
+                                  XSIPC_REMOVE_OBJECT, &st) != 0)
+            rc = 15;
+        snprintf(path, sizeof path, "%s/%s", dir, file);
+        if (unlink(path) != 0)
+            rc = 16;
+    }
+    xsipc_registry_close(reg);
+    return rc;
+}
+
+/* A third user (neither root nor the owner) lists dir: the segment's key
+ * file, made readable to all by its owner, shows the name, not the 0600
+ * segment.  0, or which check failed. */
+static int third_user_lists(const char *dir)
+{
+    xsipc_registry_entry e;
+    xsipc_registry *reg;
+    xsipc_status st;
+    int rc = 0;
+
+    if (setgid(STRANGER_UID - 1) != 0 || setuid(STRANGER_UID - 1) != 0)
+        return 20;
+    if ((reg = xsipc_registry_open(dir, 0, &st)) == NULL)
+        return 21;
+    if (xsipc_registry_stat(reg, "theirs", XSIPC_KIND_SHM, &e, &st) != 0)
+        rc = 22;
+    else if (e.name == NULL || strcmp(e.name, "theirs") != 0)
+        rc = 23;
+    else if (e.status != XSIPC_ENTRY_FOREIGN || e.id != -1 || e.size != 0)
+        rc = 24;
+    else if (e.owner != STRANGER_UID ||
+             strstr(e.problem, "uid 65534") == NULL ||
+             strstr(e.problem, "Permission denied") == NULL)
+        rc = 25;
+    xsipc_registry_close(reg);
+    return rc;
+}
+
+static void as_stranger(const char *dir, int what)
+{
+    int status;
+    pid_t pid = fork();
+
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(what == 2 ? third_user_lists(dir) : stranger_child(dir, what));
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the child as uid %d: status %d", STRANGER_UID, status);
+}
+
+START_TEST(test_reglist_lists_strangers_entries)
+{
+    char dir[PATH_MAX], junk[256];
+    const xsipc_registry_entry *e;
+    xsipc_registry_entry one;
+    xsipc_registry *reg;
+    xsipc_status st;
+    key_t key;
+    seen s;
+    int id;
+
+    tu_need_root();
+    snprintf(dir, sizeof dir, "%s/strangers", tu_shared_dir());
+    ck_assert_int_eq(mkdir(dir, 01777), 0);
+    ck_assert_int_eq(chmod(dir, 01777), 0);
+    as_stranger(dir, 1);
+    reg = xsipc_registry_open(dir, 0, &st);
+    ck_assert_msg(reg != NULL, "%s", st.text);
+
+    /* By its recorded name, with the object at its key, read-only. */
+    list(reg, &s);
+    ck_assert_int_eq(s.n, 3); /* its segment, its lock, the junk */
+    e = entry(&s, "theirs", XSIPC_KIND_SHM);
+    ck_assert_str_eq(e->name, "theirs");
+    ck_assert_int_eq(e->status, XSIPC_ENTRY_FOREIGN);
+    ck_assert_msg(e->problem != NULL && strstr(e->problem, "uid 65534"),
+                  "problem: %s", e->problem ? e->problem : "(none)");
+    key = e->key;
+    id = shmget(key, 0, 0);
+    ck_assert_int_ge(id, 0);
+    ck_assert_int_eq(e->id, id);
+    ck_assert_uint_eq(e->size, 4096);
+    ck_assert_uint_eq(e->attached, 0);
+    ck_assert_int_eq(e->owner, STRANGER_UID);
+    ck_assert_int_eq(e->mode & 0666, 0600); /* 0100: persistent */
+    ck_assert_uint_ne(e->flags & XSIPC_ENTRY_PERSISTENT, 0);
+    ck_assert_int_gt(e->creator, 0);
+    /* Its lock, the semaphore set made with it. */
+    e = entry(&s, "theirs", XSIPC_KIND_SEM);
+    ck_assert_str_eq(e->name, "theirs");
+    ck_assert_int_eq(e->status, XSIPC_ENTRY_FOREIGN);
+    ck_assert_int_eq(e->owner, STRANGER_UID);
+    /* A record that does not parse: no name, and why. */
+    ck_assert_int_eq(
+        xsipc__reg_file_name(XSIPC_KIND_SEM, "junk", junk, sizeof junk, &st),
+        0);
+    e = entry(&s, junk, XSIPC_KIND_SEM);
+    ck_assert_ptr_eq(e->name, NULL);
+    ck_assert_int_eq(e->status, XSIPC_ENTRY_FOREIGN);
+    ck_assert_int_eq(e->id, -1);
+    ck_assert_int_eq(e->owner, STRANGER_UID);
+    ck_assert_msg(strstr(e->problem, "uid 65534") != NULL &&
+                      strstr(e->problem, "bad record") != NULL,
+                  "problem: %s", e->problem);
+
+    /* The same by name, without a directory read. */
+    ck_assert_int_eq(
+        xsipc_registry_stat(reg, "theirs", XSIPC_KIND_SHM, &one, &st), 0);
+    ck_assert_str_eq(one.name, "theirs");
+    ck_assert_int_eq(one.status, XSIPC_ENTRY_FOREIGN);
+    ck_assert_int_eq(one.id, id);
+
+    /* Nothing is adopted, changed or removed. */
+    ck_assert_int_eq(gc(reg, XSIPC_GC_NOW, &(done){0}), 0);
+    ck_assert_int_eq(xsipc_registry_remove(reg, "theirs", XSIPC_KIND_SHM,
+                                           XSIPC_REMOVE_OBJECT, &st),
+                     -XSIPC_UNTRUSTED);
+    ck_assert_int_eq(xsipc_registry_remove(reg, "junk", XSIPC_KIND_SEM, 0, &st),
+                     -XSIPC_UNTRUSTED);
+    ck_assert_int_eq(shmget(key, 0, 0), id);
+    list(reg, &s);
+    ck_assert_int_eq(s.n, 3);
+    ck_assert_int_eq(entry(&s, "theirs", XSIPC_KIND_SHM)->id, id);
+    xsipc_registry_close(reg);
+
+    /* Another user than root: the segment (0600) cannot be read. */
+    as_stranger(dir, 2);
+    as_stranger(dir, 0);
+    ck_assert_int_eq(rmdir(dir), 0); /* nothing left in it */
+}
+END_TEST
+
 /* -------------------------------------------------------------- remove */
 
 START_TEST(test_reglist_remove)
@@ -837,6 +1012,7 @@ Suite *reglist_suite(void)
     tcase_add_test(errors, test_reglist_key_errors);
     tcase_add_test(errors, test_reglist_foreign_entries);
     tcase_add_test(errors, test_reglist_gc_never_touches_foreign);
+    tcase_add_test(errors, test_reglist_lists_strangers_entries);
     tcase_add_test(errors, test_reglist_trust_uid_limits);
     tcase_add_test(errors, test_reglist_trusted_key_file);
     tcase_add_test(errors, test_reglist_trusted_directory);

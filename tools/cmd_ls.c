@@ -321,6 +321,22 @@ typedef struct info_state {
     int found;
 } info_state;
 
+/* Another user's entry of name (FOREIGN, its record naming it), which
+ * xsipc_registry_key refuses: its path into path, or 0 when there is none. */
+static int info_stranger(xsipc_registry *reg, const char *name, xsipc_kind kind,
+                         char *path, size_t len)
+{
+    xsipc_registry_entry e;
+    xsipc_status st;
+
+    if (xsipc_registry_stat(reg, name, kind, &e, &st) < 0 ||
+        e.status != XSIPC_ENTRY_FOREIGN || e.name == NULL ||
+        strcmp(e.name, name) != 0 || strlen(e.path) >= len)
+        return 0;
+    memcpy(path, e.path, strlen(e.path) + 1);
+    return 1;
+}
+
 static void info_sem_values(int id)
 {
     struct semid_ds ds;
@@ -361,6 +377,9 @@ static int info_entry(const xsipc_registry_entry *e, void *arg)
            (e->flags & XSIPC_ENTRY_COLLISION) ? ", collision" : "");
     if (e->problem != NULL)
         printf("Problem:     %s\n", e->problem);
+    if (e->status == XSIPC_ENTRY_FOREIGN && e->name != NULL)
+        printf("Note:        another user's entry, shown read-only: "
+               "gc and rm leave it\n");
     owner_string(e->owner, buf, sizeof buf);
     printf("Owner:       %s (%lu)\n", buf, (unsigned long)e->owner);
     if (e->creator > 0)
@@ -373,7 +392,9 @@ static int info_entry(const xsipc_registry_entry *e, void *arg)
             printf("Created:     %s\n", buf);
     }
     if (e->id < 0) {
-        printf("Object:      none\n");
+        printf("Object:      %s\n", e->status == XSIPC_ENTRY_FOREIGN
+                                        ? "none that we may read"
+                                        : "none");
         return 0;
     }
     printf("ID:          %d\n", e->id);
@@ -419,6 +440,16 @@ int cmd_info(const tool *t, int argc, char **argv)
     if (xsipc_registry_key(reg, argv[optind], XSIPC_KIND_SEM, 0, NULL, sem_path,
                            sizeof sem_path, &st) == 0)
         s.paths[1] = sem_path;
+    /* As root (or a trusted uid's caller), another user's entries: shown
+     * read-only when no entry of ours has the name. */
+    if (!*s.paths[0] && !*s.paths[1]) {
+        if (info_stranger(reg, argv[optind], XSIPC_KIND_SHM, shm_path,
+                          sizeof shm_path))
+            s.paths[0] = shm_path;
+        if (info_stranger(reg, argv[optind], XSIPC_KIND_SEM, sem_path,
+                          sizeof sem_path))
+            s.paths[1] = sem_path;
+    }
     if (!*s.paths[0] && !*s.paths[1]) {
         tool_name_error(argv[optind], st.code, st.text);
         rc = EXIT_FAIL;
