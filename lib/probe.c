@@ -199,7 +199,6 @@ static void stranger(xsipc_registry *reg, const xsipc__item *it,
                      xsipc__probe *p)
 {
     char why[sizeof p->problem];
-    size_t n, m;
 
     from_record(it, p);
     if (it->kind == XSIPC_KIND_SHM)
@@ -217,15 +216,9 @@ static void stranger(xsipc_registry *reg, const xsipc__item *it,
         p->e.id = -1;
     p->e.status = XSIPC_ENTRY_FOREIGN;
     p->ours = 0;
-    /* The problem: the item's, then why (both cut to what fits). */
-    m = strlen(it->problem);
-    n = m < sizeof p->problem - 1 ? m : sizeof p->problem - 1;
-    memcpy(p->problem, it->problem, n);
-    m = strlen(why);
-    if (m > sizeof p->problem - 1 - n)
-        m = sizeof p->problem - 1 - n;
-    memcpy(p->problem + n, why, m);
-    p->problem[n + m] = '\0';
+    /* The problem: the item's, then why (cut to what fits). */
+    if (snprintf(p->problem, sizeof p->problem, "%s%s", it->problem, why) < 0)
+        p->problem[0] = '\0';
     p->e.problem = p->problem;
 }
 

@@ -52,10 +52,12 @@ xsipc_shm *xsipc_shm_new_in(xsipc_registry *reg, const char *key)
     xsipc__semset_init(&shm->lock, NULL, NULL, NULL, 1);
     if (reg != NULL)
         shm->home = xsipc__reg_ref(reg);
-    /* A failure stays in the handle, for its next call to return (the
-     * constructor returns NULL only when out of memory). */
-    if (key != NULL && xsipc_shm_set_key(shm, key) < 0)
-        return shm;
+    if (key != NULL) {
+        /* A refusal stays in the handle, for its next call to return: the
+         * constructor returns NULL only when out of memory. */
+        int refused = xsipc_shm_set_key(shm, key);
+        (void)refused;
+    }
     return shm;
 }
 
@@ -272,7 +274,10 @@ int xsipc_shm_set_persistent(xsipc_shm *shm, int persistent)
 {
     if (shm == NULL)
         return -XSIPC_INVALID_ARGUMENT;
-    xsipc__status_clear(&shm->err);
+    /* A refused key's reason stays the handle's error (as for
+     * xsipc_sem_set_undo): a setter does not replace it. */
+    if (xsipc__shm_refused(shm) == 0)
+        xsipc__status_clear(&shm->err);
     if (persistent != 0 && persistent != 1)
         return xsipc__status_set(&shm->err, XSIPC_INVALID_ARGUMENT,
                                  "xsipc_shm_set_persistent: %d is neither 0 "

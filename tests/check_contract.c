@@ -410,6 +410,23 @@ START_TEST(test_contract_bad_key_reason_kept)
 }
 END_TEST
 
+/* A refused segment key's reason stays the handle's error through
+ * xsipc_shm_set_persistent, as the semaphore's through set_undo. */
+START_TEST(test_contract_shm_reason_survives_set_persistent)
+{
+    xsipc_shm *shm = xsipc_shm_new_in(tu_registry(), "");
+
+    ck_assert_ptr_nonnull(shm);
+    ck_assert_int_eq(xsipc_shm_error(shm), XSIPC_KEY_ERROR);
+    ck_assert_int_eq(xsipc_shm_set_persistent(shm, 1), 0);
+    ck_assert_int_eq(xsipc_shm_error(shm), XSIPC_KEY_ERROR);
+    ck_assert_ptr_nonnull(strstr(xsipc_shm_error_string(shm), "empty"));
+    ck_assert_int_eq(xsipc_shm_create(shm, 8, XSIPC_READ_WRITE),
+                     -XSIPC_KEY_ERROR);
+    xsipc_shm_free(shm);
+}
+END_TEST
+
 /* A semaphore refused at construction keeps its reason through a setter:
  * set_undo once cleared it, and the next release ran on a handle with no
  * registry (a crash). */
@@ -562,6 +579,7 @@ Suite *contract_suite(void)
     tcase_add_test(errors, test_contract_native_key_refused_at_once);
     tcase_add_test(errors, test_contract_bad_key_reason_kept);
     tcase_add_test(errors, test_contract_sem_reason_survives_set_undo);
+    tcase_add_test(errors, test_contract_shm_reason_survives_set_persistent);
     tcase_add_test(errors, test_contract_remove_force_bad_record);
     tcase_add_test(errors, test_contract_second_lock_is_lock_error);
     tcase_add_test(errors, test_contract_lock_without_key);
