@@ -359,7 +359,8 @@ void bench_create(void)
              work_fs);
     set_note(rp,
              "per cycle: xsipc_shm_new_in(persistent registry, name) + "
-             "create(4096) + free; key files kept, on %s",
+             "create(4096) + free; key files kept, the lock set kept "
+             "by the process between cycles, on %s",
              work_fs);
 
     fprintf(stderr, "xsipc-bench: 3. create+detach, %d rounds\n", rounds);

@@ -83,6 +83,11 @@ static void release_detached(xsipc_shm *shm, int held, int leave,
             (void)xsipc__semset_close(&shm->lock);
         return;
     }
+    /* A set the handle's end may keep (semidle.c) is only unlocked here:
+     * the end keeps it, or leaves it, right after. */
+    if (leave && !keep_mark && !shm->is_native &&
+        xsipc__semidle_seen(&shm->lock))
+        leave = 0;
     if (leave) {
         if (xsipc__semset_unlock_close(&shm->lock, keep_mark, op, &scratch) <
             0) {

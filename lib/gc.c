@@ -198,6 +198,10 @@ int xsipc_registry_gc(xsipc_registry *reg, unsigned flags, xsipc_gc_fn fn,
     if ((c = xsipc__registry_scan_begin(reg, &use, sizeof *c, op, status,
                                         &rc)) == NULL)
         return rc;
+    /* The lock sets this process keeps (semidle.c) are its own to end:
+     * given back, their last users remove them, as at the handles' end. */
+    if ((flags & XSIPC_GC_DRY_RUN) == 0)
+        xsipc__semidle_end(use, NULL);
     c->flags = flags;
     c->fn = fn;
     c->arg = arg;

@@ -19,6 +19,7 @@ lib_libxsipc_core_la_SOURCES = \
 	lib/semset.h \
 	lib/semset.c \
 	lib/semclose.c \
+	lib/semidle.c \
 	lib/semlock.c \
 	lib/shm.h \
 	lib/shm.c \

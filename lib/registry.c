@@ -406,6 +406,11 @@ int xsipc_registry_remove(xsipc_registry *reg, const char *name,
             flags & ~(XSIPC_REMOVE_OBJECT | XSIPC_REMOVE_FORCE));
     if ((use = use_registry(reg, op, status)) == NULL)
         return -(int)status->code;
+    /* A lock set this process keeps for the name is given back first: the
+     * name's removal by its own process must not find itself a user. */
+    if (name != NULL && xsipc__reg_file_name(XSIPC__KIND_SEM, name, k.file,
+                                             sizeof k.file, NULL) == 0)
+        xsipc__semidle_end(use, k.file);
     memset(&k, 0, sizeof k);
     rc = xsipc__reg_resolve(use, kind, name, 0, &k, status);
     if (rc == -XSIPC_KEY_ERROR && (flags & XSIPC_REMOVE_FORCE) != 0)

@@ -163,6 +163,9 @@
  * xsipc__semset_open_for, R2's last case in settled, R3 for a failed
  * create in drop_new_file);
  * semclose.c leaves and removes one (R2, and R3's unlink in remove_last);
+ * semidle.c keeps a freed handle's unit on its set for the process's next
+ * handle of the name (persistent registries; its K1-K4 add no rule: a
+ * kept set is, for R1-R4, A and B, a set an idle handle has joined);
  * semlock.c takes and gives VALUE on a set that is open.  lib/segment.c
  * and lib/detach.c follow R1 and R3 for segments, and keep a handle's set
  * joined from its first create or attach to its free (lib/shm.c); gc and
@@ -459,8 +462,14 @@ int xsipc__semset_open_for(xsipc__semset *s, int lock, const char *op,
     for (round = 0; round < XSIPC__SEM_ROUNDS; round++) {
         if ((rc = find_key(s, &missing, op, st)) < 0)
             return rc;
-        rc =
-            missing ? make_set(s, lock, 1, op, st) : open_once(s, lock, op, st);
+        /* A set the process kept at this key (semidle.c, K2): a join with
+         * the unit already had, checked as R4's below. */
+        if (round == 0 && !missing && xsipc__semidle_take(s))
+            rc = 0;
+        else if (missing)
+            rc = make_set(s, lock, 1, op, st);
+        else
+            rc = open_once(s, lock, op, st);
         if (rc < 0) {
             /* Qt would leave the key file it made; nothing has its key. */
             drop_new_file(s);

@@ -129,6 +129,22 @@ int xsipc__semset_acquire(xsipc__semset *s, xsipc__wait wait,
 int xsipc__semset_release(xsipc__semset *s, int n, const char *op,
                           xsipc_status *st);
 
+/* Idle lock sets (semidle.c).  At a handle's end, keeps its joined set
+ * -- not held -- for the process's next handle of the name: 1 when kept
+ * (s is left with no set), 0 when the caller leaves as before. */
+int xsipc__semidle_keep(xsipc__semset *s);
+/* Whether xsipc__semidle_keep would keep s now (its name was seen): the
+ * handle's end then only unlocks, so that it can keep the set after.  A
+ * name not seen yet is remembered, and its end goes on as before. */
+int xsipc__semidle_seen(xsipc__semset *s);
+/* At a handle's first open, with s->key resolved: 1 when s now has the
+ * set the process kept at that very key file, inode and key (the caller
+ * checks the file as R4 does), 0 when there is none. */
+int xsipc__semidle_take(xsipc__semset *s);
+/* Gives back the units the process keeps on reg's sets (reg NULL: every
+ * registry's), for the key file file only when not NULL. */
+void xsipc__semidle_end(xsipc_registry *reg, const char *file);
+
 /* ------------------------- between semset.c, semclose.c and semlock.c */
 
 /* How often a set removed underneath is re-created before giving up. */

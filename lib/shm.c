@@ -99,6 +99,10 @@ static void drop_segment_and_lock(xsipc_shm *shm)
         xsipc__semset_unlock_close(&shm->lock, 0, "xsipc_shm_free", &scratch) ==
             0)
         shm->locked = 0;
+    /* A persistent registry's name the process cycles keeps its set,
+     * joined, for the next handle (semidle.c). */
+    if (!shm->locked && !shm->is_native && xsipc__semidle_keep(&shm->lock))
+        return;
     if (xsipc__semset_close(&shm->lock) < 0)
         (void)xsipc__semset_close(&shm->lock);
 }

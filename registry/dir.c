@@ -287,8 +287,20 @@ xsipc_registry *xsipc__reg_ref(xsipc_registry *reg)
     return reg;
 }
 
+static xsipc__reg_end_fn end_hook;
+
+void xsipc__reg_on_end(xsipc__reg_end_fn fn)
+{
+#if defined(__GNUC__)
+    __atomic_store_n(&end_hook, fn, __ATOMIC_RELEASE);
+#else
+    end_hook = fn;
+#endif
+}
+
 void xsipc_registry_close(xsipc_registry *reg)
 {
+    xsipc__reg_end_fn hook;
     unsigned left;
     int saved;
 
@@ -301,6 +313,13 @@ void xsipc_registry_close(xsipc_registry *reg)
 #endif
     if (left != 0)
         return;
+#if defined(__GNUC__)
+    hook = __atomic_load_n(&end_hook, __ATOMIC_ACQUIRE);
+#else
+    hook = end_hook;
+#endif
+    if (hook != NULL)
+        hook(reg);
     /* Its idle key files go with the process's last reference. */
     xsipc__reg_linger_end(reg);
     /* close() of a directory cannot lose data; keep the caller's errno. */

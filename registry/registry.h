@@ -232,6 +232,11 @@ int xsipc__reg_release_locked(xsipc_registry *reg, xsipc__key *k);
  * last reference goes and at exit; a caller that wants none left before
  * then (a test) may call it. */
 void xsipc__reg_linger_end(xsipc_registry *reg);
+/* What the layer above keeps for a registry (lib/semidle.c) ends with its
+ * last reference: fn(reg) is called then, before anything of reg goes.
+ * One hook for the process; setting it again changes nothing. */
+typedef void (*xsipc__reg_end_fn)(xsipc_registry *reg);
+void xsipc__reg_on_end(xsipc__reg_end_fn fn);
 
 /* For a forced removal (XSIPC_REMOVE_FORCE), under the registry lock:
  * 1 when name's key file of kind is ours (trusted, at most its claim as a

@@ -105,7 +105,7 @@ stress: tests/stress tests/storm
 VALGRIND_TESTS = tests/check_registry tests/check_shm tests/check_sem \
 	tests/check_sysv tests/check_windows tests/check_faults tests/check_crash tests/check_interop \
 	tests/check_reglist tests/check_collide tests/check_messages \
-	tests/check_cache tests/check_linger tests/check_tmpdir tests/check_contract \
+	tests/check_cache tests/check_linger tests/check_semidle tests/check_tmpdir tests/check_contract \
 	tests/check_api
 VALGRIND_FLAGS = --quiet --leak-check=no --error-exitcode=3 \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite
@@ -156,6 +156,13 @@ tests_check_linger_SOURCES = tests/check_linger.c $(TEST_COMMON)
 tests_check_linger_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=linger_suite
 tests_check_linger_CFLAGS = $(TEST_CFLAGS)
 tests_check_linger_LDADD = $(TEST_LDADD)
+
+check_PROGRAMS += tests/check_semidle
+TESTS += tests/check_semidle
+tests_check_semidle_SOURCES = tests/check_semidle.c $(TEST_COMMON)
+tests_check_semidle_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=semidle_suite
+tests_check_semidle_CFLAGS = $(TEST_CFLAGS)
+tests_check_semidle_LDADD = $(TEST_LDADD)
 
 # $TMPDIR as Qt reads it (issue 13): cleaned, resolved, and refused when
 # it names no directory, never replaced by another.
