@@ -250,6 +250,7 @@ typedef enum {
 #define XSIPC_ENTRY_PERSISTENT 0x1u /* its record marks it persistent */
 #define XSIPC_ENTRY_UNCLAIMED 0x2u  /* no claim holds its key (Qt made it) */
 #define XSIPC_ENTRY_COLLISION 0x4u  /* its key is claimed by another file */
+#define XSIPC_ENTRY_CHANNEL 0x8u    /* its segment is a channel's */
 
 /* One key file and the object at its key.  Pointers are valid during the
  * callback only (xsipc_registry_stat: see there).  New fields are added at
@@ -526,6 +527,80 @@ XSIPC_API const char *xsipc_sem_error_string(const xsipc_sem *sem);
  * removes it and, in Qt's life cycle, its key file (not a persistent
  * set); a set made by Qt is left to its Qt owner.  errno is kept. */
 XSIPC_API void xsipc_sem_free(xsipc_sem *sem);
+
+/* ---------------------------------------------------------------- channel */
+
+/*
+ * A channel: a bounded queue of whole messages in one named segment of a
+ * registry, for any number of senders and receivers (xsipc_channel(3)).
+ * Each message is received whole by exactly one receiver, in the order
+ * its sender sent it.  A process killed anywhere inside send or recv
+ * leaves the channel usable: a message it had not published is never seen,
+ * one it had not finished receiving stays for the next receiver, and the
+ * send or receive turn it held is taken over once its death is known (pid
+ * and start time).  While both sides keep up, a message costs no system
+ * call; a side that must wait sleeps on a System V semaphore and is woken
+ * only when it sleeps.
+ *
+ * timeout_ms: -1 waits for ever, 0 tries once (XSIPC_WOULD_BLOCK), more
+ * waits that long (XSIPC_TIMEOUT), on CLOCK_MONOTONIC.  A handle is used
+ * by one thread at a time and belongs to the process that opened it (a
+ * forked child opens a handle of its own).
+ */
+typedef struct xsipc_channel xsipc_channel;
+
+/* What xsipc_channel_stat tells.  New fields are added at the end. */
+typedef struct xsipc_channel_info {
+    size_t capacity;    /* bytes of message storage */
+    size_t max_message; /* the largest message, bytes */
+    size_t messages;    /* messages queued now */
+    size_t bytes;       /* their bytes (without the 8-byte headers) */
+} xsipc_channel_info;
+
+/* A handle for the channel name in the default registry ($TMPDIR), or in
+ * reg (NULL: the default one; the handle keeps a reference).  NULL only
+ * when out of memory; a bad name is kept as the handle's error. */
+XSIPC_API xsipc_channel *xsipc_channel_new(const char *name) XSIPC_WARN_UNUSED;
+XSIPC_API xsipc_channel *
+xsipc_channel_new_in(xsipc_registry *reg, const char *name) XSIPC_WARN_UNUSED;
+/* Makes the channel, with capacity bytes of storage for messages of up to
+ * max_message bytes (each takes 8 bytes more, rounded up to 8), and opens
+ * it.  XSIPC_ALREADY_EXISTS when the name has a segment already;
+ * XSIPC_INVALID_SIZE when max_message is 0 or its record does not fit in
+ * capacity. */
+XSIPC_API int xsipc_channel_create(xsipc_channel *ch, size_t capacity,
+                                   size_t max_message) XSIPC_WARN_UNUSED;
+/* Opens an existing channel: XSIPC_NOT_FOUND when the name has none,
+ * XSIPC_INVALID_ARGUMENT when its segment is not a channel. */
+XSIPC_API int xsipc_channel_open(xsipc_channel *ch) XSIPC_WARN_UNUSED;
+/* Queues len bytes (0 < len <= max_message, else XSIPC_INVALID_SIZE),
+ * waiting for room as timeout_ms says. */
+XSIPC_API int xsipc_channel_send(xsipc_channel *ch, const void *msg,
+                                 size_t len,
+                                 long timeout_ms) XSIPC_WARN_UNUSED;
+/* Takes the next message into buf (cap bytes), its size in *len, waiting
+ * for one as timeout_ms says.  A message larger than cap stays queued:
+ * XSIPC_INVALID_SIZE, with its size in *len. */
+XSIPC_API int xsipc_channel_recv(xsipc_channel *ch, void *buf, size_t cap,
+                                 size_t *len,
+                                 long timeout_ms) XSIPC_WARN_UNUSED;
+/* Sizes and what is queued, a snapshot (others may send and receive
+ * meanwhile). */
+XSIPC_API int xsipc_channel_stat(xsipc_channel *ch,
+                                 xsipc_channel_info *info) XSIPC_WARN_UNUSED;
+/* persistent 1: the channel outlives its last user with what is queued
+ * (as xsipc_shm_set_persistent; call before create).  0 or -error. */
+XSIPC_API int xsipc_channel_set_persistent(xsipc_channel *ch,
+                                           int persistent) XSIPC_WARN_UNUSED;
+/* The name given to new/new_in; NULL for NULL. */
+XSIPC_API const char *xsipc_channel_name(const xsipc_channel *ch);
+/* The handle's last error, and its message ("" when none). */
+XSIPC_API xsipc_error xsipc_channel_error(const xsipc_channel *ch);
+XSIPC_API const char *xsipc_channel_error_string(const xsipc_channel *ch);
+/* Closes the handle; the last user of a channel that is not persistent
+ * removes it (xsipc_registry_remove with XSIPC_KIND_SHM removes one that
+ * is).  NULL is allowed. */
+XSIPC_API void xsipc_channel_free(xsipc_channel *ch);
 
 /* --------------------------------------------------------------- version */
 
