@@ -50,12 +50,15 @@ static size_t record_size(size_t len)
     return RECORD_HEADER + ((len + 7) & ~(size_t)7);
 }
 
-/* Parses --create CAPACITY[,MAX]; 0 or EXIT_USAGE after a message. */
+/* Parses --create CAPACITY[,MAX]; 0 or EXIT_USAGE after a message.  The
+ * library rounds CAPACITY up to 8 (xsipc_channel_create): the defaults
+ * and the checks here use the rounded value, so that what they accept it
+ * accepts. */
 static int parse_create(const char *arg, chan_sizes *sz)
 {
     const char *comma = strchr(arg, ',');
     char cap[128];
-    size_t n = comma != NULL ? (size_t)(comma - arg) : strlen(arg);
+    size_t n = comma != NULL ? (size_t)(comma - arg) : strlen(arg), room;
 
     if (n >= sizeof cap)
         n = sizeof cap - 1; /* too long for a size: refused below */
@@ -63,20 +66,24 @@ static int parse_create(const char *arg, chan_sizes *sz)
     cap[n] = '\0';
     if (tool_parse_size("CAPACITY", cap, &sz->capacity) != 0)
         return EXIT_USAGE;
-    if (sz->capacity < record_size(1))
+    if (sz->capacity > (size_t)-1 - 7)
+        return tool_usage_error("%s: CAPACITY: '%s' is too large", tool_cmd,
+                                cap);
+    room = (sz->capacity + 7) & ~(size_t)7;
+    if (room < record_size(1))
         return tool_usage_error("%s: CAPACITY: '%s' leaves no room for a "
-                                "message (%lu bytes at least)",
-                                tool_cmd, cap, (unsigned long)record_size(1));
+                                "message (9 bytes at least)",
+                                tool_cmd, cap);
     if (comma == NULL) {
-        sz->max_message = (sz->capacity & ~(size_t)7) - RECORD_HEADER;
+        sz->max_message = room - RECORD_HEADER;
         if (sz->max_message > DEFAULT_MAX_MESSAGE)
             sz->max_message = DEFAULT_MAX_MESSAGE;
         return 0;
     }
     if (tool_parse_size("MAX", comma + 1, &sz->max_message) != 0)
         return EXIT_USAGE;
-    if (sz->max_message > sz->capacity - RECORD_HEADER ||
-        record_size(sz->max_message) > sz->capacity)
+    if (sz->max_message > room - RECORD_HEADER ||
+        record_size(sz->max_message) > room)
         return tool_usage_error("%s: MAX: a message of '%s' does not fit a "
                                 "CAPACITY of '%s' (each takes 8 bytes more, "
                                 "rounded up to 8)",
@@ -149,11 +156,11 @@ static xsipc_channel *open_channel(const tool *t, xsipc_registry *reg,
     if (ch != NULL && xsipc_channel_error(ch) == XSIPC_NO_ERROR &&
         open_or_create(t, reg, name, sz, &ch) == 0)
         return ch;
+    /* The library's message tells a segment that is no channel from a
+     * lock set that has no channel's semaphores (XSIPC_INVALID_ARGUMENT
+     * both). */
     if (ch == NULL)
         tool_error("out of memory");
-    else if (xsipc_channel_error(ch) == XSIPC_INVALID_ARGUMENT)
-        /* open's word for a segment of the name that is no channel. */
-        tool_error("the segment is not a channel: \"%s\"", tool_name(name));
     else
         chan_error(ch, name);
     xsipc_channel_free(ch);

@@ -99,10 +99,15 @@ printf 'x' | xsipc send big --create 1M
 check "--create 1M: max 64 KiB" "Max message: 65536 bytes" \
     "$(xsipc info big | grep '^Max message:')"
 printf 'x' | xsipc send odd --create 100
-check "--create 100: max 88 (96 less 8)" "Max message: 88 bytes" \
+check "--create 100: capacity rounded up to 104" "Capacity:    104 bytes (104B)" \
+    "$(xsipc info odd | grep '^Capacity:')"
+check "--create 100: max 96 (104 less 8)" "Max message: 96 bytes" \
     "$(xsipc info odd | grep '^Max message:')"
+printf 'x' | xsipc send least --create 9
+check "--create 9 (16 bytes): max 8" "Max message: 8 bytes" \
+    "$(xsipc info least | grep '^Max message:')"
 # Sizes that cannot be a channel are usage errors, and make nothing.
-for bad in 8 15 64,64 64,57 1K,2K 0 1K,0 1K, ,1K x; do
+for bad in 8 1 64,64 64,57 100,97 1K,2K 0 1K,0 1K, ,1K x 18446744073709551615; do
     err=$(printf 'x' | xsipc send refused --create "$bad" 2>&1)
     check "--create $bad exits 1" 1 $?
     case $err in
@@ -142,13 +147,15 @@ check "no key file either" 0 "$(ls "$dir" | grep -c nosuch)"
 xsipc create plain 4K
 err=$(printf 'x' | xsipc send plain --create 4K 2>&1)
 check "send to a plain segment exits 2" 2 $?
-check "and says so" 'xsipc: send: the segment is not a channel: "plain"' "$err"
+check "and says so" 'xsipc: send: the name'"'"'s segment is not a channel: "plain"' \
+    "${err%%, key file *}"
 check "recv from a plain segment exits 2" 2 "$(xsipc recv plain -w 0 2>/dev/null; echo $?)"
 
 # ls: kind chan and the counts; other rows have none (null in JSON).
 printf 'abc' | xsipc send q
 check "ls -o NAME,KIND,MSGS,BYTES" "NAME  KIND MSGS BYTES
 big   chan    1    1B
+least chan    1    1B
 odd   chan    1    1B
 plain shm     -     -
 q     chan    1    3B" "$(xsipc ls -o NAME,KIND,MSGS,BYTES | grep -v '^small \|^tiny ')"
@@ -186,7 +193,7 @@ check "the next message is still there" "more" "$(xsipc recv q -w 0)"
 
 # rm removes the channels: no listing, no key files, no objects.
 keys=$(object_keys)
-xsipc rm q small big odd tiny plain
+xsipc rm q small big odd least tiny plain
 check "rm" 0 $?
 check "ls after rm" "" "$(xsipc ls -n)"
 check "key files after rm" "" "$(ls "$dir" | grep qipc_)"
