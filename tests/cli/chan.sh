@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: MIT
 # chan.sh -- send and recv (issue 14): a message round-trips, -l sends
 # one message per line (empty ones skipped), -0 ends messages with a NUL,
-# -n takes several, --create makes the channel with the sizes given (and
-# refuses sizes that cannot be), a message over the largest is refused,
-# a missing channel is exit 2, a wait that ends is exit 1 (-w 0 on an
-# empty or a full channel too), a closed pipe ends recv with 141, ls and
-# info show a channel's kind and counts, and rm leaves nothing behind.
+# -n takes several, senders and receivers may run at once (each message
+# received once, a sender's in order), --create makes the channel with
+# the sizes given (and refuses sizes that cannot be), a message over the
+# largest is refused, a missing channel is exit 2, a wait that ends is
+# exit 1 (-w 0 on an empty or a full channel too), a closed pipe ends
+# recv with 141, ls and info show a channel's kind and counts, and rm
+# leaves nothing behind.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 
 before=$(objects)
@@ -34,6 +36,33 @@ printf 'late' | xsipc send q
 wait $receiver
 check "a waiting recv exits 0" 0 $?
 check "and gets the message" "late" "$(cat "$dir/waited")"
+
+# Senders and receivers at once: three senders of 20 lines each, two
+# receivers of 30 messages each; every message is received once, whole,
+# and each sender's in its order.
+for s in a b c; do
+    seq 1 20 | sed "s/^/$s/" | xsipc send q -l -w 30 &
+done
+xsipc recv q -n 30 -w 30 >"$dir/r1" &
+r1=$!
+xsipc recv q -n 30 -w 30 >"$dir/r2" &
+r2=$!
+wait $r1
+check "the first receiver exits 0" 0 $?
+wait $r2
+check "the second receiver exits 0" 0 $?
+wait
+check "each got 30 messages" "30 30" "$(wc -l <"$dir/r1" | tr -d ' ') $(wc -l <"$dir/r2" | tr -d ' ')"
+check "every message once" "$(for s in a b c; do seq 1 20 | sed "s/^/$s/"; done | sort)" \
+    "$(cat "$dir/r1" "$dir/r2" | sort)"
+ordered=ok
+for f in "$dir/r1" "$dir/r2"; do
+    for s in a b c; do
+        grep "^$s" "$f" | sed "s/^$s//" >"$dir/seq"
+        sort -n "$dir/seq" | cmp -s - "$dir/seq" || ordered="$s out of order in $f"
+    done
+done
+check "each receiver sees each sender's messages in order" ok "$ordered"
 
 # -l: one message per line, without the newline; the empty line is
 # skipped, the last line needs no newline.
