@@ -9,17 +9,18 @@
  * monotonic 64-bit counters: tail, the bytes published, and head, the bytes
  * taken; the records between them, in order, are the queued messages.  A
  * record at position p (offset p % capacity) is an 8-byte header, the
- * message's length, and the message, padded to 8; a header WRAP says the
- * rest of the ring is unused and the next record is at offset 0.  Each
+ * message's length, and the message, padded to 8; a message that reaches
+ * the ring's end goes on at offset 0 (its header never does: offsets and
+ * capacity are multiples of 8), so every free byte is usable and a record
+ * fits whenever capacity - (tail - head) holds it.  Each
  * side has a turn word: send_turn, recv_turn, holding the token (pid and
  * start time, chanwait.c) of the one process whose turn it is, or 0.
  *
  * Who changes what:
  *  - tail, and ring bytes at or beyond tail: only the holder of the send
- *    turn.  It writes the record (and a WRAP before it, when the record
- *    does not fit before the ring's end) into free space -- bytes from
- *    tail up to head + capacity, never at or below head's record -- and
- *    only then publishes it, with one release store of tail.
+ *    turn.  It writes the record into free space -- positions from tail
+ *    up to head + capacity, never below head -- and only then publishes
+ *    it, with one release store of tail.
  *  - head: only the holder of the receive turn, which copies the record at
  *    head out, and only then takes it, with one release store of head.
  *  - a turn: taken by CAS 0 -> own token (acquire), given back by CAS own
@@ -161,6 +162,25 @@ static void give_turn(xsipc_channel *ch, uint64_t *turn)
                                       __ATOMIC_RELAXED);
 }
 
+/* A message's bytes into the ring from offset at, going on at offset 0
+ * past the ring's end; and out of it. */
+static void ring_put(xsipc_channel *ch, uint64_t at, const void *msg,
+                     size_t len)
+{
+    size_t first = len < ch->cap - at ? len : (size_t)(ch->cap - at);
+
+    memcpy(ch->ring + at, msg, first);
+    memcpy(ch->ring, (const unsigned char *)msg + first, len - first);
+}
+
+static void ring_get(xsipc_channel *ch, uint64_t at, void *buf, size_t len)
+{
+    size_t first = len < ch->cap - at ? len : (size_t)(ch->cap - at);
+
+    memcpy(buf, ch->ring + at, first);
+    memcpy((unsigned char *)buf + first, ch->ring, len - first);
+}
+
 /* Checks common to send and recv; the deadline goes to *until (NULL: for
  * ever) and *nowait. */
 static int ready(xsipc_channel *ch, long timeout_ms, struct timespec *ts,
@@ -201,7 +221,7 @@ int xsipc_channel_send(xsipc_channel *ch, const void *msg, size_t len,
     static const char op[] = "xsipc_channel_send";
     const struct timespec *until;
     struct timespec ts;
-    uint64_t need, t, h, off, room, total;
+    uint64_t need, t, h, off;
     int nowait, rc;
 
     if (ch == NULL)
@@ -222,22 +242,15 @@ int xsipc_channel_send(xsipc_channel *ch, const void *msg, size_t len,
         if ((rc = take_turn(ch, &ch->h->send_turn, until, nowait, op)) < 0)
             return rc;
         t = __atomic_load_n(&ch->h->tail, __ATOMIC_ACQUIRE);
-        off = t % ch->cap;
-        room = ch->cap - off;
-        total = need <= room ? need : room + need;
         h = ch->seen_head;
-        if (t + total - h > ch->cap || h > t)
+        if (t + need - h > ch->cap || h > t)
             h = ch->seen_head = __atomic_load_n(&ch->h->head, __ATOMIC_ACQUIRE);
-        if (t + total - h <= ch->cap) {
-            if (need > room) {
-                __atomic_store_n((uint64_t *)(ch->ring + off), XSIPC__CHAN_WRAP,
-                                 __ATOMIC_RELAXED);
-                off = 0;
-            }
+        if (t + need - h <= ch->cap) {
+            off = t % ch->cap;
             __atomic_store_n((uint64_t *)(ch->ring + off), (uint64_t)len,
                              __ATOMIC_RELAXED);
-            memcpy(ch->ring + off + 8, msg, len);
-            __atomic_store_n(&ch->h->tail, t + total, __ATOMIC_RELEASE);
+            ring_put(ch, (off + 8) % ch->cap, msg, len);
+            __atomic_store_n(&ch->h->tail, t + need, __ATOMIC_RELEASE);
             give_turn(ch, &ch->h->send_turn);
             xsipc__chan_wake(ch, 1);
             return 0;
@@ -278,11 +291,6 @@ int xsipc_channel_recv(xsipc_channel *ch, void *buf, size_t cap, size_t *len,
         if (h != t) {
             off = h % ch->cap;
             n = __atomic_load_n((uint64_t *)(ch->ring + off), __ATOMIC_RELAXED);
-            if (n == XSIPC__CHAN_WRAP) {
-                h += ch->cap - off;
-                off = 0;
-                n = __atomic_load_n((uint64_t *)ch->ring, __ATOMIC_RELAXED);
-            }
             if (n == 0 || n > ch->max || h + xsipc__chan_record(n) > t) {
                 give_turn(ch, &ch->h->recv_turn);
                 return fail(ch, XSIPC_UNKNOWN_ERROR, op,
@@ -298,7 +306,7 @@ int xsipc_channel_recv(xsipc_channel *ch, void *buf, size_t cap, size_t *len,
                                          op, (unsigned long long)n, cap,
                                          ch->shm->qname);
             }
-            memcpy(buf, ch->ring + off + 8, (size_t)n);
+            ring_get(ch, (off + 8) % ch->cap, buf, (size_t)n);
             __atomic_store_n(&ch->h->head, h + xsipc__chan_record(n),
                              __ATOMIC_RELEASE);
             give_turn(ch, &ch->h->recv_turn);
@@ -340,10 +348,6 @@ int xsipc_channel_stat(xsipc_channel *ch, xsipc_channel_info *info)
             uint64_t off = h % ch->cap;
 
             n = __atomic_load_n((uint64_t *)(ch->ring + off), __ATOMIC_RELAXED);
-            if (n == XSIPC__CHAN_WRAP) {
-                h += ch->cap - off;
-                continue;
-            }
             if (n == 0 || n > ch->max)
                 break;
             msgs++;

@@ -18,7 +18,7 @@
 #include "private.h"
 
 #define XSIPC__CHAN_MAGIC 0x3148435043495358ull /* "XSIPCCH1" */
-#define XSIPC__CHAN_VERSION 1u
+#define XSIPC__CHAN_VERSION 2u
 /* The lock set of a channel's name has two semaphores more than a
  * segment's, used without SEM_UNDO: receivers sleep on DATA for messages,
  * senders on SPACE for room. */
@@ -26,8 +26,6 @@
 #define XSIPC__CHAN_SPACE 4
 #define XSIPC__CHAN_NSEMS 5
 #define XSIPC__CHAN_SLEEPERS 64
-/* A record header that says "the rest of the ring is empty: go on at 0". */
-#define XSIPC__CHAN_WRAP UINT64_MAX
 #define XSIPC__CHAN_RING_OFF 1024u
 
 typedef struct xsipc__chan_hdr {

@@ -126,14 +126,15 @@ START_TEST(test_channel_rules_and_errors)
     ck_assert_uint_eq(recv_ok(b, buf, sizeof buf), 12);
     ck_assert(memcmp(buf, "hello, world", 12) == 0);
 
-    /* Full: after the first record (24 bytes), 256 bytes hold four
-     * 48-byte records, and the fifth would have to wrap. */
-    for (len = 0; len < 4; len++)
+    /* Full: five 48-byte records take 240 of the 256 bytes (the fifth
+     * runs past the ring's end and on at its start); a sixth does not
+     * fit. */
+    for (len = 0; len < 5; len++)
         send_ok(a, buf, 40);
     refused(a, xsipc_channel_send(a, buf, 40, 0), XSIPC_WOULD_BLOCK);
     refused(a, xsipc_channel_send(a, buf, 40, 30), XSIPC_TIMEOUT);
     ck_assert_int_eq(xsipc_channel_stat(a, &info), 0);
-    ck_assert_uint_eq(info.messages, 4);
+    ck_assert_uint_eq(info.messages, 5);
     ck_assert_str_eq(xsipc_channel_name(a), "rules");
     ck_assert_ptr_null(xsipc_channel_name(NULL));
     ck_assert_int_eq(xsipc_channel_send(NULL, "x", 1, 0),
@@ -175,6 +176,32 @@ START_TEST(test_channel_wraps_in_order)
         ck_assert_uint_eq(recv_ok(ch, got, sizeof got), want);
         ck_assert_uint_eq(got[want - 1], (unsigned char)(n + want - 1));
         n++;
+    }
+    xsipc_channel_free(ch);
+}
+END_TEST
+
+/* A channel just big enough for one largest message takes it wherever
+ * the ring's position is: the record runs past the end and on at 0 (the
+ * kill storm found a largest message waiting for ever on an empty channel
+ * when records had to start again at 0). */
+START_TEST(test_channel_largest_message_anywhere)
+{
+    xsipc_channel *ch = made("tight", 264, 256);
+    unsigned char m[256], got[256];
+    size_t i, k;
+
+    for (i = 0; i < 40; i++) {
+        size_t small = 1 + i % 37;
+
+        for (k = 0; k < sizeof m; k++)
+            m[k] = (unsigned char)(i * 3 + k);
+        send_ok(ch, m, small);
+        ck_assert_uint_eq(recv_ok(ch, got, sizeof got), small);
+        send_ok(ch, m, sizeof m);
+        refused(ch, xsipc_channel_send(ch, m, 1, 0), XSIPC_WOULD_BLOCK);
+        ck_assert_uint_eq(recv_ok(ch, got, sizeof got), sizeof m);
+        ck_assert(memcmp(got, m, sizeof m) == 0);
     }
     xsipc_channel_free(ch);
 }
@@ -513,6 +540,7 @@ Suite *channel_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_channel_rules_and_errors);
     tcase_add_test(tc, test_channel_wraps_in_order);
+    tcase_add_test(tc, test_channel_largest_message_anywhere);
     tcase_add_test(tc, test_channel_many_processes);
     tcase_add_test(tc, test_channel_sleep_and_wake);
     tcase_add_test(tc, test_channel_sender_killed_mid_send);
