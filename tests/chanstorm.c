@@ -46,16 +46,24 @@
  * a receive but before it advanced the count leaves the message in its
  * pending slot; the checker counts it received when no one else got it.
  *
- * At the end the senders are stopped, then the receivers (all reaped),
- * the supervisor drains the channel into a log of its own (each recv
- * timeout-bounded), frees its handle (the last user: the channel goes),
- * runs xsipc_registry_gc(XSIPC_GC_NOW), removes a persistent registry's
- * names, and counts what is left: a segment or semaphore set at the
- * channel's keys, any System V object of the namespace when it is
- * private, any file of the registry directory.  Then chanstorm_check.c
- * reads the logs.  One summary line; exit 0 only with no violation, hang,
- * error or leftover; 1 otherwise (also when the run outlives SECONDS +
- * 60 s), 2 on bad usage, 99 when it could not start.
+ * Senders and receivers pause now and then (each incarnation at a pace of
+ * its own), also between a send and its acknowledgement and between a
+ * recv and its record, so that kills land in those windows too.  Each
+ * message is also checked by its receiver right after recv returns.
+ *
+ * At the end of a storm every worker is killed where it is, the receivers
+ * first (the senders fill the channel meanwhile); without -k the senders
+ * are stopped, then the receivers, once the channel is empty.  All are
+ * reaped; then the supervisor drains the channel into a log of its own
+ * (each recv timeout-bounded), frees its handle (the last user: the
+ * channel goes), runs xsipc_registry_gc(XSIPC_GC_NOW), removes a
+ * persistent registry's names, and counts what is left: a segment or
+ * semaphore set at the channel's keys, any System V object of the
+ * namespace when it is private, any file of the registry directory, and
+ * messages still queued.  Then chanstorm_check.c reads the logs (the
+ * workers are in chanstorm_work.c).  One summary line; exit 0 only with
+ * no violation, hang, error or leftover; 1 otherwise (also when the run
+ * outlives SECONDS + 60 s), 2 on bad usage, 99 when it could not start.
  */
 #include <config.h>
 
@@ -348,11 +356,13 @@ static int options(int argc, char **argv)
     if (optind != argc || cfg.senders < 1 || cfg.receivers < 1 ||
         workers() > MAX_WORKERS || cfg.seconds < 1 ||
         cfg.max_message < CS_HDR || cfg.max_message > CS_MAX_MESSAGE ||
-        cfg.capacity < cfg.max_message || cfg.timeout_ms < 1) {
+        cfg.capacity < 8 + ((cfg.max_message + 7) & ~(size_t)7) ||
+        cfg.timeout_ms < 1) {
         fprintf(stderr,
                 "chanstorm: 1 or more senders and receivers, %d in all; 1 s "
-                "or more; max_message %u..%u, capacity at least that; a "
-                "timeout of 1 ms or more\n",
+                "or more; max_message %u..%u, capacity at least its record "
+                "(8 bytes more, rounded up to 8); a timeout of 1 ms or "
+                "more\n",
                 MAX_WORKERS, (unsigned)CS_HDR, CS_MAX_MESSAGE);
         return usage();
     }
@@ -369,6 +379,16 @@ static void private_ipc(void)
         cfg.private_ns = 1;
 }
 
+/* What a run that could not start made is removed: 99. */
+static int give_up(void)
+{
+    if (cfg.dir[0] != '\0' && cs_count_files(cfg.dir, 1, 1) >= 0)
+        (void)rmdir(cfg.dir);
+    if (cfg.logdir[0] != '\0' && cs_count_files(cfg.logdir, 1, 1) >= 0)
+        (void)rmdir(cfg.logdir);
+    return 99;
+}
+
 static int directories(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -377,9 +397,15 @@ static int directories(void)
     snprintf(cfg.dir, sizeof cfg.dir, "%s/xsipc-chanstorm-XXXXXX", base);
     snprintf(cfg.logdir, sizeof cfg.logdir, "%s/xsipc-chanstorm-logs-XXXXXX",
              base);
-    if (mkdtemp(cfg.dir) == NULL || mkdtemp(cfg.logdir) == NULL) {
+    if (mkdtemp(cfg.dir) == NULL) {
         perror("chanstorm: mkdtemp");
+        cfg.dir[0] = cfg.logdir[0] = '\0';
         return 99;
+    }
+    if (mkdtemp(cfg.logdir) == NULL) {
+        perror("chanstorm: mkdtemp");
+        cfg.logdir[0] = '\0';
+        return give_up();
     }
     return 0;
 }
@@ -458,7 +484,7 @@ int main(int argc, char **argv)
              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (B == MAP_FAILED) {
         perror("chanstorm: mmap");
-        return 99;
+        return give_up();
     }
     memset(B, 0, sizeof *B);
     snprintf(hang_text, sizeof hang_text,
@@ -472,14 +498,16 @@ int main(int argc, char **argv)
         cfg.dir, cfg.persistent ? XSIPC_REGISTRY_PERSISTENT : 0, &st);
     if (reg == NULL) {
         fprintf(stderr, "chanstorm: %s\n", st.text);
-        return 99;
+        return give_up();
     }
     ch = xsipc_channel_new_in(reg, CHANNEL);
     if (ch == NULL ||
         xsipc_channel_create(ch, cfg.capacity, cfg.max_message) != 0) {
         fprintf(stderr, "chanstorm: xsipc_channel_create: %s\n",
                 ch != NULL ? xsipc_channel_error_string(ch) : "no memory");
-        return 99;
+        xsipc_channel_free(ch);
+        xsipc_registry_close(reg);
+        return give_up();
     }
 
     run();
