@@ -87,13 +87,37 @@ TESTS += tests/storm.sh
 EXTRA_DIST += tests/storm.sh
 STORM_SECONDS = 60
 
-stress: tests/stress tests/storm
+# The channel's kill storm (issue 14): senders and receivers of one small
+# channel SIGKILLed at random, every message checked from their logs
+# (tests/chanstorm.c); make check runs a short form (tests/chanstorm.sh),
+# make stress CHANSTORM_SECONDS of the storm in each registry and as much
+# traffic without kills, and make chanstorm the short form alone.
+check_PROGRAMS += tests/chanstorm
+tests_chanstorm_SOURCES = tests/chanstorm.c tests/chanstorm_work.c \
+	tests/chanstorm_check.c tests/chanstorm.h
+tests_chanstorm_LDADD = lib/libxsipc.la
+TESTS += tests/chanstorm.sh
+EXTRA_DIST += tests/chanstorm.sh
+CHANSTORM_SECONDS = 60
+
+stress: tests/stress tests/storm tests/chanstorm
 	$(top_srcdir)/tests/ipcns $(top_builddir)/tests/stress -k $(STRESS_KILLS)
 	@fail=0; for form in "" "-k" "-p" "-p -k"; do \
 	    echo "$(top_builddir)/tests/storm -s $(STORM_SECONDS) $$form"; \
 	    $(top_srcdir)/tests/ipcns $(top_builddir)/tests/storm \
 	        -s $(STORM_SECONDS) $$form || fail=1; \
+	done; \
+	for form in "-k" "-p -k" ""; do \
+	    echo "$(top_builddir)/tests/chanstorm -s $(CHANSTORM_SECONDS) $$form"; \
+	    $(top_srcdir)/tests/ipcns $(top_builddir)/tests/chanstorm \
+	        -s $(CHANSTORM_SECONDS) $$form || fail=1; \
 	done; exit $$fail
+
+chanstorm: tests/chanstorm
+	@top_builddir=$(top_builddir) $(top_srcdir)/tests/ipcns \
+	    $(SHELL) $(top_srcdir)/tests/chanstorm.sh
+
+.PHONY: chanstorm
 
 .PHONY: stress
 
