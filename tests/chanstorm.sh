@@ -11,7 +11,9 @@ chanstorm="${top_builddir:-.}/tests/chanstorm"
 secs=${CHANSTORM_CHECK_SECONDS:-3}
 fail=0
 
-for form in "-k" "-p -k" ""; do
+# "-k -c 264 -m 256": a ring of one largest record, where a record must
+# run past the ring's end (a largest message once waited there for ever).
+for form in "-k" "-p -k" "" "-k -c 264 -m 256"; do
     echo "chanstorm -s $secs${form:+ $form}"
     # shellcheck disable=SC2086 # the form is several words on purpose
     "$chanstorm" -s "$secs" $form || fail=1
