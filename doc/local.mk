@@ -3,7 +3,7 @@
 # and the bash completion of the xsipc command.
 dist_man1_MANS = doc/xsipc.1
 dist_man3_MANS = doc/xsipc.3 doc/xsipc_shm.3 doc/xsipc_sem.3 \
-	doc/xsipc_registry.3
+	doc/xsipc_registry.3 doc/xsipc_channel.3
 
 # `man FUNCTION` for every public function: after the pages, install writes
 # a .so link page man3/FUNCTION.3 for each line of doc/links.txt, and

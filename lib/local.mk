@@ -18,6 +18,9 @@ lib_libxsipc_core_la_SOURCES = \
 	lib/error.c \
 	lib/semset.h \
 	lib/semset.c \
+	lib/channel.h \
+	lib/channel.c \
+	lib/chanwait.c \
 	lib/semclose.c \
 	lib/semidle.c \
 	lib/semlock.c \

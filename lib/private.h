@@ -41,9 +41,11 @@ struct xsipc_shm {
     int is_native;            /* set by xsipc_shm_set_native_key */
     xsipc__key key;           /* the segment's key file, valid while attached */
     int shmid;                /* -1 while not attached */
-    int removed; /* our IPC_RMID is done (a detach failed after it) */
-    int keep;    /* xsipc_shm_set_persistent: the next create's segment
-                    outlives its users */
+    int removed;    /* our IPC_RMID is done (a detach failed after it) */
+    int keep;       /* xsipc_shm_set_persistent: the next create's segment
+                       outlives its users */
+    int mode_extra; /* mode bits a segment this handle makes carries beside
+                       the registry's (a channel's: XSIPC__MODE_CHANNEL) */
     void *addr;
     size_t size;
     xsipc_access access;

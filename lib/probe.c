@@ -106,6 +106,8 @@ static void probe_shm(xsipc_registry *reg, xsipc__probe *p)
     p->acts = acts_for(reg, ds.shm_perm.uid);
     p->changed = ds.shm_ctime;
     p->e.mode = (mode_t)(ds.shm_perm.mode & 0777);
+    if ((ds.shm_perm.mode & XSIPC__MODE_CHANNEL) != 0)
+        p->e.flags |= XSIPC_ENTRY_CHANNEL;
     p->e.ctime = (long long)ds.shm_ctime;
     if (!xsipc__reg_trusted(reg, ds.shm_perm.uid)) {
         p->e.status = XSIPC_ENTRY_FOREIGN;

@@ -232,7 +232,7 @@ static int make_segment(xsipc_shm *shm, size_t size, const char *op)
         id = xsipc__sys_shmget(shm->key.key, size,
                                (int)xsipc__reg_obj_mode(shm->reg) |
                                    (shm->keep ? XSIPC__MODE_KEEP : 0) |
-                                   IPC_CREAT | IPC_EXCL);
+                                   shm->mode_extra | IPC_CREAT | IPC_EXCL);
         if (id >= 0)
             return id;
         if (errno == EINVAL) /* only the size can be wrong here */

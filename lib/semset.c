@@ -352,7 +352,7 @@ static int make_set(xsipc__semset *s, int lock, int missing, const char *op,
         xsipc__reg_key_forget(s->reg, &s->key);
         return AGAIN;
     }
-    id = xsipc__sys_semget(s->key.key, XSIPC__SEM_NSEMS,
+    id = xsipc__sys_semget(s->key.key, s->nsems ? s->nsems : XSIPC__SEM_NSEMS,
                            mode | IPC_CREAT | IPC_EXCL);
     if (id < 0) {
         err = errno;

@@ -38,6 +38,9 @@
  * it; xsipc sets it on objects made to outlive their users (persistent
  * segments and semaphores), which gc then never takes for orphans. */
 #define XSIPC__MODE_KEEP 0100
+/* The group's execute bit on a segment: a channel's (lib/channel.c), so
+ * that a listing tells one from a plain segment without attaching. */
+#define XSIPC__MODE_CHANNEL 0010
 
 /* A Qt-made set still at value 0 and untouched this long after it was
  * made belongs to a Qt creator killed before its SETVAL (see revive() in
@@ -72,9 +75,11 @@ typedef struct xsipc__semset {
                          and let go */
     int qt_fresh;     /* a Qt set no semop had touched when it was opened */
     int counting;     /* used as a counting semaphore (xsipc_sem), not a lock */
-    int others;       /* the caller's guess that others have the set open too
-                         (a segment still attached elsewhere): leaving tries
-                         "others remain" first (semclose.c) */
+    unsigned short nsems; /* semaphores a set this handle makes has: 0 for
+                             XSIPC__SEM_NSEMS (a channel's lock has 5) */
+    int others; /* the caller's guess that others have the set open too
+                   (a segment still attached elsewhere): leaving tries
+                   "others remain" first (semclose.c) */
 } xsipc__semset;
 
 /* How a wait ends: block, fail at once, or fail at a deadline. */

@@ -157,6 +157,13 @@ tests_check_linger_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=linger_suite
 tests_check_linger_CFLAGS = $(TEST_CFLAGS)
 tests_check_linger_LDADD = $(TEST_LDADD)
 
+check_PROGRAMS += tests/check_channel
+TESTS += tests/check_channel
+tests_check_channel_SOURCES = tests/check_channel.c $(TEST_COMMON)
+tests_check_channel_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_SUITE=channel_suite
+tests_check_channel_CFLAGS = $(TEST_CFLAGS)
+tests_check_channel_LDADD = $(TEST_LDADD)
+
 check_PROGRAMS += tests/check_semidle
 TESTS += tests/check_semidle
 tests_check_semidle_SOURCES = tests/check_semidle.c $(TEST_COMMON)
