@@ -32,6 +32,15 @@
  * sender ends with a stop message of the same size; a receiver ends at
  * the first one it gets, which, since every queue here is FIFO, comes
  * after all of that sender's messages.
+ *
+ * The notes give, beside the rate, the context switches of all processes
+ * per message sent (getrusage from the start line on): sleeps, where a
+ * process found nothing to do and blocked in the kernel (ru_nvcsw), and
+ * preemptions (ru_nivcsw).
+ * A queue whose sides keep up with each other costs no sleep at all; one
+ * that makes every message a sleep and a wake-up pays the scheduler's
+ * latency each time, and it is that, more than the copies, that sets the
+ * kernel carriers' rates.
  */
 #include <config.h>
 
@@ -42,6 +51,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +73,8 @@
 /* What the receivers found, in a mapping shared with the children. */
 typedef struct tally {
     double t_end[WORKERS];
+    long csw[WORKERS];  /* voluntary context switches after the start */
+    long icsw[WORKERS]; /* involuntary ones: preemptions */
     long got[WORKERS][SENDERS];
     uint64_t seqsum[WORKERS][SENDERS];
 } tally;
@@ -77,13 +89,31 @@ typedef struct group {
     int kind[CH_KINDS + 1];
     int row[CH_KINDS + 1];
     char setup[CH_KINDS + 1][96];
-    queue q[2]; /* the round's queues (two for a ping-pong) */
+    row csw[CH_KINDS + 1];  /* sleeps per message, per round */
+    row icsw[CH_KINDS + 1]; /* preemptions per message, per round */
+    queue q[2];             /* the round's queues (two for a ping-pong) */
 } group;
 
 static tally *tl;
 static cpu_set_t cpus;
 static int ncpus;
 static int ready_fd[2], go_fd[2];
+static struct rusage at_go; /* a child's context switches then */
+
+/* Counts the calling child's context switches since the start line into
+ * the tally: voluntary ones, each time it blocked in the kernel (a sleep
+ * on a semaphore, an empty pipe, a full queue), and involuntary ones, each
+ * time the scheduler took its CPU (with more processes than CPUs, in the
+ * middle of whatever it held). */
+static void count_switches(int i)
+{
+    struct rusage ru;
+
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return;
+    tl->csw[i] = ru.ru_nvcsw - at_go.ru_nvcsw;
+    tl->icsw[i] = ru.ru_nivcsw - at_go.ru_nivcsw;
+}
 
 /* ----------------------------------------------------------- messages */
 
@@ -166,6 +196,7 @@ static void await_go(void)
     while (read(go_fd[0], &c, 1) < 0)
         if (errno != EINTR)
             die("read: %s", strerror(errno));
+    (void)getrusage(RUSAGE_SELF, &at_go);
 }
 
 static void sender(queue *q, uint64_t who, long n, size_t len)
@@ -269,14 +300,14 @@ static void role(group *g, int i)
 /* ------------------------------------------------------------- a round */
 
 /* Kills the children still running (ours, by pid) and ends the run. */
-static void fail(pid_t *pid, int n, const char *why)
+static void fail(const group *g, pid_t *pid, int n, const char *why)
 {
     for (int i = 0; i < n; i++)
         if (pid[i] > 0) {
             (void)kill(pid[i], SIGKILL);
             (void)waitpid(pid[i], NULL, 0);
         }
-    die("8: %s", why);
+    die("%s, %s: %s", g->title, queue_name(g->q[0].k), why);
 }
 
 /* Forks the group's processes, starts them together and waits for them;
@@ -287,7 +318,7 @@ static double run_round(group *g)
     pid_t pid[WORKERS];
     int status, done = 0;
     double t0;
-    char c;
+    char c, why[64];
 
     memset(tl, 0, sizeof *tl);
     if (pipe(ready_fd) != 0 || pipe(go_fd) != 0)
@@ -295,13 +326,14 @@ static double run_round(group *g)
     fflush(NULL);
     for (int i = 0; i < workers; i++) {
         if ((pid[i] = fork()) < 0)
-            fail(pid, i, "fork failed");
+            fail(g, pid, i, "fork failed");
         if (pid[i] == 0) {
             close(go_fd[1]);
             close(ready_fd[0]);
             alarm(60); /* a queue that loses a message must not hang */
             (void)pin(&cpus, i % ncpus);
             role(g, i);
+            count_switches(i);
             _exit(0);
         }
     }
@@ -311,7 +343,7 @@ static double run_round(group *g)
      * the reads then end early. */
     for (int i = 0; i < workers; i++)
         if (read(ready_fd[0], &c, 1) != 1)
-            fail(pid, workers, "a process failed before the start");
+            fail(g, pid, workers, "a process failed before the start");
     close(ready_fd[0]);
     t0 = now();
     close(go_fd[1]);
@@ -320,12 +352,17 @@ static double run_round(group *g)
         if (p < 0 && errno == EINTR)
             continue;
         if (p < 0)
-            fail(pid, workers, "waitpid failed");
+            fail(g, pid, workers, "waitpid failed");
         for (int i = 0; i < workers; i++)
             if (pid[i] == p)
                 pid[i] = 0;
+        if (WIFSIGNALED(status)) {
+            snprintf(why, sizeof why, "a process was killed by signal %d",
+                     WTERMSIG(status));
+            fail(g, pid, workers, why);
+        }
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            fail(pid, workers, "a process failed");
+            fail(g, pid, workers, "a process failed");
         done++;
     }
     return t0;
@@ -381,6 +418,8 @@ static double memcpy_twice(group *g)
 static double measure(group *g, int j)
 {
     int k = g->kind[j], nq = g->senders == PINGPONG ? 2 : 1;
+    long csw = 0, icsw = 0,
+         msgs = g->senders == PINGPONG ? 2 * g->n : g->n * g->senders;
     double t0, end = 0;
 
     if (k == FLOOR)
@@ -392,6 +431,15 @@ static double measure(group *g, int j)
     t0 = run_round(g);
     for (int i = 0; i < nq; i++)
         queue_close(&g->q[i]);
+    for (int i = 0; i < WORKERS; i++) {
+        csw += tl->csw[i];
+        icsw += tl->icsw[i];
+    }
+    /* Per message sent (a round trip is two), as a scratch row. */
+    if (g->csw[j].n < MAX_ROUNDS) {
+        g->csw[j].v[g->csw[j].n++] = (double)csw / (double)msgs;
+        g->icsw[j].v[g->icsw[j].n++] = (double)icsw / (double)msgs;
+    }
     if (g->senders == PINGPONG) {
         if (tl->got[0][0] != g->n)
             die("%s: %ld round trips, %ld expected", g->title, tl->got[0][0],
@@ -426,7 +474,7 @@ static double vs_pipe(const group *g, int j)
 
 static void run_group(group *g, const char *base_name)
 {
-    char how[200], extra[32];
+    char how[200], extra[80];
 
     g->row[0] = add_baseline(g->title, who(g->kind[0]), g->unit);
     for (int j = 1; j < g->nk; j++)
@@ -457,6 +505,12 @@ static void run_group(group *g, const char *base_name)
         extra[0] = '\0';
         if (p > 0)
             snprintf(extra, sizeof extra, "; %.2fx pipe", p);
+        if (g->kind[j] != FLOOR) {
+            size_t at = strlen(extra);
+            snprintf(extra + at, sizeof extra - at,
+                     "; per message: %.2g sleeps, %.2g preemptions",
+                     median(&g->csw[j]), median(&g->icsw[j]));
+        }
         if (g->kind[j] == FLOOR)
             set_note(g->row[j],
                      "%ld messages of %zu bytes stamped, memcpy'd into a "
@@ -514,7 +568,7 @@ void bench_channel(void)
     chan_setup();
     a.n = chan_msgs;
     b.n = chan_msgs / 16;
-    c.n = chan_msgs / 40; /* round trips: a wake-up each way */
+    c.n = chan_msgs / 80; /* round trips: a wake-up each way */
     d.n = chan_msgs / SENDERS;
     run_group(&a, "msgq");
     run_group(&b, "memcpy twice");

@@ -46,7 +46,7 @@ double budget = 0.15;         /* seconds per timed round (1, 3, 6) */
 long handoff_n = 20000;       /* increments per process (2) */
 long lookups = 20000;         /* resolves per round (4) */
 long bulk_bytes = 1024 * MIB; /* written, then read (5) */
-long chan_msgs = 200000;      /* 64-byte messages per round (8) */
+long chan_msgs = 400000;      /* 64-byte messages per round (8) */
 const char *out_path = "bench/RESULTS.md";
 const char *qt5_path;      /* NULL: Qt 5 contender not built */
 const char *valgrind_path; /* NULL or "": no callgrind counts */
@@ -83,7 +83,7 @@ void parse_options(int argc, char **argv)
             handoff_n = 2000;
             lookups = 2000;
             bulk_bytes = 128 * MIB;
-            chan_msgs = 20000;
+            chan_msgs = 40000;
         } else
             usage();
     }
