@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
 # `make bench` (bench/): xsipc against raw System V calls, Qt 5, a robust
-# pthread mutex and a POSIX semaphore; the table goes to stdout and to
-# bench/RESULTS.md.  The programs are EXTRA_PROGRAMS: built by `make bench`
-# only, never by `make all` or `make check` (nothing here is timed in the
-# test suite), while their sources are still distributed.
+# pthread mutex and a POSIX semaphore, and its channels against System V
+# and POSIX message queues, pipes and unix sockets; the table goes to
+# stdout and to bench/RESULTS.md.  The programs are EXTRA_PROGRAMS: built
+# by `make bench` only, never by `make all` or `make check` (nothing here
+# is timed in the test suite), while their sources are still distributed.
 EXTRA_PROGRAMS = bench/xsipc-bench
 bench_xsipc_bench_SOURCES = bench/main.c bench/harness.c bench/report.c \
 	bench/contenders.c bench/lock.c bench/syscalls.c bench/handoff.c \
