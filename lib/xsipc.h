@@ -575,8 +575,7 @@ XSIPC_API int xsipc_channel_create(xsipc_channel *ch, size_t capacity,
 XSIPC_API int xsipc_channel_open(xsipc_channel *ch) XSIPC_WARN_UNUSED;
 /* Queues len bytes (0 < len <= max_message, else XSIPC_INVALID_SIZE),
  * waiting for room as timeout_ms says. */
-XSIPC_API int xsipc_channel_send(xsipc_channel *ch, const void *msg,
-                                 size_t len,
+XSIPC_API int xsipc_channel_send(xsipc_channel *ch, const void *msg, size_t len,
                                  long timeout_ms) XSIPC_WARN_UNUSED;
 /* Takes the next message into buf (cap bytes), its size in *len, waiting
  * for one as timeout_ms says.  A message larger than cap stays queued:

@@ -266,14 +266,15 @@ EXTRA_DIST += tests/check-symbols.sh
 TESTS += tests/cli/usage.sh tests/cli/data.sh tests/cli/lock.sh \
 	tests/cli/options.sh tests/cli/limits.sh tests/cli/completion.sh \
 	tests/cli/json.sh tests/cli/qt.sh tests/cli/tmpdir.sh tests/cli/names.sh \
-	tests/cli/admin.sh tests/cli/foreign.sh
+	tests/cli/admin.sh tests/cli/foreign.sh tests/cli/chan.sh
 EXTRA_DIST += tests/cli/lib.sh tests/cli/usage.sh tests/cli/data.sh \
 	tests/cli/options.sh tests/cli/limits.sh tests/cli/completion.sh \
 	tests/cli/lock.sh tests/cli/json.sh tests/cli/qt.sh tests/cli/tmpdir.sh \
 	tests/cli/ls-empty.expected tests/cli/ls.expected \
 	tests/cli/key.expected tests/cli/limits.expected \
 	tests/cli/names.sh tests/cli/names-utf8.expected \
-	tests/cli/names-c.expected tests/cli/admin.sh tests/cli/foreign.sh
+	tests/cli/names-c.expected tests/cli/admin.sh tests/cli/foreign.sh \
+	tests/cli/chan.sh
 
 # After the harness's totals, every skipped test with its reason.
 EXTRA_DIST += tests/skipped.sh

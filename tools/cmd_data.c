@@ -105,44 +105,6 @@ int cmd_create(const tool *t, int argc, char **argv)
     return rc;
 }
 
-/* Reads all of fd into a malloc'd buffer. */
-static int read_all(int fd, char **data, size_t *len)
-{
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-
-    if (buf == NULL)
-        return -1;
-    for (;;) {
-        ssize_t r;
-        if (n == cap) {
-            char *more = cap > (size_t)-1 / 2 ? NULL : realloc(buf, cap * 2);
-            if (more == NULL) {
-                free(buf);
-                errno = ENOMEM;
-                return -1;
-            }
-            buf = more;
-            cap *= 2;
-        }
-        r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int saved = errno;
-            free(buf);
-            errno = saved;
-            return -1;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    *data = buf;
-    *len = n;
-    return 0;
-}
-
 /* Copies data into the attached segment (the caller holds the lock),
  * zeroing the rest: a reader that takes it as a C string sees exactly the
  * data. */
@@ -228,7 +190,7 @@ int cmd_put(const tool *t, int argc, char **argv)
         tool_error("cannot open the input: %s: %s", strerror(errno), file);
         return EXIT_FAIL;
     }
-    if (read_all(fd, &data, &len) < 0) {
+    if (tool_read_all(fd, &data, &len) < 0) {
         tool_error("cannot read the input: %s: %s", strerror(errno),
                    fd ? file : "stdin");
         if (fd)
@@ -288,20 +250,6 @@ static int copy_out(xsipc_shm *shm, const char *name, long ms, char **data,
     return rc;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Writes the copy to FILE, or stdout when file is NULL or "-".  A reader
  * that closed the pipe early (EPIPE: SIGPIPE is ignored) ends get quietly
  * with 128 + SIGPIPE, the status a shell shows for a program the signal
@@ -313,7 +261,7 @@ static int write_out(const char *file, const char *data, size_t len)
     if (file != NULL && strcmp(file, "-") != 0 &&
         (fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0)
         err = errno;
-    else if (write_all(fd, data, len) < 0)
+    else if (tool_write_all(fd, data, len) < 0)
         err = errno;
     if (fd > 1 && close(fd) < 0 && err == 0)
         err = errno;

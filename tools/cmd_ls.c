@@ -3,7 +3,12 @@
  * cmd_ls.c -- `xsipc ls` (one row per registry entry, lsipc-style, or
  * JSON) and `xsipc info NAME` (labels and values, with the semaphore
  * values and waiters).  Modes, values and waiters come from IPC_STAT,
- * GETVAL, GETNCNT and GETZCNT; the rest from xsipc_registry_list.
+ * GETVAL, GETNCNT and GETZCNT; what a channel holds from
+ * xsipc_channel_stat; the rest from xsipc_registry_list.
+ *
+ * A channel is opened for its counts only once the listing has ended,
+ * not from the listing's callback: opening looks its name up in the
+ * registry, which a callback should not re-enter.
  */
 #include <config.h>
 
@@ -26,6 +31,8 @@ enum {
     C_OWNER,
     C_PERMS,
     C_CPID,
+    C_MSGS,
+    C_BYTES,
     C_STATUS,
     C_COUNT
 };
@@ -33,7 +40,7 @@ enum {
 static const table_col ls_cols[C_COUNT] = {
     {"NAME", 0, 0}, {"KIND", 0, 0},   {"KEY", 0, 0},   {"ID", 1, 1},
     {"SIZE", 1, 1}, {"NATTCH", 1, 1}, {"OWNER", 0, 0}, {"PERMS", 0, 0},
-    {"CPID", 1, 1}, {"STATUS", 0, 0},
+    {"CPID", 1, 1}, {"MSGS", 1, 1},   {"BYTES", 1, 1}, {"STATUS", 0, 0},
 };
 
 /* Rows by name, then kind; --all's rows, which have no name, by key. */
@@ -89,14 +96,97 @@ static const char *base_name(const char *path)
     return slash != NULL ? slash + 1 : path;
 }
 
-/* What ls collects: the table and the ids that entries explain. */
+/* The kind an entry shows: a channel's segment is "chan". */
+static const char *kind_string(xsipc_kind kind, unsigned flags)
+{
+    if (kind == XSIPC_KIND_SEM)
+        return "sem";
+    return (flags & XSIPC_ENTRY_CHANNEL) ? "chan" : "shm";
+}
+
+/* Whether ls and info open the channel of e for its counts: only a live
+ * one of ours.  The last handle of a channel that is not persistent
+ * removes it, so opening a stale one (no one attached, its creator dead)
+ * would make the listing remove it, which only gc may do; another user's
+ * is left alone, as gc and rm leave it. */
+static int countable(const xsipc_registry_entry *e)
+{
+    return (e->flags & XSIPC_ENTRY_CHANNEL) && e->kind == XSIPC_KIND_SHM &&
+           e->id >= 0 && e->name != NULL && e->status == XSIPC_ENTRY_LIVE;
+}
+
+/* A channel's row, whose counts are filled once the listing has ended. */
+typedef struct ls_chan {
+    long row;
+    char *name;
+} ls_chan;
+
+/* What ls collects: the table, the ids that entries explain, and the
+ * channels to count. */
 typedef struct ls_state {
     table tab;
     int bytes;
     long *ids; /* id * 2 + kind: shm and sem ids overlap */
     size_t nids, capids;
+    ls_chan *chans;
+    size_t nchans, capchans;
     int failed;
 } ls_state;
+
+static int remember_chan(ls_state *s, long row, const char *name)
+{
+    if (s->nchans == s->capchans) {
+        size_t cap = s->capchans ? s->capchans * 2 : 8;
+        ls_chan *chans = realloc(s->chans, cap * sizeof *chans);
+        if (chans == NULL)
+            return -1;
+        s->chans = chans;
+        s->capchans = cap;
+    }
+    if ((s->chans[s->nchans].name = strdup(name)) == NULL)
+        return -1;
+    s->chans[s->nchans++].row = row;
+    return 0;
+}
+
+/* The counts of the channel name, in *info; 0, or -1 when it cannot be
+ * opened (gone since the listing, or not ours to open): its row then
+ * shows none. */
+static int chan_counts(xsipc_registry *reg, const char *name,
+                       xsipc_channel_info *info)
+{
+    xsipc_channel *ch = xsipc_channel_new_in(reg, name);
+    int rc = -1;
+
+    if (ch != NULL && xsipc_channel_open(ch) == 0 &&
+        xsipc_channel_stat(ch, info) == 0)
+        rc = 0;
+    xsipc_channel_free(ch);
+    return rc;
+}
+
+/* Fills MSGS and BYTES of the channels' rows; -1 when out of memory. */
+static int ls_chans(ls_state *s, xsipc_registry *reg)
+{
+    xsipc_channel_info info;
+    char buf[64];
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; i < s->nchans; i++) {
+        long row = s->chans[i].row;
+        if (chan_counts(reg, s->chans[i].name, &info) < 0)
+            continue;
+        rc |= table_set(&s->tab, row, C_MSGS, "%zu", info.messages);
+        if (s->bytes)
+            rc |= table_set(&s->tab, row, C_BYTES, "%zu", info.bytes);
+        else {
+            tool_human_size(info.bytes, buf, sizeof buf);
+            rc |= table_set(&s->tab, row, C_BYTES, "%s", buf);
+        }
+    }
+    return rc;
+}
 
 static int remember_id(ls_state *s, xsipc_kind kind, int id)
 {
@@ -164,9 +254,10 @@ static int ls_entry(const xsipc_registry_entry *e, void *arg)
     }
     rc = table_set(&s->tab, row, C_NAME, "%s",
                    e->name != NULL ? e->name : base_name(e->path));
-    rc |= table_set(&s->tab, row, C_KIND, "%s",
-                    e->kind == XSIPC_KIND_SHM ? "shm" : "sem");
+    rc |= table_set(&s->tab, row, C_KIND, "%s", kind_string(e->kind, e->flags));
     rc |= table_set(&s->tab, row, C_KEY, "0x%08x", (unsigned)e->key);
+    if (countable(e))
+        rc |= remember_chan(s, row, e->name);
     rc |= set_object(s, row, e->kind, e->id, e->size, e->attached, e->owner,
                      object_mode(e->kind, e->id), (long)e->creator);
     rc |= table_set(&s->tab, row, C_STATUS, "%s",
@@ -224,7 +315,7 @@ static int ls_others(ls_state *s, xsipc_kind kind)
 
 static const char *const ls_col_help[C_COUNT] = {
     "name of the entry (a Qt key file: its file name)",
-    "shm (segment) or sem (semaphore set)",
+    "shm (segment), sem (semaphore set) or chan (channel)",
     "System V key",
     "shmid or semid",
     "segment size, or semaphores in the set",
@@ -232,6 +323,8 @@ static const char *const ls_col_help[C_COUNT] = {
     "owner's user name or UID",
     "permissions",
     "PID of the creator",
+    "chan: messages queued",
+    "chan: bytes queued (without the headers)",
     "live, stale, orphan or foreign",
 };
 
@@ -301,8 +394,9 @@ int cmd_ls(const tool *t, int argc, char **argv)
     if (xsipc_registry_list(reg, ls_entry, &s, &st) < 0) {
         tool_error("%s", tool_strip_op(st.text));
         rc = EXIT_FAIL;
-    } else if (s.failed || (all && (ls_others(&s, XSIPC_KIND_SHM) < 0 ||
-                                    ls_others(&s, XSIPC_KIND_SEM) < 0))) {
+    } else if (s.failed || ls_chans(&s, reg) < 0 ||
+               (all && (ls_others(&s, XSIPC_KIND_SHM) < 0 ||
+                        ls_others(&s, XSIPC_KIND_SEM) < 0))) {
         tool_error("out of memory");
         rc = EXIT_FAIL;
     } else if (table_print(&s.tab, &o, "registry", stdout) < 0) {
@@ -312,6 +406,9 @@ int cmd_ls(const tool *t, int argc, char **argv)
     xsipc_registry_close(reg);
     table_free(&s.tab);
     free(s.ids);
+    while (s.nchans > 0)
+        free(s.chans[--s.nchans].name);
+    free(s.chans);
     return rc;
 }
 
@@ -319,6 +416,8 @@ int cmd_ls(const tool *t, int argc, char **argv)
 typedef struct info_state {
     const char *paths[2];
     int found;
+    int has_chan; /* chan holds the counts of name's channel */
+    xsipc_channel_info chan;
 } info_state;
 
 /* Another user's entry of name (FOREIGN, its record naming it), which
@@ -353,6 +452,37 @@ static void info_sem_values(int id)
     }
 }
 
+static void info_chan(const xsipc_channel_info *c)
+{
+    char buf[64];
+
+    tool_human_size(c->capacity, buf, sizeof buf);
+    printf("Capacity:    %zu bytes (%s)\n", c->capacity, buf);
+    printf("Max message: %zu bytes\n", c->max_message);
+    tool_human_size(c->bytes, buf, sizeof buf);
+    printf("Messages:    %zu (%zu bytes, %s)\n", c->messages, c->bytes, buf);
+}
+
+/* The counts of name's channel, when its segment is one that ls counts
+ * (countable), into s; read before the listing, whose callback should
+ * not re-enter the registry. */
+static void info_chan_counts(xsipc_registry *reg, const char *name,
+                             info_state *s)
+{
+    xsipc_registry_entry e;
+    xsipc_status st;
+    xsipc_channel *ch;
+
+    if (xsipc_registry_stat(reg, name, XSIPC_KIND_SHM, &e, &st) < 0 ||
+        !countable(&e))
+        return;
+    ch = xsipc_channel_new_in(reg, name);
+    if (ch != NULL && xsipc_channel_open(ch) == 0 &&
+        xsipc_channel_stat(ch, &s->chan) == 0)
+        s->has_chan = 1;
+    xsipc_channel_free(ch);
+}
+
 static int info_entry(const xsipc_registry_entry *e, void *arg)
 {
     info_state *s = arg;
@@ -367,7 +497,9 @@ static int info_entry(const xsipc_registry_entry *e, void *arg)
     printf("Name:        %s\n",
            e->name != NULL ? tool_name(e->name) : "(no record)");
     printf("Kind:        %s\n",
-           e->kind == XSIPC_KIND_SHM ? "shm (segment)" : "sem (semaphore set)");
+           e->kind == XSIPC_KIND_SEM          ? "sem (semaphore set)"
+           : (e->flags & XSIPC_ENTRY_CHANNEL) ? "chan (channel)"
+                                              : "shm (segment)");
     printf("Key file:    %s\n", e->path);
     printf("Key:         0x%08x (proj %d)\n", (unsigned)e->key, e->proj);
     printf("Status:      %s%s%s%s\n",
@@ -406,6 +538,8 @@ static int info_entry(const xsipc_registry_entry *e, void *arg)
         tool_human_size(e->size, buf, sizeof buf);
         printf("Size:        %zu bytes (%s)\n", e->size, buf);
         printf("Attached:    %lu\n", e->attached);
+        if (s->has_chan && (e->flags & XSIPC_ENTRY_CHANNEL))
+            info_chan(&s->chan);
     } else {
         printf("Semaphores:  %zu\n", e->size);
         printf("Open by:     %lu\n", e->attached);
@@ -432,7 +566,7 @@ int cmd_info(const tool *t, int argc, char **argv)
         return tool_usage_error("info: expected one NAME");
     if ((reg = tool_registry(t, 0)) == NULL)
         return EXIT_FAIL;
-    s.found = 0;
+    memset(&s, 0, sizeof s);
     s.paths[0] = s.paths[1] = "";
     if (xsipc_registry_key(reg, argv[optind], XSIPC_KIND_SHM, 0, NULL, shm_path,
                            sizeof shm_path, &st) == 0)
@@ -450,6 +584,8 @@ int cmd_info(const tool *t, int argc, char **argv)
                           sizeof sem_path))
             s.paths[1] = sem_path;
     }
+    if (*s.paths[0])
+        info_chan_counts(reg, argv[optind], &s);
     if (!*s.paths[0] && !*s.paths[1]) {
         tool_name_error(argv[optind], st.code, st.text);
         rc = EXIT_FAIL;

@@ -2,7 +2,8 @@
 /*
  * main.c -- the xsipc command: global options, the usage text, and the
  * dispatch to one function per command (cmd_*.c).  Shared helpers for
- * messages, the registry and human sizes live here too.
+ * messages, the registry, whole reads and writes and human sizes live
+ * here too.
  */
 #include <config.h>
 
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xsipc-tool.h"
 
@@ -104,6 +106,57 @@ xsipc_registry *tool_registry(const tool *t, unsigned flags)
     return reg;
 }
 
+int tool_read_all(int fd, char **data, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+
+    if (buf == NULL)
+        return -1;
+    for (;;) {
+        ssize_t r;
+        if (n == cap) {
+            char *more = cap > (size_t)-1 / 2 ? NULL : realloc(buf, cap * 2);
+            if (more == NULL) {
+                free(buf);
+                errno = ENOMEM;
+                return -1;
+            }
+            buf = more;
+            cap *= 2;
+        }
+        r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int saved = errno;
+            free(buf);
+            errno = saved;
+            return -1;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+int tool_write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
 void tool_human_size(unsigned long long n, char *buf, size_t len)
 {
     static const char units[] = "BKMGTPE";
@@ -142,6 +195,8 @@ static const struct command {
     {"gc", cmd_gc, "remove what is provably dead"},
     {"lock", cmd_lock, "run COMMAND holding NAME's lock"},
     {"sem", cmd_sem, "use a QSystemSemaphore"},
+    {"send", cmd_send, "send stdin to the channel NAME"},
+    {"recv", cmd_recv, "write NAME's next messages to stdout"},
     {"limits", cmd_limits, "System V limits and use"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

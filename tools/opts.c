@@ -99,7 +99,12 @@ static void help_line(const tool_opt *o, FILE *out)
         n = snprintf(left, sizeof left, "     --%s", o->name);
     if (o->arg != NULL && n > 0 && (size_t)n < sizeof left)
         snprintf(left + n, sizeof left - (size_t)n, " %s", o->arg);
-    fprintf(out, "%-26s %s\n", left, o->help);
+    /* An option too wide for its column has its help on the next line,
+     * in the column, as GNU tools print it. */
+    if (strlen(left) > 26)
+        fprintf(out, "%s\n%-26s %s\n", left, "", o->help);
+    else
+        fprintf(out, "%-26s %s\n", left, o->help);
 }
 
 void tool_help(const tool_command *cmd, FILE *out)

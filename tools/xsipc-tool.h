@@ -49,6 +49,11 @@ void tool_owner_died(const char *name, const char *more);
 const char *tool_name(const char *name);
 /* A library message without its leading "xsipc_function: ". */
 const char *tool_strip_op(const char *text);
+/* Reads all of fd into a malloc'd buffer (*data, *len; EINTR retried);
+ * -1 with errno set. */
+int tool_read_all(int fd, char **data, size_t *len);
+/* Writes len bytes at p to fd whole (EINTR retried); -1 with errno set. */
+int tool_write_all(int fd, const char *p, size_t len);
 /* Takes shm's lock, waiting ms milliseconds (ms < 0: for ever).  Returns
  * 0 or XSIPC_OWNER_DIED (reported) with the lock held, or -1 after a
  * message, with *rc set: EXIT_USAGE when the wait timed out, else
@@ -165,5 +170,7 @@ int cmd_gc(const tool *t, int argc, char **argv);
 int cmd_lock(const tool *t, int argc, char **argv);
 int cmd_sem(const tool *t, int argc, char **argv);
 int cmd_limits(const tool *t, int argc, char **argv);
+int cmd_send(const tool *t, int argc, char **argv);
+int cmd_recv(const tool *t, int argc, char **argv);
 
 #endif /* XSIPC_TOOL_H */

@@ -42,7 +42,7 @@ check "ls --output=" "--output=CPID" \
     "$(complete_words xsipc ls --output=C)"
 check "ls --output= split at '='" "NAME
 NATTCH" "$(complete_words xsipc ls --output = NA)"
-check "ls --output= split, nothing typed" 10 \
+check "ls --output= split, nothing typed" 12 \
     "$(complete_words xsipc ls --output = | wc -l)"
 check "ls -o, lower case, a list" "NAME,KIND" \
     "$(complete_words xsipc ls -o NAME,ki)"
@@ -58,6 +58,12 @@ check "lock options" "--timeout" \
     "$(complete_words xsipc lock --ti)"
 check "get's -w" "--wait" "$(complete_words xsipc get --wa)"
 check "put's -w" "--wait" "$(complete_words xsipc put x --wa)"
+check "send's options" "--create" "$(complete_words xsipc send x --cr)"
+check "send -l" "--lines" "$(complete_words xsipc send x --li)"
+check "recv's options" "--count" "$(complete_words xsipc recv x --co)"
+check "recv -0" "--null" "$(complete_words xsipc recv x --nu)"
+check "the commands send and recv" "recv" "$(complete_words xsipc rec)"
+check "ls -o MSGS" "MSGS" "$(complete_words xsipc ls -o MS)"
 check "create --mode" "0600
 0660" "$(complete_words xsipc create x --mode '')"
 

@@ -44,7 +44,7 @@ print(" ".join(bad) if bad else "ok")' "$@"
 id=$(ipcmk -M 8192 | grep -o '[0-9]*$')
 check "ls --all --json: one type per member" ok "$(xsipc ls --all --json |
     types name=str? kind=str key=str id=int? size=int? nattch=int? \
-        owner=str perms=str? cpid=int? status=str?)"
+        owner=str perms=str? cpid=int? msgs=int? bytes=int? status=str?)"
 check "the ipcmk segment: null name and status, numbers" \
     "None None 8192 $id" "$(xsipc ls --all --json | python3 -c '
 import json, sys

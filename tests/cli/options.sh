@@ -5,7 +5,7 @@
 # the strict parsing of seconds, counts and sizes.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 
-for cmd in key ls info create put get rm gc lock sem limits; do
+for cmd in key ls info create put get rm gc lock sem send recv limits; do
     out=$(xsipc $cmd --help 2>"$dir/err")
     rc=$?
     check "$cmd --help exits 0" 0 $rc
@@ -23,7 +23,7 @@ done
 
 # The main --help lists every command.
 "$XSIPC_BIN" --help >"$dir/help"
-for cmd in key ls info create put get rm gc lock sem limits; do
+for cmd in key ls info create put get rm gc lock sem send recv limits; do
     check "--help lists $cmd" 1 "$(grep -c "^ $cmd  " "$dir/help")"
 done
 # Each option of a table is in its --help: those the tests use here.
@@ -72,6 +72,13 @@ for v in nan inf -inf -1 "" 1x 0x10 " 1" 1e3 1. .5 +1; do
 done
 refused "is not a number of seconds" get name -w nan
 refused "is not a number of seconds" put name --wait=1x
+refused "is not a number of seconds" send name -w nan
+refused "is not a number of seconds" recv name --wait=1x
+refused "out of range" recv name -w 99999999
+refused "is not a decimal number" recv name -n 1x
+refused "out of range" recv name -n 0
+refused "expected NAME" send
+refused "expected NAME" recv a b
 refused "out of range" get name --wait 99999999
 refused "out of range" lock name --timeout=99999999 true
 refused "out of range" lock name --timeout=2147483.5 true
@@ -123,7 +130,7 @@ check "ls --output=size,NAME -b" "SIZE NAME
 check "ls --output NAME" "col" "$(xsipc ls -n --output NAME)"
 check "ls --out=name (a prefix)" "col" "$(xsipc ls -n --out=name)"
 xsipc rm col
-valid="the columns are NAME, KIND, KEY, ID, SIZE, NATTCH, OWNER, PERMS, CPID, STATUS"
+valid="the columns are NAME, KIND, KEY, ID, SIZE, NATTCH, OWNER, PERMS, CPID, MSGS, BYTES, STATUS"
 refused "unknown column 'nope'; $valid" ls -o NAME,nope
 refused "unknown column 'NAMES'; $valid" ls --output=NAMES
 refused "empty column name in the list; $valid" ls -o NAME,
