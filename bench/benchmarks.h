@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * benchmarks.h -- the seven benchmarks of xsipc-bench, a file each; each
+ * benchmarks.h -- the eight benchmarks of xsipc-bench, a file each; each
  * adds its rows to the table (harness.h) and fills them.
  */
 #ifndef XSIPC_BENCH_BENCHMARKS_H
@@ -13,6 +13,7 @@ void bench_resolve(void); /* 4. resolve.c */
 void bench_bulk(void);    /* 5. bulk.c */
 void bench_attach(void);  /* 6. attach.c */
 void bench_inodes(void);  /* 7. inodes.c */
+void bench_channel(void); /* 8. channel.c */
 
 /* 1.: the semop calls of one xsipc lock+unlock pair, as ptrace counted
  * them beside all its system calls (lock.c); -1 when not counted. */

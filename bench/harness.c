@@ -17,7 +17,7 @@
  * first tries to enter a private System V IPC namespace (root may), where
  * no object of another program is even visible.  Every object made is
  * removed, the directory too; in the private namespace the program checks
- * at the end that no segment or set is left.
+ * at the end that no segment, set or message queue is left.
  */
 #include <config.h>
 
@@ -46,16 +46,17 @@ double budget = 0.15;         /* seconds per timed round (1, 3, 6) */
 long handoff_n = 20000;       /* increments per process (2) */
 long lookups = 20000;         /* resolves per round (4) */
 long bulk_bytes = 1024 * MIB; /* written, then read (5) */
+long chan_msgs = 400000;      /* 64-byte messages per round (8) */
 const char *out_path = "bench/RESULTS.md";
 const char *qt5_path;      /* NULL: Qt 5 contender not built */
 const char *valgrind_path; /* NULL or "": no callgrind counts */
-int only;                  /* 1..7: run that benchmark alone */
+int only;                  /* 1..8: run that benchmark alone */
 const char *revision = ""; /* git describe of the tree, if any */
 
 static void usage(void)
 {
     fprintf(stderr, "Usage: xsipc-bench [--out=FILE] [--qt5=PATH] "
-                    "[--valgrind=PATH] [--rounds=N] [--only=1..7] [--quick]\n");
+                    "[--valgrind=PATH] [--rounds=N] [--only=1..8] [--quick]\n");
     exit(1);
 }
 
@@ -82,6 +83,7 @@ void parse_options(int argc, char **argv)
             handoff_n = 2000;
             lookups = 2000;
             bulk_bytes = 128 * MIB;
+            chan_msgs = 40000;
         } else
             usage();
     }
@@ -300,9 +302,10 @@ void harness_start(void)
 
 void harness_end(void)
 {
-    if (private_ns && (sysv_count("shm") != 0 || sysv_count("sem") != 0))
-        die("left behind: %d segments, %d semaphore sets", sysv_count("shm"),
-            sysv_count("sem"));
+    if (private_ns && (sysv_count("shm") != 0 || sysv_count("sem") != 0 ||
+                       sysv_count("msg") != 0))
+        die("left behind: %d segments, %d semaphore sets, %d message queues",
+            sysv_count("shm"), sysv_count("sem"), sysv_count("msg"));
     cleanup();
 }
 

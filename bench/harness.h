@@ -24,10 +24,11 @@ extern double budget;             /* seconds per timed round (1, 3, 6) */
 extern long handoff_n;            /* increments per process (2) */
 extern long lookups;              /* resolves per round (4) */
 extern long bulk_bytes;           /* written, then read (5) */
+extern long chan_msgs;            /* 64-byte messages per round (8) */
 extern const char *out_path;      /* RESULTS.md */
 extern const char *qt5_path;      /* NULL: Qt 5 contender not built */
 extern const char *valgrind_path; /* NULL or "": no callgrind counts */
-extern int only;                  /* 1..7: run that benchmark alone */
+extern int only;                  /* 1..8: run that benchmark alone */
 extern const char *revision;      /* git describe of the tree, if any */
 
 /* Sets the above from the command line; a bad option ends the run. */

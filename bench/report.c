@@ -5,8 +5,8 @@
  * the aims (issue 12's: inodes and create+detach against Qt 5, fresh and
  * reused handles; attach against Qt 5; the persistent registry against
  * raw System V; resolve's growth against the kernel floor's; lock+unlock's
- * instructions and system calls) with what this run measured against
- * each.
+ * instructions and system calls; issue 14's channel against the kernel's
+ * message queues and pipes) with what this run measured against each.
  *
  * Method: the aims are judged on exact counts where there are some
  * (inodes, instructions, system calls) and otherwise on ratios of medians
@@ -232,6 +232,38 @@ static void aim_lock(FILE *f)
         v == 2 && xsipc_pair_semops == 2, "");
 }
 
+/* Issue 14: the channel (benchmark 8) against the kernel's carriers; a
+ * latency (8c) is better lower, the rates higher. */
+static void aim_channel(FILE *f)
+{
+    static const char xs[] = "xsipc channel", msgq[] = "System V msgsnd/msgrcv",
+                      pipe[] = "pipe";
+    char target[96];
+    double v, fl;
+
+    v = over(find("8a.", xs), find("8a.", msgq));
+    aim(f, "8a. 64-byte messages 1 -> 1, xsipc channel vs System V msgq",
+        ">= 10x", v, v >= 10, "x");
+    v = over(find("8a.", xs), find("8a.", pipe));
+    aim(f, "8a. 64-byte messages 1 -> 1, xsipc channel vs pipe", ">= 3x", v,
+        v >= 3, "x");
+    v = over(find("8b.", xs), find("8b.", "memcpy twice, one process (floor)"));
+    aim(f, "8b. 64 KiB messages 1 -> 1, xsipc channel vs memcpy twice",
+        ">= 0.4x", v, v >= 0.4, "x");
+    v = over(find("8b.", xs), find("8b.", pipe));
+    fl =
+        over(find("8b.", "unix socketpair, SOCK_SEQPACKET"), find("8b.", pipe));
+    with_floor(target, sizeof target, ">= 1.2x", "unix socket", fl);
+    aim(f, "8b. 64 KiB messages 1 -> 1, xsipc channel vs pipe", target, v,
+        v >= 1.2, "x");
+    v = over(find("8c.", xs), find("8c.", pipe));
+    aim(f, "8c. ping-pong round trip, xsipc channel's latency vs pipe's",
+        "<= 1.0x", v, v <= 1.0, "x");
+    v = over(find("8d.", xs), find("8d.", msgq));
+    aim(f, "8d. 64-byte messages 4 -> 4, xsipc channel vs System V msgq",
+        ">= 5x", v, v >= 5, "x");
+}
+
 static void print_aims(FILE *f)
 {
     double v;
@@ -247,6 +279,7 @@ static void print_aims(FILE *f)
              find("5.", "memcpy between private buffers"));
     aim(f, "1 GiB through the segment under the lock vs private memcpy",
         ">= 0.8x", v, v >= 0.8, "x");
+    aim_channel(f);
 }
 
 void report(double elapsed)
