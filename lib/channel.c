@@ -90,7 +90,7 @@
 
 /* Spins before a turn's waiter starts yielding, and yields between looks
  * at whether the holder lives. */
-#define TURN_SPINS 256
+#define TURN_SPINS 8
 #define TURN_LOOK 64
 
 static void cpu_relax(void)
@@ -118,11 +118,33 @@ static int fail(xsipc_channel *ch, xsipc_error code, const char *op,
                                ch->shm->native, "%s", what);
 }
 
-/* Takes the turn *turn.  until: NULL waits for ever; nowait: a turn still
- * held after a short wait (a stopped holder) is XSIPC_WOULD_BLOCK. */
-static int take_turn(xsipc_channel *ch, uint64_t *turn,
-                     const struct timespec *until, int nowait, const char *op)
+/* A call's deadline, read from the clock only once the call must wait: a
+ * message that goes through at once costs no clock read. */
+typedef struct chan_until {
+    long ms; /* the caller's timeout_ms */
+    int set;
+    struct timespec ts;
+} chan_until;
+
+/* NULL for no end (ms -1, or 0: the caller fails before waiting). */
+static const struct timespec *until_of(chan_until *u)
 {
+    if (u->ms <= 0)
+        return NULL;
+    if (!u->set) {
+        xsipc__sys_deadline(u->ms, &u->ts);
+        u->set = 1;
+    }
+    return &u->ts;
+}
+
+/* Takes the turn *turn, waiting as u says; with timeout 0, a turn still
+ * held after a short wait (a stopped holder) is XSIPC_WOULD_BLOCK. */
+static int take_turn(xsipc_channel *ch, uint64_t *turn, chan_until *u,
+                     const char *op)
+{
+    const struct timespec *until;
+    int nowait = u->ms == 0;
     uint64_t me = xsipc__chan_token(ch), cur;
     struct timespec brief;
     unsigned n;
@@ -146,7 +168,7 @@ static int take_turn(xsipc_channel *ch, uint64_t *turn,
             if (nowait && xsipc__sys_past(&brief))
                 return fail(ch, XSIPC_WOULD_BLOCK, op,
                             "another process has the channel's turn");
-            if (until != NULL && xsipc__sys_past(until))
+            if ((until = until_of(u)) != NULL && xsipc__sys_past(until))
                 return fail(ch, XSIPC_TIMEOUT, op,
                             "another process kept the channel's turn");
         }
@@ -181,10 +203,8 @@ static void ring_get(xsipc_channel *ch, uint64_t at, void *buf, size_t len)
     memcpy((unsigned char *)buf + first, ch->ring, len - first);
 }
 
-/* Checks common to send and recv; the deadline goes to *until (NULL: for
- * ever) and *nowait. */
-static int ready(xsipc_channel *ch, long timeout_ms, struct timespec *ts,
-                 const struct timespec **until, int *nowait, const char *op)
+/* Checks common to send and recv. */
+static int ready(xsipc_channel *ch, long timeout_ms, const char *op)
 {
     if (ch->shm == NULL)
         return -(int)ch->err.code; /* the name was refused */
@@ -196,12 +216,6 @@ static int ready(xsipc_channel *ch, long timeout_ms, struct timespec *ts,
         return xsipc__status_set(&ch->err, XSIPC_INVALID_ARGUMENT,
                                  "%s: timeout %ld ms (-1 waits for ever)", op,
                                  timeout_ms);
-    *nowait = timeout_ms == 0;
-    *until = NULL;
-    if (timeout_ms > 0) {
-        xsipc__sys_deadline(timeout_ms, ts);
-        *until = ts;
-    }
     return 0;
 }
 
@@ -219,14 +233,13 @@ int xsipc_channel_send(xsipc_channel *ch, const void *msg, size_t len,
                        long timeout_ms)
 {
     static const char op[] = "xsipc_channel_send";
-    const struct timespec *until;
-    struct timespec ts;
+    chan_until u = {timeout_ms, 0, {0, 0}};
     uint64_t need, t, h, off;
-    int nowait, rc;
+    int rc;
 
     if (ch == NULL)
         return -XSIPC_INVALID_ARGUMENT;
-    if ((rc = ready(ch, timeout_ms, &ts, &until, &nowait, op)) < 0)
+    if ((rc = ready(ch, timeout_ms, op)) < 0)
         return rc;
     if (len == 0 || len > ch->max)
         return xsipc__status_set(&ch->err, XSIPC_INVALID_SIZE,
@@ -239,7 +252,7 @@ int xsipc_channel_send(xsipc_channel *ch, const void *msg, size_t len,
                                  "%s: NULL message", op);
     need = xsipc__chan_record(len);
     for (;;) {
-        if ((rc = take_turn(ch, &ch->h->send_turn, until, nowait, op)) < 0)
+        if ((rc = take_turn(ch, &ch->h->send_turn, &u, op)) < 0)
             return rc;
         t = __atomic_load_n(&ch->h->tail, __ATOMIC_ACQUIRE);
         h = ch->seen_head;
@@ -256,9 +269,9 @@ int xsipc_channel_send(xsipc_channel *ch, const void *msg, size_t len,
             return 0;
         }
         give_turn(ch, &ch->h->send_turn);
-        if (nowait)
+        if (u.ms == 0)
             return waited_out(ch, 1, 0, op, "the channel is full");
-        rc = xsipc__chan_sleep(ch, 0, &ch->h->head, h, until, op);
+        rc = xsipc__chan_sleep(ch, 0, &ch->h->head, h, until_of(&u), op);
         if (rc < 0)
             return waited_out(ch, 0, rc, op, "the channel stayed full");
     }
@@ -268,21 +281,20 @@ int xsipc_channel_recv(xsipc_channel *ch, void *buf, size_t cap, size_t *len,
                        long timeout_ms)
 {
     static const char op[] = "xsipc_channel_recv";
-    const struct timespec *until;
-    struct timespec ts;
+    chan_until u = {timeout_ms, 0, {0, 0}};
     uint64_t h, t, off, n;
-    int nowait, rc;
+    int rc;
 
     if (ch == NULL)
         return -XSIPC_INVALID_ARGUMENT;
-    if ((rc = ready(ch, timeout_ms, &ts, &until, &nowait, op)) < 0)
+    if ((rc = ready(ch, timeout_ms, op)) < 0)
         return rc;
     if (len == NULL || (buf == NULL && cap > 0))
         return xsipc__status_set(&ch->err, XSIPC_INVALID_ARGUMENT,
                                  "%s: NULL %s", op,
                                  len == NULL ? "length" : "buffer");
     for (;;) {
-        if ((rc = take_turn(ch, &ch->h->recv_turn, until, nowait, op)) < 0)
+        if ((rc = take_turn(ch, &ch->h->recv_turn, &u, op)) < 0)
             return rc;
         h = __atomic_load_n(&ch->h->head, __ATOMIC_ACQUIRE);
         t = ch->seen_tail;
@@ -314,9 +326,9 @@ int xsipc_channel_recv(xsipc_channel *ch, void *buf, size_t cap, size_t *len,
             return 0;
         }
         give_turn(ch, &ch->h->recv_turn);
-        if (nowait)
+        if (u.ms == 0)
             return waited_out(ch, 1, 0, op, "the channel is empty");
-        rc = xsipc__chan_sleep(ch, 1, &ch->h->tail, t, until, op);
+        rc = xsipc__chan_sleep(ch, 1, &ch->h->tail, t, until_of(&u), op);
         if (rc < 0)
             return waited_out(ch, 0, rc, op, "no message came");
     }

@@ -62,6 +62,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -187,6 +188,13 @@ static int claim_slot(xsipc__chan_hdr *h, uint64_t me)
     return -1;
 }
 
+static void cpu_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 /* The end of this sleep, in *out: until, or a slice from now when that is
  * sooner (or until is NULL); 0 when until has passed. */
 static int sleep_end(const struct timespec *until, struct timespec *out)
@@ -214,12 +222,18 @@ int xsipc__chan_sleep(xsipc_channel *ch, int data, const uint64_t *watched,
 
     /* A short spin first: the other side is usually a few hundred
      * nanoseconds from its store. */
-    for (slot = 0; slot < 2000; slot++) {
+    for (slot = 0; slot < 64; slot++) {
+        int k;
+
         if (__atomic_load_n(watched, __ATOMIC_ACQUIRE) != seen)
             return 0;
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
+        /* Looking less often leaves the other side's cache line alone
+         * while it writes the next record; yielding now and then gives
+         * this CPU to the other side when both share it. */
+        if (slot % 16 == 15)
+            (void)sched_yield();
+        for (k = 0; k < 8; k++)
+            cpu_pause();
     }
     if (!sleep_end(until, &left))
         return -XSIPC_TIMEOUT;
