@@ -82,7 +82,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -274,19 +273,6 @@ int xsipc__semidle_take(xsipc__semset *s)
     return 1;
 }
 
-/* For the ends, which must not skip the table: without atomics no slot
- * was ever filled, and none is waited for. */
-static int idle_wait(void)
-{
-#if defined(__GNUC__)
-    while (!idle_try())
-        (void)sched_yield();
-    return 1;
-#else
-    return 0;
-#endif
-}
-
 void xsipc__semidle_end(xsipc_registry *reg, const char *file)
 {
     struct idle_slot out[IDLE_SLOTS];
@@ -296,7 +282,7 @@ void xsipc__semidle_end(xsipc_registry *reg, const char *file)
 
     if (kept_count() == 0 && reg == NULL)
         return;
-    if (!idle_wait())
+    if (!xsipc__busy_wait(&idle_busy))
         return;
     me = getpid();
     for (i = 0; i < IDLE_SLOTS; i++) {

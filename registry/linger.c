@@ -59,7 +59,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -81,19 +80,6 @@ static int linger_busy;
 static int linger_try(void)
 {
     return xsipc__busy_take(&linger_busy);
-}
-
-/* For the ends (close, exit), which must not skip the table: without
- * atomics no entry was ever made, and none is waited for. */
-static int linger_wait(void)
-{
-#if defined(__GNUC__)
-    while (!linger_try())
-        (void)sched_yield();
-    return 1;
-#else
-    return 0;
-#endif
 }
 
 static void linger_leave(void)
@@ -184,7 +170,7 @@ static void flush(xsipc_registry *reg)
     int saved = errno, lockfd = -1;
     xsipc_registry *locked = NULL;
 
-    if (!linger_wait())
+    if (!xsipc__busy_wait(&linger_busy))
         return;
     for (i = 0; i < LINGER_SLOTS; i++) {
         struct linger_slot *slot = &linger_table[i];
