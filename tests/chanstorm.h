@@ -99,7 +99,9 @@ int cs_count_files(const char *dir, int remove, int quiet);
 #define MAX_WORKERS 32
 #define CHANNEL "chanstorm"
 #define RING 16
-#define LOG_CAP (1u << 24) /* records per receiver incarnation */
+#ifndef LOG_CAP
+#define LOG_CAP (1u << 24)
+#endif /* records per receiver incarnation */
 #define WATCHDOG_SLACK 60
 #define MAX_REPORTS 5 /* messages printed of each kind */
 
@@ -181,6 +183,10 @@ void phase(int p);
 void worker_main(unsigned idx, uint64_t token) __attribute__((noreturn));
 /* Makes a receiver log for token and maps it; 0 or -1. */
 int make_log(uint64_t token, struct rlog *L);
+/* recv_one's result when the receiver's log has no room left (some 16
+ * million records, a fast minute's worth): the receiver ends, as cleanly as
+ * at the storm's end, and the supervisor starts a new incarnation. */
+#define LOG_FULL 1
 /* One recv into log L: its result (a torn message is recorded torn). */
 int recv_one(struct rlog *L, xsipc_channel *ch, long timeout_ms);
 

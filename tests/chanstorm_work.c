@@ -257,12 +257,8 @@ int recv_one(struct rlog *L, xsipc_channel *ch, long timeout_ms)
     int64_t t0;
     int rc, torn;
 
-    if (i + 2 > L->h->cap) {
-        add(&B->errors);
-        report(R_ERROR, "error: a receiver log is full (%llu records)",
-               (unsigned long long)i);
-        return -XSIPC_OUT_OF_RESOURCES;
-    }
+    if (i + 2 > L->h->cap)
+        return LOG_FULL; /* the incarnation ends; the next has a new log */
     memset(r->data, 0, CS_HDR); /* no old message here, then its index */
     r->len = 0;
     __atomic_store_n(&r->index, i, __ATOMIC_SEQ_CST);
@@ -313,6 +309,8 @@ static void receiver_main(unsigned idx, uint64_t token)
         int64_t began = now_ms();
         int quiet = flag(&B->stop_send);
         rc = recv_one(&L, ch, quiet ? 100 : cfg.timeout_ms);
+        if (rc == LOG_FULL)
+            break; /* a clean end: the supervisor starts another */
         if (rc == -XSIPC_TIMEOUT && !quiet &&
             (!flag(&B->stop_send) ||
              began + cfg.timeout_ms <= B->stop_send_ms)) {
