@@ -14,7 +14,7 @@
 #include <sys/types.h>
 
 #define MAX_ROUNDS 15
-#define MAX_ROWS 64
+#define MAX_ROWS 128
 #define MIB (1024L * 1024L)
 
 /* ----------------------------------------------------------- settings */
