@@ -96,39 +96,24 @@ static char hang_text[8400];
 static void start(unsigned i)
 {
     struct slot *s = &B->slot[i];
-    uint64_t token = ((add(&B->incarnations) + 1) << 8) | i;
+    uint64_t token = ((sk_add(&B->incarnations) + 1) << 8) | i;
     pid_t pid;
 
     s->token = token;
     s->phase = PH_START;
-    s->since = now_ms();
-    put(&s->live, token);
+    s->since = sk_now_ms();
+    sk_put(&s->live, token);
     fflush(NULL);
     pid = fork();
     if (pid == 0)
         worker_main(i, token);
     if (pid < 0) {
-        put(&s->live, 0);
+        sk_put(&s->live, 0);
         fail_error("fork", NULL);
         s->pid = 0;
         return;
     }
     s->pid = pid;
-}
-
-static int wait_for(pid_t pid, long ms, int *status)
-{
-    for (;;) {
-        pid_t got = waitpid(pid, status, WNOHANG);
-        if (got == pid)
-            return 0;
-        if (got < 0 && errno != EINTR)
-            return -1;
-        if (ms <= 0)
-            return -1;
-        nap_us(2000);
-        ms -= 2;
-    }
 }
 
 static void ended(unsigned i, int status, int killed)
@@ -137,9 +122,9 @@ static void ended(unsigned i, int status, int killed)
     int ok = killed ? WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL
                     : WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
-    put(&s->live, 0);
+    sk_put(&s->live, 0);
     if (!ok) {
-        add(&B->errors);
+        sk_add(&B->errors);
         if (WIFSIGNALED(status))
             report(R_ERROR, "error: worker %u (pid %d) died of signal %d in %s",
                    i, (int)s->pid, WTERMSIG(status), phase_name[s->phase]);
@@ -156,10 +141,10 @@ static int kill_worker(unsigned i)
     int ph = __atomic_load_n(&s->phase, __ATOMIC_SEQ_CST);
     int status;
 
-    put(&s->live, 0);
+    sk_put(&s->live, 0);
     kill(s->pid, SIGKILL);
-    if (wait_for(s->pid, 10000, &status) != 0) {
-        add(&B->hangs);
+    if (sk_wait_for(s->pid, 10000, &status) != 0) {
+        sk_add(&B->hangs);
         report(R_HANG, "HANG: worker %u (pid %d) outlived SIGKILL by 10 s", i,
                (int)s->pid);
         while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
@@ -191,14 +176,14 @@ static void reap(void)
 /* A worker in one phase longer than any timeout is stuck. */
 static void watch(void)
 {
-    int64_t now = now_ms();
+    int64_t now = sk_now_ms();
     unsigned i;
 
     for (i = 0; i < workers(); i++) {
         struct slot *s = &B->slot[i];
         if (s->pid == 0 || now - s->since < cfg.timeout_ms + 5000)
             continue;
-        add(&B->hangs);
+        sk_add(&B->hangs);
         report(R_HANG, "HANG: worker %u stuck in %s for %lld ms", i,
                phase_name[s->phase], (long long)(now - s->since));
         (void)kill_worker(i);
@@ -222,48 +207,48 @@ static void watchdog(int sig)
 /* Stops workers first..last-1 (stop_send or stop_recv set already). */
 static void stop_range(unsigned first, unsigned last)
 {
-    int64_t deadline = now_ms() + cfg.timeout_ms + 5000;
+    int64_t deadline = sk_now_ms() + cfg.timeout_ms + 5000;
     unsigned i;
     int status;
 
     for (i = first; i < last; i++) {
         struct slot *s = &B->slot[i];
-        long left = (long)(deadline - now_ms());
+        long left = (long)(deadline - sk_now_ms());
         if (s->pid == 0)
             continue;
-        if (wait_for(s->pid, left > 0 ? left : 0, &status) == 0) {
+        if (sk_wait_for(s->pid, left > 0 ? left : 0, &status) == 0) {
             ended(i, status, 0);
             continue;
         }
-        add(&B->hangs);
+        sk_add(&B->hangs);
         report(R_HANG, "HANG: worker %u did not stop (in %s for %lld ms)", i,
-               phase_name[s->phase], (long long)(now_ms() - s->since));
+               phase_name[s->phase], (long long)(sk_now_ms() - s->since));
         (void)kill_worker(i);
     }
 }
 
 static void run(void)
 {
-    int64_t end = now_ms() + (int64_t)cfg.seconds * 1000;
+    int64_t end = sk_now_ms() + (int64_t)cfg.seconds * 1000;
     unsigned i;
     int ph;
 
     for (i = 0; i < workers(); i++)
         start(i);
-    while (now_ms() < end) {
-        nap_us(cfg.kills ? 1000 + rnd() % 19001 : 20000);
+    while (sk_now_ms() < end) {
+        sk_nap_us(cfg.kills ? 1000 + sk_rnd() % 19001 : 20000);
         reap();
         watch();
         if (!cfg.kills)
             continue;
-        i = rnd() % workers();
+        i = sk_rnd() % workers();
         if (B->slot[i].pid == 0) {
             start(i);
             continue;
         }
         if ((ph = kill_worker(i)) >= 0) {
-            add(&B->kills);
-            add(&B->kills_in[ph]);
+            sk_add(&B->kills);
+            sk_add(&B->kills_in[ph]);
         }
         start(i);
     }
@@ -273,16 +258,16 @@ static void run(void)
          * drain finds a queue, maybe with messages they were taking. */
         for (i = cfg.senders; i < workers() + cfg.senders; i++) {
             if (i == workers())
-                nap_us(3000);
+                sk_nap_us(3000);
             if (B->slot[i % workers()].pid != 0 &&
                 (ph = kill_worker(i % workers())) >= 0) {
-                add(&B->kills);
-                add(&B->kills_in[ph]);
+                sk_add(&B->kills);
+                sk_add(&B->kills_in[ph]);
             }
         }
         return;
     }
-    B->stop_send_ms = now_ms();
+    B->stop_send_ms = sk_now_ms();
     __atomic_store_n(&B->stop_send, 1, __ATOMIC_SEQ_CST);
     stop_range(0, cfg.senders);
     __atomic_store_n(&B->stop_recv, 1, __ATOMIC_SEQ_CST);
@@ -294,15 +279,15 @@ static void run(void)
 static uint64_t drain(xsipc_channel *ch)
 {
     unsigned i = workers();
-    uint64_t token = ((add(&B->incarnations) + 1) << 8) | i, n = 0;
-    int64_t deadline = now_ms() + 30000;
+    uint64_t token = ((sk_add(&B->incarnations) + 1) << 8) | i, n = 0;
+    int64_t deadline = sk_now_ms() + 30000;
     struct rlog L;
     int rc;
 
     self = &B->slot[i];
     if (make_log(token, &L) != 0)
         return 0;
-    while ((rc = recv_one(&L, ch, 1000)) == 0 && now_ms() < deadline)
+    while ((rc = recv_one(&L, ch, 1000)) == 0 && sk_now_ms() < deadline)
         n++;
     if (rc != 0 && rc != -XSIPC_TIMEOUT)
         fail_error("drain: xsipc_channel_recv", ch);
@@ -382,9 +367,9 @@ static void private_ipc(void)
 /* What a run that could not start made is removed: 99. */
 static int give_up(void)
 {
-    if (cfg.dir[0] != '\0' && cs_count_files(cfg.dir, 1, 1) >= 0)
+    if (cfg.dir[0] != '\0' && sk_count_files(cfg.dir, 1, 1) >= 0)
         (void)rmdir(cfg.dir);
-    if (cfg.logdir[0] != '\0' && cs_count_files(cfg.logdir, 1, 1) >= 0)
+    if (cfg.logdir[0] != '\0' && sk_count_files(cfg.logdir, 1, 1) >= 0)
         (void)rmdir(cfg.logdir);
     return 99;
 }
@@ -431,7 +416,7 @@ static int leftovers(xsipc_registry *reg, xsipc_channel *ch, int *files)
     for (k = 0; k < 2; k++)
         have[k] = key_of(reg, kinds[k], &key[k]);
     if (!have[0]) {
-        add(&B->errors);
+        sk_add(&B->errors);
         report(R_ERROR, "error: the channel has no segment key file");
     }
     xsipc_channel_free(ch);
@@ -440,7 +425,7 @@ static int leftovers(xsipc_registry *reg, xsipc_channel *ch, int *files)
     for (k = 0; cfg.persistent && k < 2; k++)
         if (xsipc_registry_remove(reg, CHANNEL, kinds[k], 0, &st) < 0 &&
             st.code != XSIPC_NOT_FOUND) {
-            add(&B->errors);
+            sk_add(&B->errors);
             report(R_ERROR, "error: remove: %s", st.text);
         }
     if (have[0] && shmget(key[0], 0, 0) >= 0) {
@@ -455,9 +440,9 @@ static int leftovers(xsipc_registry *reg, xsipc_channel *ch, int *files)
             left++;
         }
     if (cfg.private_ns)
-        left = cs_count_objects("/proc/sysvipc/shm") +
-               cs_count_objects("/proc/sysvipc/sem");
-    *files = cs_count_files(cfg.dir, 1, 0);
+        left = sk_count_objects("/proc/sysvipc/shm") +
+               sk_count_objects("/proc/sysvipc/sem");
+    *files = sk_count_files(cfg.dir, 1, 0);
     if (rmdir(cfg.dir) != 0 && *files == 0)
         *files = 1;
     return left;
@@ -473,12 +458,13 @@ int main(int argc, char **argv)
     xsipc_channel_info info;
     int rc, left, files, failed, p;
 
+    sk_prog = "chanstorm";
     if ((rc = options(argc, argv)) != 0)
         return rc;
     private_ipc();
     if ((rc = directories()) != 0)
         return rc;
-    seed_rnd(cfg.seed);
+    sk_seed_rnd(cfg.seed);
     cfg.parent = getpid();
     B = mmap(NULL, sizeof *B, PROT_READ | PROT_WRITE,
              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -531,7 +517,7 @@ int main(int argc, char **argv)
     if ((failed && cfg.selftest == ST_NONE) || cfg.keep) {
         fprintf(stderr, "chanstorm: logs kept in %s\n", cfg.logdir);
     } else {
-        (void)cs_count_files(cfg.logdir, 1, 1);
+        (void)sk_count_files(cfg.logdir, 1, 1);
         (void)rmdir(cfg.logdir);
     }
     fprintf(stderr, "chanstorm: %llu receiver and %llu sender logs; kills in",

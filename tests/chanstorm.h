@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "stormkit.h"
 #include "xsipc.h"
 
 /* A message: this header, then len - CS_HDR payload bytes, all of them a
@@ -87,10 +88,6 @@ uint32_t cs_fnv(const void *p, size_t n);
 int cs_check(const char *dir, size_t max_message, struct cs_verdict *v);
 /* Violations in a verdict. */
 uint64_t cs_violations(const struct cs_verdict *v);
-/* System V objects listed in a /proc/sysvipc file, the first few shown. */
-int cs_count_objects(const char *path);
-/* Entries of dir, the first few shown unless quiet; remove: deleted. */
-int cs_count_files(const char *dir, int remove, int quiet);
 
 /* ------------------------------------------------------------- the run */
 
@@ -103,7 +100,6 @@ int cs_count_files(const char *dir, int remove, int quiet);
 #define LOG_CAP (1u << 24)
 #endif /* records per receiver incarnation */
 #define WATCHDOG_SLACK 60
-#define MAX_REPORTS 5 /* messages printed of each kind */
 
 enum phase {
     PH_START,
@@ -165,14 +161,8 @@ extern struct cs_config cfg;
 extern struct board *B;   /* the board, an anonymous MAP_SHARED mapping */
 extern struct slot *self; /* the calling process's slot */
 
-uint64_t add(uint64_t *p);
-void put(uint64_t *p, uint64_t v);
 int flag(int *p);
-uint32_t rnd(void);
-void seed_rnd(uint64_t seed);
-int64_t now_ms(void);
-void nap_us(long us);
-/* The first MAX_REPORTS messages of a kind, on stderr. */
+/* The first SK_SHOWN messages of a kind, on stderr. */
 void report(enum report_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* An error (counted), with the handle's message or errno's. */

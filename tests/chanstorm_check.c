@@ -142,7 +142,7 @@ static void say(const char *fmt, ...)
 {
     va_list ap;
 
-    if (C.reports++ >= 4 * MAX_REPORTS)
+    if (C.reports++ >= 4 * SK_SHOWN)
         return;
     fputs("chanstorm: check: ", stderr);
     va_start(ap, fmt);
@@ -410,41 +410,4 @@ int cs_check(const char *dir, size_t max_message, struct cs_verdict *v)
     free(C.s);
     free(C.p);
     return rc;
-}
-
-/* ------------------------------------------------------------ leftovers */
-
-int cs_count_objects(const char *path)
-{
-    char line[512];
-    int n = -1; /* the header */
-    FILE *f = fopen(path, "r");
-
-    if (f == NULL)
-        return 0;
-    while (fgets(line, sizeof line, f) != NULL)
-        if (++n > 0 && n <= MAX_REPORTS)
-            fprintf(stderr, "chanstorm: left in %s: %s", path, line);
-    fclose(f);
-    return n < 0 ? 0 : n;
-}
-
-int cs_count_files(const char *dir, int remove, int quiet)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-
-    if (d == NULL)
-        return -1;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (++n <= MAX_REPORTS && !quiet)
-            fprintf(stderr, "chanstorm: left in %s: %s\n", dir, e->d_name);
-        if (remove && unlinkat(dirfd(d), e->d_name, 0) != 0 && errno == EISDIR)
-            (void)unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
-    }
-    closedir(d);
-    return n;
 }

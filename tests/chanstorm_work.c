@@ -25,94 +25,32 @@
 const char *const phase_name[PH_COUNT] = {
     "start", "open", "make", "send", "ack", "recv", "record", "idle", "close"};
 
-static uint64_t rnd_state;
-
 /* ------------------------------------------------------------- helpers */
-
-uint64_t add(uint64_t *p)
-{
-    return __atomic_fetch_add(p, 1, __ATOMIC_SEQ_CST);
-}
-
-void put(uint64_t *p, uint64_t v)
-{
-    __atomic_store_n(p, v, __ATOMIC_SEQ_CST);
-}
 
 int flag(int *p)
 {
     return __atomic_load_n(p, __ATOMIC_SEQ_CST);
 }
 
-uint32_t rnd(void)
-{
-    rnd_state ^= rnd_state >> 12;
-    rnd_state ^= rnd_state << 25;
-    rnd_state ^= rnd_state >> 27;
-    return (uint32_t)((rnd_state * 2685821657736338717ULL) >> 32);
-}
-
-void seed_rnd(uint64_t seed)
-{
-    rnd_state = seed * 0x9e3779b97f4a7c15ULL + 1;
-    if (rnd_state == 0)
-        rnd_state = 1;
-}
-
-int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-void nap_us(long us)
-{
-    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 void report(enum report_kind kind, const char *fmt, ...)
 {
-    char buf[1024];
     va_list ap;
-    int len;
 
-    if (add(&B->reported[kind]) >= MAX_REPORTS)
-        return;
-    memcpy(buf, "chanstorm: ", 11);
     va_start(ap, fmt);
-    len = vsnprintf(buf + 11, sizeof buf - 12, fmt, ap);
+    sk_report(&B->reported[kind], fmt, ap);
     va_end(ap);
-    if (len < 0)
-        return;
-    len = len + 11 > (int)sizeof buf - 2 ? (int)sizeof buf - 2 : len + 11;
-    buf[len++] = '\n';
-    if (write(STDERR_FILENO, buf, (size_t)len) < 0)
-        return;
 }
 
 void fail_error(const char *what, const xsipc_channel *ch)
 {
-    add(&B->errors);
+    sk_add(&B->errors);
     report(R_ERROR, "error: %s: %s", what,
            ch != NULL ? xsipc_channel_error_string(ch) : strerror(errno));
 }
 
 void phase(int p)
 {
-    self->since = now_ms();
+    self->since = sk_now_ms();
     __atomic_store_n(&self->phase, p, __ATOMIC_SEQ_CST);
 }
 
@@ -122,8 +60,8 @@ static unsigned pace;
 
 static void dawdle(void)
 {
-    if (pace > 0 && rnd() % pace == 0)
-        nap_us(20 + rnd() % 400);
+    if (pace > 0 && sk_rnd() % pace == 0)
+        sk_nap_us(20 + sk_rnd() % 400);
 }
 
 /* ------------------------------------------------------------- workers */
@@ -138,7 +76,7 @@ static xsipc_channel *open_channel(unsigned idx)
     reg = xsipc_registry_open(
         cfg.dir, cfg.persistent ? XSIPC_REGISTRY_PERSISTENT : 0, &st);
     if (reg == NULL) {
-        add(&B->errors);
+        sk_add(&B->errors);
         report(R_ERROR, "error: worker %u: registry: %s", idx, st.text);
         _exit(3);
     }
@@ -175,11 +113,11 @@ static void sender_main(unsigned idx, uint64_t token)
         memcpy(&ack.sum, buf + offsetof(struct cs_msg, sum), sizeof ack.sum);
         ack.seq = seq;
         phase(PH_SEND);
-        add(&B->sends);
-        t0 = now_us();
+        sk_add(&B->sends);
+        t0 = sk_now_us();
         rc = xsipc_channel_send(ch, buf, ack.len, cfg.timeout_ms);
-        if (now_us() - t0 >= 1000)
-            add(&B->waited_send);
+        if (sk_now_us() - t0 >= 1000)
+            sk_add(&B->waited_send);
         if (rc == 0) {
             phase(PH_ACK);
             dawdle(); /* sent, not acknowledged yet: kills come here too */
@@ -187,11 +125,11 @@ static void sender_main(unsigned idx, uint64_t token)
                 fail_error("write of an acknowledgement", NULL);
                 _exit(3);
             }
-            add(&B->sent);
+            sk_add(&B->sent);
             seq++;
         } else if (rc == -XSIPC_TIMEOUT) {
             if (!flag(&B->stop_recv)) {
-                add(&B->hangs);
+                sk_add(&B->hangs);
                 report(R_HANG,
                        "HANG: sender %u (incarnation %llu) waited %ld ms "
                        "for room with the receivers running: %s",
@@ -263,17 +201,17 @@ int recv_one(struct rlog *L, xsipc_channel *ch, long timeout_ms)
     r->len = 0;
     __atomic_store_n(&r->index, i, __ATOMIC_SEQ_CST);
     phase(PH_RECV);
-    add(&B->recvs);
-    t0 = now_us();
+    sk_add(&B->recvs);
+    t0 = sk_now_us();
     rc = xsipc_channel_recv(ch, r->data, cfg.max_message, &r->len, timeout_ms);
-    if (now_us() - t0 >= 1000)
-        add(&B->waited_recv);
+    if (sk_now_us() - t0 >= 1000)
+        sk_add(&B->waited_recv);
     if (rc != 0)
         return rc;
     phase(PH_RECORD);
     torn = cs_valid(r->data, r->len, cfg.max_message, &m) != 0;
     if (torn) {
-        add(&B->torn_seen);
+        sk_add(&B->torn_seen);
         report(R_TORN,
                "TORN: recv gave %zu bytes: magic %08x, len %u, token %llx, "
                "seq %llu",
@@ -285,12 +223,12 @@ int recv_one(struct rlog *L, xsipc_channel *ch, long timeout_ms)
     rec->len = (uint32_t)r->len;
     rec->flags = torn ? CS_REC_TORN : 0;
     dawdle(); /* received, not counted yet: kills come here too */
-    if (cfg.selftest == ST_LOSE && rnd() % 1000 == 0)
+    if (cfg.selftest == ST_LOSE && sk_rnd() % 1000 == 0)
         return 0; /* forgotten: the next recv takes this slot */
-    if (cfg.selftest == ST_DUP && rnd() % 1000 == 0)
+    if (cfg.selftest == ST_DUP && sk_rnd() % 1000 == 0)
         L->rec[i++ + 1] = *rec;
     __atomic_store_n(&L->h->count, i + 1, __ATOMIC_SEQ_CST);
-    add(&B->received);
+    sk_add(&B->received);
     return 0;
 }
 
@@ -306,7 +244,7 @@ static void receiver_main(unsigned idx, uint64_t token)
     while (!flag(&B->stop_recv)) {
         /* Once the senders stop, an empty channel is no hang: a timeout
          * is one when the senders ran during the whole wait. */
-        int64_t began = now_ms();
+        int64_t began = sk_now_ms();
         int quiet = flag(&B->stop_send);
         rc = recv_one(&L, ch, quiet ? 100 : cfg.timeout_ms);
         if (rc == LOG_FULL)
@@ -314,7 +252,7 @@ static void receiver_main(unsigned idx, uint64_t token)
         if (rc == -XSIPC_TIMEOUT && !quiet &&
             (!flag(&B->stop_send) ||
              began + cfg.timeout_ms <= B->stop_send_ms)) {
-            add(&B->hangs);
+            sk_add(&B->hangs);
             report(R_HANG,
                    "HANG: receiver %u (incarnation %llu) waited %ld ms for "
                    "a message with the senders running: %s",
@@ -334,7 +272,7 @@ static void receiver_main(unsigned idx, uint64_t token)
 
 static void crashed(int sig)
 {
-    put(&self->live, 0);
+    sk_put(&self->live, 0);
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -350,8 +288,8 @@ void worker_main(unsigned idx, uint64_t token)
         _exit(0);
     for (i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
         signal(fatal[i], crashed);
-    seed_rnd(cfg.seed ^ (token * 0xff51afd7ed558ccdULL));
-    pace = rnd() % 3 == 0 ? 0 : 1 + rnd() % 16;
+    sk_seed_rnd(cfg.seed ^ (token * 0xff51afd7ed558ccdULL));
+    pace = sk_rnd() % 3 == 0 ? 0 : 1 + sk_rnd() % 16;
     if (idx < cfg.senders)
         sender_main(idx, token);
     receiver_main(idx, token);

@@ -78,7 +78,6 @@
  */
 #include <config.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -95,6 +94,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stormkit.h"
 #include "xsipc.h"
 
 #define MAX_WORKERS 64
@@ -109,8 +109,6 @@
 #define WATCHDOG_SLACK 30
 /* create, then attach, then create ... while the segment keeps vanishing */
 #define JOIN_ROUNDS 100
-/* Messages printed of each kind; the rest are only counted. */
-#define MAX_REPORTS 5
 
 /* Where a worker is; kills are counted by the phase they hit. */
 enum phase {
@@ -199,62 +197,14 @@ static struct {
 
 static struct board *B;
 static struct slot *self; /* a worker's own slot */
-static uint64_t rnd_state;
 static char names[MAX_NAMES][32];
 static char hang_text[4400]; /* the watchdog's message, made at start */
 
 /* ------------------------------------------------------------- helpers */
 
-static uint64_t add(uint64_t *p)
-{
-    return __atomic_fetch_add(p, 1, __ATOMIC_SEQ_CST);
-}
-
-static uint64_t get(uint64_t *p)
-{
-    return __atomic_load_n(p, __ATOMIC_SEQ_CST);
-}
-
-static void put(uint64_t *p, uint64_t v)
-{
-    __atomic_store_n(p, v, __ATOMIC_SEQ_CST);
-}
-
 static int stopping(void)
 {
     return __atomic_load_n(&B->stop, __ATOMIC_SEQ_CST);
-}
-
-/* xorshift64*: cheap, and good enough to pick phases and moments. */
-static uint32_t rnd(void)
-{
-    rnd_state ^= rnd_state >> 12;
-    rnd_state ^= rnd_state << 25;
-    rnd_state ^= rnd_state >> 27;
-    return (uint32_t)((rnd_state * 2685821657736338717ULL) >> 32);
-}
-
-static void seed_rnd(uint64_t seed)
-{
-    rnd_state = seed * 0x9e3779b97f4a7c15ULL + 1;
-    if (rnd_state == 0)
-        rnd_state = 1;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap_us(long us)
-{
-    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
 }
 
 static void spin(unsigned n)
@@ -265,38 +215,26 @@ static void spin(unsigned n)
         ;
 }
 
-/* Prints the first MAX_REPORTS messages of a kind, each in one write so
- * that the processes' lines do not mix. */
+/* The first SK_SHOWN messages of a kind. */
 static void report(enum report_kind kind, const char *fmt, ...)
 {
-    char buf[1024];
     va_list ap;
-    int len;
 
-    if (add(&B->reported[kind]) >= MAX_REPORTS)
-        return;
-    memcpy(buf, "storm: ", 7);
     va_start(ap, fmt);
-    len = vsnprintf(buf + 7, sizeof buf - 8, fmt, ap);
+    sk_report(&B->reported[kind], fmt, ap);
     va_end(ap);
-    if (len < 0)
-        return;
-    len = len + 7 > (int)sizeof buf - 2 ? (int)sizeof buf - 2 : len + 7;
-    buf[len++] = '\n';
-    if (write(STDERR_FILENO, buf, (size_t)len) < 0)
-        return;
 }
 
 static void count_error(const char *what, const xsipc_shm *h)
 {
-    add(&B->errors);
+    sk_add(&B->errors);
     report(R_ERROR, "error: %s: %s", what,
            h != NULL ? xsipc_shm_error_string(h) : strerror(errno));
 }
 
 static void phase(int p)
 {
-    self->since = now_ms();
+    self->since = sk_now_ms();
     __atomic_store_n(&self->phase, p, __ATOMIC_SEQ_CST);
 }
 
@@ -309,7 +247,7 @@ static int running(uint64_t token)
 {
     unsigned idx = (unsigned)(token & 0xff);
 
-    return idx < MAX_WORKERS && get(&B->slot[idx].live) == token;
+    return idx < MAX_WORKERS && sk_get(&B->slot[idx].live) == token;
 }
 
 static void enter(struct worker *w, unsigned n)
@@ -319,8 +257,8 @@ static void enter(struct worker *w, unsigned n)
 
     if (prev == 0 || !running(prev))
         return; /* free, or a dead holder's token: its lock came back */
-    add(&B->slot[prev & 0xff].seen);
-    add(&B->overlaps);
+    sk_add(&B->slot[prev & 0xff].seen);
+    sk_add(&B->overlaps);
     report(R_OVERLAP,
            "overlap: worker %u (incarnation %llu) entered \"%s\" while "
            "worker %u (incarnation %llu) was inside",
@@ -339,7 +277,7 @@ static void leave(struct worker *w, unsigned n)
      * found our token; not when it found another's or none (a chain). */
     if (__atomic_exchange_n(&self->seen, 0, __ATOMIC_SEQ_CST) != 0)
         return;
-    add(&B->overlaps);
+    sk_add(&B->overlaps);
     if (expect == 0)
         report(R_OVERLAP,
                "overlap: worker %u (incarnation %llu) left \"%s\" and "
@@ -377,13 +315,13 @@ static void check(struct seg *s, unsigned n, unsigned widx, int died)
     unsigned i;
 
     if (died)
-        add(&B->owner_died);
+        sk_add(&B->owner_died);
     if (s->pending) {
         if (died) {
-            add(&B->repairs);
+            sk_add(&B->repairs);
         } else {
-            add(&B->mismatches);
-            add(&B->unreported);
+            sk_add(&B->mismatches);
+            sk_add(&B->unreported);
             report(R_MISMATCH,
                    "mismatch: \"%s\": a half-done update, and the lock "
                    "did not say XSIPC_OWNER_DIED",
@@ -394,7 +332,7 @@ static void check(struct seg *s, unsigned n, unsigned widx, int died)
     if (s->gen == 0) {
         /* A new segment.  Its number is written last: a holder killed
          * before that leaves gen 0 and the next one starts again. */
-        uint64_t g = add(&B->generations) + 1;
+        uint64_t g = sk_add(&B->generations) + 1;
         for (i = 0; i < MAX_WORKERS; i++)
             ns->acked[i] = 0;
         ns->gen = g;
@@ -406,18 +344,18 @@ static void check(struct seg *s, unsigned n, unsigned widx, int died)
         sum += ns->acked[i];
     if (ns->gen == s->gen && sum == s->counter)
         return;
-    add(&B->mismatches);
+    sk_add(&B->mismatches);
     if (ns->gen != s->gen) {
         /* One segment per name at a time: another one was locked since
          * this one was, so the name's data was split between two. */
-        add(&B->split);
+        sk_add(&B->split);
         report(R_MISMATCH,
                "mismatch: \"%s\": the segment locked is generation %llu, "
                "the one locked before it generation %llu",
                names[n], (unsigned long long)s->gen,
                (unsigned long long)ns->gen);
     } else {
-        add(&B->miscounted);
+        sk_add(&B->miscounted);
         report(R_MISMATCH,
                "mismatch: \"%s\": the counter of generation %llu is %llu, "
                "its acknowledgements add up to %llu",
@@ -433,12 +371,12 @@ static void check(struct seg *s, unsigned n, unsigned widx, int died)
 /* Now and then a pause, so that kills find the worker here. */
 static void pause_inside(void)
 {
-    unsigned r = rnd() % 32;
+    unsigned r = sk_rnd() % 32;
 
     if (r == 0)
-        nap_us(20 + rnd() % 300);
+        sk_nap_us(20 + sk_rnd() % 300);
     else if (r < 6)
-        spin(rnd() % 5000);
+        spin(sk_rnd() % 5000);
 }
 
 /* The critical section: one increment with its write-ahead record. */
@@ -479,7 +417,7 @@ static void flock_name(struct worker *w, unsigned n, int op)
 /* Takes the lock one of three ways; <0 on failure (a timeout is a hang). */
 static int take(struct worker *w, xsipc_shm *h, unsigned n)
 {
-    unsigned how = rnd() % 8;
+    unsigned how = sk_rnd() % 8;
     int64_t deadline;
     int rc;
 
@@ -492,16 +430,16 @@ static int take(struct worker *w, xsipc_shm *h, unsigned n)
     } else if (how < 7) {
         rc = xsipc_shm_lock_timeout(h, LOCK_TIMEOUT_MS);
     } else {
-        deadline = now_ms() + LOCK_TIMEOUT_MS;
+        deadline = sk_now_ms() + LOCK_TIMEOUT_MS;
         while ((rc = xsipc_shm_try_lock(h)) == -XSIPC_WOULD_BLOCK &&
-               now_ms() < deadline)
-            nap_us(20 + rnd() % 200);
+               sk_now_ms() < deadline)
+            sk_nap_us(20 + sk_rnd() % 200);
     }
     if (rc >= 0)
         return rc;
     flock_name(w, n, LOCK_UN);
     if (rc == -XSIPC_TIMEOUT || rc == -XSIPC_WOULD_BLOCK) {
-        add(&B->hangs);
+        sk_add(&B->hangs);
         report(R_HANG, "HANG: worker %u waited %ld ms for \"%s\": %s", w->idx,
                LOCK_TIMEOUT_MS, names[n],
                rc == -XSIPC_TIMEOUT ? xsipc_shm_error_string(h)
@@ -529,14 +467,14 @@ static int give(struct worker *w, xsipc_shm *h, unsigned n)
 /* Creates or attaches the segment of name n; 0 when attached. */
 static int join(xsipc_shm *h)
 {
-    int attach_first = rnd() % 3 == 0;
+    int attach_first = sk_rnd() % 3 == 0;
     int i, rc;
 
     for (i = 0; i < JOIN_ROUNDS; i++) {
         if (!attach_first || i > 0) {
             phase(PH_CREATE);
             if ((rc = xsipc_shm_create(h, SEG_SIZE, XSIPC_READ_WRITE)) == 0) {
-                add(&B->creates);
+                sk_add(&B->creates);
                 break;
             }
             if (rc != -XSIPC_ALREADY_EXISTS) {
@@ -546,23 +484,23 @@ static int join(xsipc_shm *h)
         }
         phase(PH_ATTACH);
         if ((rc = xsipc_shm_attach(h, XSIPC_READ_WRITE)) == 0) {
-            add(&B->attaches);
+            sk_add(&B->attaches);
             break;
         }
         if (rc != -XSIPC_NOT_FOUND) {
             count_error("attach", h);
             return -1;
         }
-        add(&B->vanished); /* gone between the create and the attach */
+        sk_add(&B->vanished); /* gone between the create and the attach */
     }
     if (i == JOIN_ROUNDS) {
-        add(&B->errors);
+        sk_add(&B->errors);
         report(R_ERROR, "error: create and attach kept failing (%d rounds)",
                JOIN_ROUNDS);
         return -1;
     }
     if (xsipc_shm_size(h) < sizeof(struct seg)) {
-        add(&B->errors);
+        sk_add(&B->errors);
         report(R_ERROR, "error: segment of %zu bytes", xsipc_shm_size(h));
         return -1;
     }
@@ -572,20 +510,20 @@ static int join(xsipc_shm *h)
 static void idle(void)
 {
     phase(PH_IDLE);
-    if (rnd() % 4 == 0)
-        nap_us(rnd() % 200);
+    if (sk_rnd() % 4 == 0)
+        sk_nap_us(sk_rnd() % 200);
 }
 
 static void cycle(struct worker *w)
 {
-    unsigned n = rnd() % cfg.names;
+    unsigned n = sk_rnd() % cfg.names;
     int r, rounds, rc, held = 0, keep;
     xsipc_shm *h;
 
     phase(PH_NEW);
     if ((h = w->kept[n]) != NULL) {
         w->kept[n] = NULL; /* detached, still joined to the name's set */
-        add(&B->reused);
+        sk_add(&B->reused);
     } else {
         h = w->reg != NULL ? xsipc_shm_new_in(w->reg, names[n])
                            : xsipc_shm_new(names[n]);
@@ -595,15 +533,15 @@ static void cycle(struct worker *w)
         return;
     }
     if (join(h) == 0) {
-        rounds = rnd() % 4 == 0 ? 2 + (int)(rnd() % 7) : 1;
+        rounds = sk_rnd() % 4 == 0 ? 2 + (int)(sk_rnd() % 7) : 1;
         for (r = 0; r < rounds && !stopping(); r++) {
             if ((rc = take(w, h, n)) < 0)
                 break;
-            add(&B->locks);
+            sk_add(&B->locks);
             critical(w, h, n, rc == XSIPC_OWNER_DIED);
             /* Sometimes the detach or free releases the lock. */
             if (r == rounds - 1 && cfg.selftest != ST_NOLOCK &&
-                rnd() % 8 == 0) {
+                sk_rnd() % 8 == 0) {
                 held = 1;
                 break;
             }
@@ -618,8 +556,8 @@ static void cycle(struct worker *w)
     /* A detach, then the handle kept for a later cycle of the name (it
      * stays joined to the name's lock set, idle) or freed; or a free
      * alone.  A detach releases a lock still held, as free does. */
-    keep = rnd() % 2 == 0;
-    if (xsipc_shm_is_attached(h) && (keep || rnd() % 2 == 0)) {
+    keep = sk_rnd() % 2 == 0;
+    if (xsipc_shm_is_attached(h) && (keep || sk_rnd() % 2 == 0)) {
         phase(PH_DETACH);
         if (xsipc_shm_detach(h) < 0) {
             count_error("detach", h);
@@ -634,7 +572,7 @@ static void cycle(struct worker *w)
     }
     if (held)
         flock_name(w, n, LOCK_UN);
-    add(&B->cycles);
+    sk_add(&B->cycles);
     idle();
 }
 
@@ -642,7 +580,7 @@ static void cycle(struct worker *w)
  * longer that of a live holder. */
 static void crashed(int sig)
 {
-    put(&self->live, 0);
+    sk_put(&self->live, 0);
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -663,12 +601,12 @@ static void worker_main(unsigned idx, uint64_t token)
         _exit(0); /* the parent is gone already */
     for (i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
         signal(fatal[i], crashed);
-    seed_rnd(cfg.seed ^ (token * 0xff51afd7ed558ccdULL));
+    sk_seed_rnd(cfg.seed ^ (token * 0xff51afd7ed558ccdULL));
     phase(PH_START);
     if (cfg.persistent) {
         w.reg = xsipc_registry_open(cfg.dir, XSIPC_REGISTRY_PERSISTENT, &st);
         if (w.reg == NULL) {
-            add(&B->errors);
+            sk_add(&B->errors);
             report(R_ERROR, "error: worker %u: %s", idx, st.text);
             _exit(3);
         }
@@ -697,41 +635,25 @@ static void worker_main(unsigned idx, uint64_t token)
 static void start(unsigned i)
 {
     struct slot *s = &B->slot[i];
-    uint64_t token = ((add(&B->incarnations) + 1) << 8) | i;
+    uint64_t token = ((sk_add(&B->incarnations) + 1) << 8) | i;
     pid_t pid;
 
     s->token = token;
-    put(&s->seen, 0);
+    sk_put(&s->seen, 0);
     s->phase = PH_START;
-    s->since = now_ms();
-    put(&s->live, token);
+    s->since = sk_now_ms();
+    sk_put(&s->live, token);
     pid = fork();
     if (pid == 0)
         worker_main(i, token);
     if (pid < 0) {
-        put(&s->live, 0);
-        add(&B->errors);
+        sk_put(&s->live, 0);
+        sk_add(&B->errors);
         report(R_ERROR, "error: fork: %s", strerror(errno));
         s->pid = 0;
         return;
     }
     s->pid = pid;
-}
-
-/* Waits at most ms for pid; 0 and its status when it ended, else -1. */
-static int wait_for(pid_t pid, long ms, int *status)
-{
-    for (;;) {
-        pid_t got = waitpid(pid, status, WNOHANG);
-        if (got == pid)
-            return 0;
-        if (got < 0 && errno != EINTR)
-            return -1;
-        if (ms <= 0)
-            return -1;
-        nap_us(2000);
-        ms -= 2;
-    }
 }
 
 /* Ends we caused: SIGKILL from us, or exit 0 after the stop. */
@@ -747,9 +669,9 @@ static void ended(unsigned i, int status, int killed)
 {
     struct slot *s = &B->slot[i];
 
-    put(&s->live, 0);
+    sk_put(&s->live, 0);
     if (!expected_end(status, killed)) {
-        add(&B->errors);
+        sk_add(&B->errors);
         if (WIFSIGNALED(status))
             report(R_ERROR, "error: worker %u (pid %d) died of signal %d in %s",
                    i, (int)s->pid, WTERMSIG(status), phase_name[s->phase]);
@@ -768,10 +690,10 @@ static int kill_worker(unsigned i)
     int ph = __atomic_load_n(&s->phase, __ATOMIC_SEQ_CST);
     int status;
 
-    put(&s->live, 0);
+    sk_put(&s->live, 0);
     kill(s->pid, SIGKILL);
-    if (wait_for(s->pid, 10000, &status) != 0) {
-        add(&B->hangs);
+    if (sk_wait_for(s->pid, 10000, &status) != 0) {
+        sk_add(&B->hangs);
         report(R_HANG, "HANG: worker %u (pid %d) outlived SIGKILL by 10 s", i,
                (int)s->pid);
         while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
@@ -807,14 +729,14 @@ static void reap(void)
 /* A worker that stays in one phase longer than any wait is stuck. */
 static void watch(void)
 {
-    int64_t now = now_ms();
+    int64_t now = sk_now_ms();
     unsigned i;
 
     for (i = 0; i < cfg.workers; i++) {
         struct slot *s = &B->slot[i];
         if (s->pid == 0 || now - s->since < STUCK_MS)
             continue;
-        add(&B->hangs);
+        sk_add(&B->hangs);
         report(R_HANG, "HANG: worker %u stuck in %s for %lld ms", i,
                phase_name[s->phase], (long long)(now - s->since));
         (void)kill_worker(i);
@@ -844,16 +766,16 @@ static void stop_all(int64_t deadline)
     __atomic_store_n(&B->stop, 1, __ATOMIC_SEQ_CST);
     for (i = 0; i < cfg.workers; i++) {
         struct slot *s = &B->slot[i];
-        long left = (long)(deadline - now_ms());
+        long left = (long)(deadline - sk_now_ms());
         if (s->pid == 0)
             continue;
-        if (wait_for(s->pid, left > 0 ? left : 0, &status) == 0) {
+        if (sk_wait_for(s->pid, left > 0 ? left : 0, &status) == 0) {
             ended(i, status, 0);
             continue;
         }
-        add(&B->hangs);
+        sk_add(&B->hangs);
         report(R_HANG, "HANG: worker %u did not stop (in %s for %lld ms)", i,
-               phase_name[s->phase], (long long)(now_ms() - s->since));
+               phase_name[s->phase], (long long)(sk_now_ms() - s->since));
         (void)kill_worker(i);
     }
 }
@@ -879,7 +801,7 @@ static void final_check(xsipc_registry *reg)
             count_error("final attach", h);
         } else if ((rc = xsipc_shm_lock_timeout(h, LOCK_TIMEOUT_MS)) < 0) {
             if (rc == -XSIPC_TIMEOUT) {
-                add(&B->hangs);
+                sk_add(&B->hangs);
                 report(R_HANG, "HANG: final lock: %s",
                        xsipc_shm_error_string(h));
             } else {
@@ -894,44 +816,6 @@ static void final_check(xsipc_registry *reg)
     }
 }
 
-/* Lines of a /proc/sysvipc file: the objects of our namespace. */
-static int count_objects(const char *path)
-{
-    char line[512];
-    int n = -1; /* the header */
-    FILE *f = fopen(path, "r");
-
-    if (f == NULL)
-        return 0;
-    while (fgets(line, sizeof line, f) != NULL)
-        if (++n > 0 && n <= MAX_REPORTS)
-            fprintf(stderr, "storm: left in %s: %s", path, line);
-    fclose(f);
-    return n < 0 ? 0 : n;
-}
-
-/* Counts the entries of dir, naming the first few; with remove, deletes
- * them.  -1 when the directory cannot be read. */
-static int count_files(const char *dir, int remove, int quiet)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-
-    if (d == NULL)
-        return -1;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (++n <= MAX_REPORTS && !quiet)
-            fprintf(stderr, "storm: left in %s: %s\n", dir, e->d_name);
-        if (remove && unlinkat(dirfd(d), e->d_name, 0) != 0 && errno == EISDIR)
-            (void)unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
-    }
-    closedir(d);
-    return n;
-}
-
 /* gc as `xsipc gc --now`, then (persistent registry) every name removed
  * with its objects. */
 static int clean_registry(xsipc_registry *reg)
@@ -942,7 +826,7 @@ static int clean_registry(xsipc_registry *reg)
     int gc;
 
     if ((gc = xsipc_registry_gc(reg, XSIPC_GC_NOW, NULL, NULL, &st)) < 0) {
-        add(&B->errors);
+        sk_add(&B->errors);
         report(R_ERROR, "error: gc: %s", st.text);
         gc = 0;
     }
@@ -951,7 +835,7 @@ static int clean_registry(xsipc_registry *reg)
             if (xsipc_registry_remove(reg, names[n], kinds[k],
                                       XSIPC_REMOVE_OBJECT, &st) < 0 &&
                 st.code != XSIPC_NOT_FOUND) {
-                add(&B->errors);
+                sk_add(&B->errors);
                 report(R_ERROR, "error: remove: %s", st.text);
             }
     return gc;
@@ -1046,26 +930,26 @@ static int directories(void)
 /* The storm itself, SECONDS long. */
 static void run(void)
 {
-    int64_t end = now_ms() + (int64_t)cfg.seconds * 1000;
+    int64_t end = sk_now_ms() + (int64_t)cfg.seconds * 1000;
     unsigned i;
     int ph;
 
     for (i = 0; i < cfg.workers; i++)
         start(i);
-    while (now_ms() < end) {
-        nap_us(cfg.kills ? 1000 + rnd() % 19001 : 20000);
+    while (sk_now_ms() < end) {
+        sk_nap_us(cfg.kills ? 1000 + sk_rnd() % 19001 : 20000);
         reap();
         watch();
         if (!cfg.kills)
             continue;
-        i = rnd() % cfg.workers;
+        i = sk_rnd() % cfg.workers;
         if (B->slot[i].pid == 0) { /* its fork failed: try again */
             start(i);
             continue;
         }
         if ((ph = kill_worker(i)) >= 0) {
-            add(&B->kills);
-            add(&B->kills_in[ph]);
+            sk_add(&B->kills);
+            sk_add(&B->kills_in[ph]);
         }
         start(i);
     }
@@ -1082,7 +966,7 @@ int main(int argc, char **argv)
     if ((rc = options(argc, argv)) != 0 || (rc = private_ipc()) != 0 ||
         (rc = directories()) != 0)
         return rc;
-    seed_rnd(cfg.seed);
+    sk_seed_rnd(cfg.seed);
     cfg.parent = getpid();
     for (p = 0; p < (int)cfg.names; p++)
         snprintf(names[p], sizeof names[p], "storm-%d", p);
@@ -1099,7 +983,7 @@ int main(int argc, char **argv)
              cfg.seconds + WATCHDOG_SLACK, cfg.dir);
     signal(SIGALRM, watchdog);
     alarm(cfg.seconds + WATCHDOG_SLACK);
-    began = now_ms();
+    began = sk_now_ms();
 
     run();
     stop_all(began + (int64_t)cfg.seconds * 1000 + STOP_GRACE_MS);
@@ -1116,15 +1000,15 @@ int main(int argc, char **argv)
     xsipc_registry_close(reg);
     alarm(0);
 
-    shm_left = count_objects("/proc/sysvipc/shm");
-    sem_left = count_objects("/proc/sysvipc/sem");
-    files_left = count_files(cfg.dir, cfg.own_dir, 0);
+    shm_left = sk_count_objects("/proc/sysvipc/shm");
+    sem_left = sk_count_objects("/proc/sysvipc/sem");
+    files_left = sk_count_files(cfg.dir, cfg.own_dir, 0);
     if (cfg.own_dir && rmdir(cfg.dir) != 0) {
         fprintf(stderr, "storm: rmdir %s: %s\n", cfg.dir, strerror(errno));
         files_left = files_left > 0 ? files_left : 1;
     }
     if (cfg.lockdir[0] != '\0') {
-        (void)count_files(cfg.lockdir, 1, 1);
+        (void)sk_count_files(cfg.lockdir, 1, 1);
         (void)rmdir(cfg.lockdir);
     }
 
