@@ -88,143 +88,15 @@
 struct cs_config cfg = {3,    3,       10, 0,  0,  0, 1024, 256,
                         4000, ST_NONE, 0,  "", "", 0, 0};
 struct board *B;
-struct slot *self;
+struct sk_slot *self;
 static char hang_text[8400];
+static struct sk_crew crew;
 
 /* ---------------------------------------------------------- supervisor */
-
-static void start(unsigned i)
-{
-    struct slot *s = &B->slot[i];
-    uint64_t token = ((sk_add(&B->incarnations) + 1) << 8) | i;
-    pid_t pid;
-
-    s->token = token;
-    s->phase = PH_START;
-    s->since = sk_now_ms();
-    sk_put(&s->live, token);
-    fflush(NULL);
-    pid = fork();
-    if (pid == 0)
-        worker_main(i, token);
-    if (pid < 0) {
-        sk_put(&s->live, 0);
-        fail_error("fork", NULL);
-        s->pid = 0;
-        return;
-    }
-    s->pid = pid;
-}
-
-static void ended(unsigned i, int status, int killed)
-{
-    struct slot *s = &B->slot[i];
-    int ok = killed ? WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL
-                    : WIFEXITED(status) && WEXITSTATUS(status) == 0;
-
-    sk_put(&s->live, 0);
-    if (!ok) {
-        sk_add(&B->errors);
-        if (WIFSIGNALED(status))
-            report(R_ERROR, "error: worker %u (pid %d) died of signal %d in %s",
-                   i, (int)s->pid, WTERMSIG(status), phase_name[s->phase]);
-        else
-            report(R_ERROR, "error: worker %u (pid %d) exited with %d in %s", i,
-                   (int)s->pid, WEXITSTATUS(status), phase_name[s->phase]);
-    }
-    s->pid = 0;
-}
-
-static int kill_worker(unsigned i)
-{
-    struct slot *s = &B->slot[i];
-    int ph = __atomic_load_n(&s->phase, __ATOMIC_SEQ_CST);
-    int status;
-
-    sk_put(&s->live, 0);
-    kill(s->pid, SIGKILL);
-    if (sk_wait_for(s->pid, 10000, &status) != 0) {
-        sk_add(&B->hangs);
-        report(R_HANG, "HANG: worker %u (pid %d) outlived SIGKILL by 10 s", i,
-               (int)s->pid);
-        while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
-            ;
-    }
-    ended(i, status, 1);
-    return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? ph : -1;
-}
 
 static unsigned workers(void)
 {
     return cfg.senders + cfg.receivers;
-}
-
-static void reap(void)
-{
-    int status;
-    unsigned i;
-    pid_t pid;
-
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-        for (i = 0; i < workers(); i++)
-            if (B->slot[i].pid == pid) {
-                ended(i, status, 0);
-                start(i);
-            }
-}
-
-/* A worker in one phase longer than any timeout is stuck. */
-static void watch(void)
-{
-    int64_t now = sk_now_ms();
-    unsigned i;
-
-    for (i = 0; i < workers(); i++) {
-        struct slot *s = &B->slot[i];
-        if (s->pid == 0 || now - s->since < cfg.timeout_ms + 5000)
-            continue;
-        sk_add(&B->hangs);
-        report(R_HANG, "HANG: worker %u stuck in %s for %lld ms", i,
-               phase_name[s->phase], (long long)(now - s->since));
-        (void)kill_worker(i);
-        start(i);
-    }
-}
-
-static void watchdog(int sig)
-{
-    unsigned i;
-
-    (void)sig;
-    for (i = 0; i < workers(); i++)
-        if (B->slot[i].pid > 0)
-            kill(B->slot[i].pid, SIGKILL);
-    if (write(STDERR_FILENO, hang_text, strlen(hang_text)) < 0)
-        _exit(1);
-    _exit(1);
-}
-
-/* Stops workers first..last-1 (stop_send or stop_recv set already). */
-static void stop_range(unsigned first, unsigned last)
-{
-    int64_t deadline = sk_now_ms() + cfg.timeout_ms + 5000;
-    unsigned i;
-    int status;
-
-    for (i = first; i < last; i++) {
-        struct slot *s = &B->slot[i];
-        long left = (long)(deadline - sk_now_ms());
-        if (s->pid == 0)
-            continue;
-        if (sk_wait_for(s->pid, left > 0 ? left : 0, &status) == 0) {
-            ended(i, status, 0);
-            continue;
-        }
-        sk_add(&B->hangs);
-        report(R_HANG, "HANG: worker %u did not stop (in %s for %lld ms)", i,
-               phase_name[s->phase], (long long)(sk_now_ms() - s->since));
-        (void)kill_worker(i);
-    }
 }
 
 static void run(void)
@@ -234,23 +106,23 @@ static void run(void)
     int ph;
 
     for (i = 0; i < workers(); i++)
-        start(i);
+        sk_start(i);
     while (sk_now_ms() < end) {
         sk_nap_us(cfg.kills ? 1000 + sk_rnd() % 19001 : 20000);
-        reap();
-        watch();
+        sk_reap();
+        sk_watch();
         if (!cfg.kills)
             continue;
         i = sk_rnd() % workers();
         if (B->slot[i].pid == 0) {
-            start(i);
+            sk_start(i);
             continue;
         }
-        if ((ph = kill_worker(i)) >= 0) {
+        if ((ph = sk_kill(i)) >= 0) {
             sk_add(&B->kills);
             sk_add(&B->kills_in[ph]);
         }
-        start(i);
+        sk_start(i);
     }
     if (cfg.kills) {
         /* A storm ends with every worker killed where it is, the
@@ -260,7 +132,7 @@ static void run(void)
             if (i == workers())
                 sk_nap_us(3000);
             if (B->slot[i % workers()].pid != 0 &&
-                (ph = kill_worker(i % workers())) >= 0) {
+                (ph = sk_kill(i % workers())) >= 0) {
                 sk_add(&B->kills);
                 sk_add(&B->kills_in[ph]);
             }
@@ -269,9 +141,9 @@ static void run(void)
     }
     B->stop_send_ms = sk_now_ms();
     __atomic_store_n(&B->stop_send, 1, __ATOMIC_SEQ_CST);
-    stop_range(0, cfg.senders);
+    sk_stop(0, cfg.senders, sk_now_ms() + cfg.timeout_ms + 5000);
     __atomic_store_n(&B->stop_recv, 1, __ATOMIC_SEQ_CST);
-    stop_range(cfg.senders, workers());
+    sk_stop(cfg.senders, workers(), sk_now_ms() + cfg.timeout_ms + 5000);
 }
 
 /* The last receiver: the supervisor, with the handle it made the channel
@@ -477,7 +349,19 @@ int main(int argc, char **argv)
              "chanstorm: HANG: the run did not end within %u s; registry %s "
              "and logs %s left as they were\n",
              cfg.seconds + WATCHDOG_SLACK, cfg.dir, cfg.logdir);
-    signal(SIGALRM, watchdog);
+    crew.slot = B->slot;
+    crew.count = workers();
+    crew.incarnations = &B->incarnations;
+    crew.errors = &B->errors;
+    crew.hangs = &B->hangs;
+    crew.shown_errors = &B->reported[R_ERROR];
+    crew.shown_hangs = &B->reported[R_HANG];
+    crew.phase_name = phase_name;
+    crew.stuck_ms = cfg.timeout_ms + 5000;
+    crew.worker = worker_main;
+    crew.hang_text = hang_text;
+    sk_crew_use(&crew);
+    signal(SIGALRM, sk_watchdog);
     alarm(cfg.seconds + WATCHDOG_SLACK + (unsigned)(cfg.timeout_ms / 250));
 
     reg = xsipc_registry_open(

@@ -120,13 +120,6 @@ enum selftest { ST_NONE, ST_LOSE, ST_DUP };
 
 /* A worker slot's current incarnation: live, token and pid written by the
  * supervisor, phase and since by the incarnation. */
-struct slot {
-    uint64_t live, token;
-    int64_t since; /* CLOCK_MONOTONIC ms when it entered phase */
-    int phase;
-    pid_t pid;
-};
-
 /* Counters change with atomic adds. */
 struct board {
     uint64_t incarnations, sends, sent, recvs, received;
@@ -134,8 +127,8 @@ struct board {
     uint64_t hangs, errors, torn_seen, kills, kills_in[PH_COUNT];
     uint64_t reported[R_COUNT];
     int stop_send, stop_recv;
-    int64_t stop_send_ms;              /* when stop_send was set */
-    struct slot slot[MAX_WORKERS + 1]; /* + the supervisor's drain */
+    int64_t stop_send_ms;                 /* when stop_send was set */
+    struct sk_slot slot[MAX_WORKERS + 1]; /* + the supervisor's drain */
 };
 
 /* A receiver's log, mapped. */
@@ -158,8 +151,8 @@ struct cs_config {
 };
 
 extern struct cs_config cfg;
-extern struct board *B;   /* the board, an anonymous MAP_SHARED mapping */
-extern struct slot *self; /* the calling process's slot */
+extern struct board *B;      /* the board, an anonymous MAP_SHARED mapping */
+extern struct sk_slot *self; /* the calling process's slot */
 
 int flag(int *p);
 /* The first SK_SHOWN messages of a kind, on stderr. */

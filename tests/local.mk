@@ -82,7 +82,8 @@ STRESS_KILLS = 1000
 # forms a few seconds each (tests/storm.sh), make stress STORM_SECONDS
 # each (default and persistent registry, without and with kills).
 check_PROGRAMS += tests/storm
-tests_storm_SOURCES = tests/storm.c tests/stormkit.c tests/stormkit.h
+tests_storm_SOURCES = tests/storm.c tests/stormkit.c tests/stormcrew.c \
+	tests/stormkit.h
 tests_storm_LDADD = lib/libxsipc.la
 TESTS += tests/storm.sh
 EXTRA_DIST += tests/storm.sh
@@ -96,7 +97,7 @@ STORM_SECONDS = 60
 check_PROGRAMS += tests/chanstorm
 tests_chanstorm_SOURCES = tests/chanstorm.c tests/chanstorm_work.c \
 	tests/chanstorm_check.c tests/chanstorm.h tests/stormkit.c \
-	tests/stormkit.h
+	tests/stormcrew.c tests/stormkit.h
 tests_chanstorm_LDADD = lib/libxsipc.la
 TESTS += tests/chanstorm.sh
 EXTRA_DIST += tests/chanstorm.sh

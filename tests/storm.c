@@ -143,17 +143,6 @@ struct seg {
     volatile uint64_t next_slot;  /* forward twice does no harm */
 };
 
-/* A worker number's current incarnation, written by the parent (live,
- * token, pid) and by the incarnation itself (phase, since). */
-struct slot {
-    uint64_t live;  /* the token while it runs and is not being killed */
-    uint64_t token; /* the token of the current incarnation */
-    uint64_t seen;  /* overlaps an intruder reported against it */
-    int64_t since;  /* CLOCK_MONOTONIC ms when it entered phase */
-    int phase;
-    pid_t pid; /* 0 when not running */
-};
-
 /* A name, outside System V. */
 struct name_state {
     uint64_t inside;                      /* the token inside, or 0 */
@@ -170,7 +159,9 @@ struct board {
     uint64_t kills, kills_in[PH_COUNT];
     uint64_t reported[R_COUNT];
     int stop;
-    struct slot slot[MAX_WORKERS];
+    struct sk_slot slot[MAX_WORKERS];
+    uint64_t seen[MAX_WORKERS]; /* overlaps an intruder reported against
+                                   the slot's incarnation */
     struct name_state name[MAX_NAMES];
 };
 
@@ -196,9 +187,10 @@ static struct {
 } cfg = {6, 3, 10, 0, 0, ST_NONE, 0, "", "", 0, 0};
 
 static struct board *B;
-static struct slot *self; /* a worker's own slot */
+static struct sk_slot *self; /* a worker's own slot */
 static char names[MAX_NAMES][32];
 static char hang_text[4400]; /* the watchdog's message, made at start */
+static struct sk_crew crew;
 
 /* ------------------------------------------------------------- helpers */
 
@@ -257,7 +249,7 @@ static void enter(struct worker *w, unsigned n)
 
     if (prev == 0 || !running(prev))
         return; /* free, or a dead holder's token: its lock came back */
-    sk_add(&B->slot[prev & 0xff].seen);
+    sk_add(&B->seen[prev & 0xff]);
     sk_add(&B->overlaps);
     report(R_OVERLAP,
            "overlap: worker %u (incarnation %llu) entered \"%s\" while "
@@ -275,7 +267,7 @@ static void leave(struct worker *w, unsigned n)
         return;
     /* Someone came in while we were inside.  Counted already when it
      * found our token; not when it found another's or none (a chain). */
-    if (__atomic_exchange_n(&self->seen, 0, __ATOMIC_SEQ_CST) != 0)
+    if (__atomic_exchange_n(&B->seen[w->idx], 0, __ATOMIC_SEQ_CST) != 0)
         return;
     sk_add(&B->overlaps);
     if (expect == 0)
@@ -585,6 +577,7 @@ static void crashed(int sig)
     raise(sig);
 }
 
+static void worker_main(unsigned idx, uint64_t token) __attribute__((noreturn));
 static void worker_main(unsigned idx, uint64_t token)
 {
     static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
@@ -596,6 +589,8 @@ static void worker_main(unsigned idx, uint64_t token)
     w.idx = idx;
     w.token = token;
     self = &B->slot[idx];
+    /* Intruders count against a token only once it is inside a name. */
+    sk_put(&B->seen[idx], 0);
     (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != cfg.parent)
         _exit(0); /* the parent is gone already */
@@ -631,154 +626,6 @@ static void worker_main(unsigned idx, uint64_t token)
 }
 
 /* -------------------------------------------------------------- parent */
-
-static void start(unsigned i)
-{
-    struct slot *s = &B->slot[i];
-    uint64_t token = ((sk_add(&B->incarnations) + 1) << 8) | i;
-    pid_t pid;
-
-    s->token = token;
-    sk_put(&s->seen, 0);
-    s->phase = PH_START;
-    s->since = sk_now_ms();
-    sk_put(&s->live, token);
-    pid = fork();
-    if (pid == 0)
-        worker_main(i, token);
-    if (pid < 0) {
-        sk_put(&s->live, 0);
-        sk_add(&B->errors);
-        report(R_ERROR, "error: fork: %s", strerror(errno));
-        s->pid = 0;
-        return;
-    }
-    s->pid = pid;
-}
-
-/* Ends we caused: SIGKILL from us, or exit 0 after the stop. */
-static int expected_end(int status, int killed)
-{
-    if (killed)
-        return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-    return stopping() && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-/* Worker i ended (status); any other end than expected_end is an error. */
-static void ended(unsigned i, int status, int killed)
-{
-    struct slot *s = &B->slot[i];
-
-    sk_put(&s->live, 0);
-    if (!expected_end(status, killed)) {
-        sk_add(&B->errors);
-        if (WIFSIGNALED(status))
-            report(R_ERROR, "error: worker %u (pid %d) died of signal %d in %s",
-                   i, (int)s->pid, WTERMSIG(status), phase_name[s->phase]);
-        else
-            report(R_ERROR, "error: worker %u (pid %d) exited with %d", i,
-                   (int)s->pid, WEXITSTATUS(status));
-    }
-    s->pid = 0;
-}
-
-/* SIGKILL for worker i, after withdrawing its live mark; returns the
- * phase it was in, or -1 when it ended otherwise. */
-static int kill_worker(unsigned i)
-{
-    struct slot *s = &B->slot[i];
-    int ph = __atomic_load_n(&s->phase, __ATOMIC_SEQ_CST);
-    int status;
-
-    sk_put(&s->live, 0);
-    kill(s->pid, SIGKILL);
-    if (sk_wait_for(s->pid, 10000, &status) != 0) {
-        sk_add(&B->hangs);
-        report(R_HANG, "HANG: worker %u (pid %d) outlived SIGKILL by 10 s", i,
-               (int)s->pid);
-        while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
-            ;
-    }
-    ended(i, status, 1);
-    return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? ph : -1;
-}
-
-static int slot_of(pid_t pid)
-{
-    unsigned i;
-
-    for (i = 0; i < cfg.workers; i++)
-        if (B->slot[i].pid == pid)
-            return (int)i;
-    return -1;
-}
-
-/* Workers that ended of themselves (errors) are started again. */
-static void reap(void)
-{
-    int status, i;
-    pid_t pid;
-
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-        if ((i = slot_of(pid)) >= 0) {
-            ended((unsigned)i, status, 0);
-            start((unsigned)i);
-        }
-}
-
-/* A worker that stays in one phase longer than any wait is stuck. */
-static void watch(void)
-{
-    int64_t now = sk_now_ms();
-    unsigned i;
-
-    for (i = 0; i < cfg.workers; i++) {
-        struct slot *s = &B->slot[i];
-        if (s->pid == 0 || now - s->since < STUCK_MS)
-            continue;
-        sk_add(&B->hangs);
-        report(R_HANG, "HANG: worker %u stuck in %s for %lld ms", i,
-               phase_name[s->phase], (long long)(now - s->since));
-        (void)kill_worker(i);
-        start(i);
-    }
-}
-
-static void watchdog(int sig)
-{
-    unsigned i;
-
-    (void)sig;
-    for (i = 0; i < cfg.workers; i++)
-        if (B->slot[i].pid > 0)
-            kill(B->slot[i].pid, SIGKILL);
-    if (write(STDERR_FILENO, hang_text, strlen(hang_text)) < 0)
-        _exit(1);
-    _exit(1);
-}
-
-/* Stops the workers and reaps them all. */
-static void stop_all(int64_t deadline)
-{
-    unsigned i;
-    int status;
-
-    __atomic_store_n(&B->stop, 1, __ATOMIC_SEQ_CST);
-    for (i = 0; i < cfg.workers; i++) {
-        struct slot *s = &B->slot[i];
-        long left = (long)(deadline - sk_now_ms());
-        if (s->pid == 0)
-            continue;
-        if (sk_wait_for(s->pid, left > 0 ? left : 0, &status) == 0) {
-            ended(i, status, 0);
-            continue;
-        }
-        sk_add(&B->hangs);
-        report(R_HANG, "HANG: worker %u did not stop (in %s for %lld ms)", i,
-               phase_name[s->phase], (long long)(sk_now_ms() - s->since));
-        (void)kill_worker(i);
-    }
-}
 
 /* The last look at each name, with no worker left. */
 static void final_check(xsipc_registry *reg)
@@ -935,23 +782,23 @@ static void run(void)
     int ph;
 
     for (i = 0; i < cfg.workers; i++)
-        start(i);
+        sk_start(i);
     while (sk_now_ms() < end) {
         sk_nap_us(cfg.kills ? 1000 + sk_rnd() % 19001 : 20000);
-        reap();
-        watch();
+        sk_reap();
+        sk_watch();
         if (!cfg.kills)
             continue;
         i = sk_rnd() % cfg.workers;
         if (B->slot[i].pid == 0) { /* its fork failed: try again */
-            start(i);
+            sk_start(i);
             continue;
         }
-        if ((ph = kill_worker(i)) >= 0) {
+        if ((ph = sk_kill(i)) >= 0) {
             sk_add(&B->kills);
             sk_add(&B->kills_in[ph]);
         }
-        start(i);
+        sk_start(i);
     }
 }
 
@@ -981,12 +828,27 @@ int main(int argc, char **argv)
              "storm: HANG: the run did not end within %u s; registry %s "
              "left as it was\n",
              cfg.seconds + WATCHDOG_SLACK, cfg.dir);
-    signal(SIGALRM, watchdog);
+    crew.slot = B->slot;
+    crew.count = cfg.workers;
+    crew.incarnations = &B->incarnations;
+    crew.errors = &B->errors;
+    crew.hangs = &B->hangs;
+    crew.shown_errors = &B->reported[R_ERROR];
+    crew.shown_hangs = &B->reported[R_HANG];
+    crew.phase_name = phase_name;
+    crew.stuck_ms = STUCK_MS;
+    crew.may_exit = stopping;
+    crew.worker = worker_main;
+    crew.hang_text = hang_text;
+    sk_crew_use(&crew);
+    signal(SIGALRM, sk_watchdog);
     alarm(cfg.seconds + WATCHDOG_SLACK);
     began = sk_now_ms();
 
     run();
-    stop_all(began + (int64_t)cfg.seconds * 1000 + STOP_GRACE_MS);
+    __atomic_store_n(&B->stop, 1, __ATOMIC_SEQ_CST);
+    sk_stop(0, cfg.workers,
+            began + (int64_t)cfg.seconds * 1000 + STOP_GRACE_MS);
 
     reg = xsipc_registry_open(cfg.persistent ? cfg.dir : NULL,
                               cfg.persistent ? XSIPC_REGISTRY_PERSISTENT : 0,

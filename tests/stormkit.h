@@ -47,4 +47,53 @@ int sk_count_objects(const char *path);
  * deleted.  -1 when dir cannot be read. */
 int sk_count_files(const char *dir, int remove, int quiet);
 
+/* ---------------------------------------------------------------- crew */
+
+/* A worker's place on the MAP_SHARED board.  live is the incarnation's
+ * token while it runs and is not being killed (the supervisor puts 0
+ * there before SIGKILL, and the next token only after the reap), so an
+ * observer that finds a token inside a name can tell with one load
+ * whether its holder still lives.  The worker keeps since and phase. */
+struct sk_slot {
+    uint64_t live, token;
+    int64_t since; /* CLOCK_MONOTONIC ms when it entered phase */
+    int phase;
+    pid_t pid; /* 0 when not running */
+};
+
+/* The supervisor's view of its workers (tests/stormcrew.c): each is a
+ * forked process with a slot, started again when it ends or is killed.
+ * Tokens are (incarnation << 8) | slot, so a reused pid never passes for
+ * an earlier incarnation. */
+struct sk_crew {
+    struct sk_slot *slot; /* count of them, on the board */
+    unsigned count;
+    uint64_t *incarnations, *errors, *hangs;
+    uint64_t *shown_errors, *shown_hangs; /* sk_report's counters */
+    const char *const *phase_name;
+    int64_t stuck_ms;      /* longer in one phase is a HANG */
+    int (*may_exit)(void); /* an exit 0 is expected now; NULL: always */
+    void (*worker)(unsigned idx, uint64_t token) __attribute__((noreturn));
+    const char *hang_text; /* what the watchdog says before it exits */
+};
+
+/* The crew the functions below (and the watchdog) work on; it must live
+ * as long as the run. */
+void sk_crew_use(const struct sk_crew *crew);
+void sk_start(unsigned i); /* forks worker i's next incarnation */
+/* SIGKILL for worker i, after withdrawing its live mark; the phase it
+ * was in, or -1 when it ended otherwise. */
+int sk_kill(unsigned i);
+/* Worker i ended with status; an end other than SIGKILL (killed) or an
+ * allowed exit 0 is an error. */
+void sk_ended(unsigned i, int status, int killed);
+void sk_reap(void);  /* workers that ended of themselves start again */
+void sk_watch(void); /* stuck ones are HANGs, killed and started again */
+/* Waits until deadline for workers first..last-1, told to stop already,
+ * to end; one that does not is a HANG and is killed. */
+void sk_stop(unsigned first, unsigned last, int64_t deadline);
+/* The SIGALRM handler of a run that outlived its time: kills every
+ * worker, says hang_text, exits 1. */
+void sk_watchdog(int sig);
+
 #endif /* STORMKIT_H */
