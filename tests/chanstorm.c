@@ -101,29 +101,10 @@ static unsigned workers(void)
 
 static void run(void)
 {
-    int64_t end = sk_now_ms() + (int64_t)cfg.seconds * 1000;
     unsigned i;
     int ph;
 
-    for (i = 0; i < workers(); i++)
-        sk_start(i);
-    while (sk_now_ms() < end) {
-        sk_nap_us(cfg.kills ? 1000 + sk_rnd() % 19001 : 20000);
-        sk_reap();
-        sk_watch();
-        if (!cfg.kills)
-            continue;
-        i = sk_rnd() % workers();
-        if (B->slot[i].pid == 0) {
-            sk_start(i);
-            continue;
-        }
-        if ((ph = sk_kill(i)) >= 0) {
-            sk_add(&B->kills);
-            sk_add(&B->kills_in[ph]);
-        }
-        sk_start(i);
-    }
+    sk_run(cfg.seconds, cfg.kills ? &B->kills : NULL, B->kills_in);
     if (cfg.kills) {
         /* A storm ends with every worker killed where it is, the
          * receivers first: the senders fill the channel meanwhile, and the

@@ -774,34 +774,6 @@ static int directories(void)
     return 0;
 }
 
-/* The storm itself, SECONDS long. */
-static void run(void)
-{
-    int64_t end = sk_now_ms() + (int64_t)cfg.seconds * 1000;
-    unsigned i;
-    int ph;
-
-    for (i = 0; i < cfg.workers; i++)
-        sk_start(i);
-    while (sk_now_ms() < end) {
-        sk_nap_us(cfg.kills ? 1000 + sk_rnd() % 19001 : 20000);
-        sk_reap();
-        sk_watch();
-        if (!cfg.kills)
-            continue;
-        i = sk_rnd() % cfg.workers;
-        if (B->slot[i].pid == 0) { /* its fork failed: try again */
-            sk_start(i);
-            continue;
-        }
-        if ((ph = sk_kill(i)) >= 0) {
-            sk_add(&B->kills);
-            sk_add(&B->kills_in[ph]);
-        }
-        sk_start(i);
-    }
-}
-
 int main(int argc, char **argv)
 {
     int64_t began;
@@ -845,7 +817,7 @@ int main(int argc, char **argv)
     alarm(cfg.seconds + WATCHDOG_SLACK);
     began = sk_now_ms();
 
-    run();
+    sk_run(cfg.seconds, cfg.kills ? &B->kills : NULL, B->kills_in);
     __atomic_store_n(&B->stop, 1, __ATOMIC_SEQ_CST);
     sk_stop(0, cfg.workers,
             began + (int64_t)cfg.seconds * 1000 + STOP_GRACE_MS);

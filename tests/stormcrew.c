@@ -141,6 +141,33 @@ void sk_watch(void)
     }
 }
 
+void sk_run(unsigned seconds, uint64_t *kills, uint64_t *kills_in)
+{
+    int64_t end = sk_now_ms() + (int64_t)seconds * 1000;
+    unsigned i;
+    int ph;
+
+    for (i = 0; i < crew->count; i++)
+        sk_start(i);
+    while (sk_now_ms() < end) {
+        sk_nap_us(kills != NULL ? 1000 + sk_rnd() % 19001 : 20000);
+        sk_reap();
+        sk_watch();
+        if (kills == NULL)
+            continue;
+        i = sk_rnd() % crew->count;
+        if (crew->slot[i].pid == 0) { /* its fork failed: try again */
+            sk_start(i);
+            continue;
+        }
+        if ((ph = sk_kill(i)) >= 0) {
+            sk_add(kills);
+            sk_add(&kills_in[ph]);
+        }
+        sk_start(i);
+    }
+}
+
 void sk_stop(unsigned first, unsigned last, int64_t deadline)
 {
     unsigned i;

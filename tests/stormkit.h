@@ -89,6 +89,10 @@ int sk_kill(unsigned i);
 void sk_ended(unsigned i, int status, int killed);
 void sk_reap(void);  /* workers that ended of themselves start again */
 void sk_watch(void); /* stuck ones are HANGs, killed and started again */
+/* Starts every worker and supervises them for seconds; with kills, a
+ * random one is SIGKILLed and started again every 1 to 20 ms, counted in
+ * *kills and in kills_in[the phase it was in]. */
+void sk_run(unsigned seconds, uint64_t *kills, uint64_t *kills_in);
 /* Waits until deadline for workers first..last-1, told to stop already,
  * to end; one that does not is a HANG and is killed. */
 void sk_stop(unsigned first, unsigned last, int64_t deadline);
