@@ -135,14 +135,12 @@ typedef struct ls_state {
 
 static int remember_chan(ls_state *s, long row, const char *name)
 {
-    if (s->nchans == s->capchans) {
-        size_t cap = s->capchans ? s->capchans * 2 : 8;
-        ls_chan *chans = realloc(s->chans, cap * sizeof *chans);
-        if (chans == NULL)
-            return -1;
-        s->chans = chans;
-        s->capchans = cap;
-    }
+    ls_chan *chans;
+
+    chans = tool_grow(s->chans, &s->capchans, s->nchans, sizeof *chans, 8);
+    if (chans == NULL)
+        return -1;
+    s->chans = chans;
     if ((s->chans[s->nchans].name = strdup(name)) == NULL)
         return -1;
     s->chans[s->nchans++].row = row;
@@ -190,14 +188,12 @@ static int ls_chans(ls_state *s, xsipc_registry *reg)
 
 static int remember_id(ls_state *s, xsipc_kind kind, int id)
 {
-    if (s->nids == s->capids) {
-        size_t cap = s->capids ? s->capids * 2 : 32;
-        long *ids = realloc(s->ids, cap * sizeof *ids);
-        if (ids == NULL)
-            return -1;
-        s->ids = ids;
-        s->capids = cap;
-    }
+    long *ids;
+
+    ids = tool_grow(s->ids, &s->capids, s->nids, sizeof *ids, 32);
+    if (ids == NULL)
+        return -1;
+    s->ids = ids;
     s->ids[s->nids++] = (long)id * 2 + (long)kind;
     return 0;
 }

@@ -29,6 +29,21 @@
 
 #include "xsipc-tool.h"
 
+void *tool_grow(void *array, size_t *cap, size_t n, size_t size, size_t first)
+{
+    size_t more = *cap ? *cap * 2 : first;
+    void *grown;
+
+    if (n < *cap)
+        return array;
+    if (more < *cap || (size != 0 && more > SIZE_MAX / size))
+        return NULL;
+    if ((grown = realloc(array, more * size)) == NULL)
+        return NULL;
+    *cap = more;
+    return grown;
+}
+
 void table_init(table *t, const table_col *cols, size_t ncols)
 {
     memset(t, 0, sizeof *t);
@@ -38,16 +53,14 @@ void table_init(table *t, const table_col *cols, size_t ncols)
 
 long table_add_row(table *t)
 {
+    char **cells;
     size_t i;
 
-    if (t->nrows == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        char **cells = realloc(t->cells, cap * t->ncols * sizeof *cells);
-        if (cells == NULL)
-            return -1;
-        t->cells = cells;
-        t->cap = cap;
-    }
+    cells =
+        tool_grow(t->cells, &t->cap, t->nrows, t->ncols * sizeof *cells, 16);
+    if (cells == NULL)
+        return -1;
+    t->cells = cells;
     for (i = 0; i < t->ncols; i++)
         t->cells[t->nrows * t->ncols + i] = NULL;
     return (long)t->nrows++;

@@ -133,6 +133,11 @@ typedef struct table_opts {
     int noheadings;
 } table_opts;
 
+/* Room for one more element in array (*cap elements of size bytes, n of
+ * them in use), doubled when full (first: the first allocation's count);
+ * the array, moved maybe, or NULL when out of memory (array unchanged). */
+void *tool_grow(void *array, size_t *cap, size_t n, size_t size, size_t first);
+
 void table_init(table *t, const table_col *cols, size_t ncols);
 /* Adds a row of empty cells; its index, or -1 when out of memory. */
 long table_add_row(table *t);
