@@ -246,40 +246,32 @@ static void receiver(queue *q, int me, int senders, size_t len)
     queue_leave(q);
 }
 
-/* Round trip s: ping s from 0 on a, pong s from 1 on b, each checked. */
-static void pinger(group *g)
+/* Round trip s: side 0 pings s on q[0], side 1 pongs it back on q[1];
+ * each side checks what it gets.  Side 0 times the rounds. */
+static void bounce(group *g, int side)
 {
     uint64_t *w = words(SMALL);
+    queue *out = &g->q[side], *in = &g->q[!side];
 
     queue_join(&g->q[0]);
     queue_join(&g->q[1]);
     await_go();
     for (long s = 0; s < g->n; s++) {
-        stamp(w, SMALL / 8, (uint64_t)s, 0);
-        queue_send(&g->q[0], w, SMALL);
-        if (queue_recv(&g->q[1], w, SMALL) != SMALL || w[0] != (uint64_t)s ||
-            w[1] != 1 || !intact(w, SMALL / 8, w))
-            die("8c: pong %ld wrong", s);
+        if (side == 0) {
+            stamp(w, SMALL / 8, (uint64_t)s, 0);
+            queue_send(out, w, SMALL);
+        }
+        if (queue_recv(in, w, SMALL) != SMALL || w[0] != (uint64_t)s ||
+            w[1] != (uint64_t)!side || !intact(w, SMALL / 8, w))
+            die("8c: %s %ld wrong", side == 0 ? "pong" : "ping", s);
+        if (side == 1) {
+            stamp(w, SMALL / 8, (uint64_t)s, 1);
+            queue_send(out, w, SMALL);
+        }
     }
-    tl->t_end[0] = now();
-    tl->got[0][0] = g->n;
-    queue_leave(&g->q[0]);
-    queue_leave(&g->q[1]);
-}
-
-static void ponger(group *g)
-{
-    uint64_t *w = words(SMALL);
-
-    queue_join(&g->q[0]);
-    queue_join(&g->q[1]);
-    await_go();
-    for (long s = 0; s < g->n; s++) {
-        if (queue_recv(&g->q[0], w, SMALL) != SMALL || w[0] != (uint64_t)s ||
-            w[1] != 0 || !intact(w, SMALL / 8, w))
-            die("8c: ping %ld wrong", s);
-        stamp(w, SMALL / 8, (uint64_t)s, 1);
-        queue_send(&g->q[1], w, SMALL);
+    if (side == 0) {
+        tl->t_end[0] = now();
+        tl->got[0][0] = g->n;
     }
     queue_leave(&g->q[0]);
     queue_leave(&g->q[1]);
@@ -287,10 +279,8 @@ static void ponger(group *g)
 
 static void role(group *g, int i)
 {
-    if (g->senders == PINGPONG && i == 0)
-        pinger(g);
-    else if (g->senders == PINGPONG)
-        ponger(g);
+    if (g->senders == PINGPONG)
+        bounce(g, i == 0 ? 0 : 1);
     else if (i < g->senders)
         sender(&g->q[0], (uint64_t)i, g->n, g->len);
     else
