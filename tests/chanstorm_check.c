@@ -160,6 +160,23 @@ static struct sender *sender_of(uint64_t token)
     return &C.s[inc];
 }
 
+/* The log dir/name (its path in path), open, and its size in *sb; -1
+ * (said) when not. */
+static int open_log(char *path, size_t size, const char *dir, const char *name,
+                    struct stat *sb)
+{
+    int fd;
+
+    snprintf(path, size, "%s/%s", dir, name);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, sb) != 0) {
+        say("%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 static int read_sender(const char *dir, const char *name, uint64_t token)
 {
     char path[4200];
@@ -168,13 +185,8 @@ static int read_sender(const char *dir, const char *name, uint64_t token)
     struct sender *s;
     int fd;
 
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) != 0) {
-        say("%s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    if ((fd = open_log(path, sizeof path, dir, name, &sb)) < 0)
         return -1;
-    }
     if (inc >= C.n) {
         size_t n = (size_t)inc * 2 + 64;
         struct sender *t = realloc(C.s, n * sizeof *t);
@@ -276,13 +288,8 @@ static int read_receiver(const char *dir, const char *name, uint64_t logid,
     void *map;
     int fd;
 
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) != 0) {
-        say("%s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    if ((fd = open_log(path, sizeof path, dir, name, &sb)) < 0)
         return -1;
-    }
     if ((size_t)sb.st_size < sizeof *h) {
         close(fd);
         return 0; /* killed before it made its log: it received nothing */
