@@ -149,25 +149,6 @@ static void calls_are(const long want[C_N], const char *what)
 
 /* ------------------------------------------------------------ helpers */
 
-/* Reads one byte from fd within ms; the byte, or -1. */
-static int byte_within(int fd, long ms)
-{
-    struct pollfd p = {fd, POLLIN, 0};
-    char c;
-
-    if (poll(&p, 1, (int)ms) != 1 || read(fd, &c, 1) != 1)
-        return -1;
-    return c;
-}
-
-static int status_of(pid_t pid)
-{
-    int status;
-
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
-
 /* Whether the registry directory's lock can be had now by a description
  * of another than the library's (LOCK_NB). */
 static int lock_free_now(void)
@@ -305,15 +286,15 @@ START_TEST(test_cache_lock_forked_child_excludes_parent)
         _exit(0);
     }
     ck_assert_int_gt(pid, 0);
-    ck_assert_msg(byte_within(up[0], 300) < 0,
+    ck_assert_msg(tu_byte_within(up[0], 300) < 0,
                   "the child took the lock the parent holds");
     xsipc__reg_unlock(fd);
-    ck_assert_int_eq(byte_within(up[0], 10000), 'L');
+    ck_assert_int_eq(tu_byte_within(up[0], 10000), 'L');
     /* The child holds it now: the parent's kept descriptor must wait. */
     ck_assert(!lock_free_now());
     ck_assert_int_eq(flock(reg->dirfd, LOCK_EX | LOCK_NB), -1);
     ck_assert_int_eq(write(down[1], "u", 1), 1);
-    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(tu_status_of(pid), 0);
     fd = xsipc__reg_lock(reg, NULL);
     ck_assert_int_eq(fd, reg->dirfd);
     xsipc__reg_unlock(fd);

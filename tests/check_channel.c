@@ -70,14 +70,6 @@ static size_t recv_ok(xsipc_channel *ch, void *buf, size_t cap)
     return len;
 }
 
-static int status_of(pid_t pid)
-{
-    int status;
-
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
-
 START_TEST(test_channel_rules_and_errors)
 {
     xsipc_channel *a = made("rules", 256, 40), *b, *c;
@@ -265,7 +257,7 @@ START_TEST(test_channel_many_processes)
         ck_assert_int_gt(kids[i], 0);
     }
     for (i = 0; i < 4; i++) {
-        int rc = status_of(kids[i]);
+        int rc = tu_status_of(kids[i]);
 
         ck_assert_msg(rc == 0, "%s %d exited %d", i < 2 ? "sender" : "receiver",
                       i, rc);
@@ -311,7 +303,7 @@ START_TEST(test_channel_sleep_and_wake)
         usleep(5000);
     ck_assert_msg(ch->h->sleep_data != 0, "the receiver never slept");
     send_ok(ch, "wake!", 5);
-    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(tu_status_of(pid), 0);
     ck_assert(ch->h->sleep_data == 0);
 
     for (i = 0; i < 4; i++) /* 64 bytes: four 16-byte records */
@@ -325,7 +317,7 @@ START_TEST(test_channel_sleep_and_wake)
         usleep(5000);
     ck_assert_msg(ch->h->sleep_space != 0, "the sender never slept");
     ck_assert_uint_eq(recv_ok(ch, buf, sizeof buf), 8);
-    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(tu_status_of(pid), 0);
     ck_assert(ch->h->sleep_space == 0);
     xsipc_channel_free(ch);
 }
@@ -375,7 +367,7 @@ static pid_t killed_holding(const char *name, int how)
         ck_assert_int_eq(kill(pid, SIGSTOP), 0);
     } else {
         ck_assert_int_eq(kill(pid, SIGKILL), 0);
-        (void)status_of(pid);
+        (void)tu_status_of(pid);
     }
     return pid;
 }
@@ -433,7 +425,7 @@ START_TEST(test_channel_stopped_holder_waited_for)
     ck_assert(
         (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 >= 95);
     ck_assert_int_eq(kill(pid, SIGKILL), 0);
-    (void)status_of(pid);
+    (void)tu_status_of(pid);
     send_ok(ch, "y", 1);
     ck_assert_uint_eq(recv_ok(ch, buf, sizeof buf), 1);
     ck_assert_int_eq(buf[0], 'y');
@@ -457,7 +449,7 @@ START_TEST(test_channel_tokens)
     ck_assert_int_gt(pid, 0);
     usleep(50000); /* a zombie until reaped */
     ck_assert_int_eq(xsipc__chan_dead((uint64_t)pid), 1);
-    (void)status_of(pid);
+    (void)tu_status_of(pid);
     ck_assert_int_eq(xsipc__chan_dead((uint64_t)pid), 1);
     xsipc_channel_free(ch);
 }
@@ -482,7 +474,7 @@ START_TEST(test_channel_dead_sleeper_cleared)
         usleep(5000);
     ck_assert(ch->h->sleep_data != 0);
     ck_assert_int_eq(kill(pid, SIGKILL), 0);
-    (void)status_of(pid);
+    (void)tu_status_of(pid);
     for (i = 0; i < 130; i++)
         send_ok(ch, "m", 1);
     ck_assert_msg(ch->h->sleep_data == 0, "the dead sleeper's bit stays");

@@ -27,14 +27,6 @@
 #include "private.h"
 #include "testutil.h"
 
-static int status_of(pid_t pid)
-{
-    int status;
-
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
-
 static pid_t spawn(int (*fn)(void *), void *arg)
 {
     pid_t pid = fork();
@@ -101,7 +93,7 @@ START_TEST(test_crash_restart_after_kill)
 
         await(fds[0]);
         kill(pid, SIGKILL);
-        ck_assert_int_eq(status_of(pid), 128 + SIGKILL);
+        ck_assert_int_eq(tu_status_of(pid), 128 + SIGKILL);
         /* The crash left a segment nobody is attached to, and its key
          * files: Qt's create() fails here for good (AlreadyExists). */
         shm = shm_in("service");
@@ -131,7 +123,7 @@ START_TEST(test_crash_live_segment_not_reclaimed)
     ck_assert_int_eq(xsipc_shm_create(shm, 4096, XSIPC_READ_WRITE),
                      -XSIPC_ALREADY_EXISTS);
     kill(pid, SIGKILL);
-    ck_assert_int_eq(status_of(pid), 128 + SIGKILL);
+    ck_assert_int_eq(tu_status_of(pid), 128 + SIGKILL);
     /* Once its creator is dead it is stale, and the create succeeds. */
     ck_assert_int_eq(xsipc_shm_create(shm, 4096, XSIPC_READ_WRITE), 0);
     xsipc_shm_free(shm);
@@ -161,7 +153,7 @@ START_TEST(test_crash_dead_pid_is_gone)
     ck_assert_int_ge(pid, 0);
     if (pid == 0)
         _exit(0);
-    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(tu_status_of(pid), 0);
     ck_assert_int_eq(xsipc__proc_gone(pid, time(NULL)), 1);
 }
 END_TEST
@@ -234,7 +226,7 @@ START_TEST(test_crash_owner_died_told_once_among_many)
         pids[i] = spawn(lock_once, &c);
     nap_ms(100); /* let them queue on the lock; correctness needs no wait */
     kill(holder, SIGKILL);
-    ck_assert_int_eq(status_of(holder), 128 + SIGKILL);
+    ck_assert_int_eq(tu_status_of(holder), 128 + SIGKILL);
     for (i = 0; i < 4; i++) {
         char r;
         ck_assert_int_eq(read(report[0], &r, 1), 1);
@@ -242,7 +234,7 @@ START_TEST(test_crash_owner_died_told_once_among_many)
         died += r == '0' + XSIPC_OWNER_DIED;
     }
     for (i = 0; i < 4; i++)
-        ck_assert_int_eq(status_of(pids[i]), 0);
+        ck_assert_int_eq(tu_status_of(pids[i]), 0);
     ck_assert_int_eq(died, 1);
     /* Told once: the keeper's lock is plain again. */
     ck_assert_int_eq(xsipc_shm_lock(keeper), 0);
@@ -268,7 +260,7 @@ START_TEST(test_crash_owner_died_kept_across_attach)
     holder = spawn(lock_and_hang, &h);
     await(ready[0]);
     kill(holder, SIGKILL);
-    ck_assert_int_eq(status_of(holder), 128 + SIGKILL);
+    ck_assert_int_eq(tu_status_of(holder), 128 + SIGKILL);
     /* attach takes and releases the lock itself; the news of the death
      * must still reach the next xsipc_shm_lock. */
     ck_assert_int_eq(xsipc_shm_attach(late, XSIPC_READ_WRITE), 0);
@@ -305,7 +297,7 @@ START_TEST(test_crash_create_racing_holder)
     /* B's create ends, with AlreadyExists, while A still holds the lock
      * (Qt's create would wait for it, then reset it). */
     pid = spawn(create_while_held, "held");
-    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(tu_status_of(pid), 0);
     /* ... and C's lock still waits for A. */
     ck_assert_int_eq(xsipc_shm_try_lock(c), -XSIPC_WOULD_BLOCK);
     ck_assert_int_eq(xsipc_shm_lock_timeout(c, 50), -XSIPC_TIMEOUT);
@@ -418,7 +410,7 @@ START_TEST(test_crash_racers_meet_in_one_segment)
     for (i = 0; i < RACERS; i++)
         ck_assert_int_eq(write(go[1], "g", 1), 1);
     for (i = 0; i < RACERS; i++)
-        ck_assert_int_eq(status_of(pids[i]), 0);
+        ck_assert_int_eq(tu_status_of(pids[i]), 0);
     close(report[0]);
     close(report[1]);
     close(go[0]);
@@ -455,7 +447,7 @@ START_TEST(test_crash_dead_users_drop_out)
     id = sem->set.semid;
     ck_assert_int_eq(semctl(id, XSIPC__SEM_USERS, GETVAL), 2);
     kill(pid, SIGKILL);
-    ck_assert_int_eq(status_of(pid), 128 + SIGKILL);
+    ck_assert_int_eq(tu_status_of(pid), 128 + SIGKILL);
     /* SEM_UNDO took the dead user's unit away. */
     ck_assert_int_eq(semctl(id, XSIPC__SEM_USERS, GETVAL), 1);
     xsipc_sem_free(sem);
@@ -543,7 +535,7 @@ START_TEST(test_crash_producer_without_undo)
     pid_t pid;
 
     pid = spawn(produce, &undo);
-    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(tu_status_of(pid), 0);
     /* The producer is gone; its three releases stay. */
     for (i = 0; i < 3; i++)
         ck_assert_int_eq(xsipc_sem_try_acquire(sem), 0);
@@ -551,7 +543,7 @@ START_TEST(test_crash_producer_without_undo)
     /* Qt's way (the default): the exiting producer's releases are undone. */
     undo = 1;
     pid = spawn(produce, &undo);
-    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(tu_status_of(pid), 0);
     ck_assert_int_eq(xsipc_sem_try_acquire(sem), -XSIPC_WOULD_BLOCK);
     ck_assert_int_eq(xsipc_sem_set_undo(sem, 2), -XSIPC_INVALID_ARGUMENT);
     ck_assert(xsipc_sem_error_string(sem)[0] != '\0');
@@ -595,7 +587,7 @@ START_TEST(test_crash_squatted_key_refused)
     keys[0] = shm_key.key;
     keys[1] = sem_key.key;
     pid = spawn(squat, keys);
-    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(tu_status_of(pid), 0);
 
     shm = shm_in("sq");
     ck_assert_int_eq(xsipc_shm_attach(shm, XSIPC_READ_WRITE), -XSIPC_UNTRUSTED);
@@ -661,7 +653,7 @@ START_TEST(test_crash_other_user_denied)
     shm = xsipc_shm_new_in(reg, "private");
     ck_assert_int_eq(xsipc_shm_create(shm, 64, XSIPC_READ_WRITE), 0);
     pid = spawn(attach_as_nobody, (void *)dir);
-    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(tu_status_of(pid), 0);
     xsipc_shm_free(shm);
     xsipc_registry_close(reg);
     ck_assert_int_eq(rmdir(dir), 0);
@@ -807,13 +799,13 @@ START_TEST(test_crash_group_sharing)
     close(from_a[1]);
     ck_assert_msg(read(from_a[0], &x, 1) == 1,
                   "the creator ended before it made the segment (status %d)",
-                  status_of(pa));
+                  tu_status_of(pa));
     pb = spawn(team_member, &b);
-    ck_assert_int_eq(status_of(pb), 0);
+    ck_assert_int_eq(tu_status_of(pb), 0);
     pc = spawn(team_outsider, &c);
-    ck_assert_int_eq(status_of(pc), 0);
+    ck_assert_int_eq(tu_status_of(pc), 0);
     ck_assert_int_eq(write(to_a[1], "g", 1), 1);
-    ck_assert_int_eq(status_of(pa), 0);
+    ck_assert_int_eq(tu_status_of(pa), 0);
     ck_assert_int_eq(rmdir(dir), 0); /* nothing left in it */
     close(to_a[0]);
     close(to_a[1]);

@@ -26,6 +26,7 @@
 
 #include "private.h"
 #include "testutil.h"
+#include "tu_seam.h"
 
 #define WAIT_MS 10000
 
@@ -117,24 +118,6 @@ static int users_of(int id)
     return semctl(id, XSIPC__SEM_USERS, GETVAL);
 }
 
-static int status_of(pid_t pid)
-{
-    int status;
-
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
-
-static int byte_within(int fd, long ms)
-{
-    struct pollfd p = {fd, POLLIN, 0};
-    char c;
-
-    if (poll(&p, 1, (int)ms) != 1 || read(fd, &c, 1) != 1)
-        return -1;
-    return c;
-}
-
 /* A name used once leaves no set; the second end keeps one, with the
  * process's one unit on it; later handles take that very set; closing
  * the registry gives it back, and its last user removes it. */
@@ -208,7 +191,7 @@ START_TEST(test_semidle_exit_and_gc)
         left_open = reg;
         exit(set_of("exits") >= 0 ? 0 : 2);
     }
-    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(tu_status_of(pid), 0);
     ck_assert_int_eq(set_of("exits"), -1);
 
     if ((pid = fork()) == 0) {
@@ -216,7 +199,7 @@ START_TEST(test_semidle_exit_and_gc)
             _exit(1);
         _exit(set_of("ends") >= 0 ? 0 : 2);
     }
-    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(tu_status_of(pid), 0);
     id = set_of("ends");
     ck_assert_int_ge(id, 0);
     ck_assert_int_eq(users_of(id), 0);
@@ -280,7 +263,7 @@ START_TEST(test_semidle_others_see_a_user)
             _exit(2);
         exit(0);
     }
-    ck_assert_int_eq(byte_within(ready[0], WAIT_MS), 'k');
+    ck_assert_int_eq(tu_byte_within(ready[0], WAIT_MS), 'k');
     id = set_of("seen");
     ck_assert_int_ge(id, 0);
     ck_assert_int_eq(users_of(id), 1);
@@ -291,7 +274,7 @@ START_TEST(test_semidle_others_see_a_user)
     ck_assert_msg(n >= 0, "gc: %s", st.text);
     ck_assert_int_eq(set_of("seen"), id);
     ck_assert_int_eq(write(go[1], "g", 1), 1);
-    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(tu_status_of(pid), 0);
     ck_assert_int_eq(set_of("seen"), -1);
     done(reg);
     close(ready[0]);
@@ -329,7 +312,7 @@ START_TEST(test_semidle_set_removed_underneath)
 
         _exit(rc == -XSIPC_WOULD_BLOCK ? 0 : 1);
     }
-    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(tu_status_of(pid), 0);
     ck_assert_int_eq(xsipc_shm_unlock(h), 0);
     xsipc_shm_free(h);
     xsipc_registry_close(reg);
@@ -396,7 +379,7 @@ START_TEST(test_semidle_child_takes_none)
         xsipc_registry_close(reg);
         exit(users_of(id) == 1 ? 0 : 4);
     }
-    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(tu_status_of(pid), 0);
     ck_assert_int_eq(set_of("fork"), id);
     ck_assert_int_eq(users_of(id), 1);
     cycle_ok(reg, "fork");
@@ -406,26 +389,6 @@ START_TEST(test_semidle_child_takes_none)
     done(persistent());
 }
 END_TEST
-
-/* Where the keeper stops: before its first semop after taking. */
-typedef struct stop_at {
-    int armed;
-    int ready; /* write end: "stopped" */
-    int go;    /* read end: "go on" */
-} stop_at;
-
-static int stop_hook(xsipc__sys_call call, void *arg)
-{
-    stop_at *s = arg;
-    char c = 's';
-
-    if (!s->armed || call != XSIPC__SYS_SEMOP)
-        return 0;
-    s->armed = 0;
-    if (write(s->ready, &c, 1) != 1 || read(s->go, &c, 1) != 1)
-        _exit(20);
-    return 0;
-}
 
 /*
  * K2's window, entered exactly: the keeper K has taken its kept set and
@@ -454,14 +417,15 @@ START_TEST(test_semidle_window_between_take_and_lock)
                      0);
     ck_assert_int_eq(stat(path, &before), 0);
     if ((pid = fork()) == 0) {
-        stop_at s = {0, ready[1], go[0]};
+        /* K stops before its first semop after taking the set. */
+        tu_stop s = {XSIPC__SYS_SEMOP, 0, ready[1], go[0]};
         xsipc_shm *h;
 
         if (cycle(reg, "win") != 0 || cycle(reg, "win") != 0)
             _exit(1);
         h = xsipc_shm_new_in(reg, "win");
         s.armed = 1;
-        xsipc__sys_set_hook(stop_hook, &s);
+        xsipc__sys_set_hook(tu_stop_hook, &s);
         if (h == NULL || xsipc_shm_create(h, 64, XSIPC_READ_WRITE) != 0)
             _exit(2);
         xsipc__sys_set_hook(NULL, NULL);
@@ -473,7 +437,7 @@ START_TEST(test_semidle_window_between_take_and_lock)
         xsipc_shm_free(h);
         exit(0);
     }
-    ck_assert_msg(byte_within(ready[0], WAIT_MS) == 's',
+    ck_assert_msg(tu_byte_within(ready[0], WAIT_MS) == 's',
                   "the keeper did not reach its lock");
     id = set_of("win");
     ck_assert_int_ge(id, 0);
@@ -487,11 +451,11 @@ START_TEST(test_semidle_window_between_take_and_lock)
     ck_assert_int_eq(stat(path, &after), 0);
     ck_assert(after.st_ino == before.st_ino);
     ck_assert_int_eq(write(go[1], "g", 1), 1);
-    ck_assert_int_eq(byte_within(report[0], WAIT_MS), 'L');
+    ck_assert_int_eq(tu_byte_within(report[0], WAIT_MS), 'L');
     q = xsipc_shm_new_in(reg, "win");
     tu_shm_fails(q, xsipc_shm_try_lock(q), XSIPC_WOULD_BLOCK);
     ck_assert_int_eq(write(cmd[1], "u", 1), 1);
-    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(tu_status_of(pid), 0);
     ck_assert_int_eq(xsipc_shm_try_lock(q), 0);
     ck_assert_int_eq(xsipc_shm_unlock(q), 0);
     xsipc_shm_free(q);

@@ -36,66 +36,20 @@
 
 #include "private.h"
 #include "testutil.h"
+#include "tu_seam.h"
 
 #define WAIT_MS 10000
-
-/* Where the remover stops: before or after the first call of a kind. */
-typedef struct stop_at {
-    xsipc__sys_call call;
-    int armed;
-    int ready; /* write end: "stopped" */
-    int go;    /* read end: "go on" */
-} stop_at;
-
-static int stop_hook(xsipc__sys_call call, void *arg)
-{
-    stop_at *s = arg;
-    char c = 's';
-
-    if (!s->armed || call != s->call)
-        return 0;
-    s->armed = 0;
-    if (write(s->ready, &c, 1) != 1 || read(s->go, &c, 1) != 1)
-        _exit(20);
-    return 0;
-}
-
-static int pass_hook(xsipc__sys_call call, void *arg)
-{
-    (void)call;
-    (void)arg;
-    return 0;
-}
 
 static void pipe_ok(int fds[2])
 {
     ck_assert_int_eq(pipe(fds), 0);
 }
 
-/* Reads one byte from fd within ms; the byte, or -1. */
-static int byte_within(int fd, long ms)
-{
-    struct pollfd p = {fd, POLLIN, 0};
-    char c;
-
-    if (poll(&p, 1, (int)ms) != 1 || read(fd, &c, 1) != 1)
-        return -1;
-    return c;
-}
-
-static int status_of(pid_t pid)
-{
-    int status;
-
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
-
 /* The remover: makes the name's segment, so it is the only user of the
  * lock set, then frees the handle with the seam armed.  idle: it detaches
  * first, so that the free is that of a handle joined to the set with no
  * segment (semset.c, "A handle's states"). */
-static void remover(xsipc_registry *reg, const char *name, stop_at *s,
+static void remover(xsipc_registry *reg, const char *name, tu_stop *s,
                     int after, int idle)
 {
     xsipc_shm *shm = xsipc_shm_new_in(reg, name);
@@ -106,10 +60,10 @@ static void remover(xsipc_registry *reg, const char *name, stop_at *s,
         _exit(4);
     s->armed = 1;
     if (after) {
-        xsipc__sys_set_hook(pass_hook, NULL);
-        xsipc__sys_set_after(stop_hook, s);
+        xsipc__sys_set_hook(tu_pass_hook, NULL);
+        xsipc__sys_set_after(tu_stop_hook, s);
     } else {
-        xsipc__sys_set_hook(stop_hook, s);
+        xsipc__sys_set_hook(tu_stop_hook, s);
     }
     xsipc_shm_free(shm);
     _exit(s->armed ? 3 : 0); /* 3: the call site was never reached */
@@ -166,7 +120,7 @@ static void run_window(xsipc_registry *reg, const char *name, int after,
                        int map, int idle)
 {
     int ready[2], go[2], report[2], cmd[2], c, waited = 0;
-    stop_at s = {XSIPC__SYS_SEMCTL, 0, -1, -1};
+    tu_stop s = {XSIPC__SYS_SEMCTL, 0, -1, -1};
     pid_t r, p;
     xsipc_shm *q;
     long ms;
@@ -180,18 +134,18 @@ static void run_window(xsipc_registry *reg, const char *name, int after,
     if ((r = fork()) == 0)
         remover(reg, name, &s, after, idle);
     ck_assert_int_gt(r, 0);
-    ck_assert_msg(byte_within(ready[0], WAIT_MS) == 's',
+    ck_assert_msg(tu_byte_within(ready[0], WAIT_MS) == 's',
                   "the remover did not reach its IPC_RMID");
     if ((p = fork()) == 0)
         holder(reg, name, map, report[1], cmd[0]);
     ck_assert_int_gt(p, 0);
     for (ms = 0; ms < WAIT_MS && !waited; ms += 2) {
-        c = byte_within(report[0], 2);
+        c = tu_byte_within(report[0], 2);
         if (c == 'L') {
             kill(r, SIGKILL);
             kill(p, SIGKILL);
-            (void)status_of(r);
-            (void)status_of(p);
+            (void)tu_status_of(r);
+            (void)tu_status_of(p);
             ck_abort_msg("P took the lock inside the window %s the "
                          "remover's IPC_RMID",
                          after ? "after" : "before");
@@ -200,15 +154,15 @@ static void run_window(xsipc_registry *reg, const char *name, int after,
     }
     ck_assert_msg(waited, "P was never seen waiting in the window");
     ck_assert_int_eq(write(go[1], "g", 1), 1);
-    ck_assert_int_eq(status_of(r), 0);
-    ck_assert_msg(byte_within(report[0], WAIT_MS) == 'L',
+    ck_assert_int_eq(tu_status_of(r), 0);
+    ck_assert_msg(tu_byte_within(report[0], WAIT_MS) == 'L',
                   "P did not get the lock once the remover went on");
     /* Q finds the one lock P holds, whichever set its key file names. */
     q = xsipc_shm_new_in(reg, name);
     ck_assert_ptr_nonnull(q);
     tu_shm_fails(q, xsipc_shm_try_lock(q), XSIPC_WOULD_BLOCK);
     ck_assert_int_eq(write(cmd[1], "u", 1), 1);
-    ck_assert_int_eq(status_of(p), 0);
+    ck_assert_int_eq(tu_status_of(p), 0);
     ck_assert_int_eq(xsipc_shm_try_lock(q), 0);
     ck_assert_int_eq(xsipc_shm_unlock(q), 0);
     xsipc_shm_free(q);
@@ -326,7 +280,7 @@ static int child_finds_lock_held(xsipc_registry *reg, const char *name)
         _exit(rc == -XSIPC_WOULD_BLOCK ? 0 : rc == 0 ? 1 : 11);
     }
     ck_assert_int_gt(pid, 0);
-    return status_of(pid);
+    return tu_status_of(pid);
 }
 
 /* An idle handle's next create and lock, then another process's lock of

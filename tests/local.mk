@@ -13,7 +13,8 @@ EXTRA_DIST += tests/ipcns tests/check-exports.sh tests/exports.expected \
 	tests/check-format.sh
 
 TEST_COMMON = tests/check_main.c tests/testutil.c tests/testutil.h \
-	tests/tu_world.c tests/tu_report.c tests/tu_internal.h
+	tests/tu_world.c tests/tu_report.c tests/tu_internal.h \
+	tests/tu_child.c tests/tu_seam.h
 TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 TEST_LDADD = lib/libxsipc-core.la $(CHECK_LIBS)
 

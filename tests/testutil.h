@@ -84,6 +84,11 @@ int tu_in_new_ipcns(int (*fn)(void *), void *arg);
 /* Reads fd to its end (a child's message pipe) into buf, NUL-terminated,
  * at most len - 1 bytes, and closes it; returns the length. */
 size_t tu_read_all(int fd, char *buf, size_t len);
+/* Reaps pid (asserting it); its exit status, or 128 + the signal that
+ * killed it. */
+int tu_status_of(pid_t pid);
+/* One byte from fd within ms (a child's report pipe); the byte, or -1. */
+int tu_byte_within(int fd, long ms);
 /* In fn above: hands the parent a reason to skip; return its value. */
 int tu_child_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
