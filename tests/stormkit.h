@@ -80,7 +80,9 @@ struct sk_crew {
 /* The crew the functions below (and the watchdog) work on; it must live
  * as long as the run. */
 void sk_crew_use(const struct sk_crew *crew);
-void sk_start(unsigned i); /* forks worker i's next incarnation */
+/* Forks worker i's next incarnation, in phase 0 (each storm's first
+ * phase, PH_START). */
+void sk_start(unsigned i);
 /* SIGKILL for worker i, after withdrawing its live mark; the phase it
  * was in, or -1 when it ended otherwise. */
 int sk_kill(unsigned i);
